@@ -1,0 +1,45 @@
+//! The one place greetbench's shared parts live: the greet protocol, the three workloads,
+//! the [`Model`] interface every concurrency model implements, and the result types.
+//!
+//! Each model crate (`model-threads`, `model-tokio`, …) depends on this crate and on its own
+//! runtime, nothing else. Everything a model has in common with its siblings is here, so that
+//! diffing two model crates shows only the concurrency.
+//!
+//! This crate starts no threads, processes or runtimes of its own: concurrency belongs to the
+//! models. It does contain the *blocking* greet client ([`client::greet`]) that the five
+//! blocking models share, and the runtime-agnostic job logic ([`run_job_async`]) that the four
+//! async models drive with their own sockets.
+//!
+//! # Layout
+//! - [`protocol`]: the bytes on the wire, its limits, and [`protocol::ReplyReader`], which
+//!   turns a TCP byte stream back into one reply line.
+//! - [`workload`]: greet, crunch and mixed; the CPU kernel [`workload::crunch`].
+//! - [`plan`]: what to run ([`Plan`]) and where ([`Target`]).
+//! - [`outcome`]: how each job ended ([`Outcome`], [`GreetError`]) and the run's [`Summary`].
+//! - [`client`]: the blocking greet client.
+//! - [`model`]: the [`Model`] trait and the job runners the models call.
+//! - [`duration`]: parsing `50ms`, `1s`, `250us`.
+//! - [`wire`]: the processes model's messages over pipes.
+//!
+//! # Example
+//! ```
+//! use greet_core::workload::crunch;
+//! // The CPU kernel is deterministic: every model gets the same checksum.
+//! assert_eq!(crunch(1_000, 7), crunch(1_000, 7));
+//! assert_ne!(crunch(1_000, 7), crunch(1_000, 8));
+//! ```
+
+pub mod client;
+pub mod duration;
+pub mod model;
+pub mod outcome;
+pub mod plan;
+pub mod protocol;
+pub mod wire;
+pub mod workload;
+
+pub use model::{Batch, FnRunner, Model, ModelError, Runner, run_job, run_job_async};
+pub use outcome::{ErrorKind, GreetError, Outcome, Summary};
+pub use plan::{Concurrency, Plan, Target};
+pub use protocol::Reply;
+pub use workload::Workload;

@@ -1,0 +1,319 @@
+//! How each job ended, and what a batch of them adds up to.
+//!
+//! Every job ends as exactly one [`Outcome`]: either ok, or with a [`GreetError`] that is
+//! counted. [`Summary::new`] checks the invariant `ok + errors == count`.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::time::Duration;
+
+use crate::protocol::Reply;
+
+/// Why a job did not complete. Each variant is counted under its [`ErrorKind`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+pub enum GreetError {
+    /// Nothing listens at the target.
+    #[error("connection refused")]
+    Refused,
+    /// The host reset the connection.
+    #[error("connection reset by the host")]
+    Reset,
+    /// The host closed the connection before a full reply.
+    #[error("host closed the connection before replying")]
+    Closed,
+    /// No reply within the plan's timeout.
+    #[error("timed out")]
+    Timeout,
+    /// The reply was not a greet reply.
+    #[error("bad reply: {0}")]
+    BadReply(String),
+    /// The reply came from a host other than the one greeted.
+    #[error("reply from host {got}, expected host {expected}")]
+    WrongHost {
+        /// The host the job aimed at.
+        expected: u32,
+        /// The host that answered.
+        got: u32,
+    },
+    /// The OS limit on open files was reached.
+    #[error("too many open files")]
+    OpenFiles,
+    /// No ephemeral port was free for another connection to this address.
+    #[error("no ephemeral port left for this destination")]
+    EphemeralPorts,
+    /// The OS refused another thread.
+    #[error("the OS refused to start another thread: {0}")]
+    ThreadLimit(String),
+    /// The worker process running the job died.
+    #[error("worker process exited: {0}")]
+    WorkerDied(String),
+    /// The worker process running the job stopped answering and was killed.
+    #[error("worker process hung and was killed")]
+    WorkerHung,
+    /// Any other I/O error.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// The counting bucket of a [`GreetError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// [`GreetError::Refused`].
+    Refused,
+    /// [`GreetError::Reset`] or [`GreetError::Closed`].
+    Reset,
+    /// [`GreetError::Timeout`].
+    Timeout,
+    /// [`GreetError::BadReply`] or [`GreetError::WrongHost`].
+    BadReply,
+    /// [`GreetError::OpenFiles`].
+    OpenFiles,
+    /// [`GreetError::EphemeralPorts`].
+    EphemeralPorts,
+    /// [`GreetError::ThreadLimit`].
+    ThreadLimit,
+    /// [`GreetError::WorkerDied`] or [`GreetError::WorkerHung`].
+    Worker,
+    /// [`GreetError::Io`].
+    Io,
+}
+
+impl GreetError {
+    /// The bucket this error is counted in.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            GreetError::Refused => ErrorKind::Refused,
+            GreetError::Reset | GreetError::Closed => ErrorKind::Reset,
+            GreetError::Timeout => ErrorKind::Timeout,
+            GreetError::BadReply(_) | GreetError::WrongHost { .. } => ErrorKind::BadReply,
+            GreetError::OpenFiles => ErrorKind::OpenFiles,
+            GreetError::EphemeralPorts => ErrorKind::EphemeralPorts,
+            GreetError::ThreadLimit(_) => ErrorKind::ThreadLimit,
+            GreetError::WorkerDied(_) | GreetError::WorkerHung => ErrorKind::Worker,
+            GreetError::Io(_) => ErrorKind::Io,
+        }
+    }
+
+    /// For errors caused by an OS limit: which limit, and the way round it.
+    pub fn limit_hint(&self) -> Option<&'static str> {
+        match self {
+            GreetError::OpenFiles => Some(
+                "hit the open-files limit (RLIMIT_NOFILE, `ulimit -n`); greetbench already raised \
+                 the soft limit to the hard limit, so raise the hard limit or lower --count",
+            ),
+            GreetError::EphemeralPorts => Some(
+                "ran out of ephemeral ports (net.ipv4.ip_local_port_range, about 28k per \
+                 destination address); spread the load with more --hosts and --spread-addresses",
+            ),
+            GreetError::ThreadLimit(_) => Some(
+                "hit the thread limit (vm.max_map_count / kernel.threads-max / RLIMIT_NPROC, about \
+                 16k threads per process here); use a pool (--workers) or an async model",
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for GreetError {
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::ConnectionRefused => return GreetError::Refused,
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe => return GreetError::Reset,
+            io::ErrorKind::UnexpectedEof => return GreetError::Closed,
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => return GreetError::Timeout,
+            io::ErrorKind::AddrNotAvailable => return GreetError::EphemeralPorts,
+            _ => {}
+        }
+        // EMFILE (24) and ENFILE (23) on Linux: the per-process and system open-file limits.
+        match e.raw_os_error() {
+            Some(23 | 24) => GreetError::OpenFiles,
+            _ => GreetError::Io(e.to_string()),
+        }
+    }
+}
+
+/// How one job ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Outcome {
+    /// The job's index in `0..count`.
+    pub index: usize,
+    /// The process that ran it: lets tests see that the processes model used other PIDs.
+    pub pid: u32,
+    /// From the job's start to its end, in microseconds.
+    pub latency_us: u64,
+    /// The reply, for greet and mixed jobs that got one.
+    pub reply: Option<Reply>,
+    /// The crunch checksum, for crunch and mixed jobs; 0 otherwise.
+    pub checksum: u64,
+    /// `None` when the job succeeded.
+    pub error: Option<GreetError>,
+}
+
+impl Outcome {
+    /// An outcome for job `index`, measured as taking `latency`.
+    pub fn new(
+        index: usize,
+        latency: Duration,
+        result: Result<(Option<Reply>, u64), GreetError>,
+    ) -> Outcome {
+        let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        let (reply, checksum, error) = match result {
+            Ok((reply, checksum)) => (reply, checksum, None),
+            Err(e) => (None, 0, Some(e)),
+        };
+        Outcome {
+            index,
+            pid: std::process::id(),
+            latency_us,
+            reply,
+            checksum,
+            error,
+        }
+    }
+
+    /// A job that never ran, for example because its worker died first.
+    pub fn failed(index: usize, error: GreetError) -> Outcome {
+        Outcome::new(index, Duration::ZERO, Err(error))
+    }
+
+    /// Whether the job succeeded.
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// What a batch adds up to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// Jobs asked for.
+    pub count: usize,
+    /// Jobs that succeeded.
+    pub ok: usize,
+    /// Jobs that failed; `ok + errors == count`.
+    pub errors: usize,
+    /// Failures by kind.
+    pub errors_by_kind: BTreeMap<ErrorKind, usize>,
+    /// Median latency of the successful jobs, in milliseconds.
+    pub latency_p50_ms: Option<f64>,
+    /// 99th-percentile latency of the successful jobs, in milliseconds.
+    pub latency_p99_ms: Option<f64>,
+    /// Order-independent combination (wrapping sum) of the jobs' crunch checksums.
+    pub checksum: u64,
+    /// How many different processes ran jobs.
+    pub distinct_pids: usize,
+    /// One message per OS limit that was hit, naming the limit and the way round it.
+    pub limits_hit: Vec<String>,
+    /// The first error of each kind, as an example.
+    pub first_errors: Vec<String>,
+}
+
+impl Summary {
+    /// Adds up `outcomes`. Fails if they do not account for every job in `0..count` exactly
+    /// once: a model that loses or duplicates a job is a bug, not a statistic.
+    pub fn new(count: usize, outcomes: &[Outcome]) -> Result<Summary, String> {
+        let mut seen = vec![false; count];
+        for o in outcomes {
+            match seen.get_mut(o.index) {
+                Some(s) if !*s => *s = true,
+                Some(_) => return Err(format!("job {} reported twice", o.index)),
+                None => return Err(format!("job {} is out of range 0..{count}", o.index)),
+            }
+        }
+        if outcomes.len() != count {
+            return Err(format!("{} of {count} jobs reported", outcomes.len()));
+        }
+        let mut errors_by_kind = BTreeMap::new();
+        let mut limits_hit = Vec::new();
+        let mut first_errors = Vec::new();
+        let mut latencies = Vec::with_capacity(count);
+        let mut checksum = 0u64;
+        let mut pids = std::collections::BTreeSet::new();
+        for o in outcomes {
+            pids.insert(o.pid);
+            match &o.error {
+                None => {
+                    latencies.push(o.latency_us);
+                    checksum = checksum.wrapping_add(o.checksum);
+                }
+                Some(e) => {
+                    let n = errors_by_kind.entry(e.kind()).or_insert(0);
+                    if *n == 0 {
+                        first_errors.push(format!("job {}: {e}", o.index));
+                        limits_hit.extend(e.limit_hint().map(str::to_owned));
+                    }
+                    *n += 1;
+                }
+            }
+        }
+        latencies.sort_unstable();
+        let ok = latencies.len();
+        Ok(Summary {
+            count,
+            ok,
+            errors: count - ok,
+            errors_by_kind,
+            latency_p50_ms: percentile_ms(&latencies, 0.50),
+            latency_p99_ms: percentile_ms(&latencies, 0.99),
+            checksum,
+            distinct_pids: pids.len(),
+            limits_hit,
+            first_errors,
+        })
+    }
+}
+
+/// Nearest-rank percentile of sorted microsecond values, in milliseconds.
+fn percentile_ms(sorted_us: &[u64], q: f64) -> Option<f64> {
+    if sorted_us.is_empty() {
+        return None;
+    }
+    let rank = ((q * sorted_us.len() as f64).ceil() as usize).clamp(1, sorted_us.len());
+    Some(sorted_us[rank - 1] as f64 / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(i: usize, us: u64) -> Outcome {
+        let mut o = Outcome::new(i, Duration::from_micros(us), Ok((None, i as u64)));
+        o.pid = 1;
+        o
+    }
+
+    #[test]
+    fn counts_and_percentiles() {
+        let mut outs: Vec<_> = (0..99).map(|i| ok(i, 1000)).collect();
+        outs.push(Outcome::failed(99, GreetError::EphemeralPorts));
+        let s = Summary::new(100, &outs).unwrap();
+        assert_eq!((s.ok, s.errors), (99, 1));
+        assert_eq!(s.errors_by_kind[&ErrorKind::EphemeralPorts], 1);
+        assert_eq!(s.latency_p50_ms, Some(1.0));
+        assert_eq!(s.checksum, (0..99u64).sum::<u64>());
+        assert!(s.limits_hit[0].contains("ephemeral ports"));
+    }
+
+    #[test]
+    fn lost_or_duplicated_jobs_are_bugs() {
+        assert!(Summary::new(2, &[ok(0, 1)]).is_err());
+        assert!(Summary::new(2, &[ok(0, 1), ok(0, 1)]).is_err());
+        assert!(Summary::new(1, &[ok(3, 1)]).is_err());
+    }
+
+    #[test]
+    fn io_errors_are_classified() {
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(GreetError::from(refused), GreetError::Refused);
+        assert_eq!(
+            GreetError::from(io::Error::from_raw_os_error(24)),
+            GreetError::OpenFiles
+        );
+        assert_eq!(
+            GreetError::from(io::Error::from_raw_os_error(99)),
+            GreetError::EphemeralPorts
+        );
+    }
+}

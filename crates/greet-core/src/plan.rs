@@ -1,0 +1,183 @@
+//! What a run does ([`Plan`]) and where its greets go ([`Target`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::workload::{DEFAULT_WORK, Workload};
+
+/// The largest `--count` a run accepts. Far beyond what one machine's ports and threads
+/// allow for the concurrent models, but a bound all the same: every loop is finite.
+pub const MAX_COUNT: usize = 1_000_000;
+
+/// The largest `--workers` a run accepts (the threads-per-process limit is about 16k here).
+pub const MAX_WORKERS: usize = 10_000;
+
+/// One host to greet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Target {
+    /// Where the host listens.
+    pub addr: SocketAddr,
+    /// The host number its reply must name, when known. A greetbench server's host `i` is
+    /// `Some(i)`; hosts given by address only (`--targets`) are `None` and not checked.
+    pub host: Option<u32>,
+}
+
+/// Everything a model needs to run one batch of jobs.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Plan {
+    /// Greet, crunch or mixed.
+    pub workload: Workload,
+    /// How many jobs (greets, crunches, or both).
+    pub count: usize,
+    /// The hosts; job `i` greets `targets[i % targets.len()]` (round-robin).
+    pub targets: Vec<Target>,
+    /// Crunch size `W`.
+    pub work: u32,
+    /// Pool size for the pooled models (thread-pool, processes, rayon).
+    pub workers: usize,
+    /// Every greet gives up after this long and counts as a timeout error.
+    pub timeout: Duration,
+    /// The executable the processes model re-runs in worker mode. `None`: the current one.
+    #[serde(skip)]
+    pub worker_exe: Option<PathBuf>,
+}
+
+impl Plan {
+    /// A plan with the defaults: one worker per logical core, the default crunch size and a
+    /// 10 s greet timeout.
+    pub fn new(workload: Workload, count: usize, targets: Vec<Target>) -> Plan {
+        Plan {
+            workload,
+            count,
+            targets,
+            work: DEFAULT_WORK,
+            workers: default_workers(),
+            timeout: Duration::from_secs(10),
+            worker_exe: None,
+        }
+    }
+
+    /// Checks the plan's own consistency; the message names the fix.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.count == 0 {
+            return Err("--count must be at least 1".into());
+        }
+        if self.count > MAX_COUNT {
+            return Err(format!(
+                "--count {} is too large: use at most {MAX_COUNT}",
+                self.count
+            ));
+        }
+        if self.workers == 0 || self.workers > MAX_WORKERS {
+            return Err(format!("--workers must be between 1 and {MAX_WORKERS}"));
+        }
+        if self.workload.greets() && self.targets.is_empty() {
+            return Err(
+                "a greet workload needs at least one host: use --hosts or --targets".into(),
+            );
+        }
+        if self.timeout.is_zero() {
+            return Err("--timeout must be greater than 0".into());
+        }
+        Ok(())
+    }
+
+    /// The host job `index` greets.
+    pub fn target(&self, index: usize) -> &Target {
+        &self.targets[index % self.targets.len()]
+    }
+}
+
+/// The number of logical cores, which is what Python's `multiprocessing.Pool` and rayon
+/// default to.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// How much of a plan a model can run at once: the basis of the ideal time `floor_s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Concurrency {
+    /// How many greets can be waiting at the same time.
+    pub io: usize,
+    /// How many crunches can be running on a CPU at the same time.
+    pub cpu: usize,
+}
+
+impl Concurrency {
+    /// The ideal wall time of `plan` for a model with this concurrency.
+    ///
+    /// - greet: `ceil(N / io) × L`, the latency paid in waves of `io` greets; connection
+    ///   set-up is taken as free.
+    /// - crunch: `N × t_job / min(cpu, cores)`, with `t_job` the measured time of one job.
+    /// - mixed: the sum of the two.
+    ///
+    /// It is an ideal, not a promise: a concurrent model that overlaps waiting and crunching
+    /// can beat the mixed figure, and nothing beats the other two.
+    pub fn floor(
+        &self,
+        plan: &Plan,
+        latency: Duration,
+        job_time: Duration,
+        cores: usize,
+    ) -> Duration {
+        let n = plan.count as u32;
+        let waves = plan.count.div_ceil(self.io.max(1)) as u32;
+        let io = latency * waves;
+        let cpu = job_time * n / self.cpu.clamp(1, cores.max(1)) as u32;
+        match plan.workload {
+            Workload::Greet => io,
+            Workload::Crunch => cpu,
+            Workload::Mixed => io + cpu,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(workload: Workload, count: usize) -> Plan {
+        let t = Target {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            host: Some(0),
+        };
+        Plan::new(workload, count, vec![t])
+    }
+
+    #[test]
+    fn validate_names_the_fix() {
+        assert!(
+            plan(Workload::Greet, 0)
+                .validate()
+                .unwrap_err()
+                .contains("--count")
+        );
+        assert!(
+            plan(Workload::Greet, MAX_COUNT + 1)
+                .validate()
+                .unwrap_err()
+                .contains("at most")
+        );
+        let mut p = plan(Workload::Greet, 1);
+        p.targets.clear();
+        assert!(p.validate().unwrap_err().contains("--hosts"));
+        p.workload = Workload::Crunch;
+        assert!(p.validate().is_ok());
+    }
+
+    #[test]
+    fn floor_counts_waves() {
+        let p = plan(Workload::Greet, 10);
+        let l = Duration::from_millis(10);
+        let c = Concurrency { io: 4, cpu: 4 };
+        assert_eq!(c.floor(&p, l, Duration::ZERO, 2), l * 3);
+        let seq = Concurrency { io: 1, cpu: 1 };
+        assert_eq!(seq.floor(&p, l, Duration::ZERO, 2), l * 10);
+        let p = plan(Workload::Crunch, 10);
+        assert_eq!(
+            c.floor(&p, l, Duration::from_millis(1), 2),
+            Duration::from_millis(5)
+        );
+    }
+}

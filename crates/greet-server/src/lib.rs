@@ -1,0 +1,521 @@
+//! The greet server: H "hosts", each a listening TCP socket, that answer `Hello, world`
+//! after a latency.
+//!
+//! Tests and lessons run it in-process on port 0 with [`Server::start`]; the CLI runs it as
+//! `greetbench serve`, and the measuring harness runs that in a child process so that the
+//! client's CPU time and memory are its own.
+//!
+//! Like mini-redis's `server::run(listener, shutdown)`, [`run`] takes bound listeners and a
+//! shutdown future, so callers choose the addresses (port 0 in tests) and the way to stop.
+//!
+//! # Layout
+//! - [`Config`]: hosts, latency, jitter, server-side CPU work, connection cap, and the test
+//!   fixtures ([`Behavior`], rendezvous).
+//! - [`Stats`]: counters that tests and the CLI read: served, errors, in-flight and peak.
+//! - [`bind`], [`run`]: the async server. [`Server`]: the same on a background thread.
+//!
+//! # Waiting without holding threads
+//! Every wait in here (the latency, the jitter, the rendezvous) is an async timer or channel,
+//! so 10,000 waiting greets cost 10,000 small tasks, not 10,000 threads.
+//!
+//! # Example
+//! ```
+//! use greet_server::{Config, Server};
+//! use greet_core::client::greet;
+//! use std::time::Duration;
+//!
+//! let server = Server::start(Config { hosts: 2, ..Config::default() }).unwrap();
+//! let reply = greet(server.addrs()[1], Duration::from_secs(5)).unwrap();
+//! assert_eq!(reply.host, 1);
+//! assert_eq!(server.stats().served, 1);
+//! ```
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use greet_core::protocol::{ERROR_LINE, GREETING, reply_line};
+use greet_core::workload::crunch;
+use greet_core::{Target, duration};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+
+/// How a host treats a greeting. Anything but [`Behavior::Greet`] is a fixture for tests
+/// and lessons of the error paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Behavior {
+    /// Reply after the latency. The normal host.
+    #[default]
+    Greet,
+    /// Read the greeting and never reply (until the idle timeout closes the connection).
+    Silent,
+    /// Read the greeting and reset the connection (TCP RST).
+    Reset,
+}
+
+/// Where the hosts listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bind {
+    /// Every host on `ip`, host `i` on port `port + i` (port 0: any free ports).
+    Ports {
+        /// The address all hosts share.
+        ip: IpAddr,
+        /// The first host's port, or 0.
+        port: u16,
+    },
+    /// Host `i` on its own loopback address 127.0.0.(1+i), all on `port` (0: any free port
+    /// each). A client has about 28k ephemeral ports per destination address, so spreading
+    /// hosts over addresses lets large runs go past that.
+    SpreadLoopback {
+        /// The port every host uses, or 0.
+        port: u16,
+    },
+}
+
+/// The server's knobs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How many hosts (listening sockets).
+    pub hosts: usize,
+    /// Where they listen.
+    pub bind: Bind,
+    /// How long a host waits before replying.
+    pub latency: Duration,
+    /// A random extra wait in `0..=jitter`, per reply.
+    pub jitter: Duration,
+    /// CPU work (crunch size) the host does per reply, on its own runtime; 0 for none.
+    pub work: u32,
+    /// The most connections open at once, across all hosts; further clients wait in the
+    /// accept queue.
+    pub max_connections: usize,
+    /// Hold every reply until this many greets are waiting at the same time; after that the
+    /// gate stays open. A fixture that proves concurrency by structure: a model that cannot
+    /// keep this many greets waiting at once times out instead of passing.
+    pub rendezvous: Option<usize>,
+    /// Normal, silent or resetting hosts.
+    pub behavior: Behavior,
+    /// A connection that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            hosts: 1,
+            bind: Bind::Ports {
+                ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                port: 0,
+            },
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            work: 0,
+            max_connections: 20_000,
+            rendezvous: None,
+            behavior: Behavior::Greet,
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The most hosts one server runs.
+pub const MAX_HOSTS: usize = 4096;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The configuration is out of range.
+    #[error("{0}")]
+    Config(String),
+    /// Another program holds the port.
+    #[error("port {0} is already in use: choose another --port, or stop the program using it")]
+    PortInUse(SocketAddr),
+    /// The address is not on this machine.
+    #[error(
+        "cannot bind {0}: the address is not available here (distinct loopback addresses need Linux)"
+    )]
+    AddrNotAvailable(SocketAddr),
+    /// Any other bind error.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Where.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The runtime could not start.
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Counters shared by every connection. Read them with [`Stats::snapshot`].
+#[derive(Debug, Default)]
+pub struct Stats {
+    served: AtomicU64,
+    errors: AtomicU64,
+    connections: AtomicU64,
+    in_flight: AtomicU64,
+    peak_in_flight: AtomicU64,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct StatsSnapshot {
+    /// Greets answered.
+    pub served: u64,
+    /// Connections that sent something other than greetings.
+    pub errors: u64,
+    /// Connections accepted so far.
+    pub connections: u64,
+    /// Greets received and not yet answered, now.
+    pub in_flight: u64,
+    /// The most greets ever received and not yet answered at the same time.
+    pub peak_in_flight: u64,
+}
+
+impl Stats {
+    /// Reads every counter.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            served: self.served.load(Ordering::SeqCst),
+            errors: self.errors.load(Ordering::SeqCst),
+            connections: self.connections.load(Ordering::SeqCst),
+            in_flight: self.in_flight.load(Ordering::SeqCst),
+            peak_in_flight: self.peak_in_flight.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Sets the peak back to the current in-flight count, between two measurements.
+    pub fn reset_peak(&self) {
+        self.peak_in_flight
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+
+    fn enter(&self) -> u64 {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak_in_flight.fetch_max(now, Ordering::SeqCst);
+        now
+    }
+
+    fn leave(&self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Config {
+    fn validate(&self) -> Result<(), ServerError> {
+        if self.hosts == 0 || self.hosts > MAX_HOSTS {
+            return Err(ServerError::Config(format!(
+                "--hosts must be between 1 and {MAX_HOSTS}"
+            )));
+        }
+        if self.max_connections == 0 {
+            return Err(ServerError::Config(
+                "--max-connections must be at least 1".into(),
+            ));
+        }
+        if self.rendezvous == Some(0) {
+            return Err(ServerError::Config(
+                "a rendezvous needs at least 1 greet".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The address host `i` binds.
+    fn addr(&self, i: usize) -> Result<SocketAddr, ServerError> {
+        match self.bind {
+            Bind::Ports { ip, port: 0 } => Ok(SocketAddr::new(ip, 0)),
+            Bind::Ports { ip, port } => u16::try_from(usize::from(port) + i)
+                .map(|p| SocketAddr::new(ip, p))
+                .map_err(|_| {
+                    ServerError::Config(format!("--port {port} + {i} hosts passes 65535"))
+                }),
+            Bind::SpreadLoopback { port } => {
+                let ip = Ipv4Addr::from(u32::from(Ipv4Addr::LOCALHOST) + i as u32);
+                Ok(SocketAddr::new(IpAddr::V4(ip), port))
+            }
+        }
+    }
+}
+
+/// Binds one listener per host, in host order.
+pub async fn bind(config: &Config) -> Result<Vec<TcpListener>, ServerError> {
+    config.validate()?;
+    let mut listeners = Vec::with_capacity(config.hosts);
+    for i in 0..config.hosts {
+        let addr = config.addr(i)?;
+        let listener = TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => ServerError::PortInUse(addr),
+            std::io::ErrorKind::AddrNotAvailable => ServerError::AddrNotAvailable(addr),
+            _ => ServerError::Bind { addr, source: e },
+        })?;
+        listeners.push(listener);
+    }
+    Ok(listeners)
+}
+
+/// Serves every listener (host `i` is `listeners[i]`) until `shutdown` completes.
+pub async fn run(
+    listeners: Vec<TcpListener>,
+    config: Config,
+    stats: Arc<Stats>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let shared = Arc::new(Shared {
+        // The cap on open connections: a host takes a permit before accepting, so past the cap
+        // clients wait in the kernel's accept queue instead of costing us memory.
+        limit: Arc::new(Semaphore::new(
+            config.max_connections.min(Semaphore::MAX_PERMITS),
+        )),
+        gate: watch::channel(config.rendezvous.is_none()).0,
+        stats,
+        config,
+    });
+    let mut hosts = tokio::task::JoinSet::new();
+    for (host, listener) in listeners.into_iter().enumerate() {
+        hosts.spawn(accept_loop(host as u32, listener, shared.clone()));
+    }
+    shutdown.await;
+    // Dropping the JoinSet aborts every accept loop; open connections are aborted when the
+    // runtime shuts down.
+    hosts.shutdown().await;
+}
+
+struct Shared {
+    config: Config,
+    stats: Arc<Stats>,
+    limit: Arc<Semaphore>,
+    /// `true` once the rendezvous has been reached (always `true` without one).
+    gate: watch::Sender<bool>,
+}
+
+async fn accept_loop(host: u32, listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok(permit) = shared.limit.clone().acquire_owned().await else {
+            return;
+        };
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                shared.stats.connections.fetch_add(1, Ordering::SeqCst);
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    serve_connection(host, stream, &shared).await;
+                    drop(permit);
+                });
+            }
+            // Out of file descriptors, or a connection that died in the queue: back off a
+            // little rather than spinning, then keep serving.
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
+/// One connection: greet after greet until the client closes, idles out, or misbehaves.
+async fn serve_connection(host: u32, stream: TcpStream, shared: &Shared) {
+    let cfg = &shared.config;
+    let _ = stream.set_nodelay(true);
+    // A small buffer: we never hold more than one greeting's worth of a client's bytes.
+    let mut stream = BufReader::with_capacity(64, stream);
+    let reply = reply_line(host);
+    let mut served_here: u64 = 0;
+    loop {
+        let mut msg = [0u8; GREETING.len()];
+        match tokio::time::timeout(cfg.idle_timeout, read_greeting(&mut stream, &mut msg)).await {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) | Err(_) => return, // clean close, or idle too long
+            Ok(Err(_)) => {
+                shared.stats.errors.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+        }
+        if &msg != GREETING {
+            shared.stats.errors.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.write_all(ERROR_LINE).await;
+            return;
+        }
+        match cfg.behavior {
+            Behavior::Greet => {}
+            Behavior::Silent => {
+                tokio::time::sleep(cfg.idle_timeout).await;
+                return;
+            }
+            Behavior::Reset => {
+                // SO_LINGER 0 makes close() send RST instead of FIN. The socket is closed
+                // right after, so the blocking-on-drop concern does not arise.
+                let _ = stream.get_ref().set_zero_linger();
+                return;
+            }
+        }
+
+        // The greet is now in flight: received and not yet answered.
+        let now = shared.stats.enter();
+        if cfg.rendezvous.is_some_and(|k| now >= k as u64) {
+            shared.gate.send_replace(true);
+        }
+        let mut gate = shared.gate.subscribe();
+        let opened = tokio::time::timeout(cfg.idle_timeout, gate.wait_for(|open| *open))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        let wait = cfg.latency + jitter(cfg.jitter, host, served_here);
+        if !wait.is_zero() {
+            // An async timer: the waiting greet holds no thread.
+            tokio::time::sleep(wait).await;
+        }
+        if cfg.work > 0 {
+            std::hint::black_box(crunch(cfg.work, u64::from(host)));
+        }
+        // Leave *before* replying: the client cannot send its next greet until it has the
+        // reply, so a sequential client never shows two greets in flight.
+        shared.stats.leave();
+        if !opened {
+            return; // the rendezvous never came: close without a reply
+        }
+        // Count the greet as served before the client can see the reply, so that a client
+        // that has its reply always finds it counted.
+        shared.stats.served.fetch_add(1, Ordering::SeqCst);
+        if stream.write_all(reply.as_bytes()).await.is_err() {
+            shared.stats.served.fetch_sub(1, Ordering::SeqCst);
+            shared.stats.errors.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        served_here += 1;
+    }
+}
+
+/// Reads one greeting into `msg`, skipping newlines between greetings (netcat sends them).
+/// `Ok(false)` on a clean close before the greeting.
+async fn read_greeting(stream: &mut BufReader<TcpStream>, msg: &mut [u8]) -> std::io::Result<bool> {
+    loop {
+        let mut first = [0u8; 1];
+        if stream.read(&mut first).await? == 0 {
+            return Ok(false);
+        }
+        if first[0] != b'\n' && first[0] != b'\r' {
+            msg[0] = first[0];
+            break;
+        }
+    }
+    stream.read_exact(&mut msg[1..]).await?;
+    Ok(true)
+}
+
+/// A deterministic pseudo-random extra wait in `0..=max`.
+fn jitter(max: Duration, host: u32, n: u64) -> Duration {
+    if max.is_zero() {
+        return Duration::ZERO;
+    }
+    let r = crunch(1, (u64::from(host) << 40) ^ n);
+    Duration::from_nanos(r % (max.as_nanos() as u64 + 1))
+}
+
+/// A server running on its own thread and runtime. Dropping it shuts the server down.
+#[derive(Debug)]
+pub struct Server {
+    addrs: Vec<SocketAddr>,
+    stats: Arc<Stats>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds the hosts and serves them on a background thread.
+    pub fn start(config: Config) -> Result<Server, ServerError> {
+        config.validate()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(ServerError::Runtime)?;
+        let listeners = rt.block_on(bind(&config))?;
+        let addrs = listeners
+            .iter()
+            .map(|l| l.local_addr())
+            .collect::<Result<Vec<_>, _>>();
+        let addrs = addrs.map_err(ServerError::Runtime)?;
+        let stats = Arc::new(Stats::default());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread_stats = stats.clone();
+        let thread = std::thread::Builder::new()
+            .name("greet-server".into())
+            .spawn(move || {
+                rt.block_on(run(listeners, config, thread_stats, async {
+                    let _ = stopped.await;
+                }));
+            })
+            .map_err(ServerError::Runtime)?;
+        Ok(Server {
+            addrs,
+            stats,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The hosts' addresses, host `i` at index `i`.
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// The hosts as greet targets, each expecting its own host number in the reply.
+    pub fn targets(&self) -> Vec<Target> {
+        targets(&self.addrs)
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// Sets the peak in-flight count back to the current one.
+    pub fn reset_peak(&self) {
+        self.stats.reset_peak();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Host `i` at `addrs[i]` as a [`Target`] that expects host number `i`.
+pub fn targets(addrs: &[SocketAddr]) -> Vec<Target> {
+    addrs
+        .iter()
+        .enumerate()
+        .map(|(i, &addr)| Target {
+            addr,
+            host: Some(i as u32),
+        })
+        .collect()
+}
+
+/// The line `greetbench serve` prints per host, which the harness parses back.
+pub fn listening_line(host: usize, addr: SocketAddr) -> String {
+    format!("host {host} listening on {addr}")
+}
+
+/// Parses a [`listening_line`].
+pub fn parse_listening_line(line: &str) -> Option<(usize, SocketAddr)> {
+    let rest = line.strip_prefix("host ")?;
+    let (host, addr) = rest.split_once(" listening on ")?;
+    Some((host.parse().ok()?, addr.trim().parse().ok()?))
+}
+
+/// A one-line description of a configuration, for logs.
+pub fn describe(config: &Config) -> String {
+    format!(
+        "{} host(s), latency {}, jitter {}, work {}",
+        config.hosts,
+        duration::human(config.latency),
+        duration::human(config.jitter),
+        config.work
+    )
+}

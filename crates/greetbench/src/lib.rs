@@ -1,0 +1,13 @@
+//! The greetbench command-line tool as a library, so that tests and benchmarks reach
+//! everything the binary does.
+//!
+//! # Layout
+//! - [`registry`]: every model by name. Adding a model is one line there.
+//! - [`harness`]: runs a model against a `greetbench serve` child and measures it.
+//! - [`sys`]: CPU time, memory, threads and limits from the OS.
+//! - [`cli`]: the subcommands `models`, `run`, `compare` and `serve`.
+
+pub mod cli;
+pub mod harness;
+pub mod registry;
+pub mod sys;

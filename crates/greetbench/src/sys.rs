@@ -1,0 +1,155 @@
+//! The operating system's view of this process: CPU time, peak memory, threads, context
+//! switches, and the open-files limit. Linux-first; elsewhere the /proc readings are 0.
+//!
+//! This is the only module with `unsafe`: two libc calls (`getrusage`, `get/setrlimit`) that
+//! fill a struct we own.
+#![allow(unsafe_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// CPU time and context switches, from `getrusage`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    /// User CPU seconds.
+    pub user_s: f64,
+    /// System CPU seconds.
+    pub sys_s: f64,
+    /// Peak resident set size in KiB (for children: the largest single child).
+    pub max_rss_kib: u64,
+    /// Voluntary context switches (the thread waited).
+    pub voluntary_cs: u64,
+    /// Involuntary context switches (the thread was preempted).
+    pub involuntary_cs: u64,
+}
+
+impl Usage {
+    /// Adds two usages (for self plus children).
+    pub fn plus(self, o: Usage) -> Usage {
+        Usage {
+            user_s: self.user_s + o.user_s,
+            sys_s: self.sys_s + o.sys_s,
+            max_rss_kib: self.max_rss_kib + o.max_rss_kib,
+            voluntary_cs: self.voluntary_cs + o.voluntary_cs,
+            involuntary_cs: self.involuntary_cs + o.involuntary_cs,
+        }
+    }
+
+    /// The growth from `before` to `self` (peak RSS is taken as is, not subtracted).
+    pub fn since(self, before: Usage) -> Usage {
+        Usage {
+            user_s: self.user_s - before.user_s,
+            sys_s: self.sys_s - before.sys_s,
+            max_rss_kib: self.max_rss_kib,
+            voluntary_cs: self.voluntary_cs.saturating_sub(before.voluntary_cs),
+            involuntary_cs: self.involuntary_cs.saturating_sub(before.involuntary_cs),
+        }
+    }
+}
+
+fn rusage(who: libc::c_int) -> Usage {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `ru` is a valid, writable rusage; getrusage only writes into it.
+    let rc = unsafe { libc::getrusage(who, ru.as_mut_ptr()) };
+    if rc != 0 {
+        return Usage::default();
+    }
+    // SAFETY: getrusage succeeded, so it initialised the struct (which was zeroed anyway).
+    let ru = unsafe { ru.assume_init() };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Usage {
+        user_s: secs(ru.ru_utime),
+        sys_s: secs(ru.ru_stime),
+        max_rss_kib: ru.ru_maxrss as u64, // KiB on Linux
+        voluntary_cs: ru.ru_nvcsw as u64,
+        involuntary_cs: ru.ru_nivcsw as u64,
+    }
+}
+
+/// This process's usage so far.
+pub fn self_usage() -> Usage {
+    rusage(libc::RUSAGE_SELF)
+}
+
+/// The usage of this process's children that have been waited for.
+pub fn children_usage() -> Usage {
+    rusage(libc::RUSAGE_CHILDREN)
+}
+
+/// Raises the soft open-files limit (RLIMIT_NOFILE) to the hard limit, and returns the
+/// limit now in force. A run of 10,000 concurrent greets needs 10,000 sockets.
+pub fn raise_open_files_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid rlimit that getrlimit fills in.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return 0;
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: lim.rlim_max,
+            rlim_max: lim.rlim_max,
+        };
+        // SAFETY: setrlimit only reads `raised`.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return raised.rlim_cur;
+        }
+    }
+    lim.rlim_cur
+}
+
+/// A field of `/proc/self/status`, such as `Threads` or `VmRSS`.
+pub fn proc_status(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s
+                .lines()
+                .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Samples this process's thread count every millisecond on a thread of its own, and keeps
+/// the peak. Threads come and go within a run, so only sampling sees the peak.
+pub struct ThreadSampler {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ThreadSampler {
+    /// Starts sampling.
+    pub fn start() -> ThreadSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(0));
+        let (s, p) = (stop.clone(), peak.clone());
+        let thread = std::thread::Builder::new()
+            .name("thread-sampler".into())
+            .spawn(move || {
+                // Bounded: it stops when told, and at the latest after a day.
+                for _ in 0..86_400_000u64 {
+                    p.fetch_max(proc_status("Threads"), Ordering::Relaxed);
+                    if s.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            })
+            .ok();
+        ThreadSampler { stop, peak, thread }
+    }
+
+    /// Stops sampling and returns the peak thread count, not counting the sampler itself.
+    pub fn finish(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.peak.load(Ordering::Relaxed).saturating_sub(1)
+    }
+}

@@ -1,0 +1,97 @@
+//! The **async-std** model: one task per job on async-std's global multi-threaded runtime.
+//!
+//! **Historical row.** async-std was discontinued by its authors in 2025
+//! ([RUSTSEC-2025-0052](https://rustsec.org/advisories/RUSTSEC-2025-0052.html): "use smol
+//! instead"). It is kept so that learners can see the migration: diff this crate against
+//! `model-smol` and the only changes are the names of the runtime's functions. Do not start
+//! new code on it.
+//!
+//! The shape is tokio's: a waiting greet is a suspended task, not a blocked thread, and crunch
+//! goes to the runtime's blocking pool (`spawn_blocking`) so the event loop stays free.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_std::io::{ReadExt, WriteExt};
+use async_std::net::TcpStream;
+use async_std::task;
+use greet_core::protocol::{GREETING, ReplyReader};
+use greet_core::workload::crunch;
+use greet_core::{
+    Concurrency, FnRunner, GreetError, Model, ModelError, Outcome, Plan, Reply, Runner,
+    run_job_async,
+};
+
+/// One task per job on async-std's global runtime.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AsyncStd;
+
+impl Model for AsyncStd {
+    fn name(&self) -> &'static str {
+        "async-std"
+    }
+
+    fn about(&self) -> &'static str {
+        "[historical: discontinued, RUSTSEC-2025-0052; use smol] one async-std task per greet"
+    }
+
+    fn concurrency(&self, plan: &Plan) -> Concurrency {
+        Concurrency {
+            io: plan.count,
+            cpu: plan.count,
+        }
+    }
+
+    fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        // async-std's runtime is global and starts itself on first use; wake it now so that
+        // its start-up is not part of the first batch.
+        task::block_on(async {});
+        Ok(Box::new(FnRunner(run_batch)))
+    }
+}
+
+fn run_batch(plan: &Plan) -> Vec<Outcome> {
+    task::block_on(async {
+        // Spawn every task first, so that all the greets are waiting at once...
+        let tasks: Vec<_> = (0..plan.count)
+            .map(|i| {
+                let plan = plan.clone();
+                task::spawn(async move { run_job_async(&plan, i, greet, crunch_blocking).await })
+            })
+            .collect();
+        // ...then await them. Awaiting in order does not serialise anything: they are all
+        // running already, this only collects.
+        let mut outcomes = Vec::with_capacity(plan.count);
+        for t in tasks {
+            outcomes.push(t.await);
+        }
+        outcomes
+    })
+}
+
+/// Crunch on the blocking pool, so the event loop's threads stay free for I/O.
+async fn crunch_blocking(work: u32, seed: u64) -> u64 {
+    task::spawn_blocking(move || crunch(work, seed)).await
+}
+
+/// One greet with async-std's socket.
+async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
+    let greet = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        stream.write_all(GREETING).await?;
+        let mut reader = ReplyReader::new();
+        let mut buf = [0u8; 64];
+        loop {
+            // One read may bring only part of the reply: read until the newline.
+            let n = stream.read(&mut buf).await?;
+            if let Some(reply) = reader.push(&buf[..n])? {
+                return Ok(reply);
+            }
+        }
+    };
+    async_std::future::timeout(timeout, greet)
+        .await
+        .unwrap_or(Err(GreetError::Timeout))
+}

@@ -1,0 +1,383 @@
+//! The **processes** model: a pool of K worker *processes*, fed through a two-way message
+//! queue over pipes. This is the course's objective 3 (Python's `multiprocessing.Pool`)
+//! written in Rust.
+//!
+//! ```text
+//!            stdin: ToWorker::Job(i) ──▶ ┌──────────┐
+//!   parent ─────────────────────────────▶│ worker k │  (greetbench re-executed with
+//!          ◀── stdout: FromWorker::Done ─└──────────┘   GREETBENCH_WORKER=1)
+//! ```
+//!
+//! Each worker is a real child process of the same executable, started in worker mode; it
+//! has its own memory, so nothing is shared and nothing can race. The price is start-up (an
+//! exec per worker) and a pipe round-trip per job, with every message serialised.
+//!
+//! What a process gives that a thread cannot: it can be **killed**. A worker that dies is
+//! noticed when its pipe closes; a worker that does not answer within its job's budget is
+//! killed. Either way its job is reported as a counted error and the run goes on with the
+//! workers that are left. Nothing is waited on forever.
+//!
+//! The executable must call [`run_worker_if_requested`] first thing in `main`.
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use greet_core::wire::{self, FromWorker, ToWorker};
+use greet_core::{
+    Batch, Concurrency, GreetError, Model, ModelError, Outcome, Plan, Runner, run_job,
+};
+
+/// The environment variable that puts the executable in worker mode.
+pub const WORKER_ENV: &str = "GREETBENCH_WORKER";
+
+/// Test-only: make a worker misbehave at its n-th job, as `exit:N` or `hang:N`.
+pub const FAULT_ENV: &str = "GREETBENCH_WORKER_FAULT";
+
+/// How long a worker may take to start and say it is ready.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A pool of worker processes.
+#[derive(Debug, Default, Clone)]
+pub struct Processes {
+    /// A fault for the workers to inject (`exit:N` or `hang:N`), for tests of the error paths.
+    pub fault: Option<String>,
+}
+
+impl Model for Processes {
+    fn name(&self) -> &'static str {
+        "processes"
+    }
+
+    fn about(&self) -> &'static str {
+        "--workers child processes fed over pipes: a two-way multi-process message queue"
+    }
+
+    fn concurrency(&self, plan: &Plan) -> Concurrency {
+        Concurrency {
+            io: plan.workers,
+            cpu: plan.workers,
+        }
+    }
+
+    fn start(&self, plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        let exe = match &plan.worker_exe {
+            Some(exe) => exe.clone(),
+            None => std::env::current_exe().map_err(|e| start_error(format!("{e}")))?,
+        };
+        let (events_tx, events) = mpsc::channel();
+        let mut pool = Pool {
+            workers: Vec::new(),
+            events,
+        };
+        for k in 0..plan.workers {
+            pool.workers.push(Worker::spawn(
+                k,
+                &exe,
+                self.fault.as_deref(),
+                events_tx.clone(),
+            )?);
+        }
+        // Wait for every worker to say it is ready, and learn its pid.
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut ready = 0;
+        while ready < plan.workers {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match pool.events.recv_timeout(left) {
+                Ok((k, Event::Msg(FromWorker::Ready { pid }))) => {
+                    pool.workers[k].pid = Some(pid);
+                    ready += 1;
+                }
+                Ok((k, _)) => {
+                    return Err(start_error(format!(
+                        "worker {k} exited during start-up; is {} a greetbench executable?",
+                        exe.display()
+                    )));
+                }
+                Err(_) => return Err(start_error("workers did not start within 10 s".into())),
+            }
+        }
+        Ok(Box::new(pool))
+    }
+}
+
+fn start_error(reason: String) -> ModelError {
+    ModelError::Start {
+        model: "processes",
+        reason,
+    }
+}
+
+/// What a worker's reader thread forwards to the parent.
+enum Event {
+    Msg(FromWorker),
+    /// The worker's stdout closed: it exited.
+    Closed,
+}
+
+struct Worker {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    pid: Option<u32>,
+    /// The job it is running and the moment it is considered hung.
+    busy: Option<(usize, Instant)>,
+    alive: bool,
+}
+
+impl Worker {
+    fn spawn(
+        k: usize,
+        exe: &PathBuf,
+        fault: Option<&str>,
+        events: mpsc::Sender<(usize, Event)>,
+    ) -> Result<Worker, ModelError> {
+        let mut cmd = Command::new(exe);
+        cmd.env(WORKER_ENV, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        if let Some(f) = fault {
+            cmd.env(FAULT_ENV, f);
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| start_error(format!("cannot start {}: {e}", exe.display())))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        // One reader thread per worker turns its stdout into events on one channel, so the
+        // parent can wait on all workers at once, with a timeout.
+        std::thread::Builder::new()
+            .name(format!("worker-{k}-reader"))
+            .spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    let Ok(msg) = wire::decode::<FromWorker>(&line) else {
+                        break;
+                    };
+                    if events.send((k, Event::Msg(msg))).is_err() {
+                        return;
+                    }
+                }
+                let _ = events.send((k, Event::Closed));
+            })
+            .map_err(|e| start_error(format!("cannot start a reader thread: {e}")))?;
+        Ok(Worker {
+            stdin: child.stdin.take(),
+            child,
+            pid: None,
+            busy: None,
+            alive: true,
+        })
+    }
+
+    fn send(&mut self, msg: &ToWorker) -> bool {
+        let ok = self
+            .stdin
+            .as_mut()
+            .is_some_and(|s| s.write_all(wire::encode(msg).as_bytes()).is_ok());
+        if !ok {
+            self.alive = false;
+        }
+        ok
+    }
+
+    /// Kills the worker (if it still runs) and reaps it, so it leaves no zombie.
+    fn kill(&mut self) {
+        self.alive = false;
+        self.stdin.take();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Pool {
+    workers: Vec<Worker>,
+    events: Receiver<(usize, Event)>,
+}
+
+impl Runner for Pool {
+    fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
+        // A job that takes this long is considered hung: twice the greet timeout, plus slack.
+        let budget = plan.timeout * 2 + Duration::from_secs(1);
+        let mut pending = (0..plan.count).rev().collect::<Vec<_>>();
+        let mut outcomes = Vec::with_capacity(plan.count);
+        for w in self.workers.iter_mut().filter(|w| w.alive) {
+            w.send(&ToWorker::Plan(plan.clone()));
+        }
+        // Give every idle worker one job. Each worker has at most one job at a time, which is
+        // what makes this a queue: the next job goes to whichever worker finishes first.
+        let dispatch = |workers: &mut Vec<Worker>, pending: &mut Vec<usize>| {
+            for w in workers.iter_mut().filter(|w| w.alive && w.busy.is_none()) {
+                let Some(i) = pending.pop() else { break };
+                if w.send(&ToWorker::Job(i)) {
+                    w.busy = Some((i, Instant::now() + budget));
+                } else {
+                    pending.push(i);
+                }
+            }
+        };
+        dispatch(&mut self.workers, &mut pending);
+        while outcomes.len() < plan.count {
+            if !self.workers.iter().any(|w| w.alive) {
+                // Nobody is left to run the rest: they end as counted errors.
+                let why = || GreetError::WorkerDied("no worker process left".into());
+                outcomes.extend(pending.drain(..).map(|i| Outcome::failed(i, why())));
+                break;
+            }
+            // Wait for the next message, but never past the earliest job deadline.
+            let next_deadline = self
+                .workers
+                .iter()
+                .filter_map(|w| w.busy.map(|b| b.1))
+                .min();
+            let wait =
+                next_deadline.map_or(budget, |d| d.saturating_duration_since(Instant::now()));
+            match self.events.recv_timeout(wait) {
+                Ok((k, Event::Msg(FromWorker::Done(outcome)))) => {
+                    self.workers[k].busy = None;
+                    outcomes.push(outcome);
+                }
+                Ok((_, Event::Msg(_))) => {}
+                Ok((k, Event::Closed)) => {
+                    // The worker died: reap it and count its job.
+                    let w = &mut self.workers[k];
+                    let status = w
+                        .child
+                        .wait()
+                        .map_or("unknown status".into(), |s| s.to_string());
+                    w.alive = false;
+                    if let Some((i, _)) = w.busy.take() {
+                        outcomes.push(Outcome::failed(i, GreetError::WorkerDied(status)));
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    // Whoever is past its deadline is hung: kill it, which a thread could not be.
+                    let now = Instant::now();
+                    for w in self
+                        .workers
+                        .iter_mut()
+                        .filter(|w| w.busy.is_some_and(|b| b.1 <= now))
+                    {
+                        let (i, _) = w.busy.take().expect("filtered on busy");
+                        w.kill();
+                        outcomes.push(Outcome::failed(i, GreetError::WorkerHung));
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    unreachable!("the pool holds no sender, readers hold theirs until exit")
+                }
+            }
+            dispatch(&mut self.workers, &mut pending);
+        }
+        Ok(Batch {
+            outcomes,
+            child_peak_rss_kib: self.peak_rss_kib(),
+        })
+    }
+}
+
+impl Pool {
+    /// Asks every live worker for its peak memory and sums the answers.
+    fn peak_rss_kib(&mut self) -> u64 {
+        let mut asked = 0;
+        for w in self.workers.iter_mut().filter(|w| w.alive) {
+            asked += usize::from(w.send(&ToWorker::Report));
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let (mut total, mut answered) = (0, 0);
+        while answered < asked {
+            match self
+                .events
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok((_, Event::Msg(FromWorker::Report { peak_rss_kib }))) => {
+                    total += peak_rss_kib;
+                    answered += 1;
+                }
+                Ok(_) => {} // a late message from a worker that was killed
+                Err(_) => break,
+            }
+        }
+        total
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Closing a worker's stdin tells it to exit; give it a moment, then kill it.
+        for w in &mut self.workers {
+            w.stdin.take();
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        for w in &mut self.workers {
+            while matches!(w.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            w.kill();
+        }
+    }
+}
+
+/// Call first thing in `main` of every executable that can serve as a worker. If this process
+/// was started as a worker, it serves jobs from stdin until stdin closes, then exits;
+/// otherwise it returns at once.
+pub fn run_worker_if_requested() {
+    if std::env::var_os(WORKER_ENV).is_none() {
+        return;
+    }
+    let fault = std::env::var(FAULT_ENV).ok();
+    std::process::exit(match serve(fault.as_deref()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("greetbench worker {}: {e}", std::process::id());
+            1
+        }
+    })
+}
+
+/// The worker's loop: read a message, act, answer.
+fn serve(fault: Option<&str>) -> Result<(), String> {
+    let (fault_kind, fault_at) = match fault.and_then(|f| f.split_once(':')) {
+        Some((kind, n)) => (kind, n.parse::<usize>().map_err(|e| e.to_string())?),
+        None => ("", 0),
+    };
+    let mut out = std::io::stdout().lock();
+    let mut say = |msg: &FromWorker| {
+        out.write_all(wire::encode(msg).as_bytes())
+            .and_then(|()| out.flush())
+    };
+    say(&FromWorker::Ready {
+        pid: std::process::id(),
+    })
+    .map_err(|e| e.to_string())?;
+    let mut plan = None;
+    let mut jobs_done = 0;
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        let reply = match wire::decode::<ToWorker>(&line)? {
+            ToWorker::Plan(p) => {
+                plan = Some(p);
+                continue;
+            }
+            ToWorker::Report => FromWorker::Report {
+                peak_rss_kib: wire::peak_rss_kib(),
+            },
+            ToWorker::Job(i) => {
+                jobs_done += 1;
+                if jobs_done == fault_at {
+                    match fault_kind {
+                        "exit" => std::process::exit(3),
+                        // Long enough to be noticed, bounded all the same.
+                        "hang" => std::thread::sleep(Duration::from_secs(3600)),
+                        _ => {}
+                    }
+                }
+                let plan = plan.as_ref().ok_or("a job arrived before its plan")?;
+                FromWorker::Done(run_job(plan, i))
+            }
+        };
+        say(&reply).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

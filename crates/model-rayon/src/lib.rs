@@ -1,0 +1,64 @@
+//! The **rayon** model: `par_iter` over the jobs, on a rayon pool of `workers` threads.
+//!
+//! rayon is built for *data parallelism*: split CPU work across cores with work stealing. It
+//! is the right tool for crunch. For blocking I/O it is capped by its pool: each of its K
+//! threads blocks in `read` for a whole greet, so N greets take about ceil(N/K)×L. That cap
+//! is a result to show, not a bug to hide.
+#![forbid(unsafe_code)]
+
+use greet_core::{Batch, Concurrency, Model, ModelError, Plan, Runner, run_job};
+use rayon::prelude::*;
+
+/// `par_iter` on a pool of `plan.workers` threads.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Rayon;
+
+impl Model for Rayon {
+    fn name(&self) -> &'static str {
+        "rayon"
+    }
+
+    fn about(&self) -> &'static str {
+        "rayon par_iter on a pool of --workers threads: data parallelism, capped for blocking I/O"
+    }
+
+    fn concurrency(&self, plan: &Plan) -> Concurrency {
+        Concurrency {
+            io: plan.workers,
+            cpu: plan.workers,
+        }
+    }
+
+    fn start(&self, plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        // A pool of exactly `workers` threads, so `--workers` means the same as for the other
+        // pools. (rayon's global pool would be sized to the cores.)
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(plan.workers)
+            .build()
+            .map_err(|e| ModelError::Start {
+                model: "rayon",
+                reason: e.to_string(),
+            })?;
+        Ok(Box::new(RayonRunner(pool)))
+    }
+}
+
+struct RayonRunner(rayon::ThreadPool);
+
+impl Runner for RayonRunner {
+    fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
+        // `with_max_len(1)`: hand out one job at a time, so that blocking greets are spread
+        // over every thread rather than handed out in batches.
+        let outcomes = self.0.install(|| {
+            (0..plan.count)
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|i| run_job(plan, i))
+                .collect()
+        });
+        Ok(Batch {
+            outcomes,
+            ..Batch::default()
+        })
+    }
+}

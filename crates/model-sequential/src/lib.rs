@@ -1,0 +1,41 @@
+//! The **sequential** model: one job after another, on the calling thread.
+//!
+//! This is the baseline the course starts from. Each greet spends nearly all of its time
+//! waiting for the host, and nothing else happens meanwhile, so N greets at latency L take at
+//! least N×L. Every other model is a way of not wasting that wait.
+//!
+//! ```
+//! use greet_core::{Model, Plan, Workload};
+//! let plan = Plan::new(Workload::Crunch, 4, vec![]);
+//! let batch = model_sequential::Sequential.run(&plan).unwrap();
+//! assert_eq!(batch.outcomes.len(), 4);
+//! ```
+#![forbid(unsafe_code)]
+
+use greet_core::{Concurrency, FnRunner, Model, ModelError, Plan, Runner, run_job};
+
+/// One job at a time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sequential;
+
+impl Model for Sequential {
+    fn name(&self) -> &'static str {
+        "sequential"
+    }
+
+    fn about(&self) -> &'static str {
+        "one greet after another on one thread: the baseline that waits N x L"
+    }
+
+    fn concurrency(&self, _plan: &Plan) -> Concurrency {
+        Concurrency { io: 1, cpu: 1 }
+    }
+
+    fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        // Nothing to set up: a plain loop on the calling thread. Job i+1 starts only when
+        // job i has finished waiting.
+        Ok(Box::new(FnRunner(|plan: &Plan| {
+            (0..plan.count).map(|i| run_job(plan, i)).collect()
+        })))
+    }
+}

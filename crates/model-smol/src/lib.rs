@@ -1,0 +1,96 @@
+//! The **smol** model: one task per job on smol, async-std's successor.
+//!
+//! smol is a small runtime built from small crates (async-io for the reactor, async-executor
+//! for tasks, blocking for the thread pool). Diff this crate against `model-async-std`: only
+//! the names change, which is the whole migration.
+//!
+//! A waiting greet is a suspended task, not a blocked thread, and crunch goes to smol's
+//! blocking pool (`unblock`) so the event loop stays free.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use greet_core::protocol::{GREETING, ReplyReader};
+use greet_core::workload::crunch;
+use greet_core::{
+    Concurrency, FnRunner, GreetError, Model, ModelError, Outcome, Plan, Reply, Runner,
+    run_job_async,
+};
+use smol::io::{AsyncReadExt, AsyncWriteExt};
+use smol::net::TcpStream;
+
+/// One task per job on smol's global executor.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Smol;
+
+impl Model for Smol {
+    fn name(&self) -> &'static str {
+        "smol"
+    }
+
+    fn about(&self) -> &'static str {
+        "one smol task per greet (async-std's successor); crunch via smol::unblock"
+    }
+
+    fn concurrency(&self, plan: &Plan) -> Concurrency {
+        Concurrency {
+            io: plan.count,
+            cpu: plan.count,
+        }
+    }
+
+    fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        // smol's global executor is global and starts itself on first use; wake it now so
+        // that its start-up is not part of the first batch.
+        smol::block_on(async {});
+        Ok(Box::new(FnRunner(run_batch)))
+    }
+}
+
+fn run_batch(plan: &Plan) -> Vec<Outcome> {
+    smol::block_on(async {
+        // Spawn every task first, so that all the greets are waiting at once...
+        let tasks: Vec<_> = (0..plan.count)
+            .map(|i| {
+                let plan = plan.clone();
+                smol::spawn(async move { run_job_async(&plan, i, greet, crunch_blocking).await })
+            })
+            .collect();
+        // ...then await them. Awaiting in order does not serialise anything: they are all
+        // running already, this only collects.
+        let mut outcomes = Vec::with_capacity(plan.count);
+        for t in tasks {
+            outcomes.push(t.await);
+        }
+        outcomes
+    })
+}
+
+/// Crunch on the blocking pool, so the event loop's threads stay free for I/O.
+async fn crunch_blocking(work: u32, seed: u64) -> u64 {
+    smol::unblock(move || crunch(work, seed)).await
+}
+
+/// One greet with smol's socket.
+async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
+    let greet = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        stream.write_all(GREETING).await?;
+        let mut reader = ReplyReader::new();
+        let mut buf = [0u8; 64];
+        loop {
+            // One read may bring only part of the reply: read until the newline.
+            let n = stream.read(&mut buf).await?;
+            if let Some(reply) = reader.push(&buf[..n])? {
+                return Ok(reply);
+            }
+        }
+    };
+    let timer = async {
+        smol::Timer::after(timeout).await;
+        Err(GreetError::Timeout)
+    };
+    smol::future::or(greet, timer).await
+}

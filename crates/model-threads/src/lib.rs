@@ -1,0 +1,70 @@
+//! The **threads** model: one OS thread per job, inside `std::thread::scope`.
+//!
+//! Threads are *preemptive*: the kernel decides when each runs, and a thread blocked in
+//! `read` waiting for its host costs no CPU. So N greets all wait at once and finish in about
+//! L. The price is memory and kernel bookkeeping per thread: each one has its own stack, and
+//! a process can have only so many (about 16k here, capped by `vm.max_map_count`).
+//!
+//! Unlike Python, Rust has no GIL: threads running crunch really run in parallel, one per
+//! core. And because `plan` is only shared by `&` reference, the compiler has checked that
+//! nothing here is a data race.
+#![forbid(unsafe_code)]
+
+use std::thread;
+
+use greet_core::{
+    Concurrency, FnRunner, GreetError, Model, ModelError, Outcome, Plan, Runner, run_job,
+};
+
+/// One thread per job.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Threads;
+
+impl Model for Threads {
+    fn name(&self) -> &'static str {
+        "threads"
+    }
+
+    fn about(&self) -> &'static str {
+        "one OS thread per greet (std::thread::scope): preemptive concurrency"
+    }
+
+    fn concurrency(&self, plan: &Plan) -> Concurrency {
+        Concurrency {
+            io: plan.count,
+            cpu: plan.count,
+        }
+    }
+
+    fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        // Nothing to set up: starting the threads is the model, so it happens per batch.
+        Ok(Box::new(FnRunner(run_batch)))
+    }
+}
+
+fn run_batch(plan: &Plan) -> Vec<Outcome> {
+    thread::scope(|s| {
+        // Start every thread first, so that all the greets wait at the same time...
+        let mut handles = Vec::with_capacity(plan.count);
+        let mut refused = Vec::new();
+        for i in 0..plan.count {
+            // Builder::spawn_scoped returns an error when the OS refuses another thread
+            // (thread::scope's own spawn would panic). That job becomes a counted error.
+            match thread::Builder::new().spawn_scoped(s, move || run_job(plan, i)) {
+                Ok(h) => handles.push((i, h)),
+                Err(e) => refused.push(Outcome::failed(i, GreetError::ThreadLimit(e.to_string()))),
+            }
+        }
+        // ...then join them. Joining in order does not serialise anything: the threads
+        // are already running, we only collect their results.
+        let mut outcomes: Vec<Outcome> = handles
+            .into_iter()
+            .map(|(i, h)| {
+                h.join()
+                    .unwrap_or_else(|_| Outcome::failed(i, GreetError::Io("job panicked".into())))
+            })
+            .collect();
+        outcomes.extend(refused);
+        outcomes
+    })
+}

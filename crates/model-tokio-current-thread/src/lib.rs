@@ -1,0 +1,110 @@
+//! The **tokio-current-thread** model: tokio's single-threaded event loop, the direct
+//! analogue of Python's asyncio.
+//!
+//! Every task runs on the one thread that calls `block_on`. Greets still wait concurrently
+//! (a waiting greet is a suspended future, not a blocked thread) so N greets take about L,
+//! just as with asyncio. But there is no parallelism: crunch runs *on the event loop*, as a
+//! CPU-bound coroutine does in asyncio, so crunching N jobs takes as long as sequential, and
+//! while one task crunches, no other task (and no reply) makes progress. That stall is what
+//! the mixed workload shows. Compare with `model-tokio`, which moves crunch off the loop.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use greet_core::protocol::{GREETING, ReplyReader};
+use greet_core::workload::crunch;
+use greet_core::{
+    Batch, Concurrency, GreetError, Model, ModelError, Plan, Reply, Runner, run_job_async,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::runtime::Runtime;
+
+/// One task per job on a single-threaded runtime.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioCurrentThread;
+
+impl Model for TokioCurrentThread {
+    fn name(&self) -> &'static str {
+        "tokio-current-thread"
+    }
+
+    fn about(&self) -> &'static str {
+        "tokio's single-threaded event loop (like asyncio): concurrent waits, no parallelism"
+    }
+
+    fn concurrency(&self, plan: &Plan) -> Concurrency {
+        Concurrency {
+            io: plan.count,
+            cpu: 1,
+        }
+    }
+
+    fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        // One thread: the caller's. Every task runs on it, taking turns at each `.await`.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ModelError::Start {
+                model: "tokio-current-thread",
+                reason: e.to_string(),
+            })?;
+        Ok(Box::new(TokioRunner(rt)))
+    }
+}
+
+struct TokioRunner(Runtime);
+
+impl Runner for TokioRunner {
+    fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
+        let plan = Arc::new(plan.clone());
+        let outcomes = self.0.block_on(async {
+            // Spawn every task first, so that all the greets are waiting at once...
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in 0..plan.count {
+                let plan = plan.clone();
+                tasks.spawn(async move { run_job_async(&plan, i, greet, crunch_inline).await });
+            }
+            // ...then collect them in the order they finish.
+            let mut outcomes = Vec::with_capacity(plan.count);
+            while let Some(done) = tasks.join_next().await {
+                outcomes.push(done.map_err(|e| ModelError::Panicked(e.to_string()))?);
+            }
+            Ok(outcomes)
+        })?;
+        Ok(Batch {
+            outcomes,
+            ..Batch::default()
+        })
+    }
+}
+
+/// Crunch right here, on the event loop, as asyncio would: no `.await` inside, so nothing
+/// else on this runtime runs until it returns.
+async fn crunch_inline(work: u32, seed: u64) -> u64 {
+    crunch(work, seed)
+}
+
+/// One greet with tokio's socket. `.await` hands the thread back to the runtime while the
+/// host takes its time.
+async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
+    let greet = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        stream.write_all(GREETING).await?;
+        let mut reader = ReplyReader::new();
+        let mut buf = [0u8; 64];
+        loop {
+            // One read may bring only part of the reply: read until the newline.
+            let n = stream.read(&mut buf).await?;
+            if let Some(reply) = reader.push(&buf[..n])? {
+                return Ok(reply);
+            }
+        }
+    };
+    tokio::time::timeout(timeout, greet)
+        .await
+        .unwrap_or(Err(GreetError::Timeout))
+}

@@ -1,0 +1,114 @@
+//! The **tokio** model: one task per job on tokio's multi-thread runtime.
+//!
+//! A task is not a thread. A greet waiting for its reply is a suspended future that costs a
+//! few hundred bytes, and the runtime's few worker threads (one per core) run whichever tasks
+//! are ready. So thousands of greets wait at once for the price of thousands of small
+//! allocations, and N greets finish in about L.
+//!
+//! CPU work is different: a task that crunches holds its worker thread, and every task
+//! queued behind it waits. So crunch runs on tokio's blocking pool via `spawn_blocking`,
+//! which keeps the event loop free and lets crunches use every core. (rayon would do as well
+//! for pure CPU work; `spawn_blocking` needs no second pool and is what tokio's docs
+//! recommend for a blocking call inside async code.)
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use greet_core::protocol::{GREETING, ReplyReader};
+use greet_core::workload::crunch;
+use greet_core::{
+    Batch, Concurrency, GreetError, Model, ModelError, Plan, Reply, Runner, run_job_async,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::runtime::Runtime;
+
+/// One task per job on the multi-thread runtime.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tokio;
+
+impl Model for Tokio {
+    fn name(&self) -> &'static str {
+        "tokio"
+    }
+
+    fn about(&self) -> &'static str {
+        "one tokio task per greet on the multi-thread runtime; crunch via spawn_blocking"
+    }
+
+    fn concurrency(&self, plan: &Plan) -> Concurrency {
+        Concurrency {
+            io: plan.count,
+            cpu: plan.count,
+        }
+    }
+
+    fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        // One worker thread per core (tokio's default), plus the blocking pool on demand.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ModelError::Start {
+                model: "tokio",
+                reason: e.to_string(),
+            })?;
+        Ok(Box::new(TokioRunner(rt)))
+    }
+}
+
+struct TokioRunner(Runtime);
+
+impl Runner for TokioRunner {
+    fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
+        let plan = Arc::new(plan.clone());
+        let outcomes = self.0.block_on(async {
+            // Spawn every task first, so that all the greets are waiting at once...
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in 0..plan.count {
+                let plan = plan.clone();
+                tasks.spawn(async move { run_job_async(&plan, i, greet, crunch_blocking).await });
+            }
+            // ...then collect them in the order they finish.
+            let mut outcomes = Vec::with_capacity(plan.count);
+            while let Some(done) = tasks.join_next().await {
+                outcomes.push(done.map_err(|e| ModelError::Panicked(e.to_string()))?);
+            }
+            Ok(outcomes)
+        })?;
+        Ok(Batch {
+            outcomes,
+            ..Batch::default()
+        })
+    }
+}
+
+/// Crunch on the blocking pool, so the event loop's threads stay free for I/O.
+async fn crunch_blocking(work: u32, seed: u64) -> u64 {
+    tokio::task::spawn_blocking(move || crunch(work, seed))
+        .await
+        .unwrap_or(0)
+}
+
+/// One greet with tokio's socket. `.await` hands the thread back to the runtime while the
+/// host takes its time.
+async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
+    let greet = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        stream.write_all(GREETING).await?;
+        let mut reader = ReplyReader::new();
+        let mut buf = [0u8; 64];
+        loop {
+            // One read may bring only part of the reply: read until the newline.
+            let n = stream.read(&mut buf).await?;
+            if let Some(reply) = reader.push(&buf[..n])? {
+                return Ok(reply);
+            }
+        }
+    };
+    tokio::time::timeout(timeout, greet)
+        .await
+        .unwrap_or(Err(GreetError::Timeout))
+}
