@@ -125,6 +125,24 @@ struct ServeArgs {
     max_connections: usize,
 }
 
+/// The environment variable that makes an executable act as the greetbench CLI.
+///
+/// The harness starts its children (`serve`, `run`) by re-executing the *current*
+/// executable with this set. In the `greetbench` binary that changes nothing; a benchmark
+/// binary calls [`run_as_cli_if_requested`] first thing in `main`, so that it can be its own
+/// server and its own child runs, with no separately built `greetbench` needed.
+pub const AS_CLI_ENV: &str = "GREETBENCH_AS_CLI";
+
+/// If this process was started with [`AS_CLI_ENV`] (or as a processes-model worker), acts as
+/// the `greetbench` binary and exits; otherwise returns at once.
+pub fn run_as_cli_if_requested() {
+    model_processes::run_worker_if_requested();
+    if std::env::var_os(AS_CLI_ENV).is_some() {
+        let code = main();
+        std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+    }
+}
+
 /// Parses the arguments, runs the subcommand and turns any error into one line on stderr.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -99,6 +99,7 @@ impl ServerProcess {
     /// Starts `exe serve ...` and waits (at most 10 s) for it to print every host's address.
     pub fn start(exe: &Path, hosts: &Hosts) -> Result<ServerProcess, HarnessError> {
         let mut child = Command::new(exe)
+            .env(crate::cli::AS_CLI_ENV, "1")
             .args(hosts.serve_args())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -318,6 +319,7 @@ pub fn measure(
 /// and thread figures its own.
 pub fn run_in_child(exe: &Path, args: &[String], limit: Duration) -> Result<RunReport, String> {
     let mut child = Command::new(exe)
+        .env(crate::cli::AS_CLI_ENV, "1")
         .arg("run")
         .args(args)
         .arg("--json")
