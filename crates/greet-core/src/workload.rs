@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 /// Default crunch size: one job takes about 1 ms on the reference machine
 /// (see `greetbench calibrate`; the figure is in the closing note of the models issue).
-pub const DEFAULT_WORK: u32 = 1_000_000;
+pub const DEFAULT_WORK: u32 = 250_000;
 
 /// Which workload a run performs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

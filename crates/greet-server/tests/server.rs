@@ -1,0 +1,170 @@
+//! The greet server against real sockets on loopback: the protocol, its limits and its
+//! counters. Every assertion is about what was said and counted, never about how long it took.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use greet_core::client::{Connection, greet};
+use greet_core::protocol::{ERROR_LINE, GREETING};
+use greet_server::{Behavior, Bind, Config, Server, ServerError};
+
+const T: Duration = Duration::from_secs(5);
+
+fn read_all(mut s: TcpStream) -> Vec<u8> {
+    s.set_read_timeout(Some(T)).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 256];
+    // Bounded: at most 64 reads; the server closes long before.
+    for _ in 0..64 {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    out
+}
+
+#[test]
+fn each_host_names_itself() {
+    let server = Server::start(Config { hosts: 4, ..Config::default() }).unwrap();
+    for (i, &addr) in server.addrs().iter().enumerate() {
+        assert_eq!(greet(addr, T).unwrap().host, i as u32);
+    }
+    let s = server.stats();
+    assert_eq!((s.served, s.errors, s.connections), (4, 0, 4));
+}
+
+#[test]
+fn a_connection_can_greet_again_and_again() {
+    let server = Server::start(Config::default()).unwrap();
+    let mut conn = Connection::connect(server.addrs()[0], T).unwrap();
+    for _ in 0..5 {
+        assert_eq!(conn.greet(T).unwrap().host, 0);
+    }
+    let s = server.stats();
+    assert_eq!((s.served, s.connections), (5, 1));
+}
+
+#[test]
+fn a_greeting_split_across_writes_still_counts() {
+    let server = Server::start(Config::default()).unwrap();
+    let mut s = TcpStream::connect(server.addrs()[0]).unwrap();
+    s.set_nodelay(true).unwrap();
+    s.write_all(&GREETING[..5]).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    s.write_all(&GREETING[5..]).unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(read_all(s), b"Hello, world! from host 0\n");
+}
+
+#[test]
+fn newline_separated_greetings_as_netcat_sends_them() {
+    let server = Server::start(Config::default()).unwrap();
+    let mut s = TcpStream::connect(server.addrs()[0]).unwrap();
+    s.write_all(b"Hello, world\nHello, world\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let out = String::from_utf8(read_all(s)).unwrap();
+    assert_eq!(out.lines().count(), 2, "{out:?}");
+}
+
+#[test]
+fn garbage_gets_one_error_line_and_a_close() {
+    let server = Server::start(Config::default()).unwrap();
+    let mut s = TcpStream::connect(server.addrs()[0]).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(read_all(s), ERROR_LINE);
+    assert_eq!(server.stats().errors, 1);
+    // The server is still there for the next client.
+    assert_eq!(greet(server.addrs()[0], T).unwrap().host, 0);
+}
+
+#[test]
+fn oversized_input_is_not_buffered_and_does_not_crash() {
+    let server = Server::start(Config::default()).unwrap();
+    let mut s = TcpStream::connect(server.addrs()[0]).unwrap();
+    s.set_write_timeout(Some(T)).unwrap();
+    // 4 MiB of junk: the server reads one greeting's worth, answers ERR and closes, so our
+    // writes start failing instead of filling its memory.
+    let junk = vec![b'x'; 64 * 1024];
+    let mut write_failed = false;
+    for _ in 0..64 {
+        if s.write_all(&junk).is_err() {
+            write_failed = true;
+            break;
+        }
+    }
+    assert!(write_failed, "the server kept accepting junk instead of closing");
+    assert_eq!(server.stats().errors, 1);
+    assert_eq!(greet(server.addrs()[0], T).unwrap().host, 0);
+}
+
+#[test]
+fn the_connection_cap_bounds_what_is_in_flight() {
+    let server = Server::start(Config {
+        max_connections: 2,
+        latency: Duration::from_millis(50),
+        ..Config::default()
+    })
+    .unwrap();
+    let addr = server.addrs()[0];
+    let replies: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..6).map(|_| s.spawn(move || greet(addr, Duration::from_secs(10)))).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(replies.iter().all(|r| r.is_ok()), "{replies:?}");
+    let s = server.stats();
+    assert_eq!(s.served, 6);
+    assert!(s.peak_in_flight <= 2, "peak {} above the cap of 2", s.peak_in_flight);
+}
+
+#[test]
+fn a_rendezvous_proves_concurrency_by_structure() {
+    let server = Server::start(Config { rendezvous: Some(3), ..Config::default() }).unwrap();
+    let addr = server.addrs()[0];
+    // One greet alone cannot pass the gate: it times out.
+    assert!(greet(addr, Duration::from_millis(300)).is_err());
+    // Three at once can.
+    let ok = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..3).map(|_| s.spawn(move || greet(addr, T))).collect();
+        hs.into_iter().map(|h| h.join().unwrap()).filter(Result::is_ok).count()
+    });
+    assert_eq!(ok, 3);
+    assert!(server.stats().peak_in_flight >= 3);
+}
+
+#[test]
+fn silent_and_resetting_hosts() {
+    let silent = Server::start(Config { behavior: Behavior::Silent, ..Config::default() }).unwrap();
+    let err = greet(silent.addrs()[0], Duration::from_millis(200)).unwrap_err();
+    assert_eq!(err, greet_core::GreetError::Timeout);
+
+    let reset = Server::start(Config { behavior: Behavior::Reset, ..Config::default() }).unwrap();
+    let err = greet(reset.addrs()[0], T).unwrap_err();
+    assert_eq!(err.kind(), greet_core::ErrorKind::Reset, "{err:?}");
+}
+
+#[test]
+fn hosts_can_spread_over_loopback_addresses() {
+    let server = Server::start(Config { hosts: 3, bind: Bind::SpreadLoopback { port: 0 }, ..Config::default() }).unwrap();
+    let ips: Vec<_> = server.addrs().iter().map(|a| a.ip()).collect();
+    let want: Vec<IpAddr> = (1..=3).map(|d| IpAddr::V4(Ipv4Addr::new(127, 0, 0, d))).collect();
+    assert_eq!(ips, want);
+    assert_eq!(greet(server.addrs()[2], T).unwrap().host, 2);
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let bind = Bind::Ports { ip: IpAddr::V4(Ipv4Addr::LOCALHOST), port };
+    let err = Server::start(Config { bind, ..Config::default() }).unwrap_err();
+    assert!(matches!(err, ServerError::PortInUse(_)), "{err:?}");
+    assert!(err.to_string().contains("already in use"));
+}
+
+#[test]
+fn bad_configs_are_refused() {
+    assert!(Server::start(Config { hosts: 0, ..Config::default() }).is_err());
+    assert!(Server::start(Config { max_connections: 0, ..Config::default() }).is_err());
+}
