@@ -19,6 +19,7 @@
 //! - [`client`]: the blocking greet client.
 //! - [`model`]: the [`Model`] trait and the job runners the models call.
 //! - [`duration`]: parsing `50ms`, `1s`, `250us`.
+//! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
 //!
 //! # Example
@@ -31,6 +32,7 @@
 
 pub mod client;
 pub mod duration;
+pub mod limits;
 pub mod model;
 pub mod outcome;
 pub mod plan;

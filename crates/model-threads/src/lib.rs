@@ -13,7 +13,7 @@
 use std::thread;
 
 use greet_core::{
-    Concurrency, FnRunner, GreetError, Model, ModelError, Outcome, Plan, Runner, run_job,
+    Concurrency, FnRunner, GreetError, Model, ModelError, Outcome, Plan, Runner, limits, run_job,
 };
 
 /// One thread per job.
@@ -47,7 +47,16 @@ fn run_batch(plan: &Plan) -> Vec<Outcome> {
         // Start every thread first, so that all the greets wait at the same time...
         let mut handles = Vec::with_capacity(plan.count);
         let mut refused = Vec::new();
+        // Past this many threads the process would run out of memory mappings, and a new
+        // thread would abort the whole process instead of failing politely (see
+        // greet_core::limits). Jobs past the budget are counted as thread-limit errors.
+        let budget = limits::thread_budget().unwrap_or(usize::MAX);
         for i in 0..plan.count {
+            if i >= budget {
+                let why = limits::thread_budget_message(budget);
+                refused.push(Outcome::failed(i, GreetError::ThreadLimit(why)));
+                continue;
+            }
             // Builder::spawn_scoped returns an error when the OS refuses another thread
             // (thread::scope's own spawn would panic). That job becomes a counted error.
             match thread::Builder::new().spawn_scoped(s, move || run_job(plan, i)) {
