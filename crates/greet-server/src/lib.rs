@@ -40,7 +40,7 @@ use greet_core::protocol::{ERROR_LINE, GREETING, reply_line};
 use greet_core::workload::crunch;
 use greet_core::{Target, duration};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 /// How a host treats a greeting. Anything but [`Behavior::Greet`] is a fixture for tests
@@ -243,16 +243,35 @@ impl Config {
 
 /// Binds one listener per host, in host order.
 pub async fn bind(config: &Config) -> Result<Vec<TcpListener>, ServerError> {
+    bind_now(config)
+}
+
+/// The accept queue per host. Large runs open thousands of connections at once; a short queue
+/// would drop SYNs and make clients wait a whole retransmission timeout (1 s).
+const BACKLOG: u32 = 4096;
+
+/// Binds synchronously. Needs a runtime *context* (`Runtime::enter`) but no `block_on`, so
+/// [`Server::start`] works even when called from inside another runtime.
+fn bind_now(config: &Config) -> Result<Vec<TcpListener>, ServerError> {
     config.validate()?;
     let mut listeners = Vec::with_capacity(config.hosts);
     for i in 0..config.hosts {
         let addr = config.addr(i)?;
-        let listener = TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        let map = |e: std::io::Error| match e.kind() {
             std::io::ErrorKind::AddrInUse => ServerError::PortInUse(addr),
             std::io::ErrorKind::AddrNotAvailable => ServerError::AddrNotAvailable(addr),
             _ => ServerError::Bind { addr, source: e },
-        })?;
-        listeners.push(listener);
+        };
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        };
+        let socket = socket.map_err(map)?;
+        // Restarting a server on the same port must not wait for TIME_WAIT to clear.
+        socket.set_reuseaddr(true).map_err(map)?;
+        socket.bind(addr).map_err(map)?;
+        listeners.push(socket.listen(BACKLOG).map_err(map)?);
     }
     Ok(listeners)
 }
@@ -428,7 +447,10 @@ impl Server {
             .enable_all()
             .build()
             .map_err(ServerError::Runtime)?;
-        let listeners = rt.block_on(bind(&config))?;
+        let listeners = {
+            let _context = rt.enter();
+            bind_now(&config)?
+        };
         let addrs = listeners
             .iter()
             .map(|l| l.local_addr())

@@ -27,7 +27,11 @@ fn read_all(mut s: TcpStream) -> Vec<u8> {
 
 #[test]
 fn each_host_names_itself() {
-    let server = Server::start(Config { hosts: 4, ..Config::default() }).unwrap();
+    let server = Server::start(Config {
+        hosts: 4,
+        ..Config::default()
+    })
+    .unwrap();
     for (i, &addr) in server.addrs().iter().enumerate() {
         assert_eq!(greet(addr, T).unwrap().host, i as u32);
     }
@@ -94,7 +98,10 @@ fn oversized_input_is_not_buffered_and_does_not_crash() {
             break;
         }
     }
-    assert!(write_failed, "the server kept accepting junk instead of closing");
+    assert!(
+        write_failed,
+        "the server kept accepting junk instead of closing"
+    );
     assert_eq!(server.stats().errors, 1);
     assert_eq!(greet(server.addrs()[0], T).unwrap().host, 0);
 }
@@ -109,25 +116,38 @@ fn the_connection_cap_bounds_what_is_in_flight() {
     .unwrap();
     let addr = server.addrs()[0];
     let replies: Vec<_> = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..6).map(|_| s.spawn(move || greet(addr, Duration::from_secs(10)))).collect();
+        let hs: Vec<_> = (0..6)
+            .map(|_| s.spawn(move || greet(addr, Duration::from_secs(10))))
+            .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert!(replies.iter().all(|r| r.is_ok()), "{replies:?}");
     let s = server.stats();
     assert_eq!(s.served, 6);
-    assert!(s.peak_in_flight <= 2, "peak {} above the cap of 2", s.peak_in_flight);
+    assert!(
+        s.peak_in_flight <= 2,
+        "peak {} above the cap of 2",
+        s.peak_in_flight
+    );
 }
 
 #[test]
 fn a_rendezvous_proves_concurrency_by_structure() {
-    let server = Server::start(Config { rendezvous: Some(3), ..Config::default() }).unwrap();
+    let server = Server::start(Config {
+        rendezvous: Some(3),
+        ..Config::default()
+    })
+    .unwrap();
     let addr = server.addrs()[0];
     // One greet alone cannot pass the gate: it times out.
     assert!(greet(addr, Duration::from_millis(300)).is_err());
     // Three at once can.
     let ok = std::thread::scope(|s| {
         let hs: Vec<_> = (0..3).map(|_| s.spawn(move || greet(addr, T))).collect();
-        hs.into_iter().map(|h| h.join().unwrap()).filter(Result::is_ok).count()
+        hs.into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(Result::is_ok)
+            .count()
     });
     assert_eq!(ok, 3);
     assert!(server.stats().peak_in_flight >= 3);
@@ -135,20 +155,35 @@ fn a_rendezvous_proves_concurrency_by_structure() {
 
 #[test]
 fn silent_and_resetting_hosts() {
-    let silent = Server::start(Config { behavior: Behavior::Silent, ..Config::default() }).unwrap();
+    let silent = Server::start(Config {
+        behavior: Behavior::Silent,
+        ..Config::default()
+    })
+    .unwrap();
     let err = greet(silent.addrs()[0], Duration::from_millis(200)).unwrap_err();
     assert_eq!(err, greet_core::GreetError::Timeout);
 
-    let reset = Server::start(Config { behavior: Behavior::Reset, ..Config::default() }).unwrap();
+    let reset = Server::start(Config {
+        behavior: Behavior::Reset,
+        ..Config::default()
+    })
+    .unwrap();
     let err = greet(reset.addrs()[0], T).unwrap_err();
     assert_eq!(err.kind(), greet_core::ErrorKind::Reset, "{err:?}");
 }
 
 #[test]
 fn hosts_can_spread_over_loopback_addresses() {
-    let server = Server::start(Config { hosts: 3, bind: Bind::SpreadLoopback { port: 0 }, ..Config::default() }).unwrap();
+    let server = Server::start(Config {
+        hosts: 3,
+        bind: Bind::SpreadLoopback { port: 0 },
+        ..Config::default()
+    })
+    .unwrap();
     let ips: Vec<_> = server.addrs().iter().map(|a| a.ip()).collect();
-    let want: Vec<IpAddr> = (1..=3).map(|d| IpAddr::V4(Ipv4Addr::new(127, 0, 0, d))).collect();
+    let want: Vec<IpAddr> = (1..=3)
+        .map(|d| IpAddr::V4(Ipv4Addr::new(127, 0, 0, d)))
+        .collect();
     assert_eq!(ips, want);
     assert_eq!(greet(server.addrs()[2], T).unwrap().host, 2);
 }
@@ -157,14 +192,45 @@ fn hosts_can_spread_over_loopback_addresses() {
 fn a_port_in_use_is_a_clear_error() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let bind = Bind::Ports { ip: IpAddr::V4(Ipv4Addr::LOCALHOST), port };
-    let err = Server::start(Config { bind, ..Config::default() }).unwrap_err();
+    let bind = Bind::Ports {
+        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        port,
+    };
+    let err = Server::start(Config {
+        bind,
+        ..Config::default()
+    })
+    .unwrap_err();
     assert!(matches!(err, ServerError::PortInUse(_)), "{err:?}");
     assert!(err.to_string().contains("already in use"));
 }
 
 #[test]
 fn bad_configs_are_refused() {
-    assert!(Server::start(Config { hosts: 0, ..Config::default() }).is_err());
-    assert!(Server::start(Config { max_connections: 0, ..Config::default() }).is_err());
+    assert!(
+        Server::start(Config {
+            hosts: 0,
+            ..Config::default()
+        })
+        .is_err()
+    );
+    assert!(
+        Server::start(Config {
+            max_connections: 0,
+            ..Config::default()
+        })
+        .is_err()
+    );
+}
+
+#[test]
+fn a_server_can_start_from_inside_a_runtime() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(async { Server::start(Config::default()) })
+        .unwrap();
+    assert_eq!(greet(server.addrs()[0], T).unwrap().host, 0);
 }

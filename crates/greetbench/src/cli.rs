@@ -32,6 +32,12 @@ enum Command {
     Compare(CompareArgs),
     /// Serve greet hosts until interrupted.
     Serve(ServeArgs),
+    /// Serve the hosts as a local JSON API (GET /hosts/{id}/greeting) until interrupted.
+    ServeApi(ServeApiArgs),
+    /// Run every model at each size in a fresh process and record its resource costs.
+    Sweep(SweepArgs),
+    /// Write reports/index.html from the stored results (criterion's and the sweep's).
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -109,6 +115,42 @@ struct CompareArgs {
     json: bool,
 }
 
+/// Arguments of `greetbench sweep`.
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// Also write the sweep's JSON here (it always goes to target/greetbench/sweep.json).
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    /// Sweep further (more sizes, 20,000 waiting greets); also GREETBENCH_PROFILE=full.
+    #[arg(long)]
+    full: bool,
+}
+
+/// Arguments of `greetbench report`.
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Render from this stored results.json instead of gathering target/ afresh.
+    #[arg(long)]
+    results: Option<std::path::PathBuf>,
+    /// Write index.html into this directory [default: reports/ in the workspace].
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+}
+
+/// Arguments of `greetbench serve-api`.
+#[derive(Debug, Args)]
+struct ServeApiArgs {
+    /// How many hosts: ids 0..H answer, any other id is a 404.
+    #[arg(long, default_value_t = 8)]
+    hosts: usize,
+    /// How long each greeting takes before the reply (50ms, 1s, 250us).
+    #[arg(long, default_value = "50ms", value_parser = duration::parse)]
+    latency: Duration,
+    /// The port on 127.0.0.1; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+}
+
 #[derive(Debug, Args)]
 struct ServeArgs {
     #[command(flatten)]
@@ -123,6 +165,10 @@ struct ServeArgs {
     /// The most connections open at once.
     #[arg(long, default_value_t = 20_000)]
     max_connections: usize,
+    /// Also stop when stdin closes: the harness uses this so that a server child never
+    /// outlives the run that started it, even if that run crashes.
+    #[arg(long, hide = true)]
+    until_stdin_closes: bool,
 }
 
 /// The environment variable that makes an executable act as the greetbench CLI.
@@ -179,6 +225,9 @@ fn dispatch(command: Command) -> Result<ExitCode, String> {
         Command::Run(args) => run(&args),
         Command::Compare(args) => compare(&args),
         Command::Serve(args) => serve(&args),
+        Command::ServeApi(args) => serve_api(&args),
+        Command::Sweep(args) => sweep(&args),
+        Command::Report(args) => report(&args),
     }
 }
 
@@ -342,14 +391,95 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             greet_server::describe(&config)
         );
         let stats = std::sync::Arc::new(greet_server::Stats::default());
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
+        let watch_stdin = args.until_stdin_closes;
+        let shutdown = async move {
+            let stdin_closed = async {
+                if watch_stdin {
+                    let mut sink = [0u8; 64];
+                    let mut stdin = tokio::io::stdin();
+                    // Bounded: the parent never writes; this ends at EOF (or an error).
+                    while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stdin, &mut sink).await {
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                () = stdin_closed => {}
+            }
         };
         greet_server::run(listeners, config, stats.clone(), shutdown).await;
         let s = stats.snapshot();
         eprintln!(
             "served {} greets, {} errors, peak {} in flight",
             s.served, s.errors, s.peak_in_flight
+        );
+        Ok::<_, String>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sweep(args: &SweepArgs) -> Result<ExitCode, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let profile = if args.full {
+        crate::sweep::Profile::Full
+    } else {
+        crate::sweep::Profile::from_env()
+    };
+    let (sweep, written) = crate::sweep::run_and_store(&exe, profile, args.out.as_deref())?;
+    crate::sweep::print_table(&sweep);
+    for file in written {
+        println!("wrote {}", file.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(args: &ReportArgs) -> Result<ExitCode, String> {
+    let paths = greetbench_report::Paths::locate();
+    let results = match &args.results {
+        Some(file) => file.clone(),
+        None => greetbench_report::collect(&paths).map_err(|e| e.to_string())?,
+    };
+    let out = args.out.clone().unwrap_or_else(|| paths.report_dir());
+    let page = greetbench_report::render(&results, &out, &paths.target.join("criterion"))
+        .map_err(|e| e.to_string())?;
+    println!("report: {} (from {})", page.display(), results.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve_api(args: &ServeApiArgs) -> Result<ExitCode, String> {
+    let config = greet_api::Config {
+        hosts: args.hosts,
+        latency: args.latency,
+        bind: SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, args.port)),
+        ..greet_api::Config::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the API runtime: {e}"))?;
+    rt.block_on(async {
+        let listener = greet_api::bind(&config).await.map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("api listening on {}", greet_api::base_url(addr));
+        eprintln!(
+            "serving {} as JSON until interrupted (Ctrl-C); try: curl {}/hosts/0/greeting",
+            greet_api::describe(&config),
+            greet_api::base_url(addr)
+        );
+        let stats = std::sync::Arc::new(greet_api::Stats::default());
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        greet_api::run(listener, config, stats.clone(), shutdown).await;
+        let s = stats.snapshot();
+        eprintln!(
+            "served {} greetings, {} not found, peak {} in flight",
+            s.served, s.not_found, s.peak_in_flight
         );
         Ok::<_, String>(())
     })?;

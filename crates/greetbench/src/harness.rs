@@ -92,6 +92,7 @@ pub enum HarnessError {
 #[derive(Debug)]
 pub struct ServerProcess {
     child: Child,
+    _stdin: Option<std::process::ChildStdin>,
     addrs: Vec<SocketAddr>,
 }
 
@@ -101,7 +102,10 @@ impl ServerProcess {
         let mut child = Command::new(exe)
             .env(crate::cli::AS_CLI_ENV, "1")
             .args(hosts.serve_args())
-            .stdin(Stdio::null())
+            .arg("--until-stdin-closes")
+            // Our end of this pipe closes when we exit, however we exit, and the server
+            // then stops: no orphaned servers.
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -119,8 +123,10 @@ impl ServerProcess {
                 }
             }
         });
+        let stdin = child.stdin.take();
         let mut server = ServerProcess {
             child,
+            _stdin: stdin,
             addrs: Vec::with_capacity(hosts.hosts),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -267,9 +273,13 @@ pub fn measure(
     // reaped children count in RUSAGE_CHILDREN.
     drop(runner);
 
-    let peak_threads = sampler.finish();
+    let (peak_threads, sampling) = sampler.finish();
     let own = sys::self_usage();
-    let used = own.plus(sys::children_usage()).since(before);
+    // The sampler's CPU is the harness's, not the model's: take it out.
+    let used = own
+        .plus(sys::children_usage())
+        .since(before)
+        .since(sampling);
     let summary = Summary::new(plan.count, &batch.outcomes).map_err(HarnessError::Accounting)?;
     Ok(RunReport {
         model: model.name().to_string(),

@@ -5,9 +5,12 @@
 //! - [`registry`]: every model by name. Adding a model is one line there.
 //! - [`harness`]: runs a model against a `greetbench serve` child and measures it.
 //! - [`sys`]: CPU time, memory, threads and limits from the OS.
-//! - [`cli`]: the subcommands `models`, `run`, `compare` and `serve`.
+//! - [`sweep`]: every model and size in a fresh child process, with its resource costs.
+//! - [`cli`]: the subcommands `models`, `run`, `compare`, `serve`, `serve-api`, `sweep` and
+//!   `report`.
 
 pub mod cli;
 pub mod harness;
 pub mod registry;
+pub mod sweep;
 pub mod sys;

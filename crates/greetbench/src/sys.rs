@@ -36,11 +36,12 @@ impl Usage {
         }
     }
 
-    /// The growth from `before` to `self` (peak RSS is taken as is, not subtracted).
+    /// The growth from `before` to `self`, or `self` less a part of it (peak RSS is taken as
+    /// is, not subtracted).
     pub fn since(self, before: Usage) -> Usage {
         Usage {
-            user_s: self.user_s - before.user_s,
-            sys_s: self.sys_s - before.sys_s,
+            user_s: (self.user_s - before.user_s).max(0.0),
+            sys_s: (self.sys_s - before.sys_s).max(0.0),
             max_rss_kib: self.max_rss_kib,
             voluntary_cs: self.voluntary_cs.saturating_sub(before.voluntary_cs),
             involuntary_cs: self.involuntary_cs.saturating_sub(before.involuntary_cs),
@@ -114,12 +115,26 @@ pub fn proc_status(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// This process's thread count, from field 20 of `/proc/self/stat` (cheaper for the kernel
+/// to produce than `/proc/self/status`); 0 where there is no `/proc`.
+fn thread_count() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may contain spaces; fields after its closing ')' are plain.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    after
+        .split_whitespace()
+        .nth(17)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Samples this process's thread count every millisecond on a thread of its own, and keeps
-/// the peak. Threads come and go within a run, so only sampling sees the peak.
+/// the peak. Threads come and go within a run, so only sampling sees the peak. The
+/// sampler's own CPU time is measured too, so the harness can take it out of the client's.
 pub struct ThreadSampler {
     stop: Arc<AtomicBool>,
     peak: Arc<AtomicU64>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: Option<std::thread::JoinHandle<Usage>>,
 }
 
 impl ThreadSampler {
@@ -133,23 +148,27 @@ impl ThreadSampler {
             .spawn(move || {
                 // Bounded: it stops when told, and at the latest after a day.
                 for _ in 0..86_400_000u64 {
-                    p.fetch_max(proc_status("Threads"), Ordering::Relaxed);
+                    p.fetch_max(thread_count(), Ordering::Relaxed);
                     if s.load(Ordering::Relaxed) {
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(1));
                 }
+                rusage(libc::RUSAGE_THREAD)
             })
             .ok();
         ThreadSampler { stop, peak, thread }
     }
 
-    /// Stops sampling and returns the peak thread count, not counting the sampler itself.
-    pub fn finish(mut self) -> u64 {
+    /// Stops sampling. Returns the peak thread count, not counting the sampler itself, and
+    /// the CPU time the sampler used.
+    pub fn finish(mut self) -> (u64, Usage) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        self.peak.load(Ordering::Relaxed).saturating_sub(1)
+        let own = self
+            .thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default();
+        (self.peak.load(Ordering::Relaxed).saturating_sub(1), own)
     }
 }

@@ -8,12 +8,19 @@ use std::process::{Child, Command, Output, Stdio};
 const EXE: &str = env!("CARGO_BIN_EXE_greetbench");
 
 fn greetbench(args: &[&str]) -> Output {
-    Command::new(EXE).args(args).output().expect("greetbench runs")
+    Command::new(EXE)
+        .args(args)
+        .output()
+        .expect("greetbench runs")
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = greetbench(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("run --json prints one JSON object")
 }
 
@@ -25,19 +32,48 @@ fn models_lists_nine_with_descriptions() {
     let lines: Vec<_> = text.lines().collect();
     assert_eq!(lines.len(), 9, "{text}");
     for name in greetbench::registry::names() {
-        let line = lines.iter().find(|l| l.split_whitespace().next() == Some(name)).expect(name);
+        let line = lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .expect(name);
         assert!(line.len() > name.len() + 10, "{name} has no description");
     }
-    assert!(text.lines().any(|l| l.starts_with("async-std") && l.contains("discontinued")));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("async-std") && l.contains("discontinued"))
+    );
 }
 
 #[test]
 fn run_json_has_every_key_and_adds_up() {
     for model in ["sequential", "tokio", "processes"] {
-        let v = json(&["run", "--model", model, "--count", "6", "--hosts", "3", "--latency", "1ms", "--json"]);
+        let v = json(&[
+            "run",
+            "--model",
+            model,
+            "--count",
+            "6",
+            "--hosts",
+            "3",
+            "--latency",
+            "1ms",
+            "--json",
+        ]);
         for key in [
-            "model", "workload", "count", "ok", "errors", "wall_s", "cpu_user_s", "cpu_sys_s",
-            "peak_rss_kib", "peak_threads", "latency_p50_ms", "latency_p99_ms", "checksum", "floor_s",
+            "model",
+            "workload",
+            "count",
+            "ok",
+            "errors",
+            "wall_s",
+            "cpu_user_s",
+            "cpu_sys_s",
+            "peak_rss_kib",
+            "peak_threads",
+            "latency_p50_ms",
+            "latency_p99_ms",
+            "checksum",
+            "floor_s",
         ] {
             assert!(v.get(key).is_some(), "{model}: no key {key} in {v}");
         }
@@ -49,15 +85,39 @@ fn run_json_has_every_key_and_adds_up() {
 
 #[test]
 fn run_json_crunch_checksum_matches_the_kernel() {
-    let v = json(&["run", "--model", "rayon", "--workload", "crunch", "--count", "5", "--work", "1000", "--json"]);
-    let want = (0..5).fold(0u64, |a, i| a.wrapping_add(greet_core::workload::crunch(1000, i)));
+    let v = json(&[
+        "run",
+        "--model",
+        "rayon",
+        "--workload",
+        "crunch",
+        "--count",
+        "5",
+        "--work",
+        "1000",
+        "--json",
+    ]);
+    let want = (0..5).fold(0u64, |a, i| {
+        a.wrapping_add(greet_core::workload::crunch(1000, i))
+    });
     assert_eq!(v["checksum"].as_u64(), Some(want));
     assert_eq!(v["ok"], 5);
 }
 
 #[test]
 fn run_json_processes_uses_its_workers() {
-    let v = json(&["run", "--model", "processes", "--workers", "3", "--count", "9", "--latency", "1ms", "--json"]);
+    let v = json(&[
+        "run",
+        "--model",
+        "processes",
+        "--workers",
+        "3",
+        "--count",
+        "9",
+        "--latency",
+        "1ms",
+        "--json",
+    ]);
     assert_eq!(v["distinct_pids"], 3);
 }
 
@@ -68,24 +128,58 @@ fn refused(args: &[&str], needle: &str) {
     assert!(!out.status.success(), "{args:?} should fail");
     let lines: Vec<_> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{args:?}: want one line, got {err:?}");
-    assert!(lines[0].contains(needle), "{args:?}: {:?} lacks {needle:?}", lines[0]);
+    assert!(
+        lines[0].contains(needle),
+        "{args:?}: {:?} lacks {needle:?}",
+        lines[0]
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]
 fn bad_input_gets_one_line_naming_the_fix() {
-    refused(&["run", "--model", "tokyo"], "use one of sequential, threads");
-    refused(&["run", "--model", "tokio", "--count", "0"], "--count must be between 1 and");
-    refused(&["run", "--model", "tokio", "--count", "99999999999"], "--count must be between 1 and");
+    refused(
+        &["run", "--model", "tokyo"],
+        "use one of sequential, threads",
+    );
+    refused(
+        &["run", "--model", "tokio", "--count", "0"],
+        "--count must be between 1 and",
+    );
+    refused(
+        &["run", "--model", "tokio", "--count", "99999999999"],
+        "--count must be between 1 and",
+    );
     refused(&["run", "--model", "tokio", "--count", "many"], "--count");
-    refused(&["run", "--model", "tokio", "--latency", "fast"], "like 50ms, 1s or 250us");
-    refused(&["run", "--model", "tokio", "--workload", "sleep"], "greet, crunch or mixed");
-    refused(&["run", "--model", "tokio", "--workers", "0"], "--workers must be between");
-    refused(&["run", "--model", "tokio", "--hosts", "0"], "--hosts must be between");
+    refused(
+        &["run", "--model", "tokio", "--latency", "fast"],
+        "like 50ms, 1s or 250us",
+    );
+    refused(
+        &["run", "--model", "tokio", "--workload", "sleep"],
+        "greet, crunch or mixed",
+    );
+    refused(
+        &["run", "--model", "tokio", "--workers", "0"],
+        "--workers must be between",
+    );
+    refused(
+        &["run", "--model", "tokio", "--hosts", "0"],
+        "--hosts must be between",
+    );
     refused(&["frobnicate"], "unrecognized subcommand");
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    refused(&["run", "--model", "tokio", "--targets", &free.to_string()], "cannot reach target");
-    refused(&["run", "--model", "tokio", "--targets", "not-an-address"], "--targets");
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    refused(
+        &["run", "--model", "tokio", "--targets", &free.to_string()],
+        "cannot reach target",
+    );
+    refused(
+        &["run", "--model", "tokio", "--targets", "not-an-address"],
+        "--targets",
+    );
 }
 
 #[test]
@@ -110,7 +204,11 @@ impl Serve {
         let addrs = out
             .lines()
             .take(hosts)
-            .map(|l| greet_server::parse_listening_line(&l.unwrap()).expect("one line per host").1)
+            .map(|l| {
+                greet_server::parse_listening_line(&l.unwrap())
+                    .expect("one line per host")
+                    .1
+            })
             .collect();
         Serve(child, addrs)
     }
@@ -127,8 +225,22 @@ impl Drop for Serve {
 fn serve_prints_one_line_per_host_and_run_can_target_it() {
     let serve = Serve::start(3);
     assert_eq!(serve.1.len(), 3);
-    let targets = serve.1.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-    let v = json(&["run", "--model", "smol", "--count", "9", "--targets", &targets, "--json"]);
+    let targets = serve
+        .1
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let v = json(&[
+        "run",
+        "--model",
+        "smol",
+        "--count",
+        "9",
+        "--targets",
+        &targets,
+        "--json",
+    ]);
     assert_eq!(v["ok"], 9);
 }
 
@@ -167,11 +279,20 @@ fn the_course_python_clients_get_their_replies() {
     let addr = serve.1[1];
     for client in [COURSE_CLIENT, ASYNCIO_CLIENT] {
         let out = Command::new("python3")
-            .args(["-c", client, &addr.ip().to_string(), &addr.port().to_string()])
+            .args([
+                "-c",
+                client,
+                &addr.ip().to_string(),
+                &addr.port().to_string(),
+            ])
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(text.trim(), r"Received b'Hello, world! from host 1\n'");
     }
 }

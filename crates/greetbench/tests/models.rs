@@ -27,27 +27,46 @@ fn plan(workload: Workload, count: usize, targets: Vec<Target>, workers: usize) 
 }
 
 fn summary(model: &dyn Model, plan: &Plan) -> (Summary, Vec<greet_core::Outcome>) {
-    let batch = model.run(plan).unwrap_or_else(|e| panic!("{}: {e}", model.name()));
-    let s = Summary::new(plan.count, &batch.outcomes).unwrap_or_else(|e| panic!("{}: {e}", model.name()));
+    let batch = model
+        .run(plan)
+        .unwrap_or_else(|e| panic!("{}: {e}", model.name()));
+    let s = Summary::new(plan.count, &batch.outcomes)
+        .unwrap_or_else(|e| panic!("{}: {e}", model.name()));
     assert_eq!(s.ok + s.errors, plan.count, "{}", model.name());
     (s, batch.outcomes)
 }
 
 #[test]
 fn every_model_every_workload_reaches_the_intended_hosts_with_equal_checksums() {
-    let server = Server::start(Config { hosts: 3, latency: Duration::from_millis(2), ..Config::default() }).unwrap();
+    let server = Server::start(Config {
+        hosts: 3,
+        latency: Duration::from_millis(2),
+        ..Config::default()
+    })
+    .unwrap();
     let count = 12;
     for workload in Workload::ALL {
         let mut checksums = Vec::new();
         for model in registry::models() {
             let p = plan(workload, count, server.targets(), 2);
             let (s, outcomes) = summary(model.as_ref(), &p);
-            assert_eq!(s.ok, count, "{} {workload}: {:?}", model.name(), s.first_errors);
+            assert_eq!(
+                s.ok,
+                count,
+                "{} {workload}: {:?}",
+                model.name(),
+                s.first_errors
+            );
             for o in &outcomes {
                 match workload {
                     // Round-robin: job i greets host i % 3, and that host must be the one that replied.
                     Workload::Greet | Workload::Mixed => {
-                        assert_eq!(o.reply.map(|r| r.host), Some((o.index % 3) as u32), "{}", model.name())
+                        assert_eq!(
+                            o.reply.map(|r| r.host),
+                            Some((o.index % 3) as u32),
+                            "{}",
+                            model.name()
+                        )
                     }
                     Workload::Crunch => assert_eq!(o.reply, None),
                 }
@@ -56,9 +75,13 @@ fn every_model_every_workload_reaches_the_intended_hosts_with_equal_checksums() 
         }
         // The same work gives the same checksum, whichever model ran it.
         let first = checksums[0].1;
-        assert!(checksums.iter().all(|c| c.1 == first), "{workload}: {checksums:?}");
+        assert!(
+            checksums.iter().all(|c| c.1 == first),
+            "{workload}: {checksums:?}"
+        );
         if workload == Workload::Crunch {
-            let expected = (0..count).fold(0u64, |a, i| a.wrapping_add(crunch(WORK, crunch_seed(i))));
+            let expected =
+                (0..count).fold(0u64, |a, i| a.wrapping_add(crunch(WORK, crunch_seed(i))));
             assert_eq!(first, expected);
         }
     }
@@ -74,7 +97,10 @@ fn peak(model: &dyn Model, count: usize, workers: usize, rendezvous: Option<usiz
         ..Config::default()
     })
     .unwrap();
-    let (s, _) = summary(model, &plan(Workload::Greet, count, server.targets(), workers));
+    let (s, _) = summary(
+        model,
+        &plan(Workload::Greet, count, server.targets(), workers),
+    );
     assert_eq!(s.ok, count, "{}: {:?}", model.name(), s.first_errors);
     server.stats().peak_in_flight
 }
@@ -97,7 +123,13 @@ fn pools_keep_exactly_their_size_in_flight() {
 #[test]
 fn unbounded_models_keep_every_greet_in_flight() {
     let n = 24;
-    for name in ["threads", "tokio", "tokio-current-thread", "async-std", "smol"] {
+    for name in [
+        "threads",
+        "tokio",
+        "tokio-current-thread",
+        "async-std",
+        "smol",
+    ] {
         let model = registry::find(name).unwrap();
         assert_eq!(peak(model.as_ref(), n, 2, Some(n)), n as u64, "{name}");
     }
@@ -124,35 +156,73 @@ fn every_model_fails_with(targets: Vec<Target>, timeout: Duration, kind: ErrorKi
         p.timeout = timeout;
         let (s, _) = summary(model.as_ref(), &p);
         assert_eq!(s.errors, 4, "{}", model.name());
-        assert_eq!(s.errors_by_kind.get(&kind), Some(&4), "{}: {:?}", model.name(), s.errors_by_kind);
+        assert_eq!(
+            s.errors_by_kind.get(&kind),
+            Some(&4),
+            "{}: {:?}",
+            model.name(),
+            s.errors_by_kind
+        );
     }
 }
 
 #[test]
 fn a_refused_port_is_a_counted_error() {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     // The listener is dropped: nothing listens there now.
-    every_model_fails_with(vec![Target { addr, host: Some(0) }], Duration::from_secs(5), ErrorKind::Refused);
+    every_model_fails_with(
+        vec![Target {
+            addr,
+            host: Some(0),
+        }],
+        Duration::from_secs(5),
+        ErrorKind::Refused,
+    );
 }
 
 #[test]
 fn a_host_that_never_replies_times_out() {
-    let server = Server::start(Config { behavior: Behavior::Silent, ..Config::default() }).unwrap();
-    every_model_fails_with(server.targets(), Duration::from_millis(300), ErrorKind::Timeout);
+    let server = Server::start(Config {
+        behavior: Behavior::Silent,
+        ..Config::default()
+    })
+    .unwrap();
+    every_model_fails_with(
+        server.targets(),
+        Duration::from_millis(300),
+        ErrorKind::Timeout,
+    );
 }
 
 #[test]
 fn a_host_that_resets_is_a_counted_error() {
-    let server = Server::start(Config { behavior: Behavior::Reset, ..Config::default() }).unwrap();
+    let server = Server::start(Config {
+        behavior: Behavior::Reset,
+        ..Config::default()
+    })
+    .unwrap();
     every_model_fails_with(server.targets(), Duration::from_secs(5), ErrorKind::Reset);
 }
 
 #[test]
 fn a_reply_from_the_wrong_host_is_caught() {
-    let server = Server::start(Config { hosts: 2, ..Config::default() }).unwrap();
+    let server = Server::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .unwrap();
     // Claim that host 1's address is host 0.
-    let targets = vec![Target { addr: server.addrs()[1], host: Some(0) }];
-    let (s, _) = summary(&model_sequential::Sequential, &plan(Workload::Greet, 2, targets, 1));
+    let targets = vec![Target {
+        addr: server.addrs()[1],
+        host: Some(0),
+    }];
+    let (s, _) = summary(
+        &model_sequential::Sequential,
+        &plan(Workload::Greet, 2, targets, 1),
+    );
     assert_eq!(s.errors_by_kind.get(&ErrorKind::BadReply), Some(&2));
 }
 
@@ -161,29 +231,47 @@ fn a_worker_process_that_exits_is_reported_and_the_run_completes() {
     let server = Server::start(Config::default()).unwrap();
     // Each worker exits on its 2nd job: 2 jobs succeed, the 2 in hand die with their workers,
     // and the 2 left over have no worker to run them.
-    let model = Processes { fault: Some("exit:2".into()) };
+    let model = Processes {
+        fault: Some("exit:2".into()),
+    };
     let (s, _) = summary(&model, &plan(Workload::Greet, 6, server.targets(), 2));
     assert_eq!(s.ok, 2);
     assert_eq!(s.errors_by_kind.get(&ErrorKind::Worker), Some(&4));
-    assert!(s.first_errors.iter().any(|e| e.contains("exited")), "{:?}", s.first_errors);
+    assert!(
+        s.first_errors.iter().any(|e| e.contains("exited")),
+        "{:?}",
+        s.first_errors
+    );
 }
 
 #[test]
 fn a_hung_worker_process_is_killed_not_waited_on() {
     let server = Server::start(Config::default()).unwrap();
-    let model = Processes { fault: Some("hang:1".into()) };
+    let model = Processes {
+        fault: Some("hang:1".into()),
+    };
     let mut p = plan(Workload::Greet, 4, server.targets(), 2);
     p.timeout = Duration::from_millis(200);
     let (s, _) = summary(&model, &p);
     assert_eq!(s.ok, 0);
     assert_eq!(s.errors_by_kind.get(&ErrorKind::Worker), Some(&4));
-    assert!(s.first_errors.iter().any(|e| e.contains("hung and was killed")), "{:?}", s.first_errors);
+    assert!(
+        s.first_errors
+            .iter()
+            .any(|e| e.contains("hung and was killed")),
+        "{:?}",
+        s.first_errors
+    );
 }
 
 #[test]
 fn a_runner_can_be_reused_for_many_batches() {
     // The benches start a model once and time only `run`: check that is sound for every model.
-    let server = Server::start(Config { hosts: 2, ..Config::default() }).unwrap();
+    let server = Server::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .unwrap();
     for model in registry::models() {
         let p = plan(Workload::Mixed, 5, server.targets(), 2);
         let mut runner = model.start(&p).unwrap();

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_std::io::{ReadExt, WriteExt};
@@ -52,6 +53,8 @@ impl Model for AsyncStd {
 }
 
 fn run_batch(plan: &Plan) -> Vec<Outcome> {
+    // One shared copy of the plan for every task, not one copy each.
+    let plan = Arc::new(plan.clone());
     task::block_on(async {
         // Spawn every task first, so that all the greets are waiting at once...
         let tasks: Vec<_> = (0..plan.count)

@@ -1,0 +1,225 @@
+//! The API's contract, through a real HTTP client (reqwest) on loopback: replies name the
+//! right host, unknown hosts are 404s, the counters see concurrency and cancellation.
+
+use std::time::Duration;
+
+use greet_api::{ApiErrorBody, ApiServer, Config, Greeting};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Polls `cond` every 10 ms for up to 5 s.
+fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{what} did not happen within 5 s");
+}
+
+#[test]
+fn replies_name_the_host_asked_for() {
+    let server = ApiServer::start(Config {
+        hosts: 5,
+        ..Config::default()
+    })
+    .unwrap();
+    let http = client();
+    runtime().block_on(async {
+        for id in [4, 0, 2] {
+            let reply = http.get(server.greeting_url(id)).send().await.unwrap();
+            assert_eq!(reply.status(), 200);
+            let body: Greeting = reply.json().await.unwrap();
+            assert_eq!(body, Greeting::of(id));
+            assert_eq!(body.greeting, format!("Hello, world! from host {id}"));
+        }
+        let hosts: serde_json::Value = http
+            .get(format!("{}/hosts", server.base_url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(hosts["hosts"], 5);
+    });
+    let s = server.stats();
+    assert_eq!((s.requests, s.served, s.not_found), (3, 3, 0));
+}
+
+#[test]
+fn unknown_hosts_are_json_404s() {
+    let server = ApiServer::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .unwrap();
+    let http = client();
+    runtime().block_on(async {
+        for id in ["2", "99", "-1", "abc"] {
+            let url = format!("{}/hosts/{id}/greeting", server.base_url());
+            let reply = http.get(url).send().await.unwrap();
+            assert_eq!(reply.status(), 404, "host {id}");
+            let body: ApiErrorBody = reply.json().await.unwrap();
+            assert!(body.error.contains("hosts are 0..2"), "{}", body.error);
+        }
+        let reply = http
+            .get(format!("{}/nowhere", server.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 404);
+    });
+    let s = server.stats();
+    assert_eq!((s.requests, s.served, s.not_found), (4, 0, 4));
+}
+
+#[test]
+fn peak_in_flight_counts_concurrent_requests() {
+    // The rendezvous holds every reply until 4 are in flight: the peak is then at least 4
+    // by construction, and the 4 concurrent requests below are exactly enough.
+    let server = ApiServer::start(Config {
+        hosts: 4,
+        rendezvous: Some(4),
+        gate_timeout: Duration::from_secs(5),
+        ..Config::default()
+    })
+    .unwrap();
+    let http = client();
+    let replies = runtime().block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for id in 0..4 {
+            let (http, url) = (http.clone(), server.greeting_url(id));
+            set.spawn(async move { http.get(url).send().await?.json::<Greeting>().await });
+        }
+        let mut hosts = Vec::new();
+        while let Some(r) = set.join_next().await {
+            hosts.push(r.unwrap().unwrap().host);
+        }
+        hosts.sort_unstable();
+        hosts
+    });
+    assert_eq!(replies, [0, 1, 2, 3]);
+    let s = server.stats();
+    assert_eq!((s.served, s.peak_in_flight, s.in_flight), (4, 4, 0));
+}
+
+#[test]
+fn sequential_requests_never_overlap() {
+    let server = ApiServer::start(Config {
+        hosts: 3,
+        latency: Duration::from_millis(5),
+        ..Config::default()
+    })
+    .unwrap();
+    let http = client();
+    runtime().block_on(async {
+        for id in 0..6 {
+            let r = http.get(server.greeting_url(id % 3)).send().await.unwrap();
+            assert_eq!(r.json::<Greeting>().await.unwrap().host, id % 3);
+        }
+    });
+    let s = server.stats();
+    assert_eq!((s.served, s.peak_in_flight), (6, 1));
+    // One keep-alive connection served all six.
+    assert_eq!(s.connections, 1);
+}
+
+#[test]
+fn a_rendezvous_that_never_comes_is_a_503() {
+    let server = ApiServer::start(Config {
+        rendezvous: Some(2),
+        gate_timeout: Duration::from_millis(100),
+        ..Config::default()
+    })
+    .unwrap();
+    let http = client();
+    runtime().block_on(async {
+        let r = http.get(server.greeting_url(0)).send().await.unwrap();
+        assert_eq!(r.status(), 503);
+        let body: ApiErrorBody = r.json().await.unwrap();
+        assert!(body.error.contains("concurrently"), "{}", body.error);
+    });
+    let s = server.stats();
+    assert_eq!((s.served, s.unavailable, s.cancelled), (0, 1, 0));
+}
+
+#[test]
+fn flaky_hosts_fail_their_first_requests() {
+    let server = ApiServer::start(Config {
+        hosts: 2,
+        flaky: 2,
+        ..Config::default()
+    })
+    .unwrap();
+    let http = client();
+    let statuses = runtime().block_on(async {
+        let mut statuses = Vec::new();
+        for id in [0, 0, 0, 1] {
+            statuses.push(
+                http.get(server.greeting_url(id))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
+        }
+        statuses
+    });
+    assert_eq!(statuses, [503, 503, 200, 503]);
+    let s = server.stats();
+    assert_eq!((s.requests, s.served, s.unavailable), (4, 1, 3));
+}
+
+#[test]
+fn a_client_that_goes_away_is_counted_as_cancelled() {
+    let server = ApiServer::start(Config {
+        latency: Duration::from_secs(60),
+        ..Config::default()
+    })
+    .unwrap();
+    let http = client();
+    let url = server.greeting_url(0);
+    let rt = runtime();
+    rt.block_on(async {
+        let task = tokio::spawn(async move { http.get(url).send().await });
+        // Wait until the server has the request, then cancel the client's task: dropping its
+        // future drops the connection.
+        for _ in 0..500 {
+            if server.stats().in_flight == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(server.stats().in_flight, 1);
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+    });
+    drop(rt); // the client's connection pool, too
+    eventually("the server noticing the closed connection", || {
+        let s = server.stats();
+        s.cancelled == 1 && s.in_flight == 0 && s.open_connections == 0
+    });
+    assert_eq!(server.stats().served, 0);
+}
+
+#[tokio::test]
+async fn starts_from_inside_an_async_runtime() {
+    let server = ApiServer::start(Config::default()).unwrap();
+    let reply = client().get(server.greeting_url(0)).send().await.unwrap();
+    assert_eq!(reply.json::<Greeting>().await.unwrap(), Greeting::of(0));
+}

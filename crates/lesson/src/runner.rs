@@ -1,0 +1,365 @@
+//! Building an exercise's tests through cargo and running each test alone, with a timeout.
+//!
+//! - [`build`]: `cargo test --no-run --message-format=json-render-diagnostics -p …` compiles
+//!   the test executables (compiler errors still go to the terminal as usual) and reports their
+//!   paths.
+//! - [`list`]: `<exe> --list --format terse` names the tests.
+//! - [`run_one`]: `<exe> --exact NAME`, killed if it outlives its timeout, so a deadlock is a
+//!   failure with a message rather than a hang.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::{Error, Result};
+
+/// One test executable cargo built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestExe {
+    /// The package it belongs to (its directory name, which is the package name).
+    pub package: String,
+    /// Its package directory; tests run there, as under `cargo test`.
+    pub package_dir: PathBuf,
+    /// The executable.
+    pub path: PathBuf,
+}
+
+/// How one test ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// It passed.
+    Passed,
+    /// It failed; the message libtest printed for it.
+    Failed(String),
+    /// It ran past the timeout and was killed.
+    TimedOut(Duration),
+}
+
+impl Status {
+    /// Whether the test passed.
+    pub fn passed(&self) -> bool {
+        matches!(self, Status::Passed)
+    }
+}
+
+/// Builds the test executables of `packages` in one cargo call, from `root`. `locked` passes
+/// `--locked` (CI: fail rather than update `Cargo.lock`).
+pub fn build(root: &Path, packages: &[String], locked: bool) -> Result<Vec<TestExe>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root)
+        .args([
+            "test",
+            "--quiet",
+            "--no-run",
+            "--message-format=json-render-diagnostics",
+        ])
+        .args(locked.then_some("--locked"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for p in packages {
+        cmd.args(["-p", p]);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| Error::new(format!("cannot run cargo: {e}; is cargo on your PATH?")))?;
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "{} did not compile: fix the errors shown above, then run the command again",
+            packages.join(", ")
+        )));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    Ok(parse_artifacts(&stdout))
+}
+
+/// Picks the test executables out of cargo's JSON messages.
+pub fn parse_artifacts(json_lines: &str) -> Vec<TestExe> {
+    let mut exes = Vec::new();
+    for line in json_lines.lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let is_test = msg["reason"] == "compiler-artifact" && msg["profile"]["test"] == true;
+        let (Some(exe), Some(manifest)) =
+            (msg["executable"].as_str(), msg["manifest_path"].as_str())
+        else {
+            continue;
+        };
+        if !is_test {
+            continue;
+        }
+        let package_dir = Path::new(manifest)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let package = package_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        exes.push(TestExe {
+            package,
+            package_dir,
+            path: PathBuf::from(exe),
+        });
+    }
+    exes
+}
+
+/// The tests in `exe`, by name.
+pub fn list(exe: &TestExe) -> Result<Vec<String>> {
+    let mut cmd = Command::new(&exe.path);
+    cmd.current_dir(&exe.package_dir)
+        .args(["--list", "--format", "terse"]);
+    let run = run_with_timeout(cmd, Duration::from_secs(60))?;
+    if run.timed_out || !run.success {
+        return Err(Error::new(format!(
+            "{} could not list its tests: rebuild with cargo test -p {} --no-run",
+            exe.path.display(),
+            exe.package
+        )));
+    }
+    Ok(parse_list(&run.stdout))
+}
+
+/// Parses `--list --format terse` output: `name: test` lines.
+pub fn parse_list(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs the single test `name` of `exe`, killing it after `timeout`.
+pub fn run_one(exe: &TestExe, name: &str, timeout: Duration) -> Result<Status> {
+    let mut cmd = Command::new(&exe.path);
+    cmd.current_dir(&exe.package_dir)
+        .args(["--exact", name, "--test-threads", "1"])
+        // The message is what the learner needs; a backtrace would bury it.
+        .env("RUST_BACKTRACE", "0");
+    let run = run_with_timeout(cmd, timeout)?;
+    if run.timed_out {
+        return Ok(Status::TimedOut(timeout));
+    }
+    let ran_ok = run.stdout.contains(&format!("test {name} ... ok"));
+    if run.success && ran_ok {
+        return Ok(Status::Passed);
+    }
+    if run.success {
+        return Err(Error::new(format!(
+            "{} ran no test named {name}: rebuild with cargo test -p {} --no-run",
+            exe.path.display(),
+            exe.package
+        )));
+    }
+    Ok(Status::Failed(failure_message(&run.stdout, name)))
+}
+
+/// The part of libtest's output that explains why `name` failed: its captured output and panic
+/// message, without the backtrace note.
+pub fn failure_message(stdout: &str, name: &str) -> String {
+    let header = format!("---- {name} stdout ----");
+    let Some(start) = stdout.find(&header) else {
+        return "the test process failed without a message (did it crash or exit early?)".into();
+    };
+    let body = &stdout[start + header.len()..];
+    let end = body.find("\nfailures:").unwrap_or(body.len());
+    let lines: Vec<String> = body[..end]
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
+        .map(|l| {
+            // `thread 'name' (1234) panicked at src/lib.rs:9:5:` → `panicked at src/lib.rs:9:5:`
+            match (l.starts_with("thread '"), l.find("panicked at ")) {
+                (true, Some(i)) => l[i..].to_owned(),
+                _ => l.to_owned(),
+            }
+        })
+        .map(|l| {
+            if l.starts_with("not yet implemented") {
+                format!("{l}   ← a todo!() still to fill in")
+            } else {
+                l
+            }
+        })
+        .collect();
+    if lines.is_empty() {
+        "failed without a message".into()
+    } else {
+        lines.join("\n")
+    }
+}
+
+/// Runs every test of every executable, each alone; returns `(test, status)` in order.
+pub fn run_all(
+    exes: &[TestExe],
+    timeout: Duration,
+    mut on_result: impl FnMut(&str, &Status),
+) -> Result<Vec<(String, Status)>> {
+    let mut results = Vec::new();
+    for exe in exes {
+        for name in list(exe)? {
+            let status = run_one(exe, &name, timeout)?;
+            on_result(&name, &status);
+            results.push((name, status));
+        }
+    }
+    Ok(results)
+}
+
+/// The names of the tests that did not pass.
+pub fn failed_names(results: &[(String, Status)]) -> BTreeSet<String> {
+    results
+        .iter()
+        .filter(|(_, s)| !s.passed())
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+struct Finished {
+    success: bool,
+    timed_out: bool,
+    stdout: String,
+}
+
+/// Runs `cmd` with its output captured, killing it if it runs longer than `timeout`.
+fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Finished> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Error::new(format!(
+                "cannot start {:?}: {e}; rebuild it with cargo test --no-run",
+                cmd.get_program()
+            ))
+        })?;
+    // Read both pipes on their own threads, so a chatty test cannot fill a pipe and stall.
+    let (tx, rx) = mpsc::channel();
+    for pipe in [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut pipe = pipe;
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            let _ = tx.send(buf);
+        });
+    }
+    drop(tx);
+    let deadline = Instant::now() + timeout;
+    let (status, timed_out) = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break (Some(status), false),
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break (None, true);
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(Error::new(format!("cannot wait for a test process: {e}"))),
+        }
+    };
+    // The pipes close when the process (and anything it started that kept them) is gone;
+    // do not wait forever on a grandchild that inherited one.
+    let mut stdout = String::new();
+    let drain_deadline = Instant::now() + Duration::from_secs(2);
+    for _ in 0..2 {
+        let left = drain_deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(buf) => stdout.push_str(&String::from_utf8_lossy(&buf)),
+            Err(_) => break,
+        }
+    }
+    Ok(Finished {
+        success: status.is_some_and(|s| s.success()),
+        timed_out,
+        stdout,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAILED: &str = "
+running 1 test
+test greets_all ... FAILED
+
+failures:
+
+---- greets_all stdout ----
+
+thread 'greets_all' (4242) panicked at lessons/01-waiting/lesson01-exercise/src/lib.rs:40:5:
+not yet implemented: greet_all
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+
+failures:
+    greets_all
+
+test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 4 filtered out
+";
+
+    #[test]
+    fn extracts_the_panic_message() {
+        let msg = failure_message(FAILED, "greets_all");
+        assert_eq!(
+            msg,
+            "panicked at lessons/01-waiting/lesson01-exercise/src/lib.rs:40:5:\n\
+             not yet implemented: greet_all   ← a todo!() still to fill in"
+        );
+        assert!(failure_message("crashed", "greets_all").contains("without a message"));
+    }
+
+    #[test]
+    fn parses_terse_lists() {
+        let out = "a: test\nmod::b: test\nsome_bench: benchmark\n";
+        assert_eq!(parse_list(out), ["a", "mod::b"]);
+    }
+
+    #[test]
+    fn picks_test_executables_from_cargo_messages() {
+        let lines = [
+            r#"{"reason":"compiler-artifact","manifest_path":"/w/lessons/01-waiting/lesson01-exercise/Cargo.toml","profile":{"test":true},"executable":"/w/target/debug/deps/checks-1"}"#,
+            r#"{"reason":"compiler-artifact","manifest_path":"/w/lessons/01-waiting/lesson01-exercise/Cargo.toml","profile":{"test":false},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","manifest_path":"/w/crates/greet-core/Cargo.toml","profile":{"test":false},"executable":null}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+            "not json",
+        ]
+        .join("\n");
+        let exes = parse_artifacts(&lines);
+        assert_eq!(exes.len(), 1);
+        assert_eq!(exes[0].package, "lesson01-exercise");
+        assert_eq!(exes[0].path, PathBuf::from("/w/target/debug/deps/checks-1"));
+    }
+
+    #[test]
+    fn a_hung_process_is_killed_at_the_timeout() {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let run = run_with_timeout(cmd, Duration::from_millis(100)).unwrap();
+        assert!(run.timed_out && !run.success);
+        let mut cmd = Command::new("echo");
+        cmd.arg("hi");
+        let run = run_with_timeout(cmd, Duration::from_secs(30)).unwrap();
+        assert!(!run.timed_out && run.success);
+        assert_eq!(run.stdout.trim(), "hi");
+    }
+}

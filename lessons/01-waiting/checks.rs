@@ -1,0 +1,129 @@
+// Lesson 01's checks, shared by `lesson01-exercise` and `lesson01-solution` through
+// `include!` (so this file cannot carry a `//!` header of its own). Run them with
+// `cargo lesson check 01`. Do not edit: they are how the checker knows you are done.
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use greet_core::{GreetError, Target};
+use greet_server::{Config, Server};
+use lesson01::{Tally, greet_all, predict_sequential, tally};
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+fn server(hosts: usize, latency: Duration) -> Server {
+    Server::start(Config {
+        hosts,
+        latency,
+        ..Config::default()
+    })
+    .expect("the greet server starts on 127.0.0.1 port 0")
+}
+
+/// An address where nothing listens: bind a free port, then let it go.
+fn refused_addr() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address")
+}
+
+#[test]
+fn replies_come_from_each_host_in_order() {
+    let server = server(4, Duration::ZERO);
+    let targets = server.targets();
+    let results = greet_all(&targets, TIMEOUT);
+    assert_eq!(results.len(), 4, "one result per target");
+    for (i, r) in results.iter().enumerate() {
+        let reply = r
+            .as_ref()
+            .unwrap_or_else(|e| panic!("greet {i} failed: {e}"));
+        assert_eq!(reply.host, i as u32, "result {i} must be host {i}'s reply");
+    }
+    assert_eq!(
+        server.stats().served,
+        4,
+        "the server answered each greet once"
+    );
+}
+
+#[test]
+fn one_greet_in_flight_at_a_time() {
+    // With a latency, a concurrent client would have several greets waiting at once; a
+    // sequential one never has more than one.
+    let server = server(3, Duration::from_millis(20));
+    let targets: Vec<Target> = server.targets().into_iter().cycle().take(6).collect();
+    let results = greet_all(&targets, TIMEOUT);
+    assert!(
+        results.iter().all(Result::is_ok),
+        "every greet succeeds: {results:?}"
+    );
+    let stats = server.stats();
+    assert_eq!(stats.served, 6);
+    assert_eq!(
+        stats.peak_in_flight, 1,
+        "greet_all must wait for each reply before sending the next greet"
+    );
+}
+
+#[test]
+fn refused_target_is_counted_not_fatal() {
+    let server = server(2, Duration::ZERO);
+    let mut targets = server.targets();
+    targets.insert(
+        1,
+        Target {
+            addr: refused_addr(),
+            host: Some(7),
+        },
+    );
+    let results = greet_all(&targets, TIMEOUT);
+    assert_eq!(results.len(), 3, "one result per target, failures included");
+    assert_eq!(results[0].as_ref().map(|r| r.host), Ok(0));
+    assert_eq!(
+        results[1],
+        Err(GreetError::Refused),
+        "nothing listens there"
+    );
+    assert_eq!(
+        results[2].as_ref().map(|r| r.host),
+        Ok(1),
+        "the run goes on"
+    );
+    let t = tally(&results);
+    assert_eq!(t, Tally { ok: 2, errors: 1 });
+    assert_eq!(
+        t.ok + t.errors,
+        targets.len(),
+        "every greet is counted once"
+    );
+}
+
+#[test]
+fn wrong_host_is_an_error() {
+    let server = server(2, Duration::ZERO);
+    // Aim at host 0's address but expect host 1: the reply must be rejected.
+    let target = Target {
+        addr: server.addrs()[0],
+        host: Some(1),
+    };
+    let results = greet_all(&[target], TIMEOUT);
+    assert_eq!(
+        results,
+        vec![Err(GreetError::WrongHost {
+            expected: 1,
+            got: 0
+        })]
+    );
+    assert_eq!(tally(&results), Tally { ok: 0, errors: 1 });
+}
+
+#[test]
+fn prediction_is_count_times_latency() {
+    let l = Duration::from_millis(50);
+    assert_eq!(predict_sequential(10, l), Duration::from_millis(500));
+    assert_eq!(predict_sequential(1, l), l);
+    assert_eq!(predict_sequential(0, l), Duration::ZERO);
+    assert_eq!(
+        predict_sequential(1000, Duration::from_millis(10)),
+        Duration::from_secs(10)
+    );
+}

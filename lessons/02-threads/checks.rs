@@ -1,0 +1,100 @@
+// Lesson 02's checks, shared by `lesson02-exercise` and `lesson02-solution` through
+// `include!` (so this file cannot carry a `//!` header of its own). Run them with
+// `cargo lesson check 02`. Do not edit: they are how the checker knows you are done.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use greet_core::{GreetError, Target};
+use greet_server::{Config, Server};
+use lesson02::{add_with_atomic, add_with_mutex, greet_all_threads};
+
+/// Short on purpose: at a rendezvous, a greet that is not answered within this long means the
+/// greets did not all wait at the same time.
+const RENDEZVOUS_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// An address where nothing listens: bind a free port, then let it go.
+fn refused_addr() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address")
+}
+
+#[test]
+fn all_greets_wait_at_the_same_time() {
+    // The server holds every reply until 6 greets wait at once: only 6 concurrent greets get
+    // an answer; one-after-another greets time out.
+    let n = 6;
+    let server = Server::start(Config {
+        hosts: n,
+        rendezvous: Some(n),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let results = greet_all_threads(&server.targets(), RENDEZVOUS_TIMEOUT);
+    assert_eq!(results.len(), n, "one result per target");
+    for (i, r) in results.iter().enumerate() {
+        match r {
+            Ok(reply) => assert_eq!(reply.host, i as u32, "result {i} must be host {i}'s reply"),
+            Err(GreetError::Timeout) => panic!(
+                "greet {i} timed out at the rendezvous: the {n} greets did not all wait at once \
+                 (spawn every thread before joining any)"
+            ),
+            Err(e) => panic!("greet {i} failed: {e}"),
+        }
+    }
+    assert_eq!(server.stats().peak_in_flight, n as u64);
+}
+
+#[test]
+fn results_keep_target_order_with_a_refused_host() {
+    let server = Server::start(Config {
+        hosts: 3,
+        latency: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let mut targets = server.targets();
+    targets.reverse(); // hosts 2, 1, 0
+    targets.insert(
+        1,
+        Target {
+            addr: refused_addr(),
+            host: Some(9),
+        },
+    );
+    let results = greet_all_threads(&targets, Duration::from_secs(5));
+    let hosts: Vec<Result<u32, GreetError>> = results
+        .into_iter()
+        .map(|r| r.map(|reply| reply.host))
+        .collect();
+    assert_eq!(hosts, vec![Ok(2), Err(GreetError::Refused), Ok(1), Ok(0)]);
+}
+
+#[test]
+fn mutex_counter_is_exact() {
+    for (threads, per_thread) in [(1, 1), (4, 10_000), (8, 5_000)] {
+        let counter = Mutex::new(7);
+        add_with_mutex(&counter, threads, per_thread);
+        let total = *counter.lock().expect("no thread panicked");
+        assert_eq!(
+            total,
+            7 + threads as u64 * per_thread,
+            "{threads} threads × {per_thread} increments, starting from 7"
+        );
+    }
+}
+
+#[test]
+fn atomic_counter_is_exact() {
+    for (threads, per_thread) in [(1, 1), (4, 10_000), (8, 5_000)] {
+        let counter = AtomicU64::new(7);
+        add_with_atomic(&counter, threads, per_thread);
+        assert_eq!(
+            counter.into_inner(),
+            7 + threads as u64 * per_thread,
+            "{threads} threads × {per_thread} increments, starting from 7"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! Lesson 03, exercise: a pool of worker threads fed by a message queue, with the results
+//! coming back on a second queue. Read `../README.md`, fill in the `todo!()` below, then run
+//! `cargo lesson check 03`.
+// The stub does not use its parameters and imports yet; that is what you will change.
+#![allow(unused_variables, unused_imports)]
+#![forbid(unsafe_code)]
+
+use std::thread::{self, ThreadId};
+use std::time::Duration;
+
+use crossbeam_channel::unbounded;
+use greet_core::client;
+use greet_core::{GreetError, Reply, Target};
+
+/// One job on the job queue: greet `target`; `index` says which job it was.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The job's position in the caller's list.
+    pub index: usize,
+    /// The host to greet.
+    pub target: Target,
+}
+
+/// One result on the results queue.
+#[derive(Debug, Clone)]
+pub struct Done {
+    /// Which job this answers.
+    pub index: usize,
+    /// The worker thread that ran it.
+    pub worker: ThreadId,
+    /// The job's outcome.
+    pub result: Result<Reply, GreetError>,
+}
+
+/// Greets one host and checks that the reply names the host we aimed at (as in lesson 01).
+pub fn greet_one(target: &Target, timeout: Duration) -> Result<Reply, GreetError> {
+    let reply = client::greet(target.addr, timeout)?;
+    match target.host {
+        Some(expected) if expected != reply.host => Err(GreetError::WrongHost {
+            expected,
+            got: reply.host,
+        }),
+        _ => Ok(reply),
+    }
+}
+
+/// Greets every target using a pool of `workers` threads (at least one) that take jobs from a
+/// queue and put their results on a second queue. Returns one [`Done`] per target, in the order
+/// they finished.
+pub fn pool_greet(targets: &[Target], workers: usize, timeout: Duration) -> Vec<Done> {
+    // TODO: build it in four steps (the README's diagram shows the shape):
+    // 1. two queues: `let (jobs_tx, jobs_rx) = unbounded::<Job>();` and the same for `Done`;
+    // 2. inside `thread::scope`, spawn `workers` threads (at least one). Each gets its own
+    //    clone of `jobs_rx` and `done_tx`, loops `for job in jobs_rx { ... }`, greets with
+    //    `greet_one`, and sends a `Done` carrying `thread::current().id()`;
+    // 3. send one `Job` per target, then drop `jobs_tx` so the workers' loops can end;
+    // 4. drop your own `done_tx` too, then collect `done_rx.iter()` into the Vec you return.
+    //    (Forget that drop and the collecting loop waits forever: why?)
+    todo!("pool_greet")
+}

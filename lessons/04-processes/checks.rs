@@ -1,0 +1,194 @@
+// Lesson 04's checks, shared by `lesson04-exercise` and `lesson04-solution` through
+// `include!` (so this file cannot carry a `//!` header of its own). Run them with
+// `cargo lesson check 04`. Do not edit: they are how the checker knows you are done.
+//
+// The worker executable is this package's `lesson04-<exercise|solution>-worker` binary, which
+// cargo builds for the tests and names in CARGO_BIN_EXE_<name>.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use greet_core::GreetError;
+use greet_server::{Config, Server};
+use lesson04::{Done, Job, run_pool};
+
+const WORKER_EXE: &str = env!(concat!("CARGO_BIN_EXE_", env!("CARGO_PKG_NAME"), "-worker"));
+
+/// Long enough for any real greet here; a job past it is hung.
+const JOB_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn greet_jobs(server: &Server, count: usize, timeout: Duration) -> Vec<Job> {
+    let targets = server.targets();
+    (0..count)
+        .map(|index| Job::Greet {
+            index,
+            target: targets[index % targets.len()].clone(),
+            timeout_ms: timeout.as_millis() as u64,
+        })
+        .collect()
+}
+
+/// The results sorted by job index, after checking each index came back exactly once.
+fn by_index(mut done: Vec<Done>, count: usize) -> Vec<Done> {
+    done.sort_by_key(|d| d.index);
+    let indexes: Vec<usize> = done.iter().map(|d| d.index).collect();
+    assert_eq!(
+        indexes,
+        (0..count).collect::<Vec<_>>(),
+        "every job must come back exactly once"
+    );
+    done
+}
+
+/// Each log file in `dir`, keyed by the pid its first line names (`worker PID: started`).
+fn logs_by_pid(dir: &Path) -> BTreeMap<u32, String> {
+    let mut logs = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("the log directory exists") {
+        let path = entry.expect("a directory entry").path();
+        let text = std::fs::read_to_string(&path).expect("a readable log file");
+        let pid = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("worker "))
+            .and_then(|l| l.strip_suffix(": started"))
+            .and_then(|pid| pid.parse().ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} does not start with `worker PID: started`",
+                    path.display()
+                )
+            });
+        logs.insert(pid, text);
+    }
+    logs
+}
+
+#[test]
+fn jobs_run_in_other_processes_one_per_worker() {
+    // Replies wait until 3 greets are in flight at once: only 3 workers greeting at the same
+    // time get them, so each of the 3 processes must have run a job.
+    let workers = 3;
+    let server = Server::start(Config {
+        hosts: 3,
+        rendezvous: Some(workers),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let logs = tempfile::tempdir().expect("a temp dir");
+    // Generous: the first greet also waits for the slowest worker process to start.
+    let jobs = greet_jobs(&server, 9, Duration::from_secs(5));
+    let done = run_pool(
+        Path::new(WORKER_EXE),
+        workers,
+        logs.path(),
+        &jobs,
+        JOB_TIMEOUT,
+    )
+    .expect("the workers start");
+    let done = by_index(done, 9);
+    for d in &done {
+        let reply = d
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("job {} failed: {e}", d.index));
+        assert_eq!(reply.host, (d.index % 3) as u32, "job {}", d.index);
+        assert_ne!(
+            d.pid,
+            std::process::id(),
+            "job {} ran in the test's own process",
+            d.index
+        );
+    }
+    let pids: BTreeSet<u32> = done.iter().map(|d| d.pid).collect();
+    assert_eq!(
+        pids.len(),
+        workers,
+        "{workers} worker processes each ran jobs"
+    );
+}
+
+#[test]
+fn each_worker_logs_its_jobs_to_its_own_file() {
+    let workers = 2;
+    let server = Server::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let jobs = greet_jobs(&server, 6, Duration::from_secs(5));
+    let done = run_pool(
+        Path::new(WORKER_EXE),
+        workers,
+        logs.path(),
+        &jobs,
+        JOB_TIMEOUT,
+    )
+    .expect("the workers start");
+    let done = by_index(done, 6);
+    let by_pid = logs_by_pid(logs.path());
+    assert_eq!(
+        by_pid.len(),
+        workers,
+        "one log file per worker, each naming its own pid"
+    );
+    for d in &done {
+        assert!(d.result.is_ok(), "job {} failed: {:?}", d.index, d.result);
+        let log = by_pid
+            .get(&d.pid)
+            .unwrap_or_else(|| panic!("no log file for worker {}", d.pid));
+        assert!(
+            log.contains(&format!("job {}:", d.index)),
+            "worker {}'s log does not mention job {}:\n{log}",
+            d.pid,
+            d.index
+        );
+    }
+}
+
+#[test]
+fn a_hung_worker_is_killed_and_the_run_completes() {
+    let server = Server::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let mut jobs = greet_jobs(&server, 7, Duration::from_secs(5));
+    // Job 2 makes its worker sleep far longer than the pool's job timeout.
+    jobs[2] = Job::Hang {
+        index: 2,
+        secs: 120,
+    };
+    // Far longer than a greet here takes (a worker's first job includes its start-up), far
+    // shorter than the hang.
+    let job_timeout = Duration::from_secs(3);
+    let done = run_pool(Path::new(WORKER_EXE), 2, logs.path(), &jobs, job_timeout)
+        .expect("the workers start");
+    let done = by_index(done, 7);
+    assert_eq!(
+        done[2].result,
+        Err(GreetError::WorkerHung),
+        "job 2's worker hung"
+    );
+    let ok = done.iter().filter(|d| d.result.is_ok()).count();
+    let errors = done.len() - ok;
+    assert_eq!(
+        (ok, errors),
+        (6, 1),
+        "the other worker ran every other job: {done:?}"
+    );
+    assert_eq!(ok + errors, jobs.len(), "every job is counted once");
+    // The hung worker is gone: killed, and waited for (a zombie would still be listed).
+    let hung = done[2].pid;
+    assert_ne!(hung, 0, "the hung job names the worker that ran it");
+    if Path::new("/proc/self").exists() {
+        assert!(
+            !Path::new(&format!("/proc/{hung}")).exists(),
+            "worker {hung} still exists: kill it, then wait() for it"
+        );
+    }
+    let hung_log = &logs_by_pid(logs.path())[&hung];
+    assert!(hung_log.contains("job 2: hanging"), "{hung_log}");
+}

@@ -1,0 +1,97 @@
+//! Lesson 05, reference solution: crunch jobs in parallel with rayon, and greets on a rayon
+//! pool, where blocking I/O is capped by the pool's size.
+#![doc = include_str!("../../README.md")]
+#![forbid(unsafe_code)]
+
+use std::time::Duration;
+
+use greet_core::workload::{crunch, crunch_seed};
+use greet_core::{GreetError, Reply, Target, client};
+use rayon::prelude::*;
+
+/// What one crunch job returns: its checksum, and the name of the thread that ran it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// `crunch(work, crunch_seed(index))`.
+    pub checksum: u64,
+    /// The thread that ran the job (`"main"`, or a pool thread's name).
+    pub thread: String,
+}
+
+/// What a batch of crunch jobs adds up to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Crunched {
+    /// The wrapping sum of every job's checksum: the same whatever the order.
+    pub checksum: u64,
+    /// The name of every thread that ran at least one job, sorted, without repeats.
+    pub threads: Vec<String>,
+}
+
+/// Given: crunch job `index` of size `work`, on the calling thread.
+pub fn job(work: u32, index: usize) -> Job {
+    let thread = std::thread::current();
+    Job {
+        checksum: crunch(work, crunch_seed(index)),
+        thread: thread.name().unwrap_or("unnamed").to_owned(),
+    }
+}
+
+/// Given: adds up jobs, in any order.
+pub fn combine(jobs: impl IntoIterator<Item = Job>) -> Crunched {
+    let mut out = Crunched::default();
+    for j in jobs {
+        out.checksum = out.checksum.wrapping_add(j.checksum);
+        out.threads.push(j.thread);
+    }
+    out.threads.sort_unstable();
+    out.threads.dedup();
+    out
+}
+
+/// Given: `count` crunch jobs one after another, on the calling thread.
+pub fn crunch_sequential(count: usize, work: u32) -> Crunched {
+    combine((0..count).map(|i| job(work, i)))
+}
+
+/// Runs `count` crunch jobs in parallel on `pool` and adds them up.
+pub fn crunch_parallel(pool: &rayon::ThreadPool, count: usize, work: u32) -> Crunched {
+    // `install` runs the closure inside `pool`, so the parallel iterator uses its threads
+    // (without it, rayon would use its global pool, sized to the machine).
+    let jobs: Vec<Job> = pool.install(|| {
+        (0..count)
+            .into_par_iter() // split the range across the pool's threads, work-stealing
+            .map(|i| job(work, i))
+            .collect() // gathered back in index order
+    });
+    combine(jobs)
+}
+
+/// Greets every target on `pool`, one rayon job per target, and returns one result per target
+/// in the targets' order. A greet blocks its thread until the reply, so at most
+/// `pool.current_num_threads()` greets wait at once.
+pub fn greet_all_on_pool(
+    pool: &rayon::ThreadPool,
+    targets: &[Target],
+    timeout: Duration,
+) -> Vec<Result<Reply, GreetError>> {
+    pool.install(|| {
+        targets
+            .par_iter()
+            // One greet per piece of work, so that every thread gets greets to wait on.
+            .with_max_len(1)
+            .map(|t| greet_checked(t, timeout))
+            .collect()
+    })
+}
+
+/// Given: one blocking greet that checks the reply names the host aimed at.
+pub fn greet_checked(target: &Target, timeout: Duration) -> Result<Reply, GreetError> {
+    let reply = client::greet(target.addr, timeout)?;
+    match target.host {
+        Some(expected) if expected != reply.host => Err(GreetError::WrongHost {
+            expected,
+            got: reply.host,
+        }),
+        _ => Ok(reply),
+    }
+}

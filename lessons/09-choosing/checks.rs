@@ -1,0 +1,126 @@
+// Lesson 09's checks, shared by `lesson09-exercise` and `lesson09-solution` through
+// `include!` (so this file cannot carry a `//!` header of its own). Run them with
+// `cargo lesson check 09`. Do not edit: they are how the checker knows you are done.
+
+use std::time::Duration;
+
+use greet_core::{Model, Plan, Target};
+use lesson09::{Concurrency, Scenario, Workload, capacity, predict, rank};
+
+const MS: Duration = Duration::from_millis(1);
+
+/// Every model, as greetbench's registry lists them.
+fn models() -> Vec<Box<dyn Model>> {
+    vec![
+        Box::new(model_sequential::Sequential),
+        Box::new(model_threads::Threads),
+        Box::new(model_thread_pool::ThreadPool),
+        Box::new(model_processes::Processes::default()),
+        Box::new(model_rayon::Rayon),
+        Box::new(model_tokio::Tokio),
+        Box::new(model_tokio_current_thread::TokioCurrentThread),
+        Box::new(model_async_std::AsyncStd),
+        Box::new(model_smol::Smol),
+    ]
+}
+
+fn scenario(workload: Workload, count: usize) -> Scenario {
+    Scenario {
+        workload,
+        count,
+        latency: 50 * MS,
+        job_time: MS,
+        workers: 8,
+        cores: 2,
+    }
+}
+
+#[test]
+fn capacities_match_what_each_model_declares() {
+    let target = Target {
+        addr: "127.0.0.1:9".parse().expect("an address"),
+        host: Some(0),
+    };
+    for model in models() {
+        for count in [1, 100, 5_000] {
+            for workers in [1, 2, 8] {
+                let mut plan = Plan::new(Workload::Greet, count, vec![target.clone()]);
+                plan.workers = workers;
+                assert_eq!(
+                    capacity(model.name(), count, workers),
+                    Some(model.concurrency(&plan)),
+                    "{} with {count} jobs and {workers} workers (see its crate's docs)",
+                    model.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn unknown_models_have_no_capacity() {
+    assert_eq!(capacity("fibers", 10, 2), None);
+    assert_eq!(capacity("", 10, 2), None);
+}
+
+#[test]
+fn greets_are_paid_in_waves() {
+    let s = scenario(Workload::Greet, 100);
+    let c = |io| Concurrency { io, cpu: 1 };
+    assert_eq!(predict(c(1), &s), 5000 * MS, "one at a time: N x L");
+    assert_eq!(
+        predict(c(8), &s),
+        650 * MS,
+        "ceil(100 / 8) = 13 waves of 50 ms"
+    );
+    assert_eq!(predict(c(100), &s), 50 * MS, "all at once: one latency");
+    assert_eq!(
+        predict(c(10_000), &s),
+        50 * MS,
+        "more room than jobs changes nothing"
+    );
+}
+
+#[test]
+fn crunches_share_the_cores_the_model_can_use() {
+    let s = scenario(Workload::Crunch, 200);
+    let c = |cpu| Concurrency { io: 200, cpu };
+    assert_eq!(predict(c(1), &s), 200 * MS, "one core: N x t");
+    assert_eq!(predict(c(8), &s), 100 * MS, "8 threads, but only 2 cores");
+    assert_eq!(
+        predict(c(200), &s),
+        100 * MS,
+        "a thread per job: still 2 cores"
+    );
+    let four = Scenario { cores: 4, ..s };
+    assert_eq!(
+        predict(c(2), &four),
+        100 * MS,
+        "2 workers use 2 of the 4 cores"
+    );
+}
+
+#[test]
+fn mixed_pays_both() {
+    let s = scenario(Workload::Mixed, 100);
+    let c = Concurrency { io: 8, cpu: 8 };
+    assert_eq!(predict(c, &s), 650 * MS + 50 * MS);
+}
+
+#[test]
+fn the_verdicts_follow_from_the_predictions() {
+    let names: Vec<&str> = models().iter().map(|m| m.name()).collect();
+    // I/O-bound, many jobs: the models that keep every greet waiting at once tie for first,
+    // and the pools of 8 pay ceil(1000 / 8) = 125 waves.
+    let io = rank(&names, &scenario(Workload::Greet, 1_000));
+    assert_eq!(io.first().map(|r| r.1), Some(50 * MS));
+    let pool = io.iter().find(|r| r.0 == "thread-pool").map(|r| r.1);
+    assert_eq!(pool, Some(125 * 50 * MS));
+    assert_eq!(io.last().map(|r| r.0), Some("sequential"));
+    // CPU-bound: nothing beats the cores; the single-threaded ones come last.
+    let cpu = rank(&names, &scenario(Workload::Crunch, 1_000));
+    assert_eq!(cpu.first().map(|r| r.1), Some(500 * MS));
+    let last_two: Vec<&str> = cpu[cpu.len() - 2..].iter().map(|r| r.0).collect();
+    assert_eq!(last_two, ["sequential", "tokio-current-thread"]);
+    assert_eq!(cpu.last().map(|r| r.1), Some(1000 * MS));
+}
