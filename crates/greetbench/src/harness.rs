@@ -205,7 +205,7 @@ pub struct RunReport {
     pub peak_rss_kib: u64,
     /// Resident memory before the model started, KiB.
     pub baseline_rss_kib: u64,
-    /// Peak thread count of this process, sampled every millisecond (sampler excluded).
+    /// Peak thread count of this process, sampled every 5 ms (sampler excluded).
     pub peak_threads: u64,
     /// Voluntary context switches during the run (self and workers).
     pub ctx_voluntary: u64,

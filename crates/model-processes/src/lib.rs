@@ -20,6 +20,7 @@
 //! The executable must call [`run_worker_if_requested`] first thing in `main`.
 #![forbid(unsafe_code)]
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -122,8 +123,10 @@ struct Worker {
     child: Child,
     stdin: Option<ChildStdin>,
     pid: Option<u32>,
-    /// The job it is running and the moment it is considered hung.
-    busy: Option<(usize, Instant)>,
+    /// The jobs sent to it and not yet answered, oldest (the one it is running) first.
+    queue: VecDeque<usize>,
+    /// When the oldest job in `queue` started, as far as the parent can tell.
+    head_since: Instant,
     alive: bool,
 }
 
@@ -166,7 +169,8 @@ impl Worker {
             stdin: child.stdin.take(),
             child,
             pid: None,
-            busy: None,
+            queue: VecDeque::new(),
+            head_since: Instant::now(),
             alive: true,
         })
     }
@@ -196,6 +200,12 @@ struct Pool {
     events: Receiver<(usize, Event)>,
 }
 
+/// How many jobs a worker holds at once: the one it runs and the next. With only one, a
+/// worker would sit idle for a pipe round trip after every job, waiting for the parent to send
+/// the next; Python's `Pool` prefetches for the same reason. A worker still *runs* one job at a
+/// time, so at most K greets are in flight.
+const DEPTH: usize = 2;
+
 impl Runner for Pool {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
         // A job that takes this long is considered hung: twice the greet timeout, plus slack.
@@ -205,23 +215,33 @@ impl Runner for Pool {
         for w in self.workers.iter_mut().filter(|w| w.alive) {
             w.send(&ToWorker::Plan(plan.clone()));
         }
-        // Give every idle worker one job. Each worker has at most one job at a time, which is
-        // what makes this a queue: the next job goes to whichever worker finishes first.
+        // Top every live worker up to DEPTH jobs. This is what makes it a queue: the next job
+        // goes to whichever worker finishes first.
         let dispatch = |workers: &mut Vec<Worker>, pending: &mut Vec<usize>| {
-            for w in workers.iter_mut().filter(|w| w.alive && w.busy.is_none()) {
-                let Some(i) = pending.pop() else { break };
-                if w.send(&ToWorker::Job(i)) {
-                    w.busy = Some((i, Instant::now() + budget));
-                } else {
-                    pending.push(i);
+            for w in workers.iter_mut().filter(|w| w.alive) {
+                while w.queue.len() < DEPTH {
+                    let Some(i) = pending.pop() else { return };
+                    if !w.send(&ToWorker::Job(i)) {
+                        pending.push(i);
+                        break;
+                    }
+                    if w.queue.is_empty() {
+                        w.head_since = Instant::now();
+                    }
+                    w.queue.push_back(i);
                 }
             }
         };
         dispatch(&mut self.workers, &mut pending);
         while outcomes.len() < plan.count {
             if !self.workers.iter().any(|w| w.alive) {
-                // Nobody is left to run the rest: they end as counted errors.
+                // Nobody is left to run the rest. What the dead workers still held (a worker
+                // can be found dead by a failed write before its pipe-closed event arrives)
+                // and what was never sent end as counted errors.
                 let why = || GreetError::WorkerDied("no worker process left".into());
+                for w in &mut self.workers {
+                    outcomes.extend(w.queue.drain(..).map(|i| Outcome::failed(i, why())));
+                }
                 outcomes.extend(pending.drain(..).map(|i| Outcome::failed(i, why())));
                 break;
             }
@@ -229,43 +249,57 @@ impl Runner for Pool {
             let next_deadline = self
                 .workers
                 .iter()
-                .filter_map(|w| w.busy.map(|b| b.1))
+                .filter(|w| !w.queue.is_empty())
+                .map(|w| w.head_since + budget)
                 .min();
             let wait =
                 next_deadline.map_or(budget, |d| d.saturating_duration_since(Instant::now()));
             match self.events.recv_timeout(wait) {
                 Ok((k, Event::Msg(FromWorker::Done(outcome)))) => {
-                    self.workers[k].busy = None;
+                    let w = &mut self.workers[k];
+                    w.queue.retain(|&i| i != outcome.index);
+                    w.head_since = Instant::now();
                     outcomes.push(outcome);
                 }
                 Ok((_, Event::Msg(_))) => {}
                 Ok((k, Event::Closed)) => {
-                    // The worker died: reap it and count its job.
+                    // The worker died: reap it and count the jobs it held.
                     let w = &mut self.workers[k];
                     let status = w
                         .child
                         .wait()
                         .map_or("unknown status".into(), |s| s.to_string());
                     w.alive = false;
-                    if let Some((i, _)) = w.busy.take() {
-                        outcomes.push(Outcome::failed(i, GreetError::WorkerDied(status)));
-                    }
+                    let lost = w.queue.drain(..);
+                    outcomes.extend(
+                        lost.map(|i| Outcome::failed(i, GreetError::WorkerDied(status.clone()))),
+                    );
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     // Whoever is past its deadline is hung: kill it, which a thread could not be.
+                    // Its current job counts as hung; the one waiting behind it is lost with it.
                     let now = Instant::now();
                     for w in self
                         .workers
                         .iter_mut()
-                        .filter(|w| w.busy.is_some_and(|b| b.1 <= now))
+                        .filter(|w| !w.queue.is_empty() && w.head_since + budget <= now)
                     {
-                        let (i, _) = w.busy.take().expect("filtered on busy");
                         w.kill();
-                        outcomes.push(Outcome::failed(i, GreetError::WorkerHung));
+                        let mut lost = w.queue.drain(..);
+                        if let Some(i) = lost.next() {
+                            outcomes.push(Outcome::failed(i, GreetError::WorkerHung));
+                        }
+                        let why = || GreetError::WorkerDied("killed with a hung worker".into());
+                        outcomes.extend(lost.map(|i| Outcome::failed(i, why())));
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    unreachable!("the pool holds no sender, readers hold theirs until exit")
+                    // Every reader has gone, so every worker has: count what they held.
+                    for w in &mut self.workers {
+                        w.alive = false;
+                        let why = || GreetError::WorkerDied("worker pipe closed".into());
+                        outcomes.extend(w.queue.drain(..).map(|i| Outcome::failed(i, why())));
+                    }
                 }
             }
             dispatch(&mut self.workers, &mut pending);
