@@ -97,7 +97,10 @@ pub fn human_ns(ns: f64) -> String {
     if !ns.is_finite() {
         return "-".into();
     }
-    if ns < 1e3 {
+    if ns < 10.0 {
+        // Below 10 ns keep the decimals: a per-update cost of 0.15 ns is not "0 ns".
+        format!("{ns:.2} ns")
+    } else if ns < 1e3 {
         format!("{ns:.0} ns")
     } else if ns < 1e6 {
         format!("{:.3} µs", ns / 1e3)
