@@ -130,6 +130,49 @@ fn log_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     (lo <= hi).then(|| (lo / 2.0, hi * 2.0))
 }
 
+/// One series of a line chart: the line, a dot at each point, and its legend entry.
+fn line_with_points<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    name: &str,
+    pts: &[(f64, f64)],
+    c: RGBColor,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
+        .map_err(|e| e.to_string())?
+        .label(name)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+    chart
+        .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The legend box every chart uses, at `position`.
+fn legend<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    position: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged,
+    Y: Ranged,
+{
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 14))
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Time vs N on log-log axes, one line per function, for one criterion group (`io_10ms`,
 /// `io_0ms`, `cpu_1worker`, `mixed`, ...).
 pub fn time_vs_n(results: &Results, group: &str, what: &str) -> Result<Option<Chart>, String> {
@@ -176,26 +219,9 @@ pub fn time_vs_n(results: &Results, group: &str, what: &str) -> Result<Option<Ch
             .draw()
             .map_err(|e| e.to_string())?;
         for (name, pts) in &points {
-            let c = colour(name);
-            chart
-                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                });
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
-                .map_err(|e| e.to_string())?;
+            line_with_points(&mut chart, name, pts, colour(name))?;
         }
-        chart
-            .configure_series_labels()
-            .label_font(("sans-serif", 14))
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })?;
     // What to notice: the flattest and the steepest line. The slope on log-log axes is the
     // exponent k in time ∝ N^k between the smallest and the largest N of each line: 1 when
@@ -283,25 +309,9 @@ pub fn cpu_speedup(results: &Results) -> Result<Option<Chart>, String> {
                 .into_iter()
                 .filter_map(|(x, y)| y.map(|y| (x, y)))
                 .collect();
-            chart
-                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
-                .map_err(|e| e.to_string())?
-                .label(s.model.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
-                });
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
-                .map_err(|e| e.to_string())?;
+            line_with_points(&mut chart, &s.model, &pts, c)?;
         }
-        chart
-            .configure_series_labels()
-            .label_font(("sans-serif", 14))
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })?;
     let best = speedups
         .iter()
@@ -437,14 +447,7 @@ fn draw_bars(b: &Bars<'_>) -> Result<String, String> {
                         }
                     }
                 }
-                chart
-                    .configure_series_labels()
-                    .label_font(("sans-serif", 14))
-                    .position(SeriesLabelPosition::UpperRight)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .draw()
-                    .map_err(|e| e.to_string())
+                legend(chart, SeriesLabelPosition::UpperRight)
             }};
         }
         if b.log {
