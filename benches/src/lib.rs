@@ -526,12 +526,10 @@ mod tests {
         let ok = |i| Outcome::new(i, Duration::ZERO, Ok((None, 0)));
         let good = Batch {
             outcomes: vec![ok(0), ok(1)],
-            ..Batch::default()
         };
         check_batch("t", &p, Ok(good), Some(0));
         let bad = Batch {
             outcomes: vec![ok(0), Outcome::failed(1, GreetError::Timeout)],
-            ..Batch::default()
         };
         let r = std::panic::catch_unwind(|| check_batch("t", &p, Ok(bad), None));
         assert!(r.is_err(), "a failed job must fail the benchmark");

@@ -49,6 +49,12 @@ pub trait Runner {
     /// a failure to run the batch at all is a [`ModelError`]. `plan.workers` must be the
     /// value the model was started with.
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError>;
+
+    /// Peak resident memory of any helper processes the model started, summed, in KiB.
+    /// Only the processes model has any. Asked after a batch, outside any timing.
+    fn helpers_peak_rss_kib(&mut self) -> u64 {
+        0
+    }
 }
 
 /// A [`Runner`] for models with nothing to set up: a function of the plan.
@@ -58,7 +64,6 @@ impl<F: FnMut(&Plan) -> Vec<Outcome>> Runner for FnRunner<F> {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
         Ok(Batch {
             outcomes: (self.0)(plan),
-            ..Batch::default()
         })
     }
 }
@@ -68,9 +73,6 @@ impl<F: FnMut(&Plan) -> Vec<Outcome>> Runner for FnRunner<F> {
 pub struct Batch {
     /// One per job.
     pub outcomes: Vec<Outcome>,
-    /// Peak resident memory of any helper processes the model started, summed, in KiB.
-    /// Only the processes model has any.
-    pub child_peak_rss_kib: u64,
 }
 
 /// A model could not run the batch at all.

@@ -202,7 +202,8 @@ pub struct Summary {
     pub latency_p99_ms: Option<f64>,
     /// Order-independent combination (wrapping sum) of the jobs' crunch checksums.
     pub checksum: u64,
-    /// How many different processes ran jobs.
+    /// How many different processes completed jobs. (A failed job may never have reached a
+    /// worker, so only successful ones count.)
     pub distinct_pids: usize,
     /// One message per OS limit that was hit, naming the limit and the way round it.
     pub limits_hit: Vec<String>,
@@ -232,9 +233,9 @@ impl Summary {
         let mut checksum = 0u64;
         let mut pids = std::collections::BTreeSet::new();
         for o in outcomes {
-            pids.insert(o.pid);
             match &o.error {
                 None => {
+                    pids.insert(o.pid);
                     latencies.push(o.latency_us);
                     checksum = checksum.wrapping_add(o.checksum);
                 }

@@ -81,6 +81,26 @@ pub fn crunch(work: u32, seed: u64) -> u64 {
     std::hint::black_box(x)
 }
 
+/// How long one crunch of size `work` takes on this machine: the best of three timings of a
+/// crunch of at most [`DEFAULT_WORK`], scaled linearly (the kernel's cost is linear in `work`),
+/// so that estimating even a huge job stays cheap.
+pub fn crunch_time(work: u32) -> std::time::Duration {
+    let sample = work.min(DEFAULT_WORK);
+    let best = (0..3u64)
+        .map(|seed| {
+            let t = std::time::Instant::now();
+            std::hint::black_box(crunch(sample, seed));
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default();
+    if sample == 0 {
+        best
+    } else {
+        best.mul_f64(f64::from(work) / f64::from(sample))
+    }
+}
+
 /// The seed of crunch job `index`, so that every job does different work.
 pub fn crunch_seed(index: usize) -> u64 {
     index as u64

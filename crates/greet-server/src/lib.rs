@@ -88,8 +88,8 @@ pub struct Config {
     pub jitter: Duration,
     /// CPU work (crunch size) the host does per reply, on its own runtime; 0 for none.
     pub work: u32,
-    /// The most connections open at once, across all hosts; further clients wait in the
-    /// accept queue.
+    /// The most connections served at once, across all hosts; further clients wait (each host
+    /// holds at most one accepted connection beyond the cap, the rest stay in the accept queue).
     pub max_connections: usize,
     /// Hold every reply until this many greets are waiting at the same time; after that the
     /// gate stays open. A fixture that proves concurrency by structure: a model that cannot
@@ -284,8 +284,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let shared = Arc::new(Shared {
-        // The cap on open connections: a host takes a permit before accepting, so past the cap
-        // clients wait in the kernel's accept queue instead of costing us memory.
+        // The cap on connections served at once: a connection takes a permit when accepted
+        // and gives it back when it closes; past the cap, clients wait in the accept queue.
         limit: Arc::new(Semaphore::new(
             config.max_connections.min(Semaphore::MAX_PERMITS),
         )),
@@ -313,11 +313,14 @@ struct Shared {
 
 async fn accept_loop(host: u32, listener: TcpListener, shared: Arc<Shared>) {
     loop {
-        let Ok(permit) = shared.limit.clone().acquire_owned().await else {
-            return;
-        };
         match listener.accept().await {
             Ok((stream, _)) => {
+                // Take a connection permit *after* accepting: a host waiting for its next
+                // client must not hold one, or idle hosts would eat the cap. Past the cap,
+                // each host holds at most this one accepted connection until a permit frees.
+                let Ok(permit) = shared.limit.clone().acquire_owned().await else {
+                    return;
+                };
                 shared.stats.connections.fetch_add(1, Ordering::SeqCst);
                 let shared = shared.clone();
                 tokio::spawn(async move {

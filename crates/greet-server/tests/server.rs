@@ -234,3 +234,18 @@ fn a_server_can_start_from_inside_a_runtime() {
         .unwrap();
     assert_eq!(greet(server.addrs()[0], T).unwrap().host, 0);
 }
+
+#[test]
+fn idle_hosts_do_not_eat_the_connection_cap() {
+    // Two hosts, a cap of one: host 1 must still be served while host 0 sits idle.
+    let server = Server::start(Config {
+        hosts: 2,
+        max_connections: 1,
+        ..Config::default()
+    })
+    .unwrap();
+    for _ in 0..2 {
+        assert_eq!(greet(server.addrs()[1], T).unwrap().host, 1);
+    }
+    assert_eq!(greet(server.addrs()[0], T).unwrap().host, 0);
+}

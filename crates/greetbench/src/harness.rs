@@ -11,7 +11,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use greet_core::workload::crunch;
 use greet_core::{Model, ModelError, Plan, Summary, Workload};
 use greet_server::{Bind, Config, parse_listening_line};
 
@@ -229,17 +228,10 @@ pub struct RunReport {
     pub open_files_limit: u64,
 }
 
-/// The time one crunch job takes here: the best of three, since the ideal is what `floor_s`
-/// describes.
+/// The time one crunch job takes here (see [`greet_core::workload::crunch_time`]): the best
+/// of three, since the ideal is what `floor_s` describes.
 pub fn job_time(work: u32) -> Duration {
-    (0..3u64)
-        .map(|seed| {
-            let t = Instant::now();
-            std::hint::black_box(crunch(work, seed));
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
+    greet_core::workload::crunch_time(work)
 }
 
 /// Runs `plan` once on `model` and measures it. `latency` is the hosts' latency, used only
@@ -269,6 +261,7 @@ pub fn measure(
     let t1 = Instant::now();
     let batch = runner.run(plan)?;
     let wall_s = t1.elapsed().as_secs_f64();
+    let helpers_rss_kib = runner.helpers_peak_rss_kib();
     // Drop the runner before reading the usage: worker processes are reaped here, and only
     // reaped children count in RUSAGE_CHILDREN.
     drop(runner);
@@ -296,7 +289,7 @@ pub fn measure(
         floor_s: floor.as_secs_f64(),
         cpu_user_s: used.user_s,
         cpu_sys_s: used.sys_s,
-        peak_rss_kib: own.max_rss_kib + batch.child_peak_rss_kib,
+        peak_rss_kib: own.max_rss_kib + helpers_rss_kib,
         baseline_rss_kib,
         peak_threads,
         ctx_voluntary: used.voluntary_cs,

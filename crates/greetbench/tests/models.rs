@@ -282,3 +282,47 @@ fn a_runner_can_be_reused_for_many_batches() {
         }
     }
 }
+
+#[test]
+fn pools_spread_a_small_batch_over_every_worker() {
+    // count == workers: every job must get a worker of its own at once (a rendezvous of k
+    // proves it), not queue up two to a worker.
+    let k = 3;
+    for name in ["thread-pool", "processes", "rayon"] {
+        let model = registry::find(name).unwrap();
+        assert_eq!(peak(model.as_ref(), k, k, Some(k)), k as u64, "{name}");
+    }
+}
+
+#[test]
+fn a_worker_that_writes_garbage_is_killed_not_waited_on() {
+    // Each worker prints a stray line at its first job: the parent must notice, kill it and
+    // count its jobs, not wait for it to exit.
+    let server = Server::start(Config::default()).unwrap();
+    let model = Processes {
+        fault: Some("garbage:1".into()),
+    };
+    let (s, _) = summary(&model, &plan(Workload::Greet, 4, server.targets(), 2));
+    assert_eq!(s.ok + s.errors, 4);
+    assert!(s.errors >= 2, "{s:?}");
+    assert!(
+        s.first_errors.iter().any(|e| e.contains("not a message")),
+        "{:?}",
+        s.first_errors
+    );
+}
+
+#[test]
+fn a_long_crunch_is_not_mistaken_for_a_hung_worker() {
+    // The hang budget counts the crunch's expected time, not only the greet timeout. Size the
+    // job to take about 1.5 s here: past a budget of 2 x timeout + 1 s that ignored crunch.
+    let unit = greet_core::workload::DEFAULT_WORK;
+    let per_unit = greet_core::workload::crunch_time(unit)
+        .as_secs_f64()
+        .max(1e-6);
+    let mut p = plan(Workload::Crunch, 2, Vec::new(), 2);
+    p.work = ((1.5 / per_unit) * f64::from(unit)).min(f64::from(u32::MAX)) as u32;
+    p.timeout = Duration::from_millis(1);
+    let (s, _) = summary(&Processes::default(), &p);
+    assert_eq!(s.ok, 2, "{:?}", s.first_errors);
+}

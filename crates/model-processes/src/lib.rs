@@ -28,6 +28,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use greet_core::wire::{self, FromWorker, ToWorker};
+use greet_core::workload::crunch_time;
 use greet_core::{
     Batch, Concurrency, GreetError, Model, ModelError, Outcome, Plan, Runner, run_job,
 };
@@ -35,7 +36,8 @@ use greet_core::{
 /// The environment variable that puts the executable in worker mode.
 pub const WORKER_ENV: &str = "GREETBENCH_WORKER";
 
-/// Test-only: make a worker misbehave at its n-th job, as `exit:N` or `hang:N`.
+/// Test-only: make a worker misbehave at its n-th job, as `exit:N`, `hang:N` or `garbage:N`
+/// (a stray line on stdout, as a debugging `println!` would write).
 pub const FAULT_ENV: &str = "GREETBENCH_WORKER_FAULT";
 
 /// How long a worker may take to start and say it is ready.
@@ -115,8 +117,9 @@ fn start_error(reason: String) -> ModelError {
 /// What a worker's reader thread forwards to the parent.
 enum Event {
     Msg(FromWorker),
-    /// The worker's stdout closed: it exited.
-    Closed,
+    /// The reader stopped: the worker's stdout closed (it exited), or it wrote something that
+    /// is not a message (`Some(line)`), after which nothing it says can be trusted.
+    Closed(Option<String>),
 }
 
 struct Worker {
@@ -141,9 +144,11 @@ impl Worker {
         cmd.env(WORKER_ENV, "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped());
-        if let Some(f) = fault {
-            cmd.env(FAULT_ENV, f);
-        }
+        match fault {
+            Some(f) => cmd.env(FAULT_ENV, f),
+            // Never inherit a fault from the user's environment.
+            None => cmd.env_remove(FAULT_ENV),
+        };
         let mut child = cmd
             .spawn()
             .map_err(|e| start_error(format!("cannot start {}: {e}", exe.display())))?;
@@ -153,16 +158,18 @@ impl Worker {
         std::thread::Builder::new()
             .name(format!("worker-{k}-reader"))
             .spawn(move || {
+                let mut garbage = None;
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
                     let Ok(msg) = wire::decode::<FromWorker>(&line) else {
+                        garbage = Some(line.chars().take(80).collect());
                         break;
                     };
                     if events.send((k, Event::Msg(msg))).is_err() {
                         return;
                     }
                 }
-                let _ = events.send((k, Event::Closed));
+                let _ = events.send((k, Event::Closed(garbage)));
             })
             .map_err(|e| start_error(format!("cannot start a reader thread: {e}")))?;
         Ok(Worker {
@@ -208,30 +215,27 @@ const DEPTH: usize = 2;
 
 impl Runner for Pool {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
-        // A job that takes this long is considered hung: twice the greet timeout, plus slack.
-        let budget = plan.timeout * 2 + Duration::from_secs(1);
+        // A job that takes this long is considered hung: twice the greet timeout, plus ten
+        // times what its crunch should take here, plus slack. Crunch time is not bounded by
+        // the greet timeout, so it must be in the budget or long crunches would be "hung".
+        let crunch = if plan.workload.crunches() {
+            crunch_time(plan.work)
+        } else {
+            Duration::ZERO
+        };
+        let budget = plan.timeout * 2 + crunch * 10 + Duration::from_secs(1);
+        // Messages left over from an earlier batch (a worker killed while its answer was on
+        // the way) belong to no job of this one.
+        while let Ok((k, event)) = self.events.try_recv() {
+            if let Event::Closed(_) = event {
+                self.workers[k].kill();
+            }
+        }
         let mut pending = (0..plan.count).rev().collect::<Vec<_>>();
         let mut outcomes = Vec::with_capacity(plan.count);
         for w in self.workers.iter_mut().filter(|w| w.alive) {
             w.send(&ToWorker::Plan(plan.clone()));
         }
-        // Top every live worker up to DEPTH jobs. This is what makes it a queue: the next job
-        // goes to whichever worker finishes first.
-        let dispatch = |workers: &mut Vec<Worker>, pending: &mut Vec<usize>| {
-            for w in workers.iter_mut().filter(|w| w.alive) {
-                while w.queue.len() < DEPTH {
-                    let Some(i) = pending.pop() else { return };
-                    if !w.send(&ToWorker::Job(i)) {
-                        pending.push(i);
-                        break;
-                    }
-                    if w.queue.is_empty() {
-                        w.head_since = Instant::now();
-                    }
-                    w.queue.push_back(i);
-                }
-            }
-        };
         dispatch(&mut self.workers, &mut pending);
         while outcomes.len() < plan.count {
             if !self.workers.iter().any(|w| w.alive) {
@@ -257,22 +261,32 @@ impl Runner for Pool {
             match self.events.recv_timeout(wait) {
                 Ok((k, Event::Msg(FromWorker::Done(outcome)))) => {
                     let w = &mut self.workers[k];
-                    w.queue.retain(|&i| i != outcome.index);
-                    w.head_since = Instant::now();
-                    outcomes.push(outcome);
+                    // Only an answer to a job this worker still holds counts: a job already
+                    // written off (its worker was killed as hung) must not be reported twice.
+                    if let Some(at) = w.queue.iter().position(|&i| i == outcome.index) {
+                        w.queue.remove(at);
+                        w.head_since = Instant::now();
+                        outcomes.push(outcome);
+                    }
                 }
                 Ok((_, Event::Msg(_))) => {}
-                Ok((k, Event::Closed)) => {
-                    // The worker died: reap it and count the jobs it held.
+                Ok((k, Event::Closed(garbage))) => {
+                    // The worker exited, or broke the protocol. Either way it is finished:
+                    // kill it if it still runs (bounded, unlike waiting for it to exit) and
+                    // count the jobs it held.
                     let w = &mut self.workers[k];
-                    let status = w
-                        .child
-                        .wait()
-                        .map_or("unknown status".into(), |s| s.to_string());
-                    w.alive = false;
+                    let exited = matches!(w.child.try_wait(), Ok(Some(_)));
+                    let why = match (garbage, exited) {
+                        (Some(line), _) => {
+                            format!("wrote {line:?}, which is not a message; killed")
+                        }
+                        (None, true) => w.child.wait().map_or("exited".into(), |s| s.to_string()),
+                        (None, false) => "closed its stdout; killed".into(),
+                    };
+                    w.kill();
                     let lost = w.queue.drain(..);
                     outcomes.extend(
-                        lost.map(|i| Outcome::failed(i, GreetError::WorkerDied(status.clone()))),
+                        lost.map(|i| Outcome::failed(i, GreetError::WorkerDied(why.clone()))),
                     );
                 }
                 Err(RecvTimeoutError::Timeout) => {
@@ -304,10 +318,33 @@ impl Runner for Pool {
             }
             dispatch(&mut self.workers, &mut pending);
         }
-        Ok(Batch {
-            outcomes,
-            child_peak_rss_kib: self.peak_rss_kib(),
-        })
+        Ok(Batch { outcomes })
+    }
+
+    fn helpers_peak_rss_kib(&mut self) -> u64 {
+        self.peak_rss_kib()
+    }
+}
+
+/// Hands out jobs: first one to every live, idle worker, so that N <= K jobs run on N
+/// workers at once, then a second to each while jobs remain (see [`DEPTH`]). This is what
+/// makes it a queue: the next job goes to whichever worker finishes first.
+fn dispatch(workers: &mut [Worker], pending: &mut Vec<usize>) {
+    for depth in 1..=DEPTH {
+        for w in workers.iter_mut().filter(|w| w.alive) {
+            if w.queue.len() >= depth {
+                continue;
+            }
+            let Some(i) = pending.pop() else { return };
+            if !w.send(&ToWorker::Job(i)) {
+                pending.push(i);
+                continue;
+            }
+            if w.queue.is_empty() {
+                w.head_since = Instant::now();
+            }
+            w.queue.push_back(i);
+        }
     }
 }
 
@@ -402,6 +439,11 @@ fn serve(fault: Option<&str>) -> Result<(), String> {
                 if jobs_done == fault_at {
                     match fault_kind {
                         "exit" => std::process::exit(3),
+                        // A stray print, as a learner's debugging `println!` would be.
+                        "garbage" => {
+                            println!("debug: a stray line on stdout");
+                            std::io::stdout().flush().map_err(|e| e.to_string())?;
+                        }
                         // Long enough to be noticed, bounded all the same.
                         "hang" => std::thread::sleep(Duration::from_secs(3600)),
                         _ => {}

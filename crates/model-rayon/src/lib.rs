@@ -56,9 +56,6 @@ impl Runner for RayonRunner {
                 .map(|i| run_job(plan, i))
                 .collect()
         });
-        Ok(Batch {
-            outcomes,
-            ..Batch::default()
-        })
+        Ok(Batch { outcomes })
     }
 }

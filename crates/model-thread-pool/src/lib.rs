@@ -107,10 +107,7 @@ impl Runner for Pool {
             lost.map(|(i, _)| Outcome::failed(i, died()))
                 .collect::<Vec<_>>(),
         );
-        Ok(Batch {
-            outcomes,
-            ..Batch::default()
-        })
+        Ok(Batch { outcomes })
     }
 }
 

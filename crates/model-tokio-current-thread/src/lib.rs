@@ -74,10 +74,7 @@ impl Runner for TokioRunner {
             }
             Ok(outcomes)
         })?;
-        Ok(Batch {
-            outcomes,
-            ..Batch::default()
-        })
+        Ok(Batch { outcomes })
     }
 }
 
