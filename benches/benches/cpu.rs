@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use benches::{Budget, Checksums, Profile, bench_model, configure_slow, cores, plan, predict};
+use benches::{Budget, Checksums, Sizes, bench_model, configure_slow, cores, plan, predict};
 use criterion::Criterion;
 use greet_core::workload::DEFAULT_WORK;
 use greet_core::{Model, Workload};
@@ -42,7 +42,7 @@ fn has_pool_knob(model: &dyn Model) -> bool {
 }
 
 fn cpu(c: &mut Criterion) {
-    let profile = Profile::from_env();
+    let profile = benches::profile();
     let mut budget = Budget::new(profile);
     let job = job_time(DEFAULT_WORK);
     let sizes = profile.cpu_sizes(job);

@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use benches::{
-    Budget, Profile, Servers, bench_model, configure_slow, cores, io_group, plan, predict,
+    Budget, Servers, Sizes, bench_model, configure_slow, cores, io_group, plan, predict,
 };
 use criterion::Criterion;
 use greet_core::Workload;
@@ -30,7 +30,7 @@ fn main() {
 }
 
 fn io(c: &mut Criterion) {
-    let profile = Profile::from_env();
+    let profile = benches::profile();
     let mut budget = Budget::new(profile);
     let servers = Servers::new();
     let models = greetbench::registry::models();

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use benches::{Budget, Profile, Servers, bench_model, configure_slow, cores, plan, predict};
+use benches::{Budget, Servers, Sizes, bench_model, configure_slow, cores, plan, predict};
 use criterion::Criterion;
 use greet_core::Workload;
 use greet_core::workload::DEFAULT_WORK;
@@ -32,7 +32,7 @@ fn main() {
 }
 
 fn mixed(c: &mut Criterion) {
-    let profile = Profile::from_env();
+    let profile = benches::profile();
     let mut budget = Budget::new(profile);
     let job = job_time(DEFAULT_WORK);
     let servers = Servers::new();

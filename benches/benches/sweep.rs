@@ -13,7 +13,7 @@
 //! cargo bench -- sweep
 //! ```
 
-use greetbench::sweep::{self, Profile};
+use greetbench::sweep;
 
 /// Criterion flags that take a value: their value is not a name filter.
 const VALUE_FLAGS: &[&str] = &[
@@ -78,7 +78,7 @@ fn main() {
             return;
         }
     };
-    match sweep::run_and_store(&exe, Profile::from_env(), None) {
+    match sweep::run_and_store(&exe, benches::profile(), None) {
         Ok((s, written)) => {
             sweep::print_table(&s);
             for file in written {

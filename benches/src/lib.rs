@@ -35,9 +35,6 @@ use greet_core::{Model, Plan, Runner, Summary, Target, Workload};
 use greetbench::harness::{Hosts, ServerProcess};
 use greetbench_report::results::Skipped;
 
-/// The environment variable that selects the profile.
-pub const PROFILE_ENV: &str = "GREETBENCH_PROFILE";
-
 /// The environment variable that overrides the profile's limit on the predicted time per
 /// iteration, in seconds (`0` or `inf`: no limit).
 pub const MAX_ITER_ENV: &str = "GREETBENCH_MAX_ITER_S";
@@ -46,45 +43,34 @@ pub const MAX_ITER_ENV: &str = "GREETBENCH_MAX_ITER_S";
 /// of them, so "N = 1000" greets 1000 different hosts, as in the course.
 pub const HOSTS: usize = 1000;
 
-/// What `cargo bench` sweeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Profile {
-    /// The default: finishes measuring within the budget on a 2-core machine.
-    Default,
-    /// `GREETBENCH_PROFILE=full`: more sizes, more latencies, a far larger time limit.
-    Full,
+pub use greetbench::sweep::{PROFILE_ENV, Profile};
+
+/// The profile `cargo bench` runs, from [`PROFILE_ENV`]. A bad value is one line on stderr
+/// naming the fix, and exit 2.
+pub fn profile() -> Profile {
+    Profile::from_env().unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2)
+    })
 }
 
-impl Profile {
-    /// Reads [`PROFILE_ENV`]. A bad value is one line on stderr naming the fix, and exit 2.
-    pub fn from_env() -> Profile {
-        let value = std::env::var_os(PROFILE_ENV);
-        let parsed = match value.as_ref().map(|v| v.to_str()) {
-            None => Ok(Profile::Default),
-            Some(Some(v)) => Profile::parse(v),
-            Some(None) => Err(format!(
-                "{PROFILE_ENV} is not valid UTF-8: use default or full"
-            )),
-        };
-        parsed.unwrap_or_else(|e| {
-            eprintln!("error: {e}");
-            std::process::exit(2)
-        })
-    }
-
-    /// `default` (or empty) and `full`.
-    pub fn parse(value: &str) -> Result<Profile, String> {
-        match value.trim() {
-            "" | "default" => Ok(Profile::Default),
-            "full" => Ok(Profile::Full),
-            other => Err(format!(
-                "{PROFILE_ENV}={other} is not a profile: use default or full"
-            )),
-        }
-    }
-
+/// What each profile measures: the sizes and latencies of the criterion groups.
+pub trait Sizes {
     /// The batch sizes N of the io groups.
-    pub fn io_sizes(self) -> &'static [usize] {
+    fn io_sizes(self) -> &'static [usize];
+    /// The host latencies of the io groups.
+    fn io_latencies(self) -> Vec<Duration>;
+    /// The batch sizes N of the mixed group.
+    fn mixed_sizes(self) -> &'static [usize];
+    /// The crunch job counts of the cpu groups, for a job that takes `job`.
+    fn cpu_sizes(self, job: Duration) -> Vec<usize>;
+    /// The longest predicted time per iteration that is run, or `None` for no limit.
+    fn max_iteration(self) -> Option<Duration>;
+}
+
+impl Sizes for Profile {
+    /// The batch sizes N of the io groups.
+    fn io_sizes(self) -> &'static [usize] {
         match self {
             Profile::Default => &[1, 10, 100, 1000],
             Profile::Full => &[1, 10, 100, 1000, 10_000],
@@ -93,7 +79,7 @@ impl Profile {
 
     /// The host latencies of the io groups, one group (`io_10ms`, ...) each. L = 10 ms is the
     /// question; L = 0 shows the raw cost of one greet.
-    pub fn io_latencies(self) -> Vec<Duration> {
+    fn io_latencies(self) -> Vec<Duration> {
         let ms: &[u64] = match self {
             Profile::Default => &[10, 0],
             Profile::Full => &[10, 0, 1, 50],
@@ -102,7 +88,7 @@ impl Profile {
     }
 
     /// The batch sizes of the mixed group.
-    pub fn mixed_sizes(self) -> &'static [usize] {
+    fn mixed_sizes(self) -> &'static [usize] {
         match self {
             Profile::Default => &[10, 100],
             Profile::Full => &[10, 100, 1000],
@@ -111,7 +97,7 @@ impl Profile {
 
     /// The batch sizes of the cpu groups, given the time of one crunch job: the largest
     /// default size takes sequential about [`CPU_TARGET`].
-    pub fn cpu_sizes(self, job: Duration) -> Vec<usize> {
+    fn cpu_sizes(self, job: Duration) -> Vec<usize> {
         let largest = cpu_jobs_for(CPU_TARGET, job);
         let mut sizes = vec![(largest / 10).max(1), largest];
         if self == Profile::Full {
@@ -123,7 +109,7 @@ impl Profile {
 
     /// The largest predicted time per iteration a benchmark may have; slower ones are skipped.
     /// [`MAX_ITER_ENV`] overrides it. `None`: no limit.
-    pub fn max_iteration(self) -> Option<Duration> {
+    fn max_iteration(self) -> Option<Duration> {
         if let Some(v) = std::env::var_os(MAX_ITER_ENV) {
             match v.to_str().map(str::trim) {
                 Some("0" | "inf") => return None,

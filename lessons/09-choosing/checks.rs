@@ -9,19 +9,9 @@ use lesson09::{Concurrency, Scenario, Workload, capacity, predict, rank};
 
 const MS: Duration = Duration::from_millis(1);
 
-/// Every model, as greetbench's registry lists them.
+/// Every model, from greetbench's own registry.
 fn models() -> Vec<Box<dyn Model>> {
-    vec![
-        Box::new(model_sequential::Sequential),
-        Box::new(model_threads::Threads),
-        Box::new(model_thread_pool::ThreadPool),
-        Box::new(model_processes::Processes::default()),
-        Box::new(model_rayon::Rayon),
-        Box::new(model_tokio::Tokio),
-        Box::new(model_tokio_current_thread::TokioCurrentThread),
-        Box::new(model_async_std::AsyncStd),
-        Box::new(model_smol::Smol),
-    ]
+    greetbench::registry::models()
 }
 
 fn scenario(workload: Workload, count: usize) -> Scenario {

@@ -7,6 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use crate::outcome::GreetError;
+use crate::plan::Target;
 use crate::protocol::{GREETING, Reply, ReplyReader};
 
 /// One greet: connect, send `Hello, world`, **wait** for the reply, close.
@@ -16,6 +17,12 @@ pub fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
     let deadline = Instant::now() + timeout;
     let mut conn = Connection::connect(addr, timeout)?;
     conn.greet_until(deadline)
+}
+
+/// One greet to `target`, checked: a reply from any host but the one aimed at is an error.
+/// This is the greet every blocking model and lesson runs.
+pub fn greet_target(target: &Target, timeout: Duration) -> Result<Reply, GreetError> {
+    target.check(greet(target.addr, timeout)?)
 }
 
 /// A connection that can greet again and again (long-lived connections, ping-pong).

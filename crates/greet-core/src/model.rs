@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::client;
 use crate::outcome::{GreetError, Outcome};
-use crate::plan::{Concurrency, Plan, Target};
+use crate::plan::{Concurrency, Plan};
 use crate::protocol::Reply;
 use crate::workload::{Workload, crunch, crunch_seed};
 
@@ -101,8 +101,10 @@ pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     let start = Instant::now();
     let result = match plan.workload {
         Workload::Crunch => Ok((None, crunch(plan.work, crunch_seed(index)))),
-        Workload::Greet => greet_checked(plan, index, client::greet).map(|r| (Some(r), 0)),
-        Workload::Mixed => greet_checked(plan, index, client::greet)
+        Workload::Greet => {
+            client::greet_target(plan.target(index), plan.timeout).map(|r| (Some(r), 0))
+        }
+        Workload::Mixed => client::greet_target(plan.target(index), plan.timeout)
             .map(|r| (Some(r), crunch(plan.work, r.seed(index)))),
     };
     Outcome::new(index, start.elapsed(), result)
@@ -126,36 +128,21 @@ where
         Workload::Crunch => Ok((None, crunch(plan.work, crunch_seed(index)).await)),
         Workload::Greet => {
             let target = plan.target(index);
-            check_host(target, greet(target.addr, plan.timeout).await).map(|r| (Some(r), 0))
+            greet(target.addr, plan.timeout)
+                .await
+                .and_then(|r| target.check(r))
+                .map(|r| (Some(r), 0))
         }
         Workload::Mixed => {
             let target = plan.target(index);
-            match check_host(target, greet(target.addr, plan.timeout).await) {
+            match greet(target.addr, plan.timeout)
+                .await
+                .and_then(|r| target.check(r))
+            {
                 Ok(r) => Ok((Some(r), crunch(plan.work, r.seed(index)).await)),
                 Err(e) => Err(e),
             }
         }
     };
     Outcome::new(index, start.elapsed(), result)
-}
-
-fn greet_checked(
-    plan: &Plan,
-    index: usize,
-    greet: impl FnOnce(SocketAddr, Duration) -> Result<Reply, GreetError>,
-) -> Result<Reply, GreetError> {
-    let target = plan.target(index);
-    check_host(target, greet(target.addr, plan.timeout))
-}
-
-/// A reply must come from the host the job aimed at.
-fn check_host(target: &Target, reply: Result<Reply, GreetError>) -> Result<Reply, GreetError> {
-    let reply = reply?;
-    match target.host {
-        Some(expected) if expected != reply.host => Err(GreetError::WrongHost {
-            expected,
-            got: reply.host,
-        }),
-        _ => Ok(reply),
-    }
 }

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::outcome::GreetError;
+use crate::protocol::Reply;
 use crate::workload::{DEFAULT_WORK, Workload};
 
 /// The largest `--count` a run accepts. Far beyond what one machine's ports and threads
@@ -21,6 +23,20 @@ pub struct Target {
     /// The host number its reply must name, when known. A greetbench server's host `i` is
     /// `Some(i)`; hosts given by address only (`--targets`) are `None` and not checked.
     pub host: Option<u32>,
+}
+
+impl Target {
+    /// A reply must come from the host the job aimed at: `reply` if it names this target's
+    /// host (or the host is not known), a [`GreetError::WrongHost`] otherwise.
+    pub fn check(&self, reply: Reply) -> Result<Reply, GreetError> {
+        match self.host {
+            Some(expected) if expected != reply.host => Err(GreetError::WrongHost {
+                expected,
+                got: reply.host,
+            }),
+            _ => Ok(reply),
+        }
+    }
 }
 
 /// Everything a model needs to run one batch of jobs.

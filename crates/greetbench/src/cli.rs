@@ -431,7 +431,7 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode, String> {
     let profile = if args.full {
         crate::sweep::Profile::Full
     } else {
-        crate::sweep::Profile::from_env()
+        crate::sweep::Profile::from_env()?
     };
     let (sweep, written) = crate::sweep::run_and_store(&exe, profile, args.out.as_deref())?;
     crate::sweep::print_table(&sweep);

@@ -23,21 +23,37 @@ use crate::harness::{self, RunReport};
 /// The environment variable that picks the profile: `full` sweeps further.
 pub const PROFILE_ENV: &str = "GREETBENCH_PROFILE";
 
-/// How far to sweep.
+/// How far to sweep, and how far `cargo bench` goes: the one definition of the profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
-    /// About two minutes on a 2-core machine.
+    /// Fits the time budget on a 2-core machine.
     Default,
-    /// Further: more sizes, and 20,000 waiting greets.
+    /// `GREETBENCH_PROFILE=full`: more sizes, more latencies, 20,000 waiting greets.
     Full,
 }
 
 impl Profile {
-    /// `full` if [`PROFILE_ENV`] says so, else the default.
-    pub fn from_env() -> Profile {
+    /// Reads [`PROFILE_ENV`]; unset means the default. A misspelt value is an error naming the
+    /// fix, not a silent fall-back: `cargo bench` runs criterion and the sweep from the same
+    /// variable, and they must agree.
+    pub fn from_env() -> Result<Profile, String> {
         match std::env::var(PROFILE_ENV) {
-            Ok(v) if v.eq_ignore_ascii_case("full") => Profile::Full,
-            _ => Profile::Default,
+            Err(std::env::VarError::NotPresent) => Ok(Profile::Default),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+                "{PROFILE_ENV} is not valid UTF-8: use default or full"
+            )),
+            Ok(v) => Profile::parse(&v),
+        }
+    }
+
+    /// `default` (or empty) and `full`.
+    pub fn parse(value: &str) -> Result<Profile, String> {
+        match value.trim() {
+            "" | "default" => Ok(Profile::Default),
+            "full" => Ok(Profile::Full),
+            other => Err(format!(
+                "{PROFILE_ENV}={other} is not a profile: use default or full"
+            )),
         }
     }
 

@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use greet_core::client;
 use greet_core::{GreetError, Reply, Target};
 
 /// How a batch of greets ended: every greet is counted exactly once, as ok or as an error.
@@ -22,16 +21,7 @@ pub struct Tally {
 ///
 /// Given: this is the one greet the lesson's function repeats. A reply from the wrong host is
 /// an error, not a success.
-pub fn greet_one(target: &Target, timeout: Duration) -> Result<Reply, GreetError> {
-    let reply = client::greet(target.addr, timeout)?;
-    match target.host {
-        Some(expected) if expected != reply.host => Err(GreetError::WrongHost {
-            expected,
-            got: reply.host,
-        }),
-        _ => Ok(reply),
-    }
-}
+pub use greet_core::client::greet_target as greet_one;
 
 /// How long `count` greets take, one after another, when each host takes `latency` to answer.
 pub fn predict_sequential(count: usize, latency: Duration) -> Duration {

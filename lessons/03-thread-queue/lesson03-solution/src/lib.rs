@@ -8,7 +8,6 @@ use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use crossbeam_channel::unbounded;
-use greet_core::client;
 use greet_core::{GreetError, Reply, Target};
 
 /// One job on the job queue: greet `target`; `index` says which job it was.
@@ -32,16 +31,7 @@ pub struct Done {
 }
 
 /// Greets one host and checks that the reply names the host we aimed at (as in lesson 01).
-pub fn greet_one(target: &Target, timeout: Duration) -> Result<Reply, GreetError> {
-    let reply = client::greet(target.addr, timeout)?;
-    match target.host {
-        Some(expected) if expected != reply.host => Err(GreetError::WrongHost {
-            expected,
-            got: reply.host,
-        }),
-        _ => Ok(reply),
-    }
-}
+pub use greet_core::client::greet_target as greet_one;
 
 /// Greets every target using a pool of `workers` threads (at least one) that take jobs from a
 /// queue and put their results on a second queue. Returns one [`Done`] per target, in the order

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::unbounded;
 use greet_core::wire::{decode, encode};
-use greet_core::{GreetError, Reply, Target, client};
+use greet_core::{GreetError, Reply, Target};
 
 /// Parent to worker: one job, sent as one JSON line on the worker's stdin.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -111,16 +111,7 @@ pub fn worker_main() -> ExitCode {
 }
 
 /// Greets one host and checks that the reply names the host we aimed at (as in lesson 01).
-pub fn greet_one(target: &Target, timeout: Duration) -> Result<Reply, GreetError> {
-    let reply = client::greet(target.addr, timeout)?;
-    match target.host {
-        Some(expected) if expected != reply.host => Err(GreetError::WrongHost {
-            expected,
-            got: reply.host,
-        }),
-        _ => Ok(reply),
-    }
-}
+pub use greet_core::client::greet_target as greet_one;
 
 // ---------------------------------------------------------------------------------------------
 // The parent side: the exercise.

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use greet_core::workload::{crunch, crunch_seed};
-use greet_core::{GreetError, Reply, Target, client};
+use greet_core::{GreetError, Reply, Target};
 
 /// What one crunch job returns: its checksum, and the name of the thread that ran it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,13 +78,4 @@ pub fn greet_all_on_pool(
 }
 
 /// Given: one blocking greet that checks the reply names the host aimed at.
-pub fn greet_checked(target: &Target, timeout: Duration) -> Result<Reply, GreetError> {
-    let reply = client::greet(target.addr, timeout)?;
-    match target.host {
-        Some(expected) if expected != reply.host => Err(GreetError::WrongHost {
-            expected,
-            got: reply.host,
-        }),
-        _ => Ok(reply),
-    }
-}
+pub use greet_core::client::greet_target as greet_checked;
