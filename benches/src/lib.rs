@@ -377,7 +377,7 @@ pub fn check_batch(
         summary.ok,
         plan.count,
         summary.first_errors,
-        summary.limits_hit
+        summary.limits()
     );
     if let Some(expected) = checksum {
         assert_eq!(

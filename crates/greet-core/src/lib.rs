@@ -18,6 +18,9 @@
 //! - [`outcome`]: how each job ended ([`Outcome`], [`GreetError`]) and the run's [`Summary`].
 //! - [`client`]: the blocking greet client.
 //! - [`model`]: the [`Model`] trait and the job runners the models call.
+//! - [`describe`]: what a model is ([`Description`]), said once by the model.
+//! - [`record`]: the run request a harness sends and the run record it gets back: the
+//!   contract every model implementation speaks, in any language.
 //! - [`duration`]: parsing `50ms`, `1s`, `250us`.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
@@ -31,17 +34,20 @@
 //! ```
 
 pub mod client;
+pub mod describe;
 pub mod duration;
 pub mod limits;
 pub mod model;
 pub mod outcome;
 pub mod plan;
 pub mod protocol;
+pub mod record;
 pub mod wire;
 pub mod workload;
 
+pub use describe::{Description, Family, Lang, Shape};
 pub use model::{Batch, FnRunner, Model, ModelError, Runner, run_job, run_job_async};
-pub use outcome::{ErrorKind, GreetError, Outcome, Summary};
-pub use plan::{Concurrency, Plan, Target};
+pub use outcome::{ErrorKind, GreetError, OsLimit, Outcome, Summary};
+pub use plan::{Concurrency, Plan, PlanError, Target};
 pub use protocol::Reply;
 pub use workload::Workload;

@@ -8,8 +8,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::client;
+use crate::describe::Description;
 use crate::outcome::{GreetError, Outcome};
-use crate::plan::{Concurrency, Plan};
+use crate::plan::{Concurrency, Plan, PlanError};
 use crate::protocol::Reply;
 use crate::workload::{Workload, crunch, crunch_seed};
 
@@ -25,8 +26,9 @@ pub trait Model: Send + Sync {
     /// The short name used by `--model`.
     fn name(&self) -> &'static str;
 
-    /// One line for `greetbench models`.
-    fn about(&self) -> &'static str;
+    /// What the model is: its family, shape, where its crunch runs, its runtime. Everything
+    /// downstream (tables, charts, verdicts, tests) reads this instead of matching on names.
+    fn describe(&self) -> Description;
 
     /// How many greets can wait, and how many crunches can run, at once under `plan`.
     fn concurrency(&self, plan: &Plan) -> Concurrency;
@@ -36,7 +38,7 @@ pub trait Model: Send + Sync {
 
     /// Starts the model and runs every job of `plan` once.
     fn run(&self, plan: &Plan) -> Result<Batch, ModelError> {
-        plan.validate().map_err(ModelError::Plan)?;
+        plan.validate()?;
         self.start(plan)?.run(plan)
     }
 }
@@ -54,6 +56,12 @@ pub trait Runner {
     /// Only the processes model has any. Asked after a batch, outside any timing.
     fn helpers_peak_rss_kib(&mut self) -> u64 {
         0
+    }
+
+    /// How many threads the model's executor runs, for the async models (their runtimes pick
+    /// this themselves: every core, one, or an environment variable). `None` for the others.
+    fn executor_threads(&self) -> Option<usize> {
+        None
     }
 }
 
@@ -79,13 +87,13 @@ pub struct Batch {
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// The plan is inconsistent.
-    #[error("{0}")]
-    Plan(String),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
     /// The model could not start its runtime, pool or workers.
     #[error("could not start the {model} model: {reason}")]
     Start {
         /// Which model.
-        model: &'static str,
+        model: String,
         /// What went wrong, and what to do about it.
         reason: String,
     },

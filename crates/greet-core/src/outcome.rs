@@ -50,13 +50,20 @@ pub enum GreetError {
     /// The worker process running the job stopped answering and was killed.
     #[error("worker process hung and was killed")]
     WorkerHung,
+    /// The job panicked. Every model catches the panic where its concurrency runs the job
+    /// (a thread's join, a task's `JoinError`, a worker's `catch_unwind`) and counts it here,
+    /// so one bad job never takes the batch, or a sibling, down with it.
+    #[error("the job panicked: {0}")]
+    Panicked(String),
     /// Any other I/O error.
     #[error("{0}")]
     Io(String),
 }
 
 /// The counting bucket of a [`GreetError`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// [`GreetError::Refused`].
@@ -75,8 +82,72 @@ pub enum ErrorKind {
     ThreadLimit,
     /// [`GreetError::WorkerDied`] or [`GreetError::WorkerHung`].
     Worker,
+    /// [`GreetError::Panicked`].
+    Panicked,
     /// [`GreetError::Io`].
     Io,
+}
+
+impl ErrorKind {
+    /// The OS limit this kind of error means, if it means one.
+    pub fn limit(self) -> Option<OsLimit> {
+        match self {
+            ErrorKind::OpenFiles => Some(OsLimit::OpenFiles),
+            ErrorKind::EphemeralPorts => Some(OsLimit::EphemeralPorts),
+            ErrorKind::ThreadLimit => Some(OsLimit::Threads),
+            _ => None,
+        }
+    }
+}
+
+/// An OS limit that can stop part of a run. Each one is named, with the way round it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OsLimit {
+    /// `RLIMIT_NOFILE`: open files per process.
+    OpenFiles,
+    /// `net.ipv4.ip_local_port_range`: ephemeral ports per destination address.
+    EphemeralPorts,
+    /// `vm.max_map_count` / `kernel.threads-max` / `RLIMIT_NPROC`: threads per process.
+    Threads,
+}
+
+impl OsLimit {
+    /// Every limit, in display order.
+    pub const ALL: [OsLimit; 3] = [
+        OsLimit::OpenFiles,
+        OsLimit::EphemeralPorts,
+        OsLimit::Threads,
+    ];
+
+    /// A short name for tables and charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            OsLimit::OpenFiles => "open files (RLIMIT_NOFILE)",
+            OsLimit::EphemeralPorts => "ephemeral ports",
+            OsLimit::Threads => "threads (vm.max_map_count)",
+        }
+    }
+
+    /// Which limit was hit, and the way round it.
+    pub fn hint(self) -> &'static str {
+        match self {
+            OsLimit::OpenFiles => {
+                "hit the open-files limit (RLIMIT_NOFILE, `ulimit -n`); greetbench already raised \
+                 the soft limit to the hard limit, so raise the hard limit or lower --count"
+            }
+            OsLimit::EphemeralPorts => {
+                "ran out of ephemeral ports (net.ipv4.ip_local_port_range, about 28k per \
+                 destination address); spread the load with more --hosts and --spread-addresses"
+            }
+            OsLimit::Threads => {
+                "hit the thread limit (vm.max_map_count / kernel.threads-max / RLIMIT_NPROC, about \
+                 16k threads per process here); use a pool (--workers) or an async model"
+            }
+        }
+    }
 }
 
 impl GreetError {
@@ -91,27 +162,24 @@ impl GreetError {
             GreetError::EphemeralPorts => ErrorKind::EphemeralPorts,
             GreetError::ThreadLimit(_) => ErrorKind::ThreadLimit,
             GreetError::WorkerDied(_) | GreetError::WorkerHung => ErrorKind::Worker,
+            GreetError::Panicked(_) => ErrorKind::Panicked,
             GreetError::Io(_) => ErrorKind::Io,
         }
     }
 
     /// For errors caused by an OS limit: which limit, and the way round it.
     pub fn limit_hint(&self) -> Option<&'static str> {
-        match self {
-            GreetError::OpenFiles => Some(
-                "hit the open-files limit (RLIMIT_NOFILE, `ulimit -n`); greetbench already raised \
-                 the soft limit to the hard limit, so raise the hard limit or lower --count",
-            ),
-            GreetError::EphemeralPorts => Some(
-                "ran out of ephemeral ports (net.ipv4.ip_local_port_range, about 28k per \
-                 destination address); spread the load with more --hosts and --spread-addresses",
-            ),
-            GreetError::ThreadLimit(_) => Some(
-                "hit the thread limit (vm.max_map_count / kernel.threads-max / RLIMIT_NPROC, about \
-                 16k threads per process here); use a pool (--workers) or an async model",
-            ),
-            _ => None,
-        }
+        self.kind().limit().map(OsLimit::hint)
+    }
+
+    /// A caught panic's payload as an error: the panic message when it is a string.
+    pub fn panicked(payload: &(dyn std::any::Any + Send)) -> GreetError {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic with a non-string payload".to_owned());
+        GreetError::Panicked(message)
     }
 }
 
@@ -205,8 +273,6 @@ pub struct Summary {
     /// How many different processes completed jobs. (A failed job may never have reached a
     /// worker, so only successful ones count.)
     pub distinct_pids: usize,
-    /// One message per OS limit that was hit, naming the limit and the way round it.
-    pub limits_hit: Vec<String>,
     /// The first error of each kind, as an example.
     pub first_errors: Vec<String>,
 }
@@ -214,20 +280,19 @@ pub struct Summary {
 impl Summary {
     /// Adds up `outcomes`. Fails if they do not account for every job in `0..count` exactly
     /// once: a model that loses or duplicates a job is a bug, not a statistic.
-    pub fn new(count: usize, outcomes: &[Outcome]) -> Result<Summary, String> {
+    pub fn new(count: usize, outcomes: &[Outcome]) -> Result<Summary, AccountingError> {
         let mut seen = vec![false; count];
         for o in outcomes {
             match seen.get_mut(o.index) {
                 Some(s) if !*s => *s = true,
-                Some(_) => return Err(format!("job {} reported twice", o.index)),
-                None => return Err(format!("job {} is out of range 0..{count}", o.index)),
+                Some(_) => return Err(AccountingError::Twice(o.index)),
+                None => return Err(AccountingError::OutOfRange(o.index, count)),
             }
         }
         if outcomes.len() != count {
-            return Err(format!("{} of {count} jobs reported", outcomes.len()));
+            return Err(AccountingError::Missing(outcomes.len(), count));
         }
         let mut errors_by_kind = BTreeMap::new();
-        let mut limits_hit = Vec::new();
         let mut first_errors = Vec::new();
         let mut latencies = Vec::with_capacity(count);
         let mut checksum = 0u64;
@@ -243,7 +308,6 @@ impl Summary {
                     let n = errors_by_kind.entry(e.kind()).or_insert(0);
                     if *n == 0 {
                         first_errors.push(format!("job {}: {e}", o.index));
-                        limits_hit.extend(e.limit_hint().map(str::to_owned));
                     }
                     *n += 1;
                 }
@@ -260,10 +324,39 @@ impl Summary {
             latency_p99_ms: percentile_ms(&latencies, 0.99),
             checksum,
             distinct_pids: pids.len(),
-            limits_hit,
             first_errors,
         })
     }
+
+    /// The OS limits that stopped some jobs, derived from the error kinds.
+    pub fn limits(&self) -> Vec<OsLimit> {
+        limits_of(&self.errors_by_kind)
+    }
+}
+
+/// The OS limits among counted error kinds, most jobs first.
+pub fn limits_of(errors_by_kind: &BTreeMap<ErrorKind, usize>) -> Vec<OsLimit> {
+    let mut hit: Vec<(OsLimit, usize)> = errors_by_kind
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .filter_map(|(k, n)| Some((k.limit()?, *n)))
+        .collect();
+    hit.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    hit.into_iter().map(|(l, _)| l).collect()
+}
+
+/// The outcomes of a batch do not account for every job exactly once: a bug in the model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountingError {
+    /// A job was reported twice.
+    #[error("job {0} was reported twice")]
+    Twice(usize),
+    /// A job index outside the batch.
+    #[error("job {0} is out of range 0..{1}")]
+    OutOfRange(usize, usize),
+    /// Fewer outcomes than jobs.
+    #[error("{0} of {1} jobs were reported")]
+    Missing(usize, usize),
 }
 
 /// Nearest-rank percentile of sorted microsecond values, in milliseconds.
@@ -294,7 +387,8 @@ mod tests {
         assert_eq!(s.errors_by_kind[&ErrorKind::EphemeralPorts], 1);
         assert_eq!(s.latency_p50_ms, Some(1.0));
         assert_eq!(s.checksum, (0..99u64).sum::<u64>());
-        assert!(s.limits_hit[0].contains("ephemeral ports"));
+        assert_eq!(s.limits(), vec![OsLimit::EphemeralPorts]);
+        assert!(OsLimit::EphemeralPorts.hint().contains("ephemeral ports"));
     }
 
     #[test]

@@ -39,6 +39,23 @@ impl Target {
     }
 }
 
+/// Why a plan cannot run. Each message names the flag that fixes it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// `count` is 0 or above [`MAX_COUNT`].
+    #[error("--count {0} is out of range: use 1 to {MAX_COUNT}")]
+    Count(usize),
+    /// `workers` is 0 or above [`MAX_WORKERS`].
+    #[error("--workers {0} is out of range: use 1 to {MAX_WORKERS}")]
+    Workers(usize),
+    /// A greet workload with no hosts.
+    #[error("a greet workload needs at least one host: use --hosts or --targets")]
+    NoHosts,
+    /// A zero timeout.
+    #[error("--timeout must be greater than 0")]
+    Timeout,
+}
+
 /// Everything a model needs to run one batch of jobs.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Plan {
@@ -75,26 +92,18 @@ impl Plan {
     }
 
     /// Checks the plan's own consistency; the message names the fix.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.count == 0 {
-            return Err("--count must be at least 1".into());
-        }
-        if self.count > MAX_COUNT {
-            return Err(format!(
-                "--count {} is too large: use at most {MAX_COUNT}",
-                self.count
-            ));
+    pub fn validate(&self) -> Result<(), PlanError> {
+        if self.count == 0 || self.count > MAX_COUNT {
+            return Err(PlanError::Count(self.count));
         }
         if self.workers == 0 || self.workers > MAX_WORKERS {
-            return Err(format!("--workers must be between 1 and {MAX_WORKERS}"));
+            return Err(PlanError::Workers(self.workers));
         }
         if self.workload.greets() && self.targets.is_empty() {
-            return Err(
-                "a greet workload needs at least one host: use --hosts or --targets".into(),
-            );
+            return Err(PlanError::NoHosts);
         }
         if self.timeout.is_zero() {
-            return Err("--timeout must be greater than 0".into());
+            return Err(PlanError::Timeout);
         }
         Ok(())
     }
@@ -163,21 +172,12 @@ mod tests {
 
     #[test]
     fn validate_names_the_fix() {
-        assert!(
-            plan(Workload::Greet, 0)
-                .validate()
-                .unwrap_err()
-                .contains("--count")
-        );
-        assert!(
-            plan(Workload::Greet, MAX_COUNT + 1)
-                .validate()
-                .unwrap_err()
-                .contains("at most")
-        );
+        let message = |p: Plan| p.validate().unwrap_err().to_string();
+        assert!(message(plan(Workload::Greet, 0)).contains("--count"));
+        assert!(message(plan(Workload::Greet, MAX_COUNT + 1)).contains("1 to"));
         let mut p = plan(Workload::Greet, 1);
         p.targets.clear();
-        assert!(p.validate().unwrap_err().contains("--hosts"));
+        assert!(p.validate().unwrap_err().to_string().contains("--hosts"));
         p.workload = Workload::Crunch;
         assert!(p.validate().is_ok());
     }

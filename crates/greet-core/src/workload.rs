@@ -8,8 +8,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Default crunch size: one job takes about 1 ms on the reference machine
-/// (see `greetbench calibrate`; the figure is in the closing note of the models issue).
+/// Default crunch size: one job takes about 0.8 ms on the reference machine. To see what it
+/// takes on yours, run `greetbench run --model sequential --workload crunch --count 1000`
+/// and divide the wall time by 1,000; `floor_s` uses the same figure, measured in-process.
 pub const DEFAULT_WORK: u32 = 250_000;
 
 /// Which workload a run performs.

@@ -219,7 +219,7 @@ fn dispatch(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Models => {
             for m in registry::models() {
-                println!("{:<22} {}", m.name(), m.about());
+                println!("{:<22} {}", m.name(), m.describe().about);
             }
             Ok(ExitCode::SUCCESS)
         }

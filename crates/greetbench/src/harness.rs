@@ -273,7 +273,7 @@ pub fn measure(
         .plus(sys::children_usage())
         .since(before)
         .since(sampling);
-    let summary = Summary::new(plan.count, &batch.outcomes).map_err(HarnessError::Accounting)?;
+    let summary = Summary::new(plan.count, &batch.outcomes).map_err(|e| HarnessError::Accounting(e.to_string()))?;
     Ok(RunReport {
         model: model.name().to_string(),
         workload: plan.workload,
@@ -310,7 +310,7 @@ pub fn measure(
                 )
             })
             .collect(),
-        limits_hit: summary.limits_hit,
+        limits_hit: summary.limits().iter().map(|l| l.hint().to_owned()).collect(),
         first_errors: summary.first_errors,
         distinct_pids: summary.distinct_pids,
         open_files_limit,

@@ -20,8 +20,8 @@ use async_std::task;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
-    Concurrency, FnRunner, GreetError, Model, ModelError, Outcome, Plan, Reply, Runner,
-    run_job_async,
+    Concurrency, Description, Family, FnRunner, GreetError, Model, ModelError, Outcome, Plan,
+    Reply, Runner, Shape, run_job_async,
 };
 
 /// One task per job on async-std's global runtime.
@@ -33,8 +33,16 @@ impl Model for AsyncStd {
         "async-std"
     }
 
-    fn about(&self) -> &'static str {
-        "[historical: discontinued, RUSTSEC-2025-0052; use smol] one async-std task per greet"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Async,
+            Shape::PerJob,
+            "[historical: discontinued, RUSTSEC-2025-0052; use smol] one async-std task per greet",
+        )
+        .crunch_on("async-std's blocking pool (spawn_blocking)")
+        .runtime("async-std")
+        .historical("discontinued (RUSTSEC-2025-0052): its authors say use smol instead")
     }
 
     fn concurrency(&self, plan: &Plan) -> Concurrency {

@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 use greet_core::wire::{self, FromWorker, ToWorker};
 use greet_core::workload::crunch_time;
 use greet_core::{
-    Batch, Concurrency, GreetError, Model, ModelError, Outcome, Plan, Runner, run_job,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Runner,
+    Shape, run_job,
 };
 
 /// The environment variable that puts the executable in worker mode.
@@ -55,8 +56,14 @@ impl Model for Processes {
         "processes"
     }
 
-    fn about(&self) -> &'static str {
-        "--workers child processes fed over pipes: a two-way multi-process message queue"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Processes,
+            Shape::Pool,
+            "--workers child processes fed over pipes: a two-way multi-process message queue",
+        )
+        .crunch_on("K worker processes")
     }
 
     fn concurrency(&self, plan: &Plan) -> Concurrency {
@@ -109,7 +116,7 @@ impl Model for Processes {
 
 fn start_error(reason: String) -> ModelError {
     ModelError::Start {
-        model: "processes",
+        model: "processes".into(),
         reason,
     }
 }

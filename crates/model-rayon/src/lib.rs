@@ -6,7 +6,9 @@
 //! is a result to show, not a bug to hide.
 #![forbid(unsafe_code)]
 
-use greet_core::{Batch, Concurrency, Model, ModelError, Plan, Runner, run_job};
+use greet_core::{
+    Batch, Concurrency, Description, Family, Model, ModelError, Plan, Runner, Shape, run_job,
+};
 use rayon::prelude::*;
 
 /// `par_iter` on a pool of `plan.workers` threads.
@@ -18,8 +20,15 @@ impl Model for Rayon {
         "rayon"
     }
 
-    fn about(&self) -> &'static str {
-        "rayon par_iter on a pool of --workers threads: data parallelism, capped for blocking I/O"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::DataParallel,
+            Shape::Pool,
+            "rayon par_iter on a pool of --workers threads: data parallelism, capped for blocking I/O",
+        )
+        .crunch_on("rayon's pool of K threads")
+            .runtime("rayon")
     }
 
     fn concurrency(&self, plan: &Plan) -> Concurrency {
@@ -36,7 +45,7 @@ impl Model for Rayon {
             .num_threads(plan.workers)
             .build()
             .map_err(|e| ModelError::Start {
-                model: "rayon",
+                model: self.name().into(),
                 reason: e.to_string(),
             })?;
         Ok(Box::new(RayonRunner(pool)))

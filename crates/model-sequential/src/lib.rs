@@ -12,7 +12,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use greet_core::{Concurrency, FnRunner, Model, ModelError, Plan, Runner, run_job};
+use greet_core::{
+    Concurrency, Description, Family, FnRunner, Model, ModelError, Plan, Runner, Shape, run_job,
+};
 
 /// One job at a time.
 #[derive(Debug, Default, Clone, Copy)]
@@ -23,8 +25,15 @@ impl Model for Sequential {
         "sequential"
     }
 
-    fn about(&self) -> &'static str {
-        "one greet after another on one thread: the baseline that waits N x L"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Sequential,
+            Shape::OneAtATime,
+            "one greet after another on one thread: the baseline that waits N x L",
+        )
+        .one_thread()
+        .crunch_on("the calling thread, one job after another")
     }
 
     fn concurrency(&self, _plan: &Plan) -> Concurrency {

@@ -15,8 +15,8 @@ use std::time::Duration;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
-    Concurrency, FnRunner, GreetError, Model, ModelError, Outcome, Plan, Reply, Runner,
-    run_job_async,
+    Concurrency, Description, Family, FnRunner, GreetError, Model, ModelError, Outcome, Plan,
+    Reply, Runner, Shape, run_job_async,
 };
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::TcpStream;
@@ -30,8 +30,15 @@ impl Model for Smol {
         "smol"
     }
 
-    fn about(&self) -> &'static str {
-        "one smol task per greet (async-std's successor); crunch via smol::unblock"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Async,
+            Shape::PerJob,
+            "one smol task per greet (async-std's successor); crunch via smol::unblock",
+        )
+        .crunch_on("smol's blocking pool (unblock)")
+        .runtime("smol")
     }
 
     fn concurrency(&self, plan: &Plan) -> Concurrency {

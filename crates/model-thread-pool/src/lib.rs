@@ -15,7 +15,8 @@ use std::thread;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use greet_core::{
-    Batch, Concurrency, GreetError, Model, ModelError, Outcome, Plan, Runner, run_job,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Runner,
+    Shape, run_job,
 };
 
 /// K threads and two queues.
@@ -27,8 +28,15 @@ impl Model for ThreadPool {
         "thread-pool"
     }
 
-    fn about(&self) -> &'static str {
-        "--workers threads fed by a crossbeam-channel job queue, results on a second queue"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Threads,
+            Shape::Pool,
+            "--workers threads fed by a crossbeam-channel job queue, results on a second queue",
+        )
+        .crunch_on("the pool's K threads")
+        .runtime("crossbeam-channel")
     }
 
     fn concurrency(&self, plan: &Plan) -> Concurrency {
@@ -64,7 +72,7 @@ impl Model for ThreadPool {
                 .name(format!("pool-{k}"))
                 .spawn(worker);
             workers.push(spawned.map_err(|e| ModelError::Start {
-                model: "thread-pool",
+                model: self.name().into(),
                 reason: format!("{e}; lower --workers"),
             })?);
         }

@@ -13,7 +13,8 @@
 use std::thread;
 
 use greet_core::{
-    Concurrency, FnRunner, GreetError, Model, ModelError, Outcome, Plan, Runner, limits, run_job,
+    Concurrency, Description, Family, FnRunner, GreetError, Model, ModelError, Outcome, Plan,
+    Runner, Shape, limits, run_job,
 };
 
 /// One thread per job.
@@ -25,8 +26,14 @@ impl Model for Threads {
         "threads"
     }
 
-    fn about(&self) -> &'static str {
-        "one OS thread per greet (std::thread::scope): preemptive concurrency"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Threads,
+            Shape::PerJob,
+            "one OS thread per greet (std::thread::scope): preemptive concurrency",
+        )
+        .crunch_on("one OS thread per job")
     }
 
     fn concurrency(&self, plan: &Plan) -> Concurrency {

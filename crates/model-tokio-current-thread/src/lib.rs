@@ -16,7 +16,8 @@ use std::time::Duration;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
-    Batch, Concurrency, GreetError, Model, ModelError, Plan, Reply, Runner, run_job_async,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Plan, Reply, Runner,
+    Shape, run_job_async,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -31,8 +32,16 @@ impl Model for TokioCurrentThread {
         "tokio-current-thread"
     }
 
-    fn about(&self) -> &'static str {
-        "tokio's single-threaded event loop (like asyncio): concurrent waits, no parallelism"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Async,
+            Shape::PerJob,
+            "tokio's single-threaded event loop (like asyncio): concurrent waits, no parallelism",
+        )
+        .one_thread()
+        .crunch_on("the event loop's one thread, inline: every other task waits")
+        .runtime("tokio")
     }
 
     fn concurrency(&self, plan: &Plan) -> Concurrency {
@@ -48,7 +57,7 @@ impl Model for TokioCurrentThread {
             .enable_all()
             .build()
             .map_err(|e| ModelError::Start {
-                model: "tokio-current-thread",
+                model: self.name().into(),
                 reason: e.to_string(),
             })?;
         Ok(Box::new(TokioRunner(rt)))
@@ -72,7 +81,7 @@ impl Runner for TokioRunner {
             while let Some(done) = tasks.join_next().await {
                 outcomes.push(done.map_err(|e| ModelError::Panicked(e.to_string()))?);
             }
-            Ok(outcomes)
+            Ok::<_, ModelError>(outcomes)
         })?;
         Ok(Batch { outcomes })
     }

@@ -19,7 +19,8 @@ use std::time::Duration;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
-    Batch, Concurrency, GreetError, Model, ModelError, Plan, Reply, Runner, run_job_async,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Plan, Reply, Runner,
+    Shape, run_job_async,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -34,8 +35,17 @@ impl Model for Tokio {
         "tokio"
     }
 
-    fn about(&self) -> &'static str {
-        "one tokio task per greet on the multi-thread runtime; crunch via spawn_blocking"
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Async,
+            Shape::PerJob,
+            "one tokio task per greet on the multi-thread runtime; crunch via spawn_blocking",
+        )
+        .crunch_on(
+            "tokio's blocking pool (spawn_blocking): plain OS threads, not the async workers",
+        )
+        .runtime("tokio")
     }
 
     fn concurrency(&self, plan: &Plan) -> Concurrency {
@@ -51,7 +61,7 @@ impl Model for Tokio {
             .enable_all()
             .build()
             .map_err(|e| ModelError::Start {
-                model: "tokio",
+                model: self.name().into(),
                 reason: e.to_string(),
             })?;
         Ok(Box::new(TokioRunner(rt)))
@@ -75,7 +85,7 @@ impl Runner for TokioRunner {
             while let Some(done) = tasks.join_next().await {
                 outcomes.push(done.map_err(|e| ModelError::Panicked(e.to_string()))?);
             }
-            Ok(outcomes)
+            Ok::<_, ModelError>(outcomes)
         })?;
         Ok(Batch { outcomes })
     }

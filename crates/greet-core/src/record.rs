@@ -1,0 +1,418 @@
+//! The run request and the run record: the contract between a harness and a model run.
+//!
+//! A harness asks for one run with a [`RunRequest`] (JSON on the child's stdin) and gets back
+//! one [`RunResult`] (JSON on its stdout): a [`RunRecord`] with every figure of the run, or a
+//! [`RunFailure`] saying why there are none. `greetbench run --json` prints the record, the
+//! sweep stores the results, and the report reads them: the same type all the way, never
+//! copied field by field into another struct. Whether a run was ok, stopped by an OS limit or
+//! failed is derived ([`RunResult::status`]), never stored beside the figures.
+//!
+//! ARCHITECTURE.md documents these as the protocol any model implementation speaks, in any
+//! language.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::outcome::{ErrorKind, OsLimit, limits_of};
+use crate::plan::{Plan, Target, default_workers};
+use crate::workload::{DEFAULT_WORK, Workload};
+
+/// Durations as milliseconds (`f64`) in JSON, so that records read naturally.
+pub mod ms {
+    use std::time::Duration;
+
+    /// Serialises a duration as milliseconds.
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64() * 1e3)
+    }
+
+    /// Reads milliseconds; negative, infinite or absurd values are errors.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let v: f64 = serde::Deserialize::deserialize(d)?;
+        Duration::try_from_secs_f64(v / 1e3).map_err(|_| {
+            serde::de::Error::custom(format!("{v} ms is not a duration: use 0 or more"))
+        })
+    }
+}
+
+/// One run, asked for: which model, what work, and which hosts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunRequest {
+    /// The model's name (see `greetbench models`).
+    pub model: String,
+    /// greet, crunch or mixed.
+    pub workload: Workload,
+    /// How many jobs.
+    pub count: usize,
+    /// Crunch size; `None` for a greet run, or to take [`DEFAULT_WORK`].
+    #[serde(default)]
+    pub work: Option<u32>,
+    /// Pool size for the pooled models; `None` for one per logical core.
+    #[serde(default)]
+    pub workers: Option<usize>,
+    /// Each greet gives up after this long.
+    #[serde(rename = "timeout_ms", with = "ms")]
+    pub timeout: Duration,
+    /// The hosts a harness starts for the run (ignored with `targets`).
+    #[serde(flatten)]
+    pub hosts: HostSpec,
+    /// Greet these addresses instead of starting hosts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<SocketAddr>,
+}
+
+/// The hosts a harness starts: the arguments of `greetbench serve`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HostSpec {
+    /// How many hosts.
+    pub hosts: usize,
+    /// Reply latency.
+    #[serde(rename = "latency_ms", with = "ms")]
+    pub latency: Duration,
+    /// Extra random latency, up to this.
+    #[serde(rename = "jitter_ms", with = "ms", default)]
+    pub jitter: Duration,
+    /// Host `i` on 127.0.0.(1+i) rather than on its own port of 127.0.0.1.
+    #[serde(default)]
+    pub spread_addresses: bool,
+}
+
+impl Default for HostSpec {
+    fn default() -> HostSpec {
+        HostSpec {
+            hosts: 8,
+            latency: Duration::from_millis(50),
+            jitter: Duration::ZERO,
+            spread_addresses: false,
+        }
+    }
+}
+
+impl RunRequest {
+    /// A request with the defaults of `greetbench run`: 8 hosts at 50 ms, a 10 s timeout, one
+    /// worker per core.
+    pub fn new(model: &str, workload: Workload, count: usize) -> RunRequest {
+        RunRequest {
+            model: model.to_owned(),
+            workload,
+            count,
+            work: None,
+            workers: None,
+            timeout: Duration::from_secs(10),
+            hosts: HostSpec::default(),
+            targets: Vec::new(),
+        }
+    }
+
+    /// The request with its defaults filled in, as a record states it: the pool size, and
+    /// the crunch size only for workloads that crunch.
+    pub fn resolved(&self) -> RunRequest {
+        RunRequest {
+            work: self
+                .workload
+                .crunches()
+                .then(|| self.work.unwrap_or(DEFAULT_WORK)),
+            workers: Some(self.workers.unwrap_or_else(default_workers)),
+            ..self.clone()
+        }
+    }
+
+    /// Whether the run greets hosts the harness starts (rather than `targets`, or none).
+    pub fn starts_hosts(&self) -> bool {
+        self.workload.greets() && self.targets.is_empty()
+    }
+
+    /// The plan for this request, greeting `targets`.
+    pub fn plan(&self, targets: Vec<Target>) -> Plan {
+        let r = self.resolved();
+        let mut plan = Plan::new(self.workload, self.count, targets);
+        plan.work = r.work.unwrap_or(DEFAULT_WORK);
+        plan.workers = r.workers.unwrap_or_else(default_workers);
+        plan.timeout = self.timeout;
+        plan
+    }
+}
+
+/// The CPU the rest of the machine used while a run ran, from `/proc/stat`: the evidence that
+/// a figure was, or was not, measured on a quiet machine.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Noise {
+    /// Busy CPU of everything but the run (its client, workers and server), as a fraction of
+    /// all cores over the run's wall time.
+    pub other_busy: f64,
+    /// Time the hypervisor ran someone else on our cores, as a fraction of all cores.
+    pub steal: f64,
+}
+
+impl Noise {
+    /// Above this fraction of the machine (others' busy CPU plus steal), a figure is marked
+    /// "measured on a busy machine". On 2 cores, 10 % is a fifth of one core.
+    pub const BUSY: f64 = 0.10;
+
+    /// Whether the machine was busy enough to distrust a timing.
+    pub fn busy(&self) -> bool {
+        self.other_busy + self.steal > Self::BUSY
+    }
+}
+
+/// Everything one run measured. See README.md for each figure's meaning.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    /// What was run, with its defaults filled in ([`RunRequest::resolved`]).
+    #[serde(flatten)]
+    pub request: RunRequest,
+    /// Jobs that succeeded.
+    pub ok: usize,
+    /// Jobs that failed; `ok + errors == count`.
+    pub errors: usize,
+    /// Failures by kind.
+    pub errors_by_kind: BTreeMap<ErrorKind, usize>,
+    /// An example of each kind of failure.
+    pub first_errors: Vec<String>,
+    /// Wall time of the batch (start-up excluded, see `start_s`), s.
+    pub wall_s: f64,
+    /// Time to start the model's runtime, pool or processes, s.
+    pub start_s: f64,
+    /// The ideal time for this run (see `Concurrency::floor`), s; `None` where the hosts'
+    /// latency is not known (`targets`).
+    pub floor_s: Option<f64>,
+    /// User CPU, s: the client process and its worker processes, start-up included.
+    pub cpu_user_s: f64,
+    /// System CPU, s: likewise.
+    pub cpu_sys_s: f64,
+    /// Peak resident memory, KiB: the client's peak plus its worker processes' peaks.
+    pub peak_rss_kib: u64,
+    /// Resident memory before the model started, KiB.
+    pub baseline_rss_kib: u64,
+    /// Peak thread count of the client, sampled every 5 ms (sampler excluded).
+    pub peak_threads: u64,
+    /// Threads the model's executor runs (async models), as the runtime chose.
+    #[serde(default)]
+    pub executor_threads: Option<usize>,
+    /// Voluntary context switches during the run (client and workers).
+    pub ctx_voluntary: u64,
+    /// Involuntary context switches during the run (client and workers).
+    pub ctx_involuntary: u64,
+    /// Median latency of the successful jobs, ms.
+    pub latency_p50_ms: Option<f64>,
+    /// 99th-percentile latency of the successful jobs, ms.
+    pub latency_p99_ms: Option<f64>,
+    /// Crunch checksum (crunch and mixed), wrapping sum over jobs.
+    pub checksum: Option<u64>,
+    /// Distinct process ids that completed jobs.
+    pub distinct_pids: usize,
+    /// The open-files limit in force (after raising the soft limit to the hard one).
+    pub open_files_limit: u64,
+    /// What the rest of the machine did meanwhile.
+    #[serde(default)]
+    pub noise: Option<Noise>,
+}
+
+impl RunRecord {
+    /// The OS limits that stopped some jobs, most jobs first.
+    pub fn limits(&self) -> Vec<OsLimit> {
+        limits_of(&self.errors_by_kind)
+    }
+
+    /// Ok, stopped by a limit, or failed: derived from the counts.
+    pub fn status(&self) -> Status {
+        match self.limits().first() {
+            Some(&limit) => Status::Limit(limit),
+            None if self.errors > 0 => Status::Failed,
+            None => Status::Ok,
+        }
+    }
+
+    /// Memory per job, KiB: resident growth over the baseline divided by N. At a latency
+    /// long enough that every greet waits at once, the memory of one waiting greet.
+    pub fn kib_per_job(&self) -> f64 {
+        self.peak_rss_kib.saturating_sub(self.baseline_rss_kib) as f64
+            / self.request.count.max(1) as f64
+    }
+
+    /// CPU time (user + system) per job, µs.
+    pub fn cpu_us_per_job(&self) -> f64 {
+        (self.cpu_user_s + self.cpu_sys_s) * 1e6 / self.request.count.max(1) as f64
+    }
+}
+
+/// How a run ended, derived from its record or failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Every job succeeded.
+    Ok,
+    /// An OS limit stopped some jobs (or the whole run).
+    Limit(OsLimit),
+    /// Some jobs failed for another reason, or the run produced no record.
+    Failed,
+}
+
+/// Why a run produced no record at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The request was refused (unknown model, out-of-range numbers).
+    Request,
+    /// The hosts could not be started or reached.
+    Hosts,
+    /// The model could not start its runtime, pool or workers.
+    Start,
+    /// The model lost or duplicated jobs: a bug.
+    Accounting,
+    /// The run outlived its deadline and was killed.
+    Deadline,
+    /// The run's process ended without a result (crashed, or killed by a signal).
+    Crashed,
+}
+
+/// A run that produced no record: what was asked, and why nothing came back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunFailure {
+    /// What was asked.
+    pub request: RunRequest,
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// The OS limit behind it, if one is known.
+    #[serde(default)]
+    pub limit: Option<OsLimit>,
+    /// One line: what went wrong and what to do about it.
+    pub message: String,
+}
+
+/// What a run gives back: its record, or why there is none.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunResult {
+    /// The run finished (some jobs may have failed: see its status).
+    Record(Box<RunRecord>),
+    /// The run produced no figures.
+    Failure(RunFailure),
+}
+
+impl RunResult {
+    /// What was asked.
+    pub fn request(&self) -> &RunRequest {
+        match self {
+            RunResult::Record(r) => &r.request,
+            RunResult::Failure(f) => &f.request,
+        }
+    }
+
+    /// The record, if the run produced one.
+    pub fn record(&self) -> Option<&RunRecord> {
+        match self {
+            RunResult::Record(r) => Some(r),
+            RunResult::Failure(_) => None,
+        }
+    }
+
+    /// Ok, stopped by a limit, or failed.
+    pub fn status(&self) -> Status {
+        match self {
+            RunResult::Record(r) => r.status(),
+            RunResult::Failure(f) => f.limit.map_or(Status::Failed, Status::Limit),
+        }
+    }
+
+    /// One line on what stopped or failed the run, if anything did.
+    pub fn message(&self) -> Option<String> {
+        match self {
+            RunResult::Record(r) => match r.status() {
+                Status::Ok => None,
+                Status::Limit(limit) => Some(limit.hint().to_owned()),
+                Status::Failed => r.first_errors.first().cloned(),
+            },
+            RunResult::Failure(f) => Some(f.message.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(errors_by_kind: &[(ErrorKind, usize)]) -> RunRecord {
+        let errors = errors_by_kind.iter().map(|(_, n)| n).sum();
+        RunRecord {
+            request: RunRequest::new("m", Workload::Greet, 10).resolved(),
+            ok: 10 - errors,
+            errors,
+            errors_by_kind: errors_by_kind.iter().copied().collect(),
+            first_errors: vec!["job 3: timed out".into()],
+            wall_s: 1.0,
+            start_s: 0.0,
+            floor_s: Some(0.5),
+            cpu_user_s: 0.1,
+            cpu_sys_s: 0.1,
+            peak_rss_kib: 3000,
+            baseline_rss_kib: 1000,
+            peak_threads: 3,
+            executor_threads: None,
+            ctx_voluntary: 0,
+            ctx_involuntary: 0,
+            latency_p50_ms: None,
+            latency_p99_ms: None,
+            checksum: None,
+            distinct_pids: 1,
+            open_files_limit: 1024,
+            noise: None,
+        }
+    }
+
+    #[test]
+    fn status_is_derived_from_the_counts() {
+        assert_eq!(record(&[]).status(), Status::Ok);
+        assert_eq!(record(&[(ErrorKind::Timeout, 2)]).status(), Status::Failed);
+        let r = record(&[(ErrorKind::Timeout, 2), (ErrorKind::OpenFiles, 3)]);
+        assert_eq!(r.status(), Status::Limit(OsLimit::OpenFiles));
+        assert_eq!(r.limits(), vec![OsLimit::OpenFiles]);
+    }
+
+    #[test]
+    fn a_record_roundtrips_with_flat_keys() {
+        let r = record(&[(ErrorKind::ThreadLimit, 1)]);
+        let json = serde_json::to_value(&r).unwrap();
+        for key in [
+            "model",
+            "workload",
+            "count",
+            "latency_ms",
+            "hosts",
+            "errors_by_kind",
+        ] {
+            assert!(json.get(key).is_some(), "{key} in {json}");
+        }
+        assert_eq!(json["errors_by_kind"]["thread_limit"], 1);
+        assert_eq!(
+            json["work"],
+            serde_json::Value::Null,
+            "greet runs do no crunch"
+        );
+        let back: RunRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+        let result = RunResult::Record(Box::new(r));
+        let text = serde_json::to_string(&result).unwrap();
+        assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);
+    }
+
+    #[test]
+    fn a_request_reads_milliseconds_and_refuses_negative_ones() {
+        let req: RunRequest = serde_json::from_str(
+            r#"{"model":"tokio","workload":"greet","count":5,"timeout_ms":1000,"hosts":2,"latency_ms":2.5}"#,
+        )
+        .unwrap();
+        assert_eq!(req.hosts.latency, Duration::from_micros(2500));
+        assert_eq!(req.timeout, Duration::from_secs(1));
+        assert!(
+            serde_json::from_str::<RunRequest>(
+                r#"{"model":"tokio","workload":"greet","count":5,"timeout_ms":-1,"hosts":2,"latency_ms":1}"#,
+            )
+            .is_err()
+        );
+        assert_eq!(req.resolved().work, None);
+        let crunch = RunRequest::new("m", Workload::Crunch, 1).resolved();
+        assert_eq!(crunch.work, Some(DEFAULT_WORK));
+    }
+}
