@@ -32,7 +32,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     cpu(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench();
+    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
 }
 
 /// Whether `model` runs more crunches at once when given more workers.
@@ -54,6 +54,7 @@ fn cpu(c: &mut Criterion) {
     let checksums = Checksums::default();
     let models = greetbench::registry::models();
     for (group_name, workers) in [("cpu_1worker", 1), ("cpu_allcores", cores())] {
+        let watch = benches::watch_group(group_name, None);
         let mut group = c.benchmark_group(group_name);
         configure_slow(&mut group);
         for model in &models {
@@ -70,6 +71,7 @@ fn cpu(c: &mut Criterion) {
             }
         }
         group.finish();
+        watch.finish();
     }
     budget.save();
 }

@@ -26,7 +26,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     io(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench();
+    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
 }
 
 fn io(c: &mut Criterion) {
@@ -36,6 +36,7 @@ fn io(c: &mut Criterion) {
     let models = greetbench::registry::models();
     for latency in profile.io_latencies() {
         let group_name = io_group(latency);
+        let watch = benches::watch_group(&group_name, Some(&servers));
         let mut group = c.benchmark_group(&group_name);
         configure_slow(&mut group);
         for (k, model) in models.iter().enumerate() {
@@ -60,6 +61,7 @@ fn io(c: &mut Criterion) {
             }
         }
         group.finish();
+        watch.finish();
     }
     budget.save();
 }

@@ -4,7 +4,8 @@
 //! about 1 ms) with a seed taken from the reply; N ∈ {10, 100} (full: also 1000), every
 //! model, pools sized to the logical cores. tokio-current-thread crunches on its only
 //! thread, so while it crunches no other task's reply is read: compare it with tokio, whose
-//! crunches go to the blocking pool.
+//! crunches go to the blocking pool. Every batch is checksum-checked, as crunch is: a model
+//! that skipped its crunch here would otherwise look fast.
 //!
 //! ```text
 //! cargo bench --bench mixed
@@ -13,7 +14,9 @@
 
 use std::time::Duration;
 
-use benches::{Budget, Servers, Sizes, bench_model, configure_slow, cores, plan, predict};
+use benches::{
+    Budget, Checksums, Servers, Sizes, bench_model, configure_slow, cores, plan, predict,
+};
 use criterion::Criterion;
 use greet_core::Workload;
 use greet_core::workload::DEFAULT_WORK;
@@ -28,14 +31,16 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     mixed(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench();
+    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
 }
 
 fn mixed(c: &mut Criterion) {
     let profile = benches::profile();
     let mut budget = Budget::new(profile);
+    let checksums = Checksums::default();
     let job = job_time(DEFAULT_WORK);
     let servers = Servers::new();
+    let watch = benches::watch_group("mixed", Some(&servers));
     let mut group = c.benchmark_group("mixed");
     configure_slow(&mut group);
     for (k, model) in greetbench::registry::models().iter().enumerate() {
@@ -54,9 +59,10 @@ fn mixed(c: &mut Criterion) {
                     cores(),
                 )
             };
-            bench_model(&mut group, model.as_ref(), n, make_plan, None);
+            bench_model(&mut group, model.as_ref(), n, make_plan, Some(&checksums));
         }
     }
     group.finish();
+    watch.finish();
     budget.save();
 }

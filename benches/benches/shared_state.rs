@@ -38,7 +38,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     shared_state(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench();
+    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
 }
 
 /// One way of counting: runs `TOTAL` increments on `pool` and returns the final count.
@@ -101,6 +101,7 @@ fn per_thread_sum(pool: &ThreadPool, share: u64) -> u64 {
 }
 
 fn shared_state(c: &mut Criterion) {
+    let watch = benches::watch_group("shared_state", None);
     let mut group = c.benchmark_group("shared_state");
     benches::configure_fast(&mut group);
     group.throughput(Throughput::Elements(TOTAL));
@@ -120,4 +121,5 @@ fn shared_state(c: &mut Criterion) {
         }
     }
     group.finish();
+    watch.finish();
 }

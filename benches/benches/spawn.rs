@@ -30,10 +30,11 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     spawn(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench();
+    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
 }
 
 fn spawn(c: &mut Criterion) {
+    let watch = benches::watch_group("spawn", None);
     let mut group = c.benchmark_group("spawn");
     benches::configure_fast(&mut group);
     group.throughput(Throughput::Elements(1));
@@ -133,4 +134,5 @@ fn spawn(c: &mut Criterion) {
         })
     });
     group.finish();
+    watch.finish();
 }

@@ -80,12 +80,12 @@ fn main() {
     };
     match sweep::run_and_store(&exe, benches::profile(), None) {
         Ok((s, written)) => {
-            sweep::print_table(&s);
+            print!("{}", sweep::table(&s));
             for file in written {
                 println!("sweep results: {}", file.display());
             }
         }
         Err(e) => eprintln!("warning: the sweep's results were not stored: {e}"),
     }
-    greetbench_report::regenerate_after_bench();
+    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
 }

@@ -25,15 +25,16 @@
 pub mod fork;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, SamplingMode, Throughput};
-use greet_core::workload::{crunch, crunch_seed};
+use greet_core::record::HostSpec;
 use greet_core::{Model, Plan, Runner, Summary, Target, Workload};
-use greetbench::harness::{Hosts, ServerProcess};
-use greetbench_report::results::Skipped;
+use greetbench::harness::ServerProcess;
+use greetbench::sys::{self, NoiseWatch};
+use greetbench_report::results::{GroupNoise, Skipped};
 
 /// The environment variable that overrides the profile's limit on the predicted time per
 /// iteration, in seconds (`0` or `inf`: no limit).
@@ -216,16 +217,95 @@ impl Servers {
         }
         let exe = std::env::current_exe()
             .unwrap_or_else(|e| panic!("cannot find this bench executable to run the server: {e}"));
-        let hosts = Hosts {
+        let hosts = HostSpec {
             hosts: HOSTS,
             latency,
-            jitter: Duration::ZERO,
-            spread_addresses: false,
+            ..HostSpec::default()
         };
         let server = ServerProcess::start(&exe, &hosts).unwrap_or_else(|e| panic!("{e}"));
         let targets = greet_server::targets(server.addrs());
         running.push((latency, targets.clone(), server));
         targets
+    }
+
+    /// The CPU seconds every running server has used so far.
+    pub fn cpu_s(&self) -> f64 {
+        self.running
+            .borrow()
+            .iter()
+            .map(|(_, _, s)| s.cpu_s())
+            .sum()
+    }
+}
+
+/// Watches the rest of the machine while one criterion group runs, and records it in
+/// `target/greetbench/noise.json` (see [`GroupWatch::finish`]).
+pub struct GroupWatch<'a> {
+    group: String,
+    watch: NoiseWatch,
+    t0: Instant,
+    own_before: f64,
+    servers: Option<&'a Servers>,
+}
+
+/// This bench process's CPU so far, its reaped children (processes-model workers) included.
+fn own_cpu_s() -> f64 {
+    let u = sys::self_usage().plus(sys::children_usage());
+    u.user_s + u.sys_s
+}
+
+/// Starts watching the machine for `group`; `servers` are this binary's greet servers, whose
+/// CPU is the benchmark's own, not noise.
+pub fn watch_group<'a>(group: &str, servers: Option<&'a Servers>) -> GroupWatch<'a> {
+    GroupWatch {
+        group: group.to_owned(),
+        own_before: own_cpu_s() + servers.map_or(0.0, Servers::cpu_s),
+        watch: NoiseWatch::start(),
+        t0: Instant::now(),
+        servers,
+    }
+}
+
+impl GroupWatch<'_> {
+    /// Stops watching and stores the group's noise, replacing the group's previous entry and
+    /// keeping the others'. Does nothing unless this run measures (see [`measuring`]).
+    pub fn finish(self) {
+        let own = own_cpu_s() + self.servers.map_or(0.0, Servers::cpu_s) - self.own_before;
+        let wall_s = self.t0.elapsed().as_secs_f64();
+        let Some(noise) = self.watch.finish(own) else {
+            return;
+        };
+        if !measuring(std::env::args().skip(1)) {
+            return;
+        }
+        println!(
+            "{}: others used {:.1} % of the machine's CPU, steal {:.1} %{}",
+            self.group,
+            noise.other_busy * 100.0,
+            noise.steal * 100.0,
+            if noise.busy() {
+                " (a busy machine: distrust these timings)"
+            } else {
+                ""
+            }
+        );
+        let file = greetbench_report::Paths::locate()
+            .data_dir()
+            .join("noise.json");
+        let mut all: Vec<GroupNoise> = if file.exists() {
+            greetbench_report::results::read_json(&file).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        all.retain(|g| g.group != self.group);
+        all.push(GroupNoise {
+            group: self.group,
+            wall_s,
+            noise,
+        });
+        if let Err(e) = greetbench_report::results::write_json(&file, &all) {
+            eprintln!("warning: could not record the machine's noise: {e}");
+        }
     }
 }
 
@@ -340,19 +420,27 @@ pub fn measuring(args: impl IntoIterator<Item = String>) -> bool {
     bench
 }
 
-/// The expected crunch checksums, computed once per `(work, count)` on first use.
+/// What a plan's checksum depends on: the workload, the crunch size and each job's host.
+type ChecksumKey = (Workload, u32, Vec<Option<u32>>);
+
+/// The expected checksums of crunch and mixed plans ([`Plan::expected_checksum`]), computed
+/// once per plan shape on first use, so that models sharing a plan share the cost.
 #[derive(Debug, Default)]
-pub struct Checksums(RefCell<BTreeMap<(u32, usize), u64>>);
+pub struct Checksums(RefCell<HashMap<ChecksumKey, Option<u64>>>);
 
 impl Checksums {
-    /// The wrapping sum of `crunch(work, crunch_seed(i))` for `i` in `0..count`: what every
-    /// model's crunch batch must add up to.
-    pub fn expected(&self, work: u32, count: usize) -> u64 {
-        *self.0.borrow_mut().entry((work, count)).or_insert_with(|| {
-            (0..count).fold(0u64, |sum, i| {
-                sum.wrapping_add(crunch(work, crunch_seed(i)))
-            })
-        })
+    /// What every model's batch of `plan` must add up to; `None` for greet.
+    pub fn expected(&self, plan: &Plan) -> Option<u64> {
+        let hosts = if plan.workload.greets() {
+            (0..plan.count).map(|i| plan.target(i).host).collect()
+        } else {
+            Vec::new()
+        };
+        *self
+            .0
+            .borrow_mut()
+            .entry((plan.workload, plan.work, hosts))
+            .or_insert_with(|| plan.expected_checksum())
     }
 }
 
@@ -392,7 +480,7 @@ pub fn check_batch(
 /// On criterion's first call (so only when the filter selects it) it builds the plan with
 /// `make_plan` and starts the model: runtime, pool or worker processes. Every iteration then
 /// times `runner.run(&plan)` alone and checks the batch outside the timed region. With
-/// `checksums`, crunch batches must also produce the expected checksum.
+/// `checksums`, crunch and mixed batches must also produce the expected checksum.
 pub fn bench_model(
     group: &mut BenchmarkGroup<'_, WallTime>,
     model: &dyn Model,
@@ -408,9 +496,7 @@ pub fn bench_model(
         let (plan, runner, checksum) = ready.get_or_insert_with(|| {
             let plan = make_plan();
             let runner = model.start(&plan).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let checksum = (plan.workload == Workload::Crunch)
-                .then(|| checksums.map(|c| c.expected(plan.work, plan.count)))
-                .flatten();
+            let checksum = checksums.and_then(|c| c.expected(&plan));
             (plan, runner, checksum)
         });
         b.iter_custom(|iters| {
@@ -435,7 +521,7 @@ mod tests {
         assert_eq!(Profile::parse("").unwrap(), Profile::Default);
         assert_eq!(Profile::parse("full").unwrap(), Profile::Full);
         let err = Profile::parse("fulll").unwrap_err();
-        assert!(err.contains("use default or full"), "{err}");
+        assert!(err.to_string().contains("use default or full"), "{err}");
         // Full sweeps everything default does, and further.
         for (d, f) in [
             (Profile::Default.io_sizes(), Profile::Full.io_sizes()),

@@ -43,10 +43,10 @@ impl Target {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     /// `count` is 0 or above [`MAX_COUNT`].
-    #[error("--count {0} is out of range: use 1 to {MAX_COUNT}")]
+    #[error("--count must be between 1 and {MAX_COUNT} (got {0})")]
     Count(usize),
     /// `workers` is 0 or above [`MAX_WORKERS`].
-    #[error("--workers {0} is out of range: use 1 to {MAX_WORKERS}")]
+    #[error("--workers must be between 1 and {MAX_WORKERS} (got {0})")]
     Workers(usize),
     /// A greet workload with no hosts.
     #[error("a greet workload needs at least one host: use --hosts or --targets")]
@@ -112,6 +112,20 @@ impl Plan {
     pub fn target(&self, index: usize) -> &Target {
         &self.targets[index % self.targets.len()]
     }
+
+    /// The checksum a correct run of this plan must produce (the wrapping sum of every job's
+    /// crunch), computed here the slow way, one job after another. `None` for greet, and for
+    /// mixed when a target's host is unknown (its reply seeds the crunch).
+    pub fn expected_checksum(&self) -> Option<u64> {
+        let seed = |i: usize| match self.workload {
+            Workload::Greet => None,
+            Workload::Crunch => Some(crate::workload::crunch_seed(i)),
+            Workload::Mixed => self.target(i).host.map(|host| Reply { host }.seed(i)),
+        };
+        (0..self.count).try_fold(0u64, |sum, i| {
+            Some(sum.wrapping_add(crate::workload::crunch(self.work, seed(i)?)))
+        })
+    }
 }
 
 /// The number of logical cores, which is what Python's `multiprocessing.Pool` and rayon
@@ -174,7 +188,7 @@ mod tests {
     fn validate_names_the_fix() {
         let message = |p: Plan| p.validate().unwrap_err().to_string();
         assert!(message(plan(Workload::Greet, 0)).contains("--count"));
-        assert!(message(plan(Workload::Greet, MAX_COUNT + 1)).contains("1 to"));
+        assert!(message(plan(Workload::Greet, MAX_COUNT + 1)).contains("between 1 and"));
         let mut p = plan(Workload::Greet, 1);
         p.targets.clear();
         assert!(p.validate().unwrap_err().to_string().contains("--hosts"));
@@ -195,5 +209,25 @@ mod tests {
             c.floor(&p, l, Duration::from_millis(1), 2),
             Duration::from_millis(5)
         );
+    }
+
+    #[test]
+    fn expected_checksums_follow_the_job_definition() {
+        use crate::workload::{crunch, crunch_seed};
+        let mut p = plan(Workload::Crunch, 3);
+        p.work = 10;
+        let sum = (0..3).fold(0u64, |s, i| s.wrapping_add(crunch(10, crunch_seed(i))));
+        assert_eq!(p.expected_checksum(), Some(sum));
+        p.workload = Workload::Mixed;
+        p.targets[0].host = Some(3);
+        let mixed = (0..3).fold(0u64, |s, i| {
+            s.wrapping_add(crunch(10, Reply { host: 3 }.seed(i)))
+        });
+        assert_eq!(p.expected_checksum(), Some(mixed));
+        assert_ne!(mixed, sum, "mixed crunches are seeded by the reply");
+        p.targets[0].host = None;
+        assert_eq!(p.expected_checksum(), None);
+        p.workload = Workload::Greet;
+        assert_eq!(p.expected_checksum(), None);
     }
 }

@@ -1,18 +1,20 @@
 //! The command line: argument types (clap) and one function per subcommand. `main.rs` only
 //! calls [`main`].
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use greet_core::duration::{self, human};
-use greet_core::plan::{MAX_COUNT, default_workers};
-use greet_core::workload::DEFAULT_WORK;
-use greet_core::{Plan, Target, Workload};
+use greet_core::plan::MAX_COUNT;
+use greet_core::record::{HostSpec, RunRecord, RunRequest, RunResult, Status};
+use greet_core::{OsLimit, Workload};
 
-use crate::harness::{self, Hosts, RunReport, ServerProcess};
-use crate::registry;
+use crate::harness::{self, HarnessError};
+use crate::sweep::{Profile, ProfileError};
+use crate::{child, registry};
 
 /// greetbench: threads, processes, rayon or async — which one, and when?
 #[derive(Debug, Parser)]
@@ -38,6 +40,10 @@ enum Command {
     Sweep(SweepArgs),
     /// Write reports/index.html from the stored results (criterion's and the sweep's).
     Report(ReportArgs),
+    /// Run one request read as JSON from stdin and print its result as JSON: what `compare`
+    /// and the sweep start in each fresh child process.
+    #[command(hide = true)]
+    Child,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -57,9 +63,25 @@ struct HostArgs {
     spread_addresses: bool,
 }
 
+impl WorkArgs {
+    /// The request for `model` with these arguments and `hosts`.
+    fn request(&self, model: &str, hosts: &HostArgs) -> RunRequest {
+        RunRequest {
+            model: model.to_owned(),
+            workload: self.workload,
+            count: self.count,
+            work: self.work,
+            workers: self.workers,
+            timeout: self.timeout,
+            hosts: hosts.spec(),
+            targets: Vec::new(),
+        }
+    }
+}
+
 impl HostArgs {
-    fn hosts(&self) -> Hosts {
-        Hosts {
+    fn spec(&self) -> HostSpec {
+        HostSpec {
             hosts: self.hosts,
             latency: self.latency,
             jitter: self.jitter,
@@ -76,10 +98,10 @@ struct WorkArgs {
     /// How many jobs.
     #[arg(long, default_value_t = 100)]
     count: usize,
-    /// Crunch size W, in rounds of the CPU kernel (the default is about 1 ms per job on the
-    /// reference machine).
-    #[arg(long, default_value_t = DEFAULT_WORK)]
-    work: u32,
+    /// Crunch size W for crunch and mixed, in rounds of the CPU kernel [default: 250000,
+    /// about 0.8 ms per job on the reference machine].
+    #[arg(long)]
+    work: Option<u32>,
     /// Pool size for thread-pool, processes and rayon [default: logical cores].
     #[arg(long)]
     workers: Option<usize>,
@@ -172,19 +194,59 @@ struct ServeArgs {
     until_stdin_closes: bool,
 }
 
-/// The environment variable that makes an executable act as the greetbench CLI.
-///
-/// The harness starts its children (`serve`, `run`) by re-executing the *current*
-/// executable with this set. In the `greetbench` binary that changes nothing; a benchmark
-/// binary calls [`run_as_cli_if_requested`] first thing in `main`, so that it can be its own
-/// server and its own child runs, with no separately built `greetbench` needed.
-pub const AS_CLI_ENV: &str = "GREETBENCH_AS_CLI";
+/// Why a command could not do its work. The binary prints it as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A run could not be measured.
+    #[error(transparent)]
+    Harness(#[from] HarnessError),
+    /// A run in a child process produced no record.
+    #[error("{model}: {message}")]
+    Run {
+        /// The model.
+        model: String,
+        /// What the child said.
+        message: String,
+    },
+    /// An argument is out of range.
+    #[error("{0}")]
+    Usage(String),
+    /// `GREETBENCH_PROFILE` is wrong.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// The results could not be read or written.
+    #[error(transparent)]
+    Results(#[from] greetbench_report::ResultsError),
+    /// The greet server could not start.
+    #[error(transparent)]
+    Server(#[from] greet_server::ServerError),
+    /// The JSON API could not start.
+    #[error(transparent)]
+    Api(#[from] greet_api::ApiError),
+    /// An OS call failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The error.
+        source: std::io::Error,
+    },
+}
 
-/// If this process was started with [`AS_CLI_ENV`] (or as a processes-model worker), acts as
-/// the `greetbench` binary and exits; otherwise returns at once.
+fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> CliError {
+    move |source| CliError::Io { what, source }
+}
+
+/// If this process was started with [`child::AS_CLI_ENV`] (or as a processes-model worker),
+/// acts as the `greetbench` binary and exits; otherwise returns at once.
+///
+/// The harness starts its children (`serve`, `child`) by re-executing the *current*
+/// executable with that variable set. In the `greetbench` binary that changes nothing; a
+/// benchmark or test binary calls this first thing in `main`, so that it can be its own server
+/// and its own child runs, with no separately built `greetbench` needed.
 pub fn run_as_cli_if_requested() {
     model_processes::run_worker_if_requested();
-    if std::env::var_os(AS_CLI_ENV).is_some() {
+    if std::env::var_os(child::AS_CLI_ENV).is_some() {
         let code = main();
         std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
     }
@@ -215,11 +277,15 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn dispatch(command: Command) -> Result<ExitCode, String> {
+fn dispatch(command: Command) -> Result<ExitCode, CliError> {
     match command {
         Command::Models => {
-            for m in registry::models() {
-                println!("{:<22} {}", m.name(), m.describe().about);
+            let mut out = std::io::stdout().lock();
+            for d in registry::descriptions() {
+                let line = format!("{:<22} {}\n", d.name, d.about);
+                if out.write_all(line.as_bytes()).is_err() {
+                    break; // a closed pipe (`greetbench models | head -1`) is not an error
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -229,143 +295,138 @@ fn dispatch(command: Command) -> Result<ExitCode, String> {
         Command::ServeApi(args) => serve_api(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Report(args) => report(&args),
+        Command::Child => {
+            let result = match child::read_request(std::io::stdin()) {
+                Ok(request) => match harness::execute(&request) {
+                    Ok(record) => RunResult::Record(Box::new(record)),
+                    Err(e) => RunResult::Failure(e.into_failure(request)),
+                },
+                Err(message) => return Err(CliError::Usage(message)),
+            };
+            let code = exit_code(result.status());
+            println!("{}", serde_json::to_string(&result).unwrap_or_default());
+            Ok(code)
+        }
     }
 }
 
-fn check_counts(work: &WorkArgs, hosts: &HostArgs) -> Result<(), String> {
+/// The exit status of a finished run: 0 ok, 3 when an OS limit stopped part of it, 1 when
+/// jobs failed otherwise.
+fn exit_code(status: Status) -> ExitCode {
+    match status {
+        Status::Ok => ExitCode::SUCCESS,
+        Status::Limit(_) => ExitCode::from(3),
+        Status::Failed => ExitCode::FAILURE,
+    }
+}
+
+fn check_counts(work: &WorkArgs, hosts: &HostArgs) -> Result<(), CliError> {
     if work.count == 0 || work.count > MAX_COUNT {
-        return Err(format!("--count must be between 1 and {MAX_COUNT}"));
+        return Err(CliError::Usage(format!(
+            "--count must be between 1 and {MAX_COUNT}"
+        )));
     }
     if hosts.hosts == 0 || hosts.hosts > greet_server::MAX_HOSTS {
-        return Err(format!(
+        return Err(CliError::Usage(format!(
             "--hosts must be between 1 and {}",
             greet_server::MAX_HOSTS
-        ));
+        )));
     }
     Ok(())
 }
 
-fn run(args: &RunArgs) -> Result<ExitCode, String> {
-    let model = registry::find(&args.model)?;
-    check_counts(&args.work, &args.hosts)?;
-    // Hosts: the given targets, or a `greetbench serve` child of our own.
-    let mut _server = None;
-    let targets = if !args.targets.is_empty() {
-        if args.work.workload.greets() {
-            harness::check_reachable(&args.targets).map_err(|e| e.to_string())?;
+/// `run --json` prints the record, plus what is derived from it.
+#[derive(serde::Serialize)]
+struct RecordJson<'a> {
+    #[serde(flatten)]
+    record: &'a RunRecord,
+    /// ok, limit or failed.
+    status: Status,
+    /// One message per OS limit hit, naming the limit and the way round it.
+    limits_hit: Vec<&'static str>,
+}
+
+impl<'a> RecordJson<'a> {
+    fn new(record: &'a RunRecord) -> RecordJson<'a> {
+        RecordJson {
+            record,
+            status: record.status(),
+            limits_hit: record.limits().into_iter().map(OsLimit::hint).collect(),
         }
-        args.targets
-            .iter()
-            .map(|&addr| Target { addr, host: None })
-            .collect()
-    } else if args.work.workload.greets() {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let server = ServerProcess::start(&exe, &args.hosts.hosts()).map_err(|e| e.to_string())?;
-        let t = greet_server::targets(server.addrs());
-        _server = Some(server);
-        t
-    } else {
-        Vec::new()
-    };
-    let mut plan = Plan::new(args.work.workload, args.work.count, targets);
-    plan.work = args.work.work;
-    plan.workers = args.work.workers.unwrap_or_else(default_workers);
-    plan.timeout = args.work.timeout;
-    let latency = if args.targets.is_empty() {
-        args.hosts.latency
-    } else {
-        Duration::ZERO
-    };
-    let report = harness::measure(model.as_ref(), &plan, latency).map_err(|e| e.to_string())?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_table(std::slice::from_ref(&report));
-    }
-    Ok(finish(&report))
-}
-
-/// Exit status 3 when an OS limit stopped part of the run, after saying which limit.
-fn finish(report: &RunReport) -> ExitCode {
-    for limit in &report.limits_hit {
-        eprintln!("limit: {} ({}): {limit}", report.model, report.workload);
-    }
-    for e in report.first_errors.iter().take(3) {
-        eprintln!("note: {} had errors, e.g. {e}", report.model);
-    }
-    if report.limits_hit.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(3)
     }
 }
 
-fn compare(args: &CompareArgs) -> Result<ExitCode, String> {
+fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
+    registry::find(&args.model).map_err(HarnessError::from)?;
     check_counts(&args.work, &args.hosts)?;
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let w = &args.work;
-    let h = &args.hosts;
-    let mut common = vec![
-        format!("--workload={}", w.workload),
-        format!("--count={}", w.count),
-        format!("--work={}", w.work),
-        format!("--timeout={}us", w.timeout.as_micros()),
-        format!("--hosts={}", h.hosts),
-        format!("--latency={}us", h.latency.as_micros()),
-        format!("--jitter={}us", h.jitter.as_micros()),
-    ];
-    if let Some(k) = w.workers {
-        common.push(format!("--workers={k}"));
+    let mut request = args.work.request(&args.model, &args.hosts);
+    request.targets = args.targets.clone();
+    let record = harness::execute(&request)?;
+    if args.json {
+        let json = serde_json::to_string(&RecordJson::new(&record)).unwrap_or_default();
+        println!("{json}");
+    } else {
+        print_table(std::slice::from_ref(&record));
     }
-    if h.spread_addresses {
-        common.push("--spread-addresses".into());
+    Ok(finish(&record))
+}
+
+/// Says which limit stopped part of the run, and gives its exit status.
+fn finish(record: &RunRecord) -> ExitCode {
+    let q = &record.request;
+    for limit in record.limits() {
+        eprintln!("limit: {} ({}): {}", q.model, q.workload, limit.hint());
     }
+    for e in record.first_errors.iter().take(3) {
+        eprintln!("note: {} had errors, e.g. {e}", q.model);
+    }
+    exit_code(record.status())
+}
+
+fn compare(args: &CompareArgs) -> Result<ExitCode, CliError> {
+    check_counts(&args.work, &args.hosts)?;
+    let exe = std::env::current_exe().map_err(io("cannot find this executable"))?;
+    let (w, h) = (&args.work, &args.hosts);
     // Generous but finite: the slowest model (sequential) waits N x L.
-    let limit = Duration::from_secs(120) + (h.latency + w.timeout / 10) * w.count as u32 * 2;
-    let mut reports = Vec::new();
+    let deadline = Duration::from_secs(120) + (h.latency + w.timeout / 10) * w.count as u32 * 2;
+    let mut records = Vec::new();
     let mut code = ExitCode::SUCCESS;
     for model in registry::names() {
-        let mut margs = vec![format!("--model={model}")];
-        margs.extend(common.iter().cloned());
         if !args.json {
             eprintln!("running {model}...");
         }
-        match harness::run_in_child(&exe, &margs, limit) {
-            Ok(r) => {
-                if finish(&r) != ExitCode::SUCCESS {
-                    code = ExitCode::from(3);
+        match child::run(&exe, &w.request(model, h), deadline) {
+            RunResult::Record(r) => {
+                let c = finish(&r);
+                if c != ExitCode::SUCCESS {
+                    code = c;
                 }
-                reports.push(r);
+                records.push(*r);
             }
-            Err(e) => {
-                eprintln!("error: {model}: {e}");
+            RunResult::Failure(f) => {
+                eprintln!("error: {model}: {}", f.message);
                 code = ExitCode::FAILURE;
             }
         }
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&reports).map_err(|e| e.to_string())?
-        );
+        let all: Vec<RecordJson<'_>> = records.iter().map(RecordJson::new).collect();
+        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
     } else {
-        print_table(&reports);
+        print_table(&records);
     }
     Ok(code)
 }
 
-fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
+fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     if args.hosts.hosts == 0 || args.hosts.hosts > greet_server::MAX_HOSTS {
-        return Err(format!(
+        return Err(CliError::Usage(format!(
             "--hosts must be between 1 and {}",
             greet_server::MAX_HOSTS
-        ));
+        )));
     }
     crate::sys::raise_open_files_limit();
-    let mut config = args.hosts.hosts().config();
+    let mut config = harness::server_config(&args.hosts.spec());
     config.work = args.work;
     config.max_connections = args.max_connections;
     config.bind = match config.bind {
@@ -380,13 +441,13 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the server runtime: {e}"))?;
+        .map_err(io("cannot start the server runtime"))?;
     rt.block_on(async {
-        let listeners = greet_server::bind(&config)
-            .await
-            .map_err(|e| e.to_string())?;
+        let listeners = greet_server::bind(&config).await?;
         for (i, l) in listeners.iter().enumerate() {
-            let addr = l.local_addr().map_err(|e| e.to_string())?;
+            let addr = l
+                .local_addr()
+                .map_err(io("cannot read a listening address"))?;
             println!("{}", greet_server::listening_line(i, addr));
         }
         eprintln!(
@@ -421,40 +482,40 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, String> {
             "served {} greets, {} errors, peak {} in flight",
             s.served, s.errors, s.peak_in_flight
         );
-        Ok::<_, String>(())
+        Ok::<_, CliError>(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn sweep(args: &SweepArgs) -> Result<ExitCode, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+fn sweep(args: &SweepArgs) -> Result<ExitCode, CliError> {
+    let exe = std::env::current_exe().map_err(io("cannot find this executable"))?;
     let profile = if args.full {
-        crate::sweep::Profile::Full
+        Profile::Full
     } else {
-        crate::sweep::Profile::from_env()?
+        Profile::from_env()?
     };
     let (sweep, written) = crate::sweep::run_and_store(&exe, profile, args.out.as_deref())?;
-    crate::sweep::print_table(&sweep);
+    let mut text = crate::sweep::table(&sweep);
     for file in written {
-        println!("wrote {}", file.display());
+        text.push_str(&format!("wrote {}\n", file.display()));
     }
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(args: &ReportArgs) -> Result<ExitCode, String> {
+fn report(args: &ReportArgs) -> Result<ExitCode, CliError> {
     let paths = greetbench_report::Paths::locate();
     let results = match &args.results {
         Some(file) => file.clone(),
-        None => greetbench_report::collect(&paths).map_err(|e| e.to_string())?,
+        None => greetbench_report::collect(&paths, &registry::descriptions())?,
     };
     let out = args.out.clone().unwrap_or_else(|| paths.report_dir());
-    let page = greetbench_report::render(&results, &out, &paths.target.join("criterion"))
-        .map_err(|e| e.to_string())?;
+    let page = greetbench_report::render(&results, &out, &paths.target.join("criterion"))?;
     println!("report: {} (from {})", page.display(), results.display());
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve_api(args: &ServeApiArgs) -> Result<ExitCode, String> {
+fn serve_api(args: &ServeApiArgs) -> Result<ExitCode, CliError> {
     let config = greet_api::Config {
         hosts: args.hosts,
         latency: args.latency,
@@ -464,10 +525,12 @@ fn serve_api(args: &ServeApiArgs) -> Result<ExitCode, String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the API runtime: {e}"))?;
+        .map_err(io("cannot start the API runtime"))?;
     rt.block_on(async {
-        let listener = greet_api::bind(&config).await.map_err(|e| e.to_string())?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let listener = greet_api::bind(&config).await?;
+        let addr = listener
+            .local_addr()
+            .map_err(io("cannot read the listening address"))?;
         println!("api listening on {}", greet_api::base_url(addr));
         eprintln!(
             "serving {} as JSON until interrupted (Ctrl-C); try: curl {}/hosts/0/greeting",
@@ -484,15 +547,16 @@ fn serve_api(args: &ServeApiArgs) -> Result<ExitCode, String> {
             "served {} greetings, {} not found, peak {} in flight",
             s.served, s.not_found, s.peak_in_flight
         );
-        Ok::<_, String>(())
+        Ok::<_, CliError>(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The human-readable table of `run` and `compare`.
-fn print_table(reports: &[RunReport]) {
-    println!(
-        "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}",
+fn print_table(records: &[RunRecord]) {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}\n",
         "model",
         "ok",
         "errors",
@@ -504,35 +568,45 @@ fn print_table(reports: &[RunReport]) {
         "threads",
         "p50",
         "p99"
-    );
-    let ms = |v: Option<f64>| v.map_or("-".into(), |v| human(Duration::from_secs_f64(v / 1e3)));
-    for r in reports {
-        println!(
-            "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7}Mi {:>7} {:>9} {:>9}",
-            r.model,
+    ));
+    let secs = |v: f64| human(Duration::from_secs_f64(v.max(0.0)));
+    let ms = |v: Option<f64>| v.map_or("-".into(), |v| secs(v / 1e3));
+    for r in records {
+        out.push_str(&format!(
+            "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7}Mi {:>7} {:>9} {:>9}\n",
+            r.request.model,
             r.ok,
             r.errors,
-            human(Duration::from_secs_f64(r.wall_s)),
-            human(Duration::from_secs_f64(r.floor_s)),
-            human(Duration::from_secs_f64(r.cpu_user_s)),
-            human(Duration::from_secs_f64(r.cpu_sys_s)),
+            secs(r.wall_s),
+            r.floor_s.map_or("-".into(), secs),
+            secs(r.cpu_user_s),
+            secs(r.cpu_sys_s),
             r.peak_rss_kib / 1024,
             r.peak_threads,
             ms(r.latency_p50_ms),
             ms(r.latency_p99_ms),
-        );
+        ));
     }
-    if let Some(r) = reports.first() {
+    if let Some(r) = records.first() {
+        let q = &r.request;
+        let work = q.work.map_or(String::new(), |w| format!(", work {w}"));
         let checksum = r
             .checksum
             .map_or(String::new(), |c| format!(", checksum {c:#018x}"));
-        println!(
-            "workload {} x{} over {} host(s) at {}, work {}{checksum}",
-            r.workload,
-            r.count,
-            r.hosts,
-            human(Duration::from_secs_f64(r.latency_ms / 1e3)),
-            r.work
-        );
+        let hosts = if q.workload.greets() {
+            format!(
+                " over {} host(s) at {}",
+                q.hosts.hosts,
+                human(q.hosts.latency)
+            )
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "workload {} x{}{hosts}{work}{checksum}\n",
+            q.workload, q.count
+        ));
     }
+    // A closed pipe (`greetbench compare | head`) ends the table quietly.
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
 }

@@ -1,90 +1,120 @@
-//! The measuring harness: runs one model on one plan and reports what it cost.
+//! The measuring harness: runs one [`RunRequest`] and measures what it cost.
 //!
 //! By default the hosts run in a **separate process** (a child `greetbench serve`), so the
-//! CPU time, memory and threads measured here are the client's own. [`measure`] reports the
-//! figures `greetbench run --json` prints.
+//! CPU time, memory and threads measured here are the client's own. [`execute`] turns a
+//! request into a [`RunRecord`], the figures `greetbench run --json` prints and the sweep
+//! stores.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use greet_core::{Model, ModelError, Plan, Summary, Workload};
+use greet_core::outcome::AccountingError;
+use greet_core::plan::MAX_COUNT;
+use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRecord, RunRequest};
+use greet_core::{Model, ModelError, Plan, PlanError, Summary, Target};
 use greet_server::{Bind, Config, parse_listening_line};
 
-use crate::sys;
+use crate::registry::{self, UnknownModel};
+use crate::{child, sys};
 
-/// How a run's hosts are set up; the arguments of `greetbench serve`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hosts {
-    /// How many hosts.
-    pub hosts: usize,
-    /// Reply latency.
-    pub latency: Duration,
-    /// Extra random latency, up to this.
-    pub jitter: Duration,
-    /// Host `i` on 127.0.0.(1+i) rather than on its own port of 127.0.0.1.
-    pub spread_addresses: bool,
-}
-
-impl Hosts {
-    /// The server configuration for these hosts.
-    pub fn config(&self) -> Config {
-        Config {
-            hosts: self.hosts,
-            latency: self.latency,
-            jitter: self.jitter,
-            bind: if self.spread_addresses {
-                Bind::SpreadLoopback { port: 0 }
-            } else {
-                Config::default().bind
-            },
-            ..Config::default()
-        }
-    }
-
-    /// The same as `greetbench serve` arguments.
-    pub fn serve_args(&self) -> Vec<String> {
-        let mut args = vec![
-            "serve".into(),
-            "--hosts".into(),
-            self.hosts.to_string(),
-            "--latency".into(),
-            format!("{}us", self.latency.as_micros()),
-            "--jitter".into(),
-            format!("{}us", self.jitter.as_micros()),
-        ];
-        if self.spread_addresses {
-            args.push("--spread-addresses".into());
-        }
-        args
+/// The server configuration for `hosts`.
+pub fn server_config(hosts: &HostSpec) -> Config {
+    Config {
+        hosts: hosts.hosts,
+        latency: hosts.latency,
+        jitter: hosts.jitter,
+        bind: if hosts.spread_addresses {
+            Bind::SpreadLoopback { port: 0 }
+        } else {
+            Config::default().bind
+        },
+        ..Config::default()
     }
 }
 
-/// Why the harness could not run.
+/// `greetbench serve` arguments for `hosts`.
+fn serve_args(hosts: &HostSpec) -> Vec<String> {
+    let mut args = vec![
+        "serve".into(),
+        "--hosts".into(),
+        hosts.hosts.to_string(),
+        "--latency".into(),
+        format!("{}us", hosts.latency.as_micros()),
+        "--jitter".into(),
+        format!("{}us", hosts.jitter.as_micros()),
+    ];
+    if hosts.spread_addresses {
+        args.push("--spread-addresses".into());
+    }
+    args
+}
+
+/// Why the harness could not produce a record.
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
+    /// No such model.
+    #[error(transparent)]
+    UnknownModel(#[from] UnknownModel),
+    /// The request's numbers are out of range.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// `--hosts` is out of range.
+    #[error("--hosts must be between 1 and {max} (got {0})", max = greet_server::MAX_HOSTS)]
+    Hosts(usize),
+    /// This executable cannot be found to re-run as the server.
+    #[error("cannot find this executable to start the greet server: {0}")]
+    Exe(#[source] std::io::Error),
     /// The server child did not start.
     #[error("could not start the greet server ({0}); try `greetbench serve` by hand to see why")]
-    Server(String),
+    Server(#[source] std::io::Error),
+    /// The server child started but printed no addresses in time.
+    #[error(
+        "the greet server printed no addresses within 10 s; try `greetbench serve` by hand to see why"
+    )]
+    ServerSilent,
     /// A `--targets` address does not answer.
     #[error(
-        "cannot reach target {addr}: {why}; check the address and that `greetbench serve` runs there"
+        "cannot reach target {addr}: {source}; check the address and that `greetbench serve` runs there"
     )]
     Unreachable {
         /// The address.
         addr: SocketAddr,
         /// The error.
-        why: String,
+        source: std::io::Error,
     },
     /// The model could not run.
     #[error(transparent)]
     Model(#[from] ModelError),
     /// The model lost or duplicated jobs: a bug.
-    #[error("the model's results do not add up: {0}")]
-    Accounting(String),
+    #[error("the model's results do not add up ({0}): a bug in the model")]
+    Accounting(#[from] AccountingError),
+}
+
+impl HarnessError {
+    /// The stored form of this error, for the run that asked for `request`.
+    pub fn into_failure(self, request: RunRequest) -> RunFailure {
+        let kind = match &self {
+            HarnessError::UnknownModel(_) | HarnessError::Plan(_) | HarnessError::Hosts(_) => {
+                FailureKind::Request
+            }
+            HarnessError::Exe(_)
+            | HarnessError::Server(_)
+            | HarnessError::ServerSilent
+            | HarnessError::Unreachable { .. } => FailureKind::Hosts,
+            HarnessError::Model(_) => FailureKind::Start,
+            HarnessError::Accounting(_) => FailureKind::Accounting,
+        };
+        RunFailure {
+            request,
+            kind,
+            limit: None,
+            message: self.to_string(),
+        }
+    }
 }
 
 /// A `greetbench serve` child process. Dropping it stops the server.
@@ -97,10 +127,9 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `exe serve ...` and waits (at most 10 s) for it to print every host's address.
-    pub fn start(exe: &Path, hosts: &Hosts) -> Result<ServerProcess, HarnessError> {
-        let mut child = Command::new(exe)
-            .env(crate::cli::AS_CLI_ENV, "1")
-            .args(hosts.serve_args())
+    pub fn start(exe: &Path, hosts: &HostSpec) -> Result<ServerProcess, HarnessError> {
+        let mut child = child::command(exe)
+            .args(serve_args(hosts))
             .arg("--until-stdin-closes")
             // Our end of this pipe closes when we exit, however we exit, and the server
             // then stops: no orphaned servers.
@@ -108,8 +137,11 @@ impl ServerProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| HarnessError::Server(format!("{}: {e}", exe.display())))?;
-        let stdout = child.stdout.take().expect("stdout is piped");
+            .map_err(HarnessError::Server)?;
+        let stdin = child.stdin.take();
+        let Some(stdout) = child.stdout.take() else {
+            return Err(HarnessError::ServerSilent);
+        };
         // Read the address lines on a thread, so that waiting for them can time out.
         let (tx, rx) = mpsc::channel();
         // It stops after the last address, so it is not counted in the client's threads.
@@ -122,7 +154,6 @@ impl ServerProcess {
                 }
             }
         });
-        let stdin = child.stdin.take();
         let mut server = ServerProcess {
             child,
             _stdin: stdin,
@@ -132,11 +163,7 @@ impl ServerProcess {
         while server.addrs.len() < hosts.hosts {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok((_, addr)) => server.addrs.push(addr),
-                Err(_) => {
-                    return Err(HarnessError::Server(
-                        "it printed no addresses within 10 s".into(),
-                    ));
-                }
+                Err(_) => return Err(HarnessError::ServerSilent),
             }
         }
         Ok(server)
@@ -145,6 +172,11 @@ impl ServerProcess {
     /// The hosts' addresses, host `i` at index `i`.
     pub fn addrs(&self) -> &[SocketAddr] {
         &self.addrs
+    }
+
+    /// The CPU seconds the server has used so far.
+    pub fn cpu_s(&self) -> f64 {
+        sys::process_cpu_s(self.child.id())
     }
 }
 
@@ -159,73 +191,10 @@ impl Drop for ServerProcess {
 /// as N refused greets.
 pub fn check_reachable(addrs: &[SocketAddr]) -> Result<(), HarnessError> {
     for &addr in addrs {
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| {
-            HarnessError::Unreachable {
-                addr,
-                why: e.to_string(),
-            }
-        })?;
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+            .map_err(|source| HarnessError::Unreachable { addr, source })?;
     }
     Ok(())
-}
-
-/// Everything `greetbench run --json` reports. See README.md for the meaning of each field.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RunReport {
-    /// The model's name.
-    pub model: String,
-    /// greet, crunch or mixed.
-    pub workload: Workload,
-    /// Jobs asked for.
-    pub count: usize,
-    /// Jobs that succeeded.
-    pub ok: usize,
-    /// Jobs that failed; `ok + errors == count`.
-    pub errors: usize,
-    /// Hosts greeted.
-    pub hosts: usize,
-    /// Host latency, ms.
-    pub latency_ms: f64,
-    /// Crunch size.
-    pub work: u32,
-    /// Pool size (pooled models only use it).
-    pub workers: usize,
-    /// Wall time of the batch (model start-up excluded, see `start_s`), s.
-    pub wall_s: f64,
-    /// Time to start the model's runtime, pool or processes, s.
-    pub start_s: f64,
-    /// The ideal time for this run (see `Concurrency::floor`), s.
-    pub floor_s: f64,
-    /// User CPU, s: this process and its worker processes, start-up included.
-    pub cpu_user_s: f64,
-    /// System CPU, s: likewise.
-    pub cpu_sys_s: f64,
-    /// Peak resident memory, KiB: this process's peak plus its worker processes' peaks.
-    pub peak_rss_kib: u64,
-    /// Resident memory before the model started, KiB.
-    pub baseline_rss_kib: u64,
-    /// Peak thread count of this process, sampled every 5 ms (sampler excluded).
-    pub peak_threads: u64,
-    /// Voluntary context switches during the run (self and workers).
-    pub ctx_voluntary: u64,
-    /// Involuntary context switches during the run (self and workers).
-    pub ctx_involuntary: u64,
-    /// Median latency of the successful jobs, ms.
-    pub latency_p50_ms: Option<f64>,
-    /// 99th-percentile latency of the successful jobs, ms.
-    pub latency_p99_ms: Option<f64>,
-    /// Crunch checksum (crunch and mixed), wrapping sum over jobs.
-    pub checksum: Option<u64>,
-    /// Failures by kind.
-    pub errors_by_kind: std::collections::BTreeMap<String, usize>,
-    /// One message per OS limit hit, naming the limit and the way round it.
-    pub limits_hit: Vec<String>,
-    /// An example of each kind of failure.
-    pub first_errors: Vec<String>,
-    /// Distinct process ids that ran jobs.
-    pub distinct_pids: usize,
-    /// The open-files limit in force (after raising the soft limit to the hard one).
-    pub open_files_limit: u64,
 }
 
 /// The time one crunch job takes here (see [`greet_core::workload::crunch_time`]): the best
@@ -234,14 +203,56 @@ pub fn job_time(work: u32) -> Duration {
     greet_core::workload::crunch_time(work)
 }
 
-/// Runs `plan` once on `model` and measures it. `latency` is the hosts' latency, used only
-/// for `floor_s`.
+/// Checks what a plan cannot: the request's count and hosts are in range.
+fn check_request(request: &RunRequest) -> Result<(), HarnessError> {
+    if request.count == 0 || request.count > MAX_COUNT {
+        return Err(PlanError::Count(request.count).into());
+    }
+    if request.starts_hosts()
+        && (request.hosts.hosts == 0 || request.hosts.hosts > greet_server::MAX_HOSTS)
+    {
+        return Err(HarnessError::Hosts(request.hosts.hosts));
+    }
+    Ok(())
+}
+
+/// Runs `request` in this process: starts its hosts (a `greetbench serve` child) unless it
+/// names `targets`, runs the model once, and measures it.
+pub fn execute(request: &RunRequest) -> Result<RunRecord, HarnessError> {
+    let model = registry::find(&request.model)?;
+    check_request(request)?;
+    let mut server = None;
+    let targets = if !request.targets.is_empty() {
+        if request.workload.greets() {
+            check_reachable(&request.targets)?;
+        }
+        request
+            .targets
+            .iter()
+            .map(|&addr| Target { addr, host: None })
+            .collect()
+    } else if request.workload.greets() {
+        let exe = std::env::current_exe().map_err(HarnessError::Exe)?;
+        let s = ServerProcess::start(&exe, &request.hosts)?;
+        let t = greet_server::targets(s.addrs());
+        server = Some(s);
+        t
+    } else {
+        Vec::new()
+    };
+    let plan = request.plan(targets);
+    measure(model.as_ref(), request, &plan, server.as_ref())
+}
+
+/// Runs `plan` once on `model` and measures it; `request` is what the record says was run,
+/// and `server`, if the hosts are ours, is the process whose CPU is also the run's own.
 pub fn measure(
     model: &dyn Model,
+    request: &RunRequest,
     plan: &Plan,
-    latency: Duration,
-) -> Result<RunReport, HarnessError> {
-    plan.validate().map_err(ModelError::Plan)?;
+    server: Option<&ServerProcess>,
+) -> Result<RunRecord, HarnessError> {
+    plan.validate()?;
     let open_files_limit = sys::raise_open_files_limit();
     let job = if plan.workload.crunches() {
         job_time(plan.work)
@@ -249,15 +260,25 @@ pub fn measure(
         Duration::ZERO
     };
     let cores = greet_core::plan::default_workers();
-    let floor = model.concurrency(plan).floor(plan, latency, job, cores);
+    // The floor needs the hosts' latency, which only our own hosts tell us.
+    let floor = request.starts_hosts() || !plan.workload.greets();
+    let floor_s = floor.then(|| {
+        model
+            .concurrency(plan)
+            .floor(plan, request.hosts.latency, job, cores)
+            .as_secs_f64()
+    });
 
     let baseline_rss_kib = sys::proc_status("VmRSS");
     let before = sys::self_usage().plus(sys::children_usage());
+    let server_before = server.map_or(0.0, ServerProcess::cpu_s);
+    let noise = sys::NoiseWatch::start();
     let sampler = sys::ThreadSampler::start();
 
     let t0 = Instant::now();
     let mut runner = model.start(plan)?;
     let start_s = t0.elapsed().as_secs_f64();
+    let executor_threads = runner.executor_threads();
     let t1 = Instant::now();
     let batch = runner.run(plan)?;
     let wall_s = t1.elapsed().as_secs_f64();
@@ -268,105 +289,36 @@ pub fn measure(
 
     let (peak_threads, sampling) = sampler.finish();
     let own = sys::self_usage();
+    let total = own.plus(sys::children_usage()).since(before);
+    // Everything we caused (the sampler and the server included) is not noise.
+    let ours =
+        total.user_s + total.sys_s + server.map_or(0.0, ServerProcess::cpu_s) - server_before;
+    let noise = noise.finish(ours);
     // The sampler's CPU is the harness's, not the model's: take it out.
-    let used = own
-        .plus(sys::children_usage())
-        .since(before)
-        .since(sampling);
-    let summary = Summary::new(plan.count, &batch.outcomes).map_err(|e| HarnessError::Accounting(e.to_string()))?;
-    Ok(RunReport {
-        model: model.name().to_string(),
-        workload: plan.workload,
-        count: plan.count,
+    let used = total.since(sampling);
+    let summary = Summary::new(plan.count, &batch.outcomes)?;
+    Ok(RunRecord {
+        request: request.resolved(),
         ok: summary.ok,
         errors: summary.errors,
-        hosts: plan.targets.len(),
-        latency_ms: latency.as_secs_f64() * 1e3,
-        work: plan.work,
-        workers: plan.workers,
+        errors_by_kind: summary.errors_by_kind,
+        first_errors: summary.first_errors,
         wall_s,
         start_s,
-        floor_s: floor.as_secs_f64(),
+        floor_s,
         cpu_user_s: used.user_s,
         cpu_sys_s: used.sys_s,
         peak_rss_kib: own.max_rss_kib + helpers_rss_kib,
         baseline_rss_kib,
         peak_threads,
+        executor_threads,
         ctx_voluntary: used.voluntary_cs,
         ctx_involuntary: used.involuntary_cs,
         latency_p50_ms: summary.latency_p50_ms,
         latency_p99_ms: summary.latency_p99_ms,
         checksum: plan.workload.crunches().then_some(summary.checksum),
-        errors_by_kind: summary
-            .errors_by_kind
-            .iter()
-            .map(|(k, n)| {
-                (
-                    serde_json::to_value(k)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    *n,
-                )
-            })
-            .collect(),
-        limits_hit: summary.limits().iter().map(|l| l.hint().to_owned()).collect(),
-        first_errors: summary.first_errors,
         distinct_pids: summary.distinct_pids,
         open_files_limit,
-    })
-}
-
-/// Runs `exe run <args> --json` in a fresh child process and parses its report, killing the
-/// child if it takes longer than `limit`. A fresh process per run keeps each model's memory
-/// and thread figures its own.
-pub fn run_in_child(exe: &Path, args: &[String], limit: Duration) -> Result<RunReport, String> {
-    let mut child = Command::new(exe)
-        .env(crate::cli::AS_CLI_ENV, "1")
-        .arg("run")
-        .args(args)
-        .arg("--json")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    let (mut out, mut err) = (
-        child.stdout.take().expect("piped"),
-        child.stderr.take().expect("piped"),
-    );
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut out, &mut s);
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut err, &mut s);
-        s
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "killed after {}s without finishing",
-                    limit.as_secs()
-                ));
-            }
-        }
-    };
-    let stdout = reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    serde_json::from_str(stdout.trim()).map_err(|_| {
-        let why = stderr
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no output");
-        format!("{status}: {why}")
+        noise,
     })
 }

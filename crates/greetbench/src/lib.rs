@@ -2,13 +2,18 @@
 //! everything the binary does.
 //!
 //! # Layout
-//! - [`registry`]: every model by name. Adding a model is one line there.
-//! - [`harness`]: runs a model against a `greetbench serve` child and measures it.
+//! - [`registry`]: every model by name, and its description. Adding a model is one line there.
+//! - [`harness`]: runs one request against a `greetbench serve` child and measures it.
+//! - [`child`]: runs one request in a fresh child process, with a deadline.
 //! - [`sys`]: CPU time, memory, threads and limits from the OS.
 //! - [`sweep`]: every model and size in a fresh child process, with its resource costs.
 //! - [`cli`]: the subcommands `models`, `run`, `compare`, `serve`, `serve-api`, `sweep` and
 //!   `report`.
+//!
+//! Modules depend one way: `cli` → `sweep` → `child`, and `cli` → `harness` → `registry`,
+//! `sys`, `child`. Nothing imports `cli`.
 
+pub mod child;
 pub mod cli;
 pub mod harness;
 pub mod registry;

@@ -1,11 +1,26 @@
 //! The registry: every model, by name. Adding a model is one crate plus one line here.
+//!
+//! The registry is also where a model's [`Description`] gets the version of its runtime
+//! (from `Cargo.lock`, baked in at build time), and where a program embedding greetbench can
+//! [`register`] a model of its own: the extra-model test does exactly that, and the new model
+//! then appears in `models`, `compare`, the sweep and the report with no other edit.
 
-use greet_core::Model;
+use std::sync::Mutex;
+
+use greet_core::{Description, Model};
+
+include!(concat!(env!("OUT_DIR"), "/locked_versions.rs"));
+
+/// Makes one model.
+pub type Factory = fn() -> Box<dyn Model>;
+
+/// Models registered at run time, after the built-in ones.
+static EXTRA: Mutex<Vec<Factory>> = Mutex::new(Vec::new());
 
 /// Every model, in the order tables list them: the baseline, the thread models, processes,
-/// rayon, then the async runtimes.
+/// rayon, the async runtimes, then any registered with [`register`].
 pub fn models() -> Vec<Box<dyn Model>> {
-    vec![
+    let mut all: Vec<Box<dyn Model>> = vec![
         Box::new(model_sequential::Sequential),
         Box::new(model_threads::Threads),
         Box::new(model_thread_pool::ThreadPool),
@@ -15,17 +30,59 @@ pub fn models() -> Vec<Box<dyn Model>> {
         Box::new(model_tokio_current_thread::TokioCurrentThread),
         Box::new(model_async_std::AsyncStd),
         Box::new(model_smol::Smol),
-    ]
+    ];
+    all.extend(extra().iter().map(|make| make()));
+    all
+}
+
+fn extra() -> Vec<Factory> {
+    EXTRA.lock().map(|v| v.clone()).unwrap_or_default()
+}
+
+/// Adds a model after the built-in ones, for this process. A program that embeds greetbench
+/// calls this first thing in `main`, before [`crate::cli::run_as_cli_if_requested`], so that
+/// its children (which re-execute it) register the same model.
+pub fn register(make: Factory) {
+    if let Ok(mut v) = EXTRA.lock() {
+        v.push(make);
+    }
+}
+
+/// The description of `model`, with its runtime's locked version filled in.
+pub fn describe(model: &dyn Model) -> Description {
+    let mut d = model.describe();
+    if let Some(rt) = d.runtime.as_mut() {
+        rt.version = LOCKED
+            .iter()
+            .find(|(name, _)| *name == rt.name)
+            .map(|(_, v)| (*v).to_owned());
+    }
+    d
+}
+
+/// Every model's description, in registry order.
+pub fn descriptions() -> Vec<Description> {
+    models().iter().map(|m| describe(m.as_ref())).collect()
+}
+
+/// A `--model` that names no registered model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown model '{name}': use one of {known}")]
+pub struct UnknownModel {
+    /// What was asked for.
+    pub name: String,
+    /// The registered names, comma-separated.
+    pub known: String,
 }
 
 /// The model called `name`, or an error that lists the known ones.
-pub fn find(name: &str) -> Result<Box<dyn Model>, String> {
+pub fn find(name: &str) -> Result<Box<dyn Model>, UnknownModel> {
     models()
         .into_iter()
         .find(|m| m.name() == name)
-        .ok_or_else(|| {
-            let known: Vec<_> = models().iter().map(|m| m.name()).collect();
-            format!("unknown model '{name}': use one of {}", known.join(", "))
+        .ok_or_else(|| UnknownModel {
+            name: name.to_owned(),
+            known: names().join(", "),
         })
 }
 
@@ -39,7 +96,6 @@ mod tests {
     #[test]
     fn names_are_unique_and_findable() {
         let names = super::names();
-        assert_eq!(names.len(), 9);
         for n in &names {
             assert_eq!(super::find(n).unwrap().name(), *n);
         }
@@ -50,6 +106,21 @@ mod tests {
         let err = super::find("tokyo")
             .err()
             .expect("no model is called tokyo");
-        assert!(err.contains("tokio-current-thread"), "{err}");
+        assert!(err.to_string().contains(names[0]), "{err}");
+    }
+
+    #[test]
+    fn descriptions_name_their_models_and_locked_runtime_versions() {
+        for (m, d) in super::models().iter().zip(super::descriptions()) {
+            assert_eq!(d.name, m.name());
+            assert!(!d.about.is_empty() && !d.crunch_on.is_empty(), "{d:?}");
+            if let Some(rt) = &d.runtime {
+                let v = rt.version.as_deref().unwrap_or_default();
+                assert!(
+                    v.chars().next().is_some_and(|c| c.is_ascii_digit()),
+                    "{d:?}"
+                );
+            }
+        }
     }
 }

@@ -11,14 +11,16 @@
 //! sweep through `benches/benches/sweep.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use greet_core::Shape;
 use greet_core::Workload;
-use greetbench_report::results::{KillProbe, Outcome, Sweep, SweepEntry, write_json};
-use greetbench_report::{Paths, Provenance};
+use greet_core::record::{HostSpec, RunRequest, Status};
+use greetbench_report::results::{FORMAT, KillProbe, Sweep, write_json};
+use greetbench_report::{Paths, Provenance, ResultsError};
 
-use crate::harness::{self, RunReport};
+use crate::{child, registry};
 
 /// The environment variable that picks the profile: `full` sweeps further.
 pub const PROFILE_ENV: &str = "GREETBENCH_PROFILE";
@@ -32,28 +34,31 @@ pub enum Profile {
     Full,
 }
 
+/// A misspelt [`PROFILE_ENV`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{PROFILE_ENV}={0} is not a profile: use default or full")]
+pub struct ProfileError(pub String);
+
 impl Profile {
     /// Reads [`PROFILE_ENV`]; unset means the default. A misspelt value is an error naming the
     /// fix, not a silent fall-back: `cargo bench` runs criterion and the sweep from the same
     /// variable, and they must agree.
-    pub fn from_env() -> Result<Profile, String> {
+    pub fn from_env() -> Result<Profile, ProfileError> {
         match std::env::var(PROFILE_ENV) {
             Err(std::env::VarError::NotPresent) => Ok(Profile::Default),
-            Err(std::env::VarError::NotUnicode(_)) => Err(format!(
-                "{PROFILE_ENV} is not valid UTF-8: use default or full"
-            )),
+            Err(std::env::VarError::NotUnicode(v)) => {
+                Err(ProfileError(v.to_string_lossy().into_owned()))
+            }
             Ok(v) => Profile::parse(&v),
         }
     }
 
     /// `default` (or empty) and `full`.
-    pub fn parse(value: &str) -> Result<Profile, String> {
+    pub fn parse(value: &str) -> Result<Profile, ProfileError> {
         match value.trim() {
             "" | "default" => Ok(Profile::Default),
             "full" => Ok(Profile::Full),
-            other => Err(format!(
-                "{PROFILE_ENV}={other} is not a profile: use default or full"
-            )),
+            other => Err(ProfileError(other.to_owned())),
         }
     }
 
@@ -65,30 +70,15 @@ impl Profile {
     }
 }
 
-/// One sweep point: a model, a workload and a size.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Point {
-    /// The model's name.
-    pub model: String,
-    /// The workload.
-    pub workload: Workload,
-    /// N.
-    pub count: usize,
-    /// Host latency.
-    pub latency: Duration,
-    /// Hosts greeted.
-    pub hosts: usize,
-}
-
 /// The models that keep one unit of concurrency per waiting greet (no pool): the ones whose
-/// memory per waiting greet the sweep compares at 10,000.
-pub const UNPOOLED: &[&str] = &[
-    "threads",
-    "tokio",
-    "tokio-current-thread",
-    "async-std",
-    "smol",
-];
+/// memory per waiting greet the sweep compares at 10,000. Read from their descriptions.
+pub fn unpooled() -> Vec<String> {
+    registry::descriptions()
+        .into_iter()
+        .filter(|d| d.shape == Shape::PerJob)
+        .map(|d| d.name)
+        .collect()
+}
 
 /// The latency of the I/O points: every model at N = 1000.
 pub const LATENCY: Duration = Duration::from_millis(10);
@@ -102,19 +92,20 @@ pub const MEMORY_LATENCY: Duration = Duration::from_secs(2);
 /// different hosts.
 pub const HOSTS: usize = 1000;
 
-/// The points of a profile, in run order.
-pub fn points(profile: Profile) -> Vec<Point> {
+/// The points of a profile, in run order: one request each.
+pub fn points(profile: Profile) -> Vec<RunRequest> {
     let at = |latency| {
-        move |model: &str, count| Point {
-            model: model.to_string(),
-            workload: Workload::Greet,
-            count,
-            latency,
-            hosts: HOSTS,
+        move |model: &str, count| RunRequest {
+            hosts: HostSpec {
+                hosts: HOSTS,
+                latency,
+                ..HostSpec::default()
+            },
+            ..RunRequest::new(model, Workload::Greet, count)
         }
     };
     let (point, waiting) = (at(LATENCY), at(MEMORY_LATENCY));
-    let names = crate::registry::names();
+    let names = registry::names();
     let mut out = Vec::new();
     if profile == Profile::Full {
         out.extend(names.iter().map(|m| point(m, 100)));
@@ -126,112 +117,17 @@ pub fn points(profile: Profile) -> Vec<Point> {
     if profile == Profile::Full {
         sizes.push(20_000);
     }
+    let unpooled = unpooled();
     for n in sizes {
-        out.extend(UNPOOLED.iter().map(|m| waiting(m, n)));
+        out.extend(unpooled.iter().map(|m| waiting(m, n)));
     }
     out
 }
 
-/// The `run` arguments of one point.
-fn run_args(p: &Point) -> Vec<String> {
-    vec![
-        format!("--model={}", p.model),
-        format!("--workload={}", p.workload),
-        format!("--count={}", p.count),
-        format!("--hosts={}", p.hosts),
-        format!("--latency={}us", p.latency.as_micros()),
-        "--timeout=10s".into(),
-    ]
-}
-
-/// The OS limits the harness names, as they appear in `errors_by_kind`.
-const LIMIT_KINDS: &[&str] = &["thread_limit", "open_files", "ephemeral_ports"];
-
-/// One entry from a child's report.
-fn entry_from_report(p: &Point, r: &RunReport) -> SweepEntry {
-    let limit = LIMIT_KINDS
-        .iter()
-        .filter_map(|k| {
-            r.errors_by_kind
-                .get(*k)
-                .filter(|n| **n > 0)
-                .map(|n| (*k, *n))
-        })
-        .max_by_key(|(_, n)| *n)
-        .map(|(k, _)| k.to_string());
-    let outcome = if limit.is_some() {
-        Outcome::Limit
-    } else if r.errors > 0 {
-        Outcome::Failed
-    } else {
-        Outcome::Ok
-    };
-    let message = r
-        .limits_hit
-        .first()
-        .or_else(|| r.first_errors.first())
-        .cloned();
-    SweepEntry {
-        model: p.model.clone(),
-        workload: p.workload.to_string(),
-        count: p.count,
-        latency_ms: p.latency.as_secs_f64() * 1e3,
-        hosts: p.hosts,
-        outcome,
-        limit,
-        message,
-        ok: r.ok,
-        errors: r.errors,
-        errors_by_kind: r.errors_by_kind.clone(),
-        wall_s: r.wall_s,
-        cpu_user_s: r.cpu_user_s,
-        cpu_sys_s: r.cpu_sys_s,
-        peak_rss_kib: r.peak_rss_kib,
-        baseline_rss_kib: r.baseline_rss_kib,
-        peak_threads: r.peak_threads,
-        ctx_voluntary: r.ctx_voluntary,
-        ctx_involuntary: r.ctx_involuntary,
-    }
-}
-
-/// An entry for a child that did not report: no figures, and the limit if its last words
-/// name one.
-fn entry_from_failure(p: &Point, why: &str) -> SweepEntry {
-    let lower = why.to_lowercase();
-    let limit = if lower.contains("open files") {
-        Some("open_files")
-    } else if lower.contains("ephemeral") || lower.contains("address not available") {
-        Some("ephemeral_ports")
-    } else if lower.contains("thread") || lower.contains("resource temporarily unavailable") {
-        Some("thread_limit")
-    } else {
-        None
-    };
-    SweepEntry {
-        model: p.model.clone(),
-        workload: p.workload.to_string(),
-        count: p.count,
-        latency_ms: p.latency.as_secs_f64() * 1e3,
-        hosts: p.hosts,
-        outcome: if limit.is_some() {
-            Outcome::Limit
-        } else {
-            Outcome::Failed
-        },
-        limit: limit.map(str::to_owned),
-        message: Some(why.to_string()),
-        ok: 0,
-        errors: p.count,
-        errors_by_kind: Default::default(),
-        wall_s: 0.0,
-        cpu_user_s: 0.0,
-        cpu_sys_s: 0.0,
-        peak_rss_kib: 0,
-        baseline_rss_kib: 0,
-        peak_threads: 0,
-        ctx_voluntary: 0,
-        ctx_involuntary: 0,
-    }
+/// How long a point may take before it is killed: generous but finite. Sequential waits
+/// N x L; the others about one L.
+fn deadline(p: &RunRequest) -> Duration {
+    Duration::from_secs(120) + p.hosts.latency * 4 + LATENCY * 2 * p.count as u32
 }
 
 /// Runs every point of `profile` in a fresh child of `exe`, with a progress bar, then the kill
@@ -248,26 +144,17 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
     let mut entries = Vec::with_capacity(points.len());
     for p in &points {
         bar.set_message(format!("{} N={}", p.model, p.count));
-        // Generous but finite: sequential waits N x 10 ms, the others about one L.
-        let limit = Duration::from_secs(120) + p.latency * 4 + LATENCY * 2 * p.count as u32;
-        let entry = match harness::run_in_child(exe, &run_args(p), limit) {
-            Ok(r) => entry_from_report(p, &r),
-            Err(why) => entry_from_failure(p, &why),
-        };
-        if entry.outcome != Outcome::Ok {
+        let result = child::run(exe, p, deadline(p));
+        if result.status() != Status::Ok {
             let note = format!(
-                "note: {} N={}: {:?}{}",
-                entry.model,
-                entry.count,
-                entry.outcome,
-                entry
-                    .limit
-                    .as_deref()
-                    .map_or(String::new(), |l| format!(" ({l})"))
+                "note: {} N={}: {}",
+                p.model,
+                p.count,
+                result.message().unwrap_or_default()
             );
             bar.suspend(|| eprintln!("{note}"));
         }
-        entries.push(entry);
+        entries.push(result);
         bar.inc(1);
     }
     bar.set_message("kill probe");
@@ -281,7 +168,9 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
     bar.inc(1);
     bar.finish_and_clear();
     Sweep {
+        format: FORMAT,
         provenance: Provenance::collect(&paths.workspace),
+        models: registry::descriptions(),
         profile: profile.name().to_string(),
         wall_s: t0.elapsed().as_secs_f64(),
         entries,
@@ -310,8 +199,7 @@ pub fn kill_probe(exe: &Path) -> Result<KillProbe, String> {
     let thread_ended_after_s = t.elapsed().as_secs_f64();
 
     // The process: a `greetbench run` child that would wait 60 s for its reply.
-    let mut child = Command::new(exe)
-        .env(crate::cli::AS_CLI_ENV, "1")
+    let mut child = child::command(exe)
         .args([
             "run",
             "--model=sequential",
@@ -359,21 +247,21 @@ pub fn run_and_store(
     exe: &Path,
     profile: Profile,
     out: Option<&Path>,
-) -> Result<(Sweep, Vec<PathBuf>), String> {
+) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
     let paths = Paths::locate();
     let sweep = run(exe, profile, &paths);
     let mut written = vec![paths.sweep_file()];
     written.extend(out.map(Path::to_path_buf));
     for file in &written {
-        write_json(file, &sweep).map_err(|e| e.to_string())?;
+        write_json(file, &sweep)?;
     }
     Ok((sweep, written))
 }
 
-/// Prints the sweep as a table: one line per point.
-pub fn print_table(sweep: &Sweep) {
-    println!(
-        "{:<21} {:>6} {:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>11} {:>8}  outcome",
+/// The sweep as a table: one line per point.
+pub fn table(sweep: &Sweep) -> String {
+    let mut out = format!(
+        "{:<21} {:>6} {:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>11} {:>8}  outcome\n",
         "model",
         "N",
         "L",
@@ -386,31 +274,50 @@ pub fn print_table(sweep: &Sweep) {
         "threads"
     );
     for e in &sweep.entries {
-        println!(
-            "{:<21} {:>6} {:>4}ms {:>7.3}s {:>8.3}s {:>8.3}s {:>7}Mi {:>7}Mi {:>11.2} {:>8}  {:?}{}",
-            e.model,
-            e.count,
-            e.latency_ms,
-            e.wall_s,
-            e.cpu_user_s,
-            e.cpu_sys_s,
-            e.peak_rss_kib / 1024,
-            e.baseline_rss_kib / 1024,
-            e.kib_per_job(),
-            e.peak_threads,
-            e.outcome,
-            e.limit
-                .as_deref()
-                .map_or(String::new(), |l| format!(" ({l})"))
+        let q = e.request();
+        let outcome = match e.status() {
+            Status::Ok => "ok".to_owned(),
+            Status::Limit(l) => format!("limit ({})", l.label()),
+            Status::Failed => format!("failed: {}", e.message().unwrap_or_default()),
+        };
+        let figures = e.record().map_or_else(
+            || {
+                format!(
+                    "{:>8} {:>9} {:>9} {:>9} {:>9} {:>11} {:>8}",
+                    "-", "-", "-", "-", "-", "-", "-"
+                )
+            },
+            |r| {
+                format!(
+                    "{:>7.3}s {:>8.3}s {:>8.3}s {:>7}Mi {:>7}Mi {:>11.2} {:>8}",
+                    r.wall_s,
+                    r.cpu_user_s,
+                    r.cpu_sys_s,
+                    r.peak_rss_kib / 1024,
+                    r.baseline_rss_kib / 1024,
+                    r.kib_per_job(),
+                    r.peak_threads
+                )
+            },
         );
+        out.push_str(&format!(
+            "{:<21} {:>6} {:>4}ms {figures}  {outcome}\n",
+            q.model,
+            q.count,
+            q.hosts.latency.as_millis(),
+        ));
     }
     if let Some(k) = &sweep.kill {
-        println!(
-            "kill probe: a stuck thread ended only by its own {:.1} s timeout (after {:.3} s); a stuck worker process was killed and reaped in {:.2} ms",
+        out.push_str(&format!(
+            "kill probe: a stuck thread ended only by its own {:.1} s timeout (after {:.3} s); a stuck worker process was killed and reaped in {:.2} ms\n",
             k.thread_timeout_s, k.thread_ended_after_s, k.process_kill_ms
-        );
+        ));
     }
-    println!("sweep ({}) took {:.1} s", sweep.profile, sweep.wall_s);
+    out.push_str(&format!(
+        "sweep ({}) took {:.1} s\n",
+        sweep.profile, sweep.wall_s
+    ));
+    out
 }
 
 #[cfg(test)]
@@ -420,33 +327,32 @@ mod tests {
     #[test]
     fn default_points_cover_every_model_at_1000_and_the_unpooled_at_10000() {
         let pts = points(Profile::Default);
-        for m in crate::registry::names() {
+        for m in registry::names() {
             assert!(pts.iter().any(|p| p.model == m && p.count == 1000), "{m}");
         }
-        for m in UNPOOLED {
+        let unpooled = unpooled();
+        assert!(!unpooled.is_empty());
+        for m in &unpooled {
             for n in [1000, 10_000] {
                 assert!(
-                    pts.iter()
-                        .any(|p| p.model == *m && p.count == n && p.latency == MEMORY_LATENCY),
+                    pts.iter().any(|p| p.model == *m
+                        && p.count == n
+                        && p.hosts.latency == MEMORY_LATENCY),
                     "{m} {n}"
                 );
             }
         }
-        assert!(
-            !pts.iter()
-                .any(|p| p.model == "sequential" && p.count > 1000)
-        );
+        // Only models with one unit of concurrency per greet go past 1,000.
+        for p in pts.iter().filter(|p| p.count > 1000) {
+            assert!(unpooled.contains(&p.model), "{}", p.model);
+        }
         assert!(points(Profile::Full).len() > pts.len());
     }
 
     #[test]
-    fn a_child_that_names_a_limit_is_recorded_as_that_limit() {
-        let p = &points(Profile::Default)[0];
-        let e = entry_from_failure(p, "exit status: 1: error: too many open files (EMFILE)");
-        assert_eq!(e.outcome, Outcome::Limit);
-        assert_eq!(e.limit.as_deref(), Some("open_files"));
-        let e = entry_from_failure(p, "exit status: 1: something else");
-        assert_eq!(e.outcome, Outcome::Failed);
-        assert_eq!(e.limit, None);
+    fn a_misspelt_profile_names_the_fix() {
+        assert_eq!(Profile::parse("full"), Ok(Profile::Full));
+        let e = Profile::parse("ful").unwrap_err().to_string();
+        assert!(e.contains("use default or full"), "{e}");
     }
 }

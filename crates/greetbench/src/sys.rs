@@ -178,3 +178,94 @@ impl ThreadSampler {
         (self.peak.load(Ordering::Relaxed).saturating_sub(1), own)
     }
 }
+
+/// Clock ticks per second, the unit of `/proc/stat` and `/proc/PID/stat` times.
+fn ticks_per_second() -> f64 {
+    // SAFETY: sysconf only reads a configuration value.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 { t as f64 } else { 100.0 }
+}
+
+/// The whole machine's CPU time so far, from the first line of `/proc/stat`, in seconds
+/// summed over every core.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MachineCpu {
+    /// Busy time: user, nice, system, irq and softirq (idle, iowait and steal excluded).
+    pub busy_s: f64,
+    /// Steal: time the hypervisor gave our virtual cores to someone else.
+    pub steal_s: f64,
+}
+
+impl MachineCpu {
+    /// Reads `/proc/stat` now; zeros where there is none.
+    pub fn now() -> MachineCpu {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+            return MachineCpu::default();
+        };
+        // cpu  user nice system idle iowait irq softirq steal guest guest_nice
+        let f: Vec<f64> = line
+            .split_whitespace()
+            .skip(1)
+            .map(|v| v.parse().unwrap_or(0.0))
+            .collect();
+        let at = |i: usize| f.get(i).copied().unwrap_or(0.0);
+        let hz = ticks_per_second();
+        MachineCpu {
+            busy_s: (at(0) + at(1) + at(2) + at(5) + at(6)) / hz,
+            steal_s: at(7) / hz,
+        }
+    }
+}
+
+/// Measures what the rest of the machine did over a stretch of time: busy CPU that was not
+/// ours, and steal. "Ours" is the CPU the caller says it used (its own process, its workers,
+/// its server).
+#[derive(Debug, Clone, Copy)]
+pub struct NoiseWatch {
+    start: MachineCpu,
+    t0: std::time::Instant,
+}
+
+impl NoiseWatch {
+    /// Starts watching.
+    pub fn start() -> NoiseWatch {
+        NoiseWatch {
+            start: MachineCpu::now(),
+            t0: std::time::Instant::now(),
+        }
+    }
+
+    /// The noise since [`NoiseWatch::start`], given the CPU seconds the measured run itself
+    /// used. `None` where `/proc/stat` is missing or no time passed.
+    pub fn finish(self, own_cpu_s: f64) -> Option<greet_core::record::Noise> {
+        let end = MachineCpu::now();
+        let wall = self.t0.elapsed().as_secs_f64();
+        let cores = greet_core::plan::default_workers() as f64;
+        let capacity = wall * cores;
+        if capacity <= 0.0 || end.busy_s == 0.0 {
+            return None;
+        }
+        let others = (end.busy_s - self.start.busy_s - own_cpu_s).max(0.0);
+        Some(greet_core::record::Noise {
+            other_busy: (others / capacity).min(1.0),
+            steal: ((end.steal_s - self.start.steal_s).max(0.0) / capacity).min(1.0),
+        })
+    }
+}
+
+/// User + system CPU seconds a live process has used so far (fields 14 and 15 of
+/// `/proc/PID/stat`), 0 if it cannot be read.
+pub fn process_cpu_s(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let field = |i: usize| -> f64 {
+        after
+            .split_whitespace()
+            .nth(i)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    // After the ')' the fields start at 3 (state), so utime (14) is index 11.
+    (field(11) + field(12)) / ticks_per_second()
+}

@@ -1,0 +1,137 @@
+//! Runs in child processes: one run per fresh process, asked for with a typed request.
+//!
+//! `compare`, the sweep and the probes all run models through [`run`]: it starts the current
+//! executable as `greetbench child`, writes one [`RunRequest`] as JSON on its stdin, and reads
+//! one [`RunResult`] as JSON from its stdout, within a deadline. A fresh process per run keeps
+//! each model's memory and thread figures its own. The child side is the CLI's `child`
+//! subcommand, which reads the request with [`read_request`] and runs it with
+//! [`crate::harness::execute`].
+//!
+//! Any executable that calls [`crate::cli::run_as_cli_if_requested`] first thing in `main`
+//! can stand in for `greetbench` here: with [`AS_CLI_ENV`] set, it acts as the CLI. That is
+//! how a criterion bench binary, or a test binary, is its own server and its own child.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use greet_core::record::{FailureKind, RunFailure, RunRequest, RunResult};
+
+/// The environment variable that makes an executable act as the greetbench CLI.
+pub const AS_CLI_ENV: &str = "GREETBENCH_AS_CLI";
+
+/// The hidden subcommand a child runs.
+pub const SUBCOMMAND: &str = "child";
+
+/// The most a request or a result may be, in bytes: far above any real one, and a bound.
+const MAX_MESSAGE: u64 = 16 << 20;
+
+/// A command that runs `exe` as the greetbench CLI.
+pub fn command(exe: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.env(AS_CLI_ENV, "1");
+    cmd
+}
+
+/// Runs `request` in a fresh child of `exe`, killing it after `deadline`. Never fails: a
+/// child that cannot start, crashes, overruns or answers nonsense is a [`RunFailure`].
+pub fn run(exe: &Path, request: &RunRequest, deadline: Duration) -> RunResult {
+    let fail = |kind, message: String| {
+        RunResult::Failure(RunFailure {
+            request: request.clone(),
+            kind,
+            limit: None,
+            message,
+        })
+    };
+    let spawned = command(exe)
+        .arg(SUBCOMMAND)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            return fail(
+                FailureKind::Crashed,
+                format!("cannot start {}: {e}", exe.display()),
+            );
+        }
+    };
+    // The request is small; write it, then close stdin so the child sees its end.
+    if let Some(mut stdin) = child.stdin.take() {
+        let line = serde_json::to_string(request).unwrap_or_default();
+        let _ = stdin.write_all(line.as_bytes());
+    }
+    let out = child.stdout.take().map(read_bounded);
+    let err = child.stderr.take().map(read_bounded);
+    let t0 = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if t0.elapsed() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return fail(
+                    FailureKind::Deadline,
+                    format!(
+                        "killed after {:.0} s without finishing; give it a longer deadline or a smaller --count",
+                        deadline.as_secs_f64()
+                    ),
+                );
+            }
+        }
+    };
+    // The readers end when the child's pipes close; a grandchild that kept them open (a
+    // leaked server) cannot hold us past a second.
+    let stdout = out
+        .map(|r| r.take(Duration::from_secs(1)))
+        .unwrap_or_default();
+    let stderr = err
+        .map(|r| r.take(Duration::from_secs(1)))
+        .unwrap_or_default();
+    match serde_json::from_str::<RunResult>(stdout.trim()) {
+        Ok(result) => result,
+        Err(_) => {
+            let why = stderr
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no output");
+            fail(FailureKind::Crashed, format!("{status}: {why}"))
+        }
+    }
+}
+
+/// The child side's first step: reads one request from stdin (at most [`MAX_MESSAGE`] bytes).
+pub fn read_request(stdin: impl Read) -> Result<RunRequest, String> {
+    let mut text = String::new();
+    stdin
+        .take(MAX_MESSAGE)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!("`greetbench {SUBCOMMAND}` reads one run request as JSON on stdin: {e}")
+    })
+}
+
+/// A pipe drained on a thread of its own, at most [`MAX_MESSAGE`] bytes.
+struct Drain(std::sync::mpsc::Receiver<String>);
+
+impl Drain {
+    fn take(self, wait: Duration) -> String {
+        self.0.recv_timeout(wait).unwrap_or_default()
+    }
+}
+
+fn read_bounded(pipe: impl Read + Send + 'static) -> Drain {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = pipe.take(MAX_MESSAGE).read_to_string(&mut s);
+        let _ = tx.send(s);
+    });
+    Drain(rx)
+}
