@@ -23,7 +23,7 @@ use std::time::Duration;
 use benches::{Budget, Checksums, Sizes, bench_model, configure_slow, cores, plan, predict};
 use criterion::Criterion;
 use greet_core::workload::DEFAULT_WORK;
-use greet_core::{Model, Workload};
+use greet_core::{Family, Model, Workload};
 use greetbench::harness::job_time;
 
 fn main() {
@@ -59,7 +59,8 @@ fn cpu(c: &mut Criterion) {
         configure_slow(&mut group);
         for model in &models {
             let model = model.as_ref();
-            if workers == 1 && !(has_pool_knob(model) || model.name() == "sequential") {
+            let baseline = model.describe().family == Family::Sequential;
+            if workers == 1 && !(has_pool_knob(model) || baseline) {
                 continue;
             }
             for &n in &sizes {

@@ -575,7 +575,8 @@ mod tests {
         assert_eq!(b.skipped()[0].size, 1000);
         assert!((b.skipped()[0].predicted_s - 10.0).abs() < 1e-9);
         // The prediction comes from the model's concurrency: sequential waits N x L.
-        let seq = greetbench::registry::find("sequential").unwrap();
+        let seq = greetbench::registry::first_where(|d| d.family == greet_core::Family::Sequential);
+        let seq = greetbench::registry::find(&seq).unwrap();
         let p = plan(Workload::Greet, 100, &[], 0, 2);
         let l = Duration::from_millis(10);
         assert_eq!(predict(seq.as_ref(), &p, l, Duration::ZERO), l * 100);

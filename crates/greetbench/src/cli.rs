@@ -282,7 +282,18 @@ fn dispatch(command: Command) -> Result<ExitCode, CliError> {
         Command::Models => {
             let mut out = std::io::stdout().lock();
             for d in registry::descriptions() {
-                let line = format!("{:<22} {}\n", d.name, d.about);
+                let lang = match d.lang {
+                    greet_core::Lang::Rust => String::new(),
+                    other => format!("[{other:?}] "),
+                };
+                let historical = d
+                    .historical
+                    .as_deref()
+                    .map_or(String::new(), |why| format!(" (historical: {why})"));
+                let line = format!(
+                    "{:<22} {:<14} {lang}{}{historical}\n",
+                    d.name, d.family, d.about
+                );
                 if out.write_all(line.as_bytes()).is_err() {
                     break; // a closed pipe (`greetbench models | head -1`) is not an error
                 }

@@ -65,6 +65,27 @@ pub fn descriptions() -> Vec<Description> {
     models().iter().map(|m| describe(m.as_ref())).collect()
 }
 
+/// The names of the models whose description satisfies `keep`, in registry order: how tests,
+/// benches and the sweep pick "the processes model" or "every async model" without naming them.
+pub fn names_where(keep: impl Fn(&Description) -> bool) -> Vec<String> {
+    descriptions()
+        .into_iter()
+        .filter(|d| keep(d))
+        .map(|d| d.name)
+        .collect()
+}
+
+/// The first model whose description satisfies `keep`, by name.
+///
+/// # Panics
+/// If none does: for tests and benches, where the registry's contents are known.
+pub fn first_where(keep: impl Fn(&Description) -> bool) -> String {
+    names_where(keep)
+        .into_iter()
+        .next()
+        .expect("the registry has a model like that")
+}
+
 /// A `--model` that names no registered model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown model '{name}': use one of {known}")]

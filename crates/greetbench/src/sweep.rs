@@ -73,11 +73,7 @@ impl Profile {
 /// The models that keep one unit of concurrency per waiting greet (no pool): the ones whose
 /// memory per waiting greet the sweep compares at 10,000. Read from their descriptions.
 pub fn unpooled() -> Vec<String> {
-    registry::descriptions()
-        .into_iter()
-        .filter(|d| d.shape == Shape::PerJob)
-        .map(|d| d.name)
-        .collect()
+    registry::names_where(|d| d.shape == Shape::PerJob)
 }
 
 /// The latency of the I/O points: every model at N = 1000.

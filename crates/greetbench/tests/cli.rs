@@ -38,15 +38,26 @@ fn models_lists_every_registered_model_with_its_description() {
             .expect(name);
         assert!(line.len() > name.len() + 10, "{name} has no description");
     }
-    assert!(
-        text.lines()
-            .any(|l| l.starts_with("async-std") && l.contains("discontinued"))
-    );
+    for d in greetbench::registry::descriptions() {
+        let line = lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(&d.name));
+        let line = line.expect("listed above");
+        assert!(line.contains(d.family.name()), "{line}");
+        if let Some(why) = &d.historical {
+            assert!(
+                line.contains(why.as_str()),
+                "{line} does not say why it is historical"
+            );
+        }
+    }
 }
 
 #[test]
 fn run_json_has_every_key_and_adds_up() {
-    for model in ["sequential", "tokio", "processes"] {
+    use greet_core::Family;
+    for family in [Family::Sequential, Family::Async, Family::Processes] {
+        let model = &greetbench::registry::first_where(|d| d.family == family);
         let v = json(&[
             "run",
             "--model",
@@ -77,7 +88,7 @@ fn run_json_has_every_key_and_adds_up() {
         ] {
             assert!(v.get(key).is_some(), "{model}: no key {key} in {v}");
         }
-        assert_eq!(v["model"], model);
+        assert_eq!(v["model"], model.as_str());
         assert_eq!(v["ok"].as_u64().unwrap() + v["errors"].as_u64().unwrap(), 6);
         assert_eq!(v["ok"], 6, "{v}");
     }
@@ -88,7 +99,7 @@ fn run_json_crunch_checksum_matches_the_kernel() {
     let v = json(&[
         "run",
         "--model",
-        "rayon",
+        &greetbench::registry::first_where(|d| d.family == greet_core::Family::DataParallel),
         "--workload",
         "crunch",
         "--count",
@@ -109,7 +120,7 @@ fn run_json_processes_uses_its_workers() {
     let v = json(&[
         "run",
         "--model",
-        "processes",
+        &processes(),
         "--workers",
         "3",
         "--count",
@@ -119,6 +130,16 @@ fn run_json_processes_uses_its_workers() {
         "--json",
     ]);
     assert_eq!(v["distinct_pids"], 3);
+}
+
+/// The worker-processes model, found by its description.
+fn processes() -> String {
+    greetbench::registry::first_where(|d| d.family == greet_core::Family::Processes)
+}
+
+/// An async model, found by its description.
+fn async_model() -> String {
+    greetbench::registry::first_where(|d| d.family == greet_core::Family::Async)
 }
 
 /// A bad argument: non-zero exit, exactly one line on stderr that contains `needle`.
@@ -138,33 +159,35 @@ fn refused(args: &[&str], needle: &str) {
 
 #[test]
 fn bad_input_gets_one_line_naming_the_fix() {
+    let m = async_model();
+    let m = m.as_str();
     refused(
         &["run", "--model", "tokyo"],
-        "use one of sequential, threads",
+        &format!("use one of {}", greetbench::registry::names().join(", ")),
     );
     refused(
-        &["run", "--model", "tokio", "--count", "0"],
+        &["run", "--model", m, "--count", "0"],
         "--count must be between 1 and",
     );
     refused(
-        &["run", "--model", "tokio", "--count", "99999999999"],
+        &["run", "--model", m, "--count", "99999999999"],
         "--count must be between 1 and",
     );
-    refused(&["run", "--model", "tokio", "--count", "many"], "--count");
+    refused(&["run", "--model", m, "--count", "many"], "--count");
     refused(
-        &["run", "--model", "tokio", "--latency", "fast"],
+        &["run", "--model", m, "--latency", "fast"],
         "like 50ms, 1s or 250us",
     );
     refused(
-        &["run", "--model", "tokio", "--workload", "sleep"],
+        &["run", "--model", m, "--workload", "sleep"],
         "greet, crunch or mixed",
     );
     refused(
-        &["run", "--model", "tokio", "--workers", "0"],
+        &["run", "--model", m, "--workers", "0"],
         "--workers must be between",
     );
     refused(
-        &["run", "--model", "tokio", "--hosts", "0"],
+        &["run", "--model", m, "--hosts", "0"],
         "--hosts must be between",
     );
     refused(&["frobnicate"], "unrecognized subcommand");
@@ -173,11 +196,11 @@ fn bad_input_gets_one_line_naming_the_fix() {
         .local_addr()
         .unwrap();
     refused(
-        &["run", "--model", "tokio", "--targets", &free.to_string()],
+        &["run", "--model", m, "--targets", &free.to_string()],
         "cannot reach target",
     );
     refused(
-        &["run", "--model", "tokio", "--targets", "not-an-address"],
+        &["run", "--model", m, "--targets", "not-an-address"],
         "--targets",
     );
 }
@@ -234,7 +257,7 @@ fn serve_prints_one_line_per_host_and_run_can_target_it() {
     let v = json(&[
         "run",
         "--model",
-        "smol",
+        &async_model(),
         "--count",
         "9",
         "--targets",
