@@ -8,8 +8,13 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use std::time::Duration;
+
+use greet_core::Shape;
+use greet_core::record::{RunResult, Status};
+
 use crate::Results;
-use crate::results::{Outcome, SweepEntry};
+use crate::results::{CPU_ALL_CORES, CPU_ONE_WORKER, MIXED, SHARED_STATE, SPAWN};
 
 /// One drawn chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,30 +32,9 @@ pub struct Chart {
 const WIDTH: u32 = 760;
 const HEIGHT: u32 = 420;
 
-/// The models in table order, each with its own colour in every chart.
-pub const MODELS: &[&str] = &[
-    "sequential",
-    "threads",
-    "thread-pool",
-    "processes",
-    "rayon",
-    "tokio",
-    "tokio-current-thread",
-    "async-std",
-    "smol",
-];
-
-/// The models the memory chart compares: one thread, or one task, per waiting greet.
-pub const MEMORY_MODELS: &[&str] = &[
-    "threads",
-    "tokio",
-    "tokio-current-thread",
-    "async-std",
-    "smol",
-];
-
-/// A fixed colour per name: models by their place in [`MODELS`], anything else by hash.
-pub fn colour(name: &str) -> RGBColor {
+/// A fixed colour per model: its place in [`Results::model_names`] (the registry's order, then
+/// undescribed models), so a model keeps its colour in every chart; any other name by hash.
+pub fn colour(results: &Results, name: &str) -> RGBColor {
     const COLOURS: [RGBColor; 10] = [
         RGBColor(88, 88, 88),
         RGBColor(214, 39, 40),
@@ -63,11 +47,34 @@ pub fn colour(name: &str) -> RGBColor {
         RGBColor(227, 119, 194),
         RGBColor(188, 189, 34),
     ];
-    let i = MODELS.iter().position(|m| *m == name).unwrap_or_else(|| {
-        name.bytes()
-            .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize))
-    });
+    let i = results
+        .model_names()
+        .iter()
+        .position(|m| m == name)
+        .unwrap_or_else(|| {
+            name.bytes()
+                .fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize))
+        });
     COLOURS[i % COLOURS.len()]
+}
+
+/// What stopped a sweep run, in a few words: the OS limit's name, "failed", or "ok".
+pub fn stopped_by(run: &RunResult) -> String {
+    match run.status() {
+        Status::Ok => "ok".into(),
+        Status::Limit(limit) => limit.label().into(),
+        Status::Failed => "failed".into(),
+    }
+}
+
+/// A latency in the page's words: `10 ms`, `2000 ms`, `0.25 ms`.
+pub fn human_latency(latency: Duration) -> String {
+    let ms = latency.as_secs_f64() * 1e3;
+    if ms == ms.round() {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{} ms", sig3(ms))
+    }
 }
 
 /// Colours of bar series (sizes or thread counts, not models).
@@ -219,7 +226,7 @@ pub fn time_vs_n(results: &Results, group: &str, what: &str) -> Result<Option<Ch
             .draw()
             .map_err(|e| e.to_string())?;
         for (name, pts) in &points {
-            line_with_points(&mut chart, name, pts, colour(name))?;
+            line_with_points(&mut chart, name, pts, colour(results, name))?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })?;
@@ -304,7 +311,7 @@ pub fn cpu_speedup(results: &Results) -> Result<Option<Chart>, String> {
             .label("ideal (one × per core)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.mix(0.4)));
         for s in &speedups {
-            let c = colour(&s.model);
+            let c = colour(results, &s.model);
             let pts: Vec<(f64, f64)> = [(1.0, s.one), (cores as f64, s.all)]
                 .into_iter()
                 .filter_map(|(x, y)| y.map(|y| (x, y)))
@@ -464,99 +471,120 @@ fn draw_bars(b: &Bars<'_>) -> Result<String, String> {
     })
 }
 
-/// Memory per waiting greet, KiB, for threads and the async runtimes at each swept N, with
-/// the OS limit named where one stopped a size.
+/// Memory per waiting greet, KiB, for the models that keep one thread, task or process per
+/// job ([`Shape::PerJob`]), at each N the sweep ran at its longest latency, with the OS limit
+/// named where one stopped a size.
 pub fn memory_per_greet(results: &Results) -> Result<Option<Chart>, String> {
-    let Some(sweep) = &results.sweep else {
-        return Ok(None);
-    };
-    let greet: Vec<&SweepEntry> = sweep
-        .entries
-        .iter()
-        .filter(|e| e.workload == "greet" && MEMORY_MODELS.contains(&e.model.as_str()))
-        .filter_map(|e| results.sweep_waiting(&e.model, e.count))
+    let waiting = results.waiting_runs();
+    let models = results.pick(waiting.iter().map(|e| e.request().model.clone()), |m| {
+        m.shape == Shape::PerJob
+    });
+    let runs: Vec<&RunResult> = waiting
+        .into_iter()
+        .filter(|e| models.contains(&e.request().model))
         .collect();
-    let mut sizes: Vec<usize> = greet
-        .iter()
-        .map(|e| e.count)
-        .filter(|n| *n >= 1000)
-        .collect();
+    let mut sizes: Vec<usize> = runs.iter().map(|e| e.request().count).collect();
     sizes.sort_unstable();
     sizes.dedup();
-    if sizes.is_empty() {
+    let Some(first) = runs.first() else {
         return Ok(None);
-    }
+    };
+    let find = |m: &str, n: usize| {
+        runs.iter()
+            .copied()
+            .find(|e| e.request().model == m && e.request().count == n)
+    };
+    let per = |m: &str, n: usize| Results::ok_record(find(m, n)).map(|r| r.kib_per_job());
     let series: Vec<String> = sizes.iter().map(|n| format!("N = {n}")).collect();
-    let groups = MEMORY_MODELS
+    let groups = models
         .iter()
-        .filter(|m| greet.iter().any(|e| e.model == **m))
         .map(|m| {
             let vals = sizes
                 .iter()
                 .enumerate()
-                .map(
-                    |(s, n)| match greet.iter().find(|e| e.model == *m && e.count == *n) {
-                        Some(e) if e.outcome == Outcome::Ok => (s, Some(e.kib_per_job()), None),
-                        Some(e) => (
-                            s,
-                            None,
-                            Some(e.limit.clone().unwrap_or_else(|| "failed".into())),
-                        ),
-                        None => (s, None, Some(NOT_RUN.into())),
+                .map(|(s, n)| match find(m, *n) {
+                    Some(e) => match per(m, *n) {
+                        Some(kib) => (s, Some(kib), None),
+                        None => (s, None, Some(stopped_by(e))),
                     },
-                )
+                    None => (s, None, Some(NOT_RUN.into())),
+                })
                 .collect();
-            (m.to_string(), vals)
+            (m.clone(), vals)
         })
         .collect();
-    let latency = greet.iter().map(|e| e.latency_ms).fold(0.0, f64::max);
-    let title = format!("Memory per waiting greet (RSS growth ÷ N), greet at {latency} ms");
-    let title = title.as_str();
+    let title = format!(
+        "Memory per waiting greet (RSS growth ÷ N), greet at {}",
+        human_latency(first.request().hosts.latency)
+    );
     let svg = draw_bars(&Bars {
-        title,
+        title: &title,
         x_desc: "model",
         y_desc: "KiB of resident memory per waiting greet",
         log: false,
         series,
         groups,
     })?;
-    let per = |m: &str, n: usize| {
-        greet
-            .iter()
-            .find(|e| e.model == m && e.count == n && e.outcome == Outcome::Ok)
-            .map(|e| e.kib_per_job())
-    };
-    // The largest N where both threads and tokio completed, for the comparison.
-    let both = sizes
-        .iter()
-        .rev()
-        .find_map(|n| Some((*n, per("threads", *n)?, per("tokio", *n)?)));
-    let mut caption = match both {
-        Some((n, t, k)) if k > 0.0 => format!(
-            "Notice the threads bars: each waiting thread keeps a stack and a kernel task, each \
-             waiting task only its state. At N = {n}, a waiting thread cost {} KiB and a tokio \
-             task {} KiB ({}×).",
-            sig3(t),
-            sig3(k),
-            sig3(t / k)
-        ),
-        _ => "Notice the threads bars against the async runtimes' bars.".into(),
-    };
-    let stopped: Vec<String> = greet
-        .iter()
-        .filter(|e| e.outcome != Outcome::Ok)
-        .map(|e| {
-            format!(
-                "{} at N = {} ({}: {} of {} greets ok)",
-                e.model,
-                e.count,
-                e.limit.as_deref().unwrap_or("failed"),
-                e.ok,
-                e.count
-            )
+    // Threads against the async models, at the largest N where the threads model and at
+    // least one async model completed.
+    let threads = results.per_job_threads();
+    let asyncs = results.async_models();
+    let compared = threads.and_then(|t| {
+        sizes.iter().rev().find_map(|&n| {
+            let tm = per(&t.name, n)?;
+            let tasks: Vec<(&str, f64)> = asyncs
+                .iter()
+                .filter_map(|a| Some((a.name.as_str(), per(&a.name, n)?)))
+                .collect();
+            (!tasks.is_empty()).then_some((t.name.as_str(), n, tm, tasks))
         })
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
+    });
+    let mut caption = match compared {
+        Some((t, n, tm, tasks)) => format!(
+            "Notice the {t} bars: each waiting thread keeps a stack and a kernel task, each \
+             waiting task only its state. At N = {n}, a waiting thread cost {} KiB; a waiting \
+             task cost {}.",
+            sig3(tm),
+            tasks
+                .iter()
+                .map(|(m, k)| format!(
+                    "{} KiB on {m} ({})",
+                    sig3(*k),
+                    if *k > 0.0 {
+                        format!("{}× less", sig3(tm / k))
+                    } else {
+                        "no measurable growth".into()
+                    }
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => {
+            "Notice the bars of the thread-per-job model against the async models' bars.".into()
+        }
+    };
+    let stopped: Vec<String> = runs
+        .iter()
+        .filter(|e| e.status() != Status::Ok)
+        .map(|e| {
+            let q = e.request();
+            match e.record() {
+                Some(r) => format!(
+                    "{} at N = {} ({}: {} of {} greets ok)",
+                    q.model,
+                    q.count,
+                    stopped_by(e),
+                    r.ok,
+                    q.count
+                ),
+                None => format!(
+                    "{} at N = {} ({}: no figures)",
+                    q.model,
+                    q.count,
+                    stopped_by(e)
+                ),
+            }
+        })
         .collect();
     if stopped.is_empty() {
         caption += " No size was stopped by an OS limit.";
@@ -566,9 +594,30 @@ pub fn memory_per_greet(results: &Results) -> Result<Option<Chart>, String> {
             stopped.join("; ")
         );
     }
+    let undescribed: Vec<&str> = models
+        .iter()
+        .filter(|m| results.model(m).is_none())
+        .map(String::as_str)
+        .collect();
+    if !undescribed.is_empty() {
+        caption += &format!(
+            " {} {} no description in these results, so {} shown last.",
+            undescribed.join(", "),
+            if undescribed.len() == 1 {
+                "has"
+            } else {
+                "have"
+            },
+            if undescribed.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
+        );
+    }
     Ok(Some(Chart {
         id: "memory".into(),
-        title: title.into(),
+        title,
         svg,
         caption,
     }))
@@ -608,7 +657,7 @@ pub fn spawn_cost(results: &Results) -> Result<Option<Chart>, String> {
         _ => "Notice the log axis.".into(),
     };
     Ok(Some(Chart {
-        id: "spawn".into(),
+        id: SPAWN.into(),
         title: title.into(),
         svg,
         caption,
@@ -618,7 +667,7 @@ pub fn spawn_cost(results: &Results) -> Result<Option<Chart>, String> {
 /// Shared state: time per update for each method at each thread count (group
 /// `shared_state`).
 pub fn shared_state(results: &Results) -> Result<Option<Chart>, String> {
-    let group = "shared_state";
+    let group = SHARED_STATE;
     let methods = results.functions(group);
     if methods.is_empty() {
         return Ok(None);
@@ -685,24 +734,6 @@ pub fn shared_state(results: &Results) -> Result<Option<Chart>, String> {
     }))
 }
 
-/// The io groups present, lowest latency first (`io_0ms`, `io_1ms`, `io_10ms`, `io_50ms`).
-pub fn io_groups(results: &Results) -> Vec<String> {
-    let mut groups: Vec<String> = results
-        .criterion
-        .iter()
-        .map(|e| e.group.clone())
-        .filter(|g| g.starts_with("io_"))
-        .collect();
-    groups.sort_by_key(|g| {
-        g.trim_start_matches("io_")
-            .trim_end_matches("ms")
-            .parse::<u64>()
-            .unwrap_or(u64::MAX)
-    });
-    groups.dedup();
-    groups
-}
-
 /// Every chart the data allows, in page order; a chart that failed to draw is left out with a
 /// warning.
 pub fn all(results: &Results) -> Vec<(String, Option<Chart>)> {
@@ -714,26 +745,27 @@ pub fn all(results: &Results) -> Vec<(String, Option<Chart>)> {
             .flatten();
         out.push((key, chart));
     };
-    let io = io_groups(results);
+    let io = results.io_groups();
     if io.is_empty() {
-        push("io_10ms".into(), Ok(None));
+        // The io charts' place on the page, saying how to measure them.
+        push(crate::results::IO_PREFIX.into(), Ok(None));
     }
     for g in io {
-        let what = format!("greet at L = {}", g.trim_start_matches("io_"));
+        let what = Results::io_latency(&g).map_or_else(
+            || "greet".into(),
+            |l| format!("greet at L = {}", human_latency(l)),
+        );
         let c = time_vs_n(results, &g, &what);
         push(g, c);
     }
     push("cpu_speedup".into(), cpu_speedup(results));
-    for g in ["cpu_1worker", "cpu_allcores"] {
+    for g in [CPU_ONE_WORKER, CPU_ALL_CORES] {
         let c = time_vs_n(results, g, "crunch");
         push(g.into(), c);
     }
-    push(
-        "mixed".into(),
-        time_vs_n(results, "mixed", "greet then crunch"),
-    );
+    push(MIXED.into(), time_vs_n(results, MIXED, "greet then crunch"));
     push("memory".into(), memory_per_greet(results));
-    push("spawn".into(), spawn_cost(results));
-    push("shared_state".into(), shared_state(results));
+    push(SPAWN.into(), spawn_cost(results));
+    push(SHARED_STATE.into(), shared_state(results));
     out
 }

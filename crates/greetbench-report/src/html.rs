@@ -4,10 +4,15 @@
 
 use std::fmt::Write as _;
 
+use greet_core::record::{Noise, RunResult, Status};
+use greet_core::{Lang, Shape};
+
 use crate::Results;
-use crate::charts::{self, Chart, human_ns};
-use crate::results::{Estimate, Outcome};
-use crate::verdicts::{self, Verdict};
+use crate::charts::{self, Chart, human_latency, human_ns, stopped_by};
+use crate::results::{
+    CPU_ALL_CORES, CPU_ONE_WORKER, Estimate, IO_PREFIX, MIXED, SHARED_STATE, SPAWN,
+};
+use crate::verdicts::{self, Verdict, noise_words};
 
 /// How to render.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +32,11 @@ figure{margin:0;flex:0 0 680px} figure svg{width:680px;height:auto} figcaption{f
 .pair table{flex:1 1 0;min-width:0}
 .holds{background:#dff3df} .caveat{background:#fff3cd} .nothold{background:#f8d7da} .none{background:#eee}
 .verdicts li{margin:.4em 0} .small{font-size:13px;color:#555} .limit{color:#b00;font-weight:bold}
+.busy{color:#8a4b00;font-weight:bold} tr.busy td,tr.busy th{background:#fff3cd}
 ";
+
+/// The words that mark a figure, a group or the whole run whose machine was busy.
+pub const BUSY_MARK: &str = "measured on a busy machine";
 
 /// The whole page.
 pub fn page(results: &Results, options: &Options) -> String {
@@ -43,7 +52,9 @@ pub fn page(results: &Results, options: &Options) -> String {
          verdict below is computed from those results.</p>",
         escape(&results.provenance.date_utc)
     );
+    run_busy(&mut h, results);
     machine(&mut h, results);
+    models(&mut h, results);
     summary(&mut h, results);
     claims(&mut h, results);
     h += "<h2 id=\"charts\">Charts</h2>\n";
@@ -51,6 +62,7 @@ pub fn page(results: &Results, options: &Options) -> String {
         section(&mut h, results, options, &key, chart.as_ref());
     }
     sweep_table(&mut h, results);
+    noise_table(&mut h, results);
     skipped(&mut h, results);
     h += "</body></html>\n";
     h
@@ -141,11 +153,24 @@ fn claims(h: &mut String, r: &Results) {
 
 /// One chart with its table beside it, or a note that it was not measured.
 fn section(h: &mut String, r: &Results, o: &Options, key: &str, chart: Option<&Chart>) {
-    let title = match key.strip_prefix("io_") {
-        Some(l) => format!("I/O-bound: greet at L = {l}"),
+    let title = match Results::io_latency(key) {
+        Some(l) => format!("I/O-bound: greet at L = {}", human_latency(l)),
         None => heading(key).to_string(),
     };
     let _ = writeln!(h, "<h3 id=\"{}\">{}</h3>", escape(key), escape(&title));
+    for group in groups_of(key) {
+        if let Some(g) = r.busy_group(group) {
+            let _ = writeln!(
+                h,
+                "<p class=\"busy\">{}: group {} ran beside {} of all cores; the mark is set \
+                 past {} (see <a href=\"#noise\">noise</a>).</p>",
+                capitalise(BUSY_MARK),
+                escape(&g.group),
+                escape(&noise_words(&g.noise)),
+                busy_threshold()
+            );
+        }
+    }
     h.push_str("<div class=\"pair\">\n");
     match chart {
         Some(c) => {
@@ -168,21 +193,31 @@ fn section(h: &mut String, r: &Results, o: &Options, key: &str, chart: Option<&C
     match key {
         "memory" => memory_table(h, r),
         "cpu_speedup" => speedup_table(h, r),
-        "spawn" => spawn_table(h, r, o),
+        SPAWN => spawn_table(h, r, o),
         _ => estimates_table(h, r, o, key),
     }
     h.push_str("</div>\n");
 }
 
+/// The criterion groups a chart is drawn from.
+fn groups_of(key: &str) -> Vec<&str> {
+    match key {
+        "cpu_speedup" => vec![CPU_ONE_WORKER, CPU_ALL_CORES],
+        "memory" => Vec::new(),
+        _ => vec![key],
+    }
+}
+
 fn heading(key: &str) -> &str {
     match key {
         "cpu_speedup" => "CPU speedup vs workers",
-        "cpu_1worker" => "CPU-bound, one worker",
-        "cpu_allcores" => "CPU-bound, every core",
-        "mixed" => "Mixed: greet then crunch",
+        CPU_ONE_WORKER => "CPU-bound, one worker",
+        CPU_ALL_CORES => "CPU-bound, every core",
+        MIXED => "Mixed: greet then crunch",
         "memory" => "Memory per waiting greet",
-        "spawn" => "Spawn cost",
-        "shared_state" => "Shared state",
+        SPAWN => "Spawn cost",
+        SHARED_STATE => "Shared state",
+        IO_PREFIX => "I/O-bound: greet",
         _ => key,
     }
 }
@@ -190,12 +225,26 @@ fn heading(key: &str) -> &str {
 fn how_to_measure(key: &str) -> &'static str {
     match key {
         "memory" => "run `greetbench sweep` or `cargo bench`",
-        "cpu_speedup" | "cpu_1worker" | "cpu_allcores" => "run `cargo bench --bench cpu`",
-        "spawn" => "run `cargo bench --bench spawn`",
-        "shared_state" => "run `cargo bench --bench shared_state`",
-        "mixed" => "run `cargo bench --bench mixed`",
+        "cpu_speedup" | CPU_ONE_WORKER | CPU_ALL_CORES => "run `cargo bench --bench cpu`",
+        SPAWN => "run `cargo bench --bench spawn`",
+        SHARED_STATE => "run `cargo bench --bench shared_state`",
+        MIXED => "run `cargo bench --bench mixed`",
         _ => "run `cargo bench --bench io`",
     }
+}
+
+/// The busy threshold in the page's words, from [`Noise::BUSY`].
+fn busy_threshold() -> String {
+    format!(
+        "others' CPU plus steal over {:.0} % of all cores",
+        Noise::BUSY * 100.0
+    )
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
 fn link(o: &Options, e: &Estimate, text: &str) -> String {
@@ -217,7 +266,7 @@ fn estimates_table(h: &mut String, r: &Results, o: &Options, group: &str) {
     let sizes = r.sizes(group);
     h.push_str("<table>\n<tr><th class=\"l\">median (± MAD)</th>");
     for n in &sizes {
-        if group == "shared_state" {
+        if group == SHARED_STATE {
             let _ = write!(h, "<th>{n} threads</th>");
         } else {
             let _ = write!(h, "<th>N = {n}</th>");
@@ -275,7 +324,7 @@ fn spawn_table(h: &mut String, r: &Results, o: &Options) {
     h.push_str("<table>\n<tr><th class=\"l\">kind</th><th>per spawn + wait</th><th>median CI (per iteration)</th></tr>\n");
     for (k, ns) in costs {
         let e = r
-            .group("spawn")
+            .group(SPAWN)
             .filter(|e| e.function == k)
             .min_by_key(|e| e.size.unwrap_or(1));
         let ci = e.map_or("-".into(), |e| {
@@ -299,58 +348,89 @@ fn spawn_table(h: &mut String, r: &Results, o: &Options) {
     h.push_str("</table>\n");
 }
 
+/// The memory chart's figures: the sweep's waiting runs of the models that keep one thread,
+/// task or process per job (and of any model with no description), in model order.
 fn memory_table(h: &mut String, r: &Results) {
-    let Some(s) = &r.sweep else {
+    let waiting = r.waiting_runs();
+    if waiting.is_empty() {
         return;
-    };
-    h.push_str("<table>\n<tr><th class=\"l\">model</th><th>N</th><th>L</th><th>KiB per greet</th><th>peak RSS</th><th>baseline</th><th>threads</th><th class=\"l\">outcome</th></tr>\n");
-    let mut rows: Vec<&crate::results::SweepEntry> = s
-        .entries
-        .iter()
-        .filter(|e| charts::MEMORY_MODELS.contains(&e.model.as_str()) && e.count >= 1000)
-        .filter_map(|e| r.sweep_waiting(&e.model, e.count))
+    }
+    let models = r.pick(waiting.iter().map(|e| e.request().model.clone()), |m| {
+        m.shape == Shape::PerJob
+    });
+    let mut rows: Vec<&RunResult> = waiting
+        .into_iter()
+        .filter(|e| models.contains(&e.request().model))
         .collect();
-    let mut seen = std::collections::BTreeSet::new();
-    rows.retain(|e| seen.insert((e.model.clone(), e.count)));
+    rows.sort_by_key(|e| (r.rank(&e.request().model), e.request().count));
+    h.push_str("<table>\n<tr><th class=\"l\">model</th><th>N</th><th>L</th><th>KiB per greet</th><th>peak RSS</th><th>baseline</th><th>peak threads</th><th>executor threads</th><th class=\"l\">outcome</th></tr>\n");
     for e in rows {
+        let q = e.request();
+        let k = e.record();
         let _ = writeln!(
             h,
-            "<tr><th class=\"l\">{}</th><td>{}</td><td>{} ms</td><td>{}</td><td>{} MiB</td><td>{} MiB</td><td>{}</td><td class=\"l\">{}</td></tr>",
-            escape(&e.model),
-            e.count,
-            e.latency_ms,
-            if e.outcome == Outcome::Ok {
-                format!("{:.2}", e.kib_per_job())
-            } else {
-                "-".into()
-            },
-            e.peak_rss_kib / 1024,
-            e.baseline_rss_kib / 1024,
-            e.peak_threads,
+            "<tr{}><th class=\"l\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            busy_class(e),
+            escape(&q.model),
+            q.count,
+            human_latency(q.hosts.latency),
+            Results::ok_record(Some(e)).map_or("-".into(), |k| format!("{:.2}", k.kib_per_job())),
+            k.map_or("-".into(), |k| format!("{} MiB", k.peak_rss_kib / 1024)),
+            k.map_or("-".into(), |k| format!("{} MiB", k.baseline_rss_kib / 1024)),
+            k.map_or("-".into(), |k| k.peak_threads.to_string()),
+            executor_threads(e),
             outcome(e)
         );
     }
     h.push_str("</table>\n");
 }
 
-fn outcome(e: &crate::results::SweepEntry) -> String {
-    match (e.outcome, &e.limit) {
-        (Outcome::Ok, _) => "ok".into(),
-        (_, Some(l)) => format!(
-            "<span class=\"limit\">limit: {}</span> ({} ok, {} errors)",
-            escape(l),
-            e.ok,
-            e.errors
-        ),
-        (_, None) => format!(
-            "failed ({} ok, {} errors){}",
-            e.ok,
-            e.errors,
-            e.message
-                .as_deref()
-                .map_or(String::new(), |m| format!(": {}", escape(m)))
-        ),
+/// ` class="busy"` for a sweep run measured on a busy machine.
+fn busy_class(e: &RunResult) -> &'static str {
+    if run_noise(e).is_some_and(|n| n.busy()) {
+        " class=\"busy\""
+    } else {
+        ""
     }
+}
+
+fn run_noise(e: &RunResult) -> Option<Noise> {
+    e.record().and_then(|k| k.noise)
+}
+
+/// How many threads the run's executor had, as the runtime chose ("-" when not an async
+/// runtime, or not reported).
+fn executor_threads(e: &RunResult) -> String {
+    e.record()
+        .and_then(|k| k.executor_threads)
+        .map_or("-".into(), |n| n.to_string())
+}
+
+/// How a sweep run ended, with its figures' counts and the run's own words.
+fn outcome(e: &RunResult) -> String {
+    let counts = e.record().map_or_else(
+        || "no figures".to_string(),
+        |k| format!("{} ok, {} errors", k.ok, k.errors),
+    );
+    let words = e
+        .message()
+        .map_or(String::new(), |m| format!(": {}", escape(&m)));
+    let mut out = match e.status() {
+        Status::Ok => "ok".to_string(),
+        Status::Limit(_) => format!(
+            "<span class=\"limit\">limit: {}</span> ({counts}){words}",
+            escape(&stopped_by(e))
+        ),
+        Status::Failed => format!("failed ({counts}){words}"),
+    };
+    if let Some(n) = run_noise(e).filter(Noise::busy) {
+        let _ = write!(
+            out,
+            " <span class=\"busy\">{BUSY_MARK} ({})</span>",
+            escape(&noise_words(&n))
+        );
+    }
+    out
 }
 
 fn sweep_table(h: &mut String, r: &Results) {
@@ -361,30 +441,154 @@ fn sweep_table(h: &mut String, r: &Results) {
     let _ = writeln!(
         h,
         "<h2 id=\"sweep\">Resource sweep</h2>\n<p class=\"small\">Each row is one run in a fresh child process (greet at {} hosts). \
-         CPU includes the child's worker processes; KiB per greet = (peak RSS − baseline RSS) ÷ N.</p>",
-        s.entries.first().map_or(0, |e| e.hosts)
+         CPU includes the child's worker processes; KiB per greet = (peak RSS − baseline RSS) ÷ N. \
+         Executor threads: how many threads an async runtime's executor ran, as the runtime chose. \
+         Others' CPU and steal: what the rest of the machine did during the run; a row past the \
+         threshold ({}) is marked {BUSY_MARK}.</p>",
+        s.entries.first().map_or(0, |e| e.request().hosts.hosts),
+        busy_threshold()
     );
-    h.push_str("<table>\n<tr><th class=\"l\">model</th><th class=\"l\">workload</th><th>N</th><th>L</th><th>wall</th><th>cpu user</th><th>cpu sys</th><th>peak RSS</th><th>KiB per greet</th><th>peak threads</th><th>ctx vol</th><th>ctx invol</th><th class=\"l\">outcome</th></tr>\n");
+    h.push_str("<table>\n<tr><th class=\"l\">model</th><th class=\"l\">workload</th><th>N</th><th>L</th><th>wall</th><th>cpu user</th><th>cpu sys</th><th>peak RSS</th><th>KiB per greet</th><th>peak threads</th><th>executor threads</th><th>ctx vol</th><th>ctx invol</th><th>others' CPU</th><th>steal</th><th class=\"l\">outcome</th></tr>\n");
     for e in &s.entries {
+        let q = e.request();
+        let figures = match e.record() {
+            Some(k) => format!(
+                "<td>{}</td><td>{}</td><td>{}</td><td>{} MiB</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                human_ns(k.wall_s * 1e9),
+                human_ns(k.cpu_user_s * 1e9),
+                human_ns(k.cpu_sys_s * 1e9),
+                k.peak_rss_kib / 1024,
+                k.kib_per_job(),
+                k.peak_threads,
+                executor_threads(e),
+                k.ctx_voluntary,
+                k.ctx_involuntary,
+            ),
+            None => "<td>-</td>".repeat(9),
+        };
+        let noise = run_noise(e).map_or("<td>-</td><td>-</td>".into(), |n| {
+            format!(
+                "<td>{:.0} %</td><td>{:.0} %</td>",
+                n.other_busy * 100.0,
+                n.steal * 100.0
+            )
+        });
         let _ = writeln!(
             h,
-            "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td><td>{}</td><td>{} MiB</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
-            escape(&e.model),
-            escape(&e.workload),
-            e.count,
-            e.latency_ms,
-            human_ns(e.wall_s * 1e9),
-            human_ns(e.cpu_user_s * 1e9),
-            human_ns(e.cpu_sys_s * 1e9),
-            e.peak_rss_kib / 1024,
-            e.kib_per_job(),
-            e.peak_threads,
-            e.ctx_voluntary,
-            e.ctx_involuntary,
+            "<tr{}><th class=\"l\">{}</th><td class=\"l\">{}</td><td>{}</td><td>{}</td>{figures}{noise}<td class=\"l\">{}</td></tr>",
+            busy_class(e),
+            escape(&q.model),
+            escape(q.workload.name()),
+            q.count,
+            human_latency(q.hosts.latency),
             outcome(e)
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The models as these results describe them: the one list every table and chart orders by.
+fn models(h: &mut String, r: &Results) {
+    h.push_str("<h2 id=\"models\">The models</h2>\n<p class=\"small\">As the registry described them when these results were gathered; tables and charts pick and order their rows from this list.</p>\n<table>\n<tr><th class=\"l\">model</th><th class=\"l\">family</th><th class=\"l\">language</th><th class=\"l\">greets waiting at once</th><th class=\"l\">crunch runs on</th><th class=\"l\">runtime</th><th class=\"l\">about</th></tr>\n");
+    for m in r.described() {
+        let shape = match m.shape {
+            Shape::OneAtATime => "one",
+            Shape::Pool => "K (--workers)",
+            Shape::PerJob => "N: one per job",
+        };
+        let lang = match m.lang {
+            Lang::Rust => "Rust",
+            Lang::Python => "Python",
+        };
+        let runtime = m.runtime.as_ref().map_or("std".to_string(), |k| {
+            format!("{} {}", k.name, k.version.as_deref().unwrap_or(""))
+                .trim_end()
+                .to_string()
+        });
+        let about = match &m.historical {
+            Some(why) => format!("{} (historical: {why})", m.about),
+            None => m.about.clone(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
+            escape(&m.name),
+            m.family,
+            lang,
+            shape,
+            escape(&m.crunch_on),
+            escape(&runtime),
+            escape(&about)
+        );
+    }
+    let undescribed: Vec<String> = r
+        .model_names()
+        .into_iter()
+        .filter(|n| r.model(n).is_none())
+        .collect();
+    for n in &undescribed {
+        let _ = writeln!(
+            h,
+            "<tr><th class=\"l\">{}</th><td class=\"l\" colspan=\"6\">not described in these results: shown after the described models</td></tr>",
+            escape(n)
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+/// A banner when the whole run, weighted by wall time, was measured on a busy machine.
+fn run_busy(h: &mut String, r: &Results) {
+    if let Some(n) = r.run_noise().filter(Noise::busy) {
+        let _ = writeln!(
+            h,
+            "<p class=\"busy\" id=\"run-busy\">This whole run was {BUSY_MARK}: over all groups and sweep runs, weighted by wall time, {} of all cores, past {}. Its timings say more about the load than about the models; see <a href=\"#noise\">noise</a>.</p>",
+            escape(&noise_words(&n)),
+            busy_threshold()
+        );
+    }
+}
+
+/// What the rest of the machine did during each criterion group.
+fn noise_table(h: &mut String, r: &Results) {
+    let _ = writeln!(
+        h,
+        "<h2 id=\"noise\">Noise: what else the machine did</h2>\n<p class=\"small\">Others' CPU is \
+         the busy CPU of everything but the benchmark (its client, workers and server), steal the \
+         time the hypervisor gave our cores to someone else, both as a fraction of all cores over \
+         the group's wall time, from <code>/proc/stat</code>. A group, a sweep run or the whole \
+         run is marked {BUSY_MARK} past {} (<code>Noise::BUSY</code>).</p>",
+        busy_threshold()
+    );
+    if r.noise.is_empty() {
+        h.push_str("<p class=\"none\">Not measured in this run: these results record no noise for the criterion groups.</p>\n");
+    } else {
+        h.push_str("<table>\n<tr><th class=\"l\">group</th><th>wall</th><th>others' CPU</th><th>steal</th><th class=\"l\"></th></tr>\n");
+        for g in &r.noise {
+            let _ = writeln!(
+                h,
+                "<tr{}><th class=\"l\">{}</th><td>{}</td><td>{:.1} %</td><td>{:.1} %</td><td class=\"l\">{}</td></tr>",
+                if g.busy() { " class=\"busy\"" } else { "" },
+                escape(&g.group),
+                human_ns(g.wall_s * 1e9),
+                g.noise.other_busy * 100.0,
+                g.noise.steal * 100.0,
+                if g.busy() {
+                    format!("<span class=\"busy\">{BUSY_MARK}</span>")
+                } else {
+                    "quiet".into()
+                }
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    let with_noise: Vec<Noise> = r.runs().filter_map(run_noise).collect();
+    let busy = with_noise.iter().filter(|n| n.busy()).count();
+    let _ = writeln!(
+        h,
+        "<p class=\"small\">Sweep: {} of {} runs recorded their noise; {busy} of them {BUSY_MARK}.</p>",
+        with_noise.len(),
+        r.runs().count()
+    );
 }
 
 fn skipped(h: &mut String, r: &Results) {

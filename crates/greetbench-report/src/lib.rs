@@ -14,8 +14,9 @@
 //! - [`html`]: the page.
 //!
 //! ```no_run
-//! // What `cargo bench` does after the last benchmark:
-//! greetbench_report::regenerate_after_bench();
+//! // What `cargo bench` does after the last benchmark, with the registry's model descriptions:
+//! let models: Vec<greet_core::Description> = Vec::new();
+//! greetbench_report::regenerate_after_bench(&models);
 //! ```
 
 pub mod charts;
@@ -26,6 +27,7 @@ pub mod verdicts;
 
 use std::path::{Path, PathBuf};
 
+use greet_core::Description;
 pub use provenance::Provenance;
 pub use results::{Results, ResultsError};
 
@@ -96,8 +98,9 @@ fn is_workspace(dir: &Path) -> bool {
 }
 
 /// Gathers everything stored under `paths.target` into `results.json` and returns its path.
-pub fn collect(paths: &Paths) -> Result<PathBuf, ResultsError> {
-    let results = Results::gather(&paths.workspace, &paths.target);
+/// `models` are the registry's descriptions of the models.
+pub fn collect(paths: &Paths, models: &[Description]) -> Result<PathBuf, ResultsError> {
+    let results = Results::gather(&paths.workspace, &paths.target, models);
     let file = paths.results_file();
     results::write_json(&file, &results)?;
     Ok(file)
@@ -110,7 +113,7 @@ pub fn render(
     out_dir: &Path,
     criterion_dir: &Path,
 ) -> Result<PathBuf, ResultsError> {
-    let results: Results = results::read_json(results_file)?;
+    let results: Results = results::read_versioned(results_file)?;
     let io = |path: PathBuf| move |why| ResultsError::Io { path, why };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir.to_path_buf()))?;
     let link_base = relative_link(out_dir, criterion_dir);
@@ -121,8 +124,8 @@ pub fn render(
 }
 
 /// Collects, then renders `reports/index.html`. Returns the page's path.
-pub fn regenerate(paths: &Paths) -> Result<PathBuf, ResultsError> {
-    let results_file = collect(paths)?;
+pub fn regenerate(paths: &Paths, models: &[Description]) -> Result<PathBuf, ResultsError> {
+    let results_file = collect(paths, models)?;
     render(
         &results_file,
         &paths.report_dir(),
@@ -132,8 +135,8 @@ pub fn regenerate(paths: &Paths) -> Result<PathBuf, ResultsError> {
 
 /// For the end of `cargo bench`: regenerates `reports/index.html` from whatever is stored
 /// and prints one line saying where it is, or one line of warning. Never panics.
-pub fn regenerate_after_bench() {
-    let outcome = std::panic::catch_unwind(|| regenerate(&Paths::locate()));
+pub fn regenerate_after_bench(models: &[Description]) {
+    let outcome = std::panic::catch_unwind(|| regenerate(&Paths::locate(), models));
     match outcome {
         Ok(Ok(page)) => println!("greetbench report: {}", page.display()),
         Ok(Err(e)) => eprintln!("warning: the greetbench report was not regenerated: {e}"),

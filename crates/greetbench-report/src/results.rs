@@ -4,30 +4,78 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use greet_core::record::{Noise, RunRecord, RunResult, Status};
+use greet_core::{Description, Family, Shape, Workload};
 use serde::{Deserialize, Serialize};
 
 use crate::provenance::Provenance;
 
-/// The version of the `results.json` layout.
-pub const SCHEMA: u32 = 1;
+/// The version of the layout of `results.json` and `sweep.json`. A reader refuses any other
+/// version with one line naming the fix (regenerate the file), never a half-read report.
+pub const FORMAT: u32 = 2;
+
+/// The criterion group names the benches use (see `benches/benches/*.rs`). The io groups are
+/// `io_<latency>`, read by [`Results::io_latency`].
+pub const IO_PREFIX: &str = "io_";
+/// Crunch with one worker.
+pub const CPU_ONE_WORKER: &str = "cpu_1worker";
+/// Crunch with every core.
+pub const CPU_ALL_CORES: &str = "cpu_allcores";
+/// Greet then crunch.
+pub const MIXED: &str = "mixed";
+/// The cost of starting a thread, a process, a task (the functions are spawn kinds).
+pub const SPAWN: &str = "spawn";
+/// One counter shared by several threads (the functions are sharing methods).
+pub const SHARED_STATE: &str = "shared_state";
+
+/// Whether the functions of criterion group `group` are models (io, cpu and mixed groups),
+/// rather than spawn kinds or sharing methods.
+pub fn is_model_group(group: &str) -> bool {
+    group.starts_with(IO_PREFIX) || [CPU_ONE_WORKER, CPU_ALL_CORES, MIXED].contains(&group)
+}
 
 /// Everything one report shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Results {
-    /// [`SCHEMA`] when written.
-    pub schema: u32,
+    /// [`FORMAT`] when written.
+    pub format: u32,
     /// Where the report was collected (the sweep carries its own).
     pub provenance: Provenance,
+    /// Every model, as the registry that produced these results described it. Charts, tables
+    /// and verdicts pick and order their rows from these, never from a list of names.
+    pub models: Vec<Description>,
     /// One entry per criterion benchmark found.
     #[serde(default)]
     pub criterion: Vec<Estimate>,
+    /// What the rest of the machine did during each criterion group.
+    #[serde(default)]
+    pub noise: Vec<GroupNoise>,
     /// Benchmarks the time budget skipped (from `target/greetbench/skipped.json`).
     #[serde(default)]
     pub skipped: Vec<Skipped>,
     /// The resource sweep, if one was run.
     #[serde(default)]
     pub sweep: Option<Sweep>,
+}
+
+/// The machine's other load during one criterion group (`target/greetbench/noise.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupNoise {
+    /// The group, e.g. `io_10ms`.
+    pub group: String,
+    /// How long the group ran, s.
+    pub wall_s: f64,
+    /// Others' busy CPU and steal while it ran.
+    pub noise: Noise,
+}
+
+impl GroupNoise {
+    /// Whether this group was measured on a busy machine ([`Noise::BUSY`]).
+    pub fn busy(&self) -> bool {
+        self.noise.busy()
+    }
 }
 
 /// Criterion's estimate for one benchmark, `group/function/value`.
@@ -83,82 +131,22 @@ pub struct Skipped {
 /// What `greetbench sweep` stores (`target/greetbench/sweep.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sweep {
+    /// [`FORMAT`] when written.
+    pub format: u32,
     /// Where and when the sweep ran.
     pub provenance: Provenance,
+    /// The models as the sweeping registry described them.
+    pub models: Vec<Description>,
     /// `default` or `full`.
     pub profile: String,
     /// The whole sweep's wall time, s.
     pub wall_s: f64,
-    /// One entry per model, workload and size.
-    pub entries: Vec<SweepEntry>,
+    /// One run per model, workload and size, each in a fresh child process: its record, or
+    /// why it has none.
+    pub entries: Vec<RunResult>,
     /// The kill probe, if it ran.
     #[serde(default)]
     pub kill: Option<KillProbe>,
-}
-
-/// How one sweep point ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Every job succeeded.
-    Ok,
-    /// An OS limit stopped some jobs (see `limit`).
-    Limit,
-    /// Some jobs failed for another reason, or the child did not report.
-    Failed,
-}
-
-/// One model, workload and size, run in a fresh child process.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SweepEntry {
-    /// The model.
-    pub model: String,
-    /// greet, crunch or mixed.
-    pub workload: String,
-    /// Jobs (N).
-    pub count: usize,
-    /// Host latency, ms.
-    pub latency_ms: f64,
-    /// Hosts greeted.
-    pub hosts: usize,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// The OS limit that stopped it (e.g. `thread_limit`, `open_files`), if any.
-    #[serde(default)]
-    pub limit: Option<String>,
-    /// The child's own words on a failure or limit.
-    #[serde(default)]
-    pub message: Option<String>,
-    /// Jobs that succeeded.
-    pub ok: usize,
-    /// Jobs that failed.
-    pub errors: usize,
-    /// Failures by kind.
-    #[serde(default)]
-    pub errors_by_kind: BTreeMap<String, usize>,
-    /// Wall time of the batch, s.
-    pub wall_s: f64,
-    /// User CPU, s.
-    pub cpu_user_s: f64,
-    /// System CPU, s.
-    pub cpu_sys_s: f64,
-    /// Peak resident memory, KiB.
-    pub peak_rss_kib: u64,
-    /// Resident memory before the model started, KiB.
-    pub baseline_rss_kib: u64,
-    /// Peak thread count.
-    pub peak_threads: u64,
-    /// Voluntary context switches.
-    pub ctx_voluntary: u64,
-    /// Involuntary context switches.
-    pub ctx_involuntary: u64,
-}
-
-impl SweepEntry {
-    /// Memory per waiting greet, KiB: RSS growth over the baseline, divided by N.
-    pub fn kib_per_job(&self) -> f64 {
-        self.peak_rss_kib.saturating_sub(self.baseline_rss_kib) as f64 / self.count.max(1) as f64
-    }
 }
 
 /// Can a stuck unit of concurrency be stopped from outside? Measured on a host that never
@@ -196,6 +184,42 @@ pub enum ResultsError {
         /// The error.
         why: serde_json::Error,
     },
+    /// A file of another layout version.
+    #[error(
+        "{path} has results format {found}, and this greetbench reads format {FORMAT}; regenerate it with `greetbench sweep` and `greetbench report` (or `cargo bench`)"
+    )]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// The version it states (0 when it states none).
+        found: u32,
+    },
+}
+
+/// Reads a versioned file (`results.json`, `sweep.json`), refusing any format but [`FORMAT`]
+/// before trying to read the rest.
+pub fn read_versioned<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ResultsError> {
+    #[derive(Deserialize)]
+    struct Version {
+        #[serde(default)]
+        format: u32,
+    }
+    let text = std::fs::read_to_string(path).map_err(|why| ResultsError::Io {
+        path: path.to_path_buf(),
+        why,
+    })?;
+    let json = |why| ResultsError::Json {
+        path: path.to_path_buf(),
+        why,
+    };
+    let version: Version = serde_json::from_str(&text).map_err(json)?;
+    if version.format != FORMAT {
+        return Err(ResultsError::Format {
+            path: path.to_path_buf(),
+            found: version.format,
+        });
+    }
+    serde_json::from_str(&text).map_err(json)
 }
 
 /// Reads a JSON file into `T`.
@@ -227,17 +251,24 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ResultsErr
 }
 
 impl Results {
-    /// Gathers whatever is stored under `target`: criterion's estimates, the skipped list and
-    /// the sweep. Missing parts are simply absent; unreadable ones are skipped with a warning.
-    pub fn gather(workspace: &Path, target: &Path) -> Results {
+    /// Gathers whatever is stored under `target`: criterion's estimates, the noise and skipped
+    /// lists and the sweep. `models` are the registry's descriptions. Missing parts are simply
+    /// absent; unreadable ones are skipped with a warning.
+    pub fn gather(workspace: &Path, target: &Path, models: &[Description]) -> Results {
         let sweep_path = target.join("greetbench").join("sweep.json");
         let sweep = sweep_path
             .exists()
-            .then(|| read_json::<Sweep>(&sweep_path))
+            .then(|| read_versioned::<Sweep>(&sweep_path))
             .and_then(|r| {
                 r.map_err(|e| eprintln!("warning: skipping the sweep: {e}"))
                     .ok()
             });
+        let noise_path = target.join("greetbench").join("noise.json");
+        let noise = noise_path
+            .exists()
+            .then(|| read_json::<Vec<GroupNoise>>(&noise_path))
+            .and_then(|r| r.map_err(|e| eprintln!("warning: {e}")).ok())
+            .unwrap_or_default();
         let skipped_path = target.join("greetbench").join("skipped.json");
         let skipped = skipped_path
             .exists()
@@ -245,12 +276,214 @@ impl Results {
             .and_then(|r| r.map_err(|e| eprintln!("warning: {e}")).ok())
             .unwrap_or_default();
         Results {
-            schema: SCHEMA,
+            format: FORMAT,
             provenance: Provenance::collect(workspace),
+            models: models.to_vec(),
             criterion: criterion_estimates(&target.join("criterion")),
+            noise,
             skipped,
             sweep,
         }
+    }
+
+    /// The description of model `name`, if these results know it: the report's registry
+    /// first, then the sweep's (a model the sweep ran but the report's registry no longer has).
+    pub fn model(&self, name: &str) -> Option<&Description> {
+        greet_core::describe::find(&self.models, name).or_else(|| {
+            self.sweep
+                .as_ref()
+                .and_then(|s| greet_core::describe::find(&s.models, name))
+        })
+    }
+
+    /// Every described model: the report's registry in its order, then any model only the
+    /// sweep's registry described. This order is the order of every table, chart and legend.
+    pub fn described(&self) -> Vec<&Description> {
+        let mut out: Vec<&Description> = self.models.iter().collect();
+        for m in self.sweep.iter().flat_map(|s| s.models.iter()) {
+            if !out.iter().any(|d| d.name == m.name) {
+                out.push(m);
+            }
+        }
+        out
+    }
+
+    /// The described models that satisfy `keep`, in [`Results::described`] order.
+    pub fn models_where(&self, keep: impl Fn(&Description) -> bool) -> Vec<&Description> {
+        self.described().into_iter().filter(|m| keep(m)).collect()
+    }
+
+    /// Where model `name` sorts: its index in [`Results::described`], or `usize::MAX` for a
+    /// model no registry described (those sort after the known ones).
+    pub fn rank(&self, name: &str) -> usize {
+        self.described()
+            .iter()
+            .position(|m| m.name == name)
+            .unwrap_or(usize::MAX)
+    }
+
+    /// `names` without repeats, described models first in their order, then the others in
+    /// the order they came.
+    pub fn in_model_order(&self, names: impl IntoIterator<Item = String>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for n in names {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        out.sort_by_key(|n| self.rank(n));
+        out
+    }
+
+    /// The rows of a table or chart that shows only some models: those of `names` whose
+    /// description satisfies `keep`, then any of `names` with no description at all, so that a
+    /// model unknown to the registry is shown after the known ones, never dropped silently.
+    pub fn pick(
+        &self,
+        names: impl IntoIterator<Item = String>,
+        keep: impl Fn(&Description) -> bool,
+    ) -> Vec<String> {
+        self.in_model_order(names)
+            .into_iter()
+            .filter(|n| self.model(n).is_none_or(&keep))
+            .collect()
+    }
+
+    /// Every model these results mention: the described ones, then models that only appear
+    /// as sweep runs or in the model groups (io, cpu, mixed). A model's index here is its
+    /// colour in every chart.
+    pub fn model_names(&self) -> Vec<String> {
+        let described = self.described().into_iter().map(|m| m.name.clone());
+        let swept = self.runs().map(|e| e.request().model.clone());
+        let benched = self
+            .criterion
+            .iter()
+            .filter(|e| is_model_group(&e.group))
+            .map(|e| e.function.clone());
+        self.in_model_order(described.chain(swept).chain(benched))
+    }
+
+    /// The baseline every speedup is measured against: the first model of the sequential
+    /// family.
+    pub fn baseline(&self) -> Option<&Description> {
+        self.models_where(|m| m.family == Family::Sequential)
+            .into_iter()
+            .next()
+    }
+
+    /// The model that stands for threads when threads are compared with async: the first
+    /// of the threads family that runs one thread per job.
+    pub fn per_job_threads(&self) -> Option<&Description> {
+        self.models_where(|m| m.family == Family::Threads && m.shape == Shape::PerJob)
+            .into_iter()
+            .next()
+    }
+
+    /// The async models, in order.
+    pub fn async_models(&self) -> Vec<&Description> {
+        self.models_where(|m| m.family == Family::Async)
+    }
+
+    /// The io groups present (`io_0ms`, `io_10ms`, ...), lowest latency first.
+    pub fn io_groups(&self) -> Vec<String> {
+        let mut groups: Vec<String> = Vec::new();
+        for e in &self.criterion {
+            if Results::io_latency(&e.group).is_some() && !groups.contains(&e.group) {
+                groups.push(e.group.clone());
+            }
+        }
+        groups.sort_by_key(|g| Results::io_latency(g));
+        groups
+    }
+
+    /// The hosts' latency of an io group. Criterion's estimates carry no run request, so this
+    /// is the one place that reads it from the group's name, by the naming convention of
+    /// `benches::io_group` (`io_<L>`, where `<L>` is a duration such as `10ms`).
+    pub fn io_latency(group: &str) -> Option<Duration> {
+        let l = group.strip_prefix(IO_PREFIX)?;
+        greet_core::duration::parse(l).ok()
+    }
+
+    /// The noise of criterion group `group`, if it was recorded.
+    pub fn group_noise(&self, group: &str) -> Option<&GroupNoise> {
+        self.noise.iter().find(|n| n.group == group)
+    }
+
+    /// The noise of criterion group `group` if it makes the group "measured on a busy
+    /// machine" ([`Noise::busy`]).
+    pub fn busy_group(&self, group: &str) -> Option<&GroupNoise> {
+        self.group_noise(group).filter(|n| n.noise.busy())
+    }
+
+    /// The whole run's noise: every criterion group's and every sweep record's, weighted by
+    /// its wall time. `None` when nothing recorded any.
+    pub fn run_noise(&self) -> Option<Noise> {
+        let groups = self.noise.iter().map(|g| (g.wall_s, g.noise));
+        let points = self
+            .runs()
+            .filter_map(RunResult::record)
+            .filter_map(|r| Some((r.wall_s, r.noise?)));
+        let (mut wall, mut busy, mut steal) = (0.0, 0.0, 0.0);
+        for (w, n) in groups.chain(points) {
+            let w = if w.is_finite() { w.max(0.0) } else { 0.0 };
+            wall += w;
+            busy += w * n.other_busy;
+            steal += w * n.steal;
+        }
+        (wall > 0.0).then(|| Noise {
+            other_busy: busy / wall,
+            steal: steal / wall,
+        })
+    }
+
+    /// Every sweep run, record or failure.
+    pub fn runs(&self) -> impl Iterator<Item = &RunResult> {
+        self.sweep.iter().flat_map(|s| s.entries.iter())
+    }
+
+    /// The sweep run of `model` doing `workload` at `count` and hosts' latency `latency`.
+    pub fn sweep_run(
+        &self,
+        model: &str,
+        workload: Workload,
+        count: usize,
+        latency: Duration,
+    ) -> Option<&RunResult> {
+        self.runs().find(|e| {
+            let q = e.request();
+            q.model == model
+                && q.workload == workload
+                && q.count == count
+                && q.hosts.latency == latency
+        })
+    }
+
+    /// The latencies of the sweep's greet runs, ascending: the first is its I/O latency, the
+    /// last the latency at which every greet waits at once (its memory points).
+    pub fn sweep_latencies(&self) -> Vec<Duration> {
+        let mut out: Vec<Duration> = self
+            .runs()
+            .map(RunResult::request)
+            .filter(|q| q.workload == Workload::Greet)
+            .map(|q| q.hosts.latency)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The sweep's memory points: its greet runs at its longest latency, where every greet
+    /// waits at once.
+    pub fn waiting_runs(&self) -> Vec<&RunResult> {
+        let Some(&longest) = self.sweep_latencies().last() else {
+            return Vec::new();
+        };
+        self.runs()
+            .filter(|e| {
+                let q = e.request();
+                q.workload == Workload::Greet && q.hosts.latency == longest
+            })
+            .collect()
     }
 
     /// The estimates of one group, in file order.
@@ -260,20 +493,9 @@ impl Results {
 
     /// The functions of a group, in first-seen order.
     pub fn functions(&self, group: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for e in self.group(group) {
-            if !out.contains(&e.function) {
-                out.push(e.function.clone());
-            }
-        }
-        // Models in the registry's order, anything else after them.
-        out.sort_by_key(|f| {
-            crate::charts::MODELS
-                .iter()
-                .position(|m| m == f)
-                .unwrap_or(usize::MAX)
-        });
-        out
+        // Models in the registry's order, anything else (spawn kinds, locking methods, unknown
+        // models) after them in file order.
+        self.in_model_order(self.group(group).map(|e| e.function.clone()))
     }
 
     /// The sizes of a group, ascending.
@@ -284,27 +506,30 @@ impl Results {
         out
     }
 
-    /// Each model's CPU speedup over sequential, with one worker (`cpu_1worker`) and with
-    /// every core (`cpu_allcores`), at the largest size sequential was measured.
+    /// Each model's CPU speedup over the baseline ([`Results::baseline`]), with one worker
+    /// ([`CPU_ONE_WORKER`]) and with every core ([`CPU_ALL_CORES`]), at the largest size the
+    /// baseline was measured.
     pub fn cpu_speedups(&self) -> Vec<Speedup> {
-        let seq = ["cpu_1worker", "cpu_allcores"].iter().find_map(|g| {
+        let Some(baseline) = self.baseline() else {
+            return Vec::new();
+        };
+        let seq = [CPU_ONE_WORKER, CPU_ALL_CORES].iter().find_map(|g| {
             let size = self
                 .group(g)
-                .filter(|e| e.function == "sequential")
+                .filter(|e| e.function == baseline.name)
                 .filter_map(|e| e.size)
                 .max()?;
-            self.estimate(g, "sequential", size)
+            self.estimate(g, &baseline.name, size)
                 .map(|e| (size, e.median_ns))
         });
         let Some((size, base)) = seq else {
             return Vec::new();
         };
-        let mut models = self.functions("cpu_1worker");
-        for f in self.functions("cpu_allcores") {
-            if !models.contains(&f) {
-                models.push(f);
-            }
-        }
+        let models = self.in_model_order(
+            self.functions(CPU_ONE_WORKER)
+                .into_iter()
+                .chain(self.functions(CPU_ALL_CORES)),
+        );
         models
             .into_iter()
             .map(|m| {
@@ -314,8 +539,8 @@ impl Results {
                         .map(|e| base / e.median_ns)
                 };
                 Speedup {
-                    one: at("cpu_1worker"),
-                    all: at("cpu_allcores"),
+                    one: at(CPU_ONE_WORKER),
+                    all: at(CPU_ALL_CORES),
                     model: m,
                     size,
                 }
@@ -324,30 +549,23 @@ impl Results {
             .collect()
     }
 
-    /// The cost of one spawn (+ wait) per kind, ns: the median of the smallest size divided by
-    /// that size (spawns per iteration).
+    /// The cost of one spawn (+ wait) per kind of the [`SPAWN`] group, ns, cheapest first:
+    /// the median of the smallest size divided by that size (spawns per iteration). The kinds
+    /// are whatever the bench measured; none is listed here.
     pub fn spawn_costs(&self) -> Vec<(String, f64)> {
-        const ORDER: &[&str] = &[
-            "thread",
-            "process",
-            "fork",
-            "tokio-task",
-            "async-std-task",
-            "smol-task",
-            "rayon-join",
-        ];
-        let mut kinds = self.functions("spawn");
-        kinds.sort_by_key(|k| ORDER.iter().position(|o| o == k).unwrap_or(usize::MAX));
-        kinds
+        let mut costs: Vec<(String, f64)> = self
+            .functions(SPAWN)
             .into_iter()
             .filter_map(|k| {
                 let e = self
-                    .group("spawn")
+                    .group(SPAWN)
                     .filter(|e| e.function == k)
                     .min_by_key(|e| e.size.unwrap_or(1))?;
                 Some((k, e.median_ns / e.size.unwrap_or(1).max(1) as f64))
             })
-            .collect()
+            .collect();
+        costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+        costs
     }
 
     /// The cost of one spawn of `kind`, ns.
@@ -358,25 +576,31 @@ impl Results {
             .map(|(_, ns)| ns)
     }
 
-    /// The greet entries of `model` at `count`.
-    fn greets(&self, model: &str, count: usize) -> impl Iterator<Item = &SweepEntry> {
-        self.sweep
-            .iter()
-            .flat_map(|s| s.entries.iter())
-            .filter(move |e| e.model == model && e.workload == "greet" && e.count == count)
+    /// The greet runs of `model` at `count`.
+    fn greets(&self, model: &str, count: usize) -> impl Iterator<Item = &RunResult> {
+        self.runs().filter(move |e| {
+            let q = e.request();
+            q.model == model && q.workload == Workload::Greet && q.count == count
+        })
     }
 
     /// The sweep's I/O point of `model` at `count`: the greet run with the shortest latency.
-    pub fn sweep_io(&self, model: &str, count: usize) -> Option<&SweepEntry> {
+    pub fn sweep_io(&self, model: &str, count: usize) -> Option<&RunResult> {
         self.greets(model, count)
-            .min_by(|a, b| a.latency_ms.total_cmp(&b.latency_ms))
+            .min_by_key(|e| e.request().hosts.latency)
     }
 
     /// The sweep's memory point of `model` at `count`: the greet run with the longest latency,
     /// where every greet waits at once.
-    pub fn sweep_waiting(&self, model: &str, count: usize) -> Option<&SweepEntry> {
+    pub fn sweep_waiting(&self, model: &str, count: usize) -> Option<&RunResult> {
         self.greets(model, count)
-            .max_by(|a, b| a.latency_ms.total_cmp(&b.latency_ms))
+            .max_by_key(|e| e.request().hosts.latency)
+    }
+
+    /// The record of a sweep run that ended ok.
+    pub fn ok_record(run: Option<&RunResult>) -> Option<&RunRecord> {
+        run.filter(|e| e.status() == Status::Ok)
+            .and_then(RunResult::record)
     }
 
     /// One estimate.
@@ -468,5 +692,91 @@ fn find_new_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
         } else if path.file_name().is_some_and(|n| n != "report") {
             find_new_dirs(&path, depth + 1, out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(models: &[Description], noise: Vec<GroupNoise>) -> Results {
+        Results {
+            format: FORMAT,
+            provenance: Provenance {
+                cpu_model: "test".into(),
+                logical_cores: 2,
+                physical_cores: None,
+                memory_mib: 1024,
+                os: "test".into(),
+                kernel: "test".into(),
+                arch: "test".into(),
+                rustc: "test".into(),
+                crates: BTreeMap::new(),
+                git_commit: "test".into(),
+                date_utc: "test".into(),
+            },
+            models: models.to_vec(),
+            criterion: Vec::new(),
+            noise,
+            skipped: Vec::new(),
+            sweep: None,
+        }
+    }
+
+    fn group(name: &str, wall_s: f64, other_busy: f64, steal: f64) -> GroupNoise {
+        GroupNoise {
+            group: name.into(),
+            wall_s,
+            noise: Noise { other_busy, steal },
+        }
+    }
+
+    #[test]
+    fn an_io_groups_latency_is_read_from_its_name() {
+        assert_eq!(
+            Results::io_latency("io_10ms"),
+            Some(Duration::from_millis(10))
+        );
+        assert_eq!(Results::io_latency("io_0ms"), Some(Duration::ZERO));
+        assert_eq!(Results::io_latency("io_1s"), Some(Duration::from_secs(1)));
+        assert_eq!(Results::io_latency("io_fast"), None);
+        assert_eq!(Results::io_latency(CPU_ALL_CORES), None);
+        assert!(is_model_group("io_50ms") && is_model_group(MIXED));
+        assert!(!is_model_group(SPAWN) && !is_model_group(SHARED_STATE));
+    }
+
+    #[test]
+    fn rows_follow_the_descriptions_and_unknown_models_come_last() {
+        let a = Description::new("a", Family::Threads, Shape::PerJob, "");
+        let b = Description::new("b", Family::Async, Shape::Pool, "");
+        let r = results(&[a, b], Vec::new());
+        let names = ["x", "b", "a", "b", "y"].map(String::from);
+        assert_eq!(r.in_model_order(names.clone()), ["a", "b", "x", "y"]);
+        // Only per-job models pass, but a model with no description is never dropped.
+        assert_eq!(r.pick(names, |m| m.shape == Shape::PerJob), ["a", "x", "y"]);
+        assert_eq!(r.per_job_threads().map(|m| m.name.as_str()), Some("a"));
+        assert_eq!(r.async_models().len(), 1);
+        assert!(r.baseline().is_none(), "no sequential-family model");
+    }
+
+    #[test]
+    fn busy_groups_and_the_whole_runs_noise_are_derived_from_the_threshold() {
+        let over = Noise::BUSY + 0.01;
+        let r = results(
+            &[],
+            vec![
+                group("io_10ms", 10.0, over - 0.02, 0.02),
+                group("io_0ms", 30.0, 0.0, Noise::BUSY / 2.0),
+            ],
+        );
+        assert!(r.busy_group("io_10ms").is_some());
+        assert!(r.busy_group("io_0ms").is_none(), "quiet");
+        assert!(r.busy_group("mixed").is_none(), "not recorded");
+        // Weighted by wall time: (10 × over + 30 × BUSY/2) / 40 < BUSY.
+        let run = r.run_noise().unwrap();
+        let expected = (10.0 * over + 30.0 * Noise::BUSY / 2.0) / 40.0;
+        assert!((run.other_busy + run.steal - expected).abs() < 1e-12);
+        assert!(!run.busy());
+        assert!(results(&[], Vec::new()).run_noise().is_none());
     }
 }

@@ -1,10 +1,31 @@
 //! Verdicts and the course's claims, computed from the results: every number in a sentence
 //! here is read from [`Results`], and a claim whose evidence is missing says "not measured in
 //! this run" rather than guess.
+//!
+//! No model is named here: the models a sentence compares are picked by their
+//! [`Description`] (family, shape, one thread or not), and a speedup is credited with the
+//! description's own `crunch_on` words. Latencies, sizes and groups come from the results,
+//! and a verdict built on a group or a run measured on a busy machine says so.
+
+use std::time::Duration;
+
+use greet_core::record::{Noise, RunRecord, RunResult, Status};
+use greet_core::{Description, Family, Shape, Workload};
 
 use crate::Results;
-use crate::charts::human_ns;
-use crate::results::Outcome;
+use crate::charts::{human_latency, human_ns, stopped_by};
+use crate::results::{CPU_ALL_CORES, CPU_ONE_WORKER, MIXED, SPAWN};
+
+/// The spawn benchmark's function ids that the spawn claims compare (see
+/// `benches/benches/spawn.rs`): kinds of start, not models.
+const SPAWN_THREAD: &str = "thread";
+/// A fresh process: fork + exec of the worker.
+const SPAWN_PROCESS: &str = "process";
+/// A bare fork.
+const SPAWN_FORK: &str = "fork";
+
+/// A CPU speedup below this is read as "no speedup": within the noise of 1×.
+const SPEEDUP: f64 = 1.3;
 
 /// How a claim fared on this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +92,11 @@ pub fn claims(r: &Results) -> Vec<Claim> {
 
 fn processes_slower_to_spawn(r: &Results) -> Claim {
     const CLAIM: &str = "Processes are slower to spawn than threads.";
-    let (Some(p), Some(t)) = (r.spawn_cost("process"), r.spawn_cost("thread")) else {
-        return not_measured(CLAIM, "spawn benchmark for both `process` and `thread`");
+    let (Some(p), Some(t)) = (r.spawn_cost(SPAWN_PROCESS), r.spawn_cost(SPAWN_THREAD)) else {
+        return not_measured(
+            CLAIM,
+            &format!("spawn benchmark for both `{SPAWN_PROCESS}` and `{SPAWN_THREAD}`"),
+        );
     };
     let ratio = p / t;
     let verdict = if ratio >= 2.0 {
@@ -90,10 +114,11 @@ fn processes_slower_to_spawn(r: &Results) -> Claim {
     Claim {
         claim: CLAIM,
         evidence: format!(
-            "Spawning and waiting for a process (re-executing the worker) took {}; a thread {}: {} as long.{caveat}",
+            "Spawning and waiting for a process (re-executing the worker) took {}; a thread {}: {} as long.{caveat}{}",
             human_ns(p),
             human_ns(t),
-            x(ratio)
+            x(ratio),
+            busy_note(r, &[SPAWN], &[])
         ),
         verdict,
     }
@@ -101,11 +126,11 @@ fn processes_slower_to_spawn(r: &Results) -> Claim {
 
 fn fork_is_lightweight(r: &Results) -> Claim {
     const CLAIM: &str = "fork is lightweight on Linux.";
-    let Some(f) = r.spawn_cost("fork") else {
-        return not_measured(CLAIM, "spawn benchmark for `fork`");
+    let Some(f) = r.spawn_cost(SPAWN_FORK) else {
+        return not_measured(CLAIM, &format!("spawn benchmark for `{SPAWN_FORK}`"));
     };
-    let thread = r.spawn_cost("thread");
-    let process = r.spawn_cost("process");
+    let thread = r.spawn_cost(SPAWN_THREAD);
+    let process = r.spawn_cost(SPAWN_PROCESS);
     let mut evidence = format!("fork + wait took {}", human_ns(f));
     if let Some(p) = process {
         evidence += &format!(
@@ -131,6 +156,7 @@ fn fork_is_lightweight(r: &Results) -> Claim {
         }
         (None, None) => return not_measured(CLAIM, "thread or process spawn to compare fork with"),
     };
+    evidence += &busy_note(r, &[SPAWN], &[]);
     Claim {
         claim: CLAIM,
         evidence,
@@ -138,37 +164,78 @@ fn fork_is_lightweight(r: &Results) -> Claim {
     }
 }
 
+/// Each async model's speedup with every core, credited to where its description says it
+/// crunches. A model that runs every task on one thread is the test of the claim itself; the
+/// others' speedups come from the threads they crunch on, in their own words.
 fn async_is_not_parallel(r: &Results) -> Claim {
     const CLAIM: &str = "Async is not parallel, so it gives no CPU speedup.";
     let speedups = r.cpu_speedups();
-    let get = |m: &str| speedups.iter().find(|s| s.model == m).and_then(|s| s.all);
-    let Some(ct) = get("tokio-current-thread") else {
+    let measured: Vec<(&Description, f64)> = r
+        .async_models()
+        .into_iter()
+        .filter_map(|m| {
+            let s = speedups.iter().find(|s| s.model == m.name)?.all?;
+            Some((m, s))
+        })
+        .collect();
+    let (one, several): (Vec<_>, Vec<_>) =
+        measured.iter().copied().partition(|(m, _)| m.one_thread);
+    if one.is_empty() {
         return not_measured(
             CLAIM,
-            "crunch benchmark of tokio-current-thread with every core",
-        );
-    };
-    let cores = r.provenance.logical_cores;
-    let mut evidence = format!(
-        "On {cores} cores, crunch on tokio's single-threaded event loop reached {} sequential's speed",
-        x(ct)
-    );
-    let multi = get("tokio").filter(|v| *v > 1.3);
-    if let Some(m) = multi {
-        evidence += &format!(
-            "; tokio's multi-threaded runtime reached {}: its worker threads run tasks in parallel",
-            x(m)
+            "crunch benchmark with every core of an async model that runs on one thread",
         );
     }
-    evidence.push('.');
-    let verdict = if ct >= 1.3 {
+    let cores = r.provenance.logical_cores;
+    let baseline = r.baseline().map_or("the baseline", |b| b.name.as_str());
+    // Each speedup with the words its model's description gives for where it crunches.
+    let credit = |v: &[(&Description, f64)]| {
+        v.iter()
+            .map(|(m, s)| format!("{} {} on {}", m.name, x(*s), m.crunch_on))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut evidence = format!(
+        "On {cores} cores with every core offered, as a multiple of {baseline}'s speed: {}.",
+        credit(&one)
+    );
+    let sped_up_alone = one.iter().any(|(_, s)| *s >= SPEEDUP);
+    let (sped_up, flat): (Vec<_>, Vec<_>) =
+        several.iter().copied().partition(|(_, s)| *s >= SPEEDUP);
+    let it = if one.len() == 1 {
+        "It runs"
+    } else {
+        "They run"
+    };
+    evidence += &if sped_up_alone {
+        format!(
+            " {it} every task on one thread, yet sped up: async on one thread was parallel here."
+        )
+    } else {
+        format!(
+            " {it} every task on one thread and stayed under {}: async itself is not parallel.",
+            x(SPEEDUP)
+        )
+    };
+    if !sped_up.is_empty() {
+        evidence += &format!(
+            " The others' speedups came from the threads they crunch on: {}.",
+            credit(&sped_up)
+        );
+    }
+    if !flat.is_empty() {
+        evidence += &format!(" No speedup: {}.", credit(&flat));
+    }
+    let verdict = if sped_up_alone {
         Verdict::DoesNotHold
-    } else if multi.is_some() {
-        evidence += " The claim holds for one event loop, not for every async runtime.";
+    } else if !sped_up.is_empty() {
+        evidence +=
+            " The claim holds for an event loop on one thread, not for every async runtime.";
         Verdict::HoldsWithCaveat
     } else {
         Verdict::Holds
     };
+    evidence += &busy_note(r, &[CPU_ONE_WORKER, CPU_ALL_CORES], &[]);
     Claim {
         claim: CLAIM,
         evidence,
@@ -176,71 +243,142 @@ fn async_is_not_parallel(r: &Results) -> Claim {
     }
 }
 
+/// The thread-per-job model against the async models, at the largest N of the sweep's memory
+/// points where both were run.
 fn async_handles_thousands(r: &Results) -> Claim {
     const CLAIM: &str = "Async handles thousands of connections where threads get expensive.";
-    let Some(sweep) = &r.sweep else {
+    if r.sweep.is_none() {
         return not_measured(CLAIM, "resource sweep");
+    }
+    let Some(t) = r.per_job_threads() else {
+        return not_measured(CLAIM, "threads model with one thread per job");
     };
-    let n = sweep
-        .entries
+    let asyncs = r.async_models();
+    let waiting = r.waiting_runs();
+    let at = |m: &str, n: usize| {
+        waiting
+            .iter()
+            .copied()
+            .find(|e| e.request().model == m && e.request().count == n)
+    };
+    let n = waiting
         .iter()
-        .filter(|e| e.workload == "greet" && (e.model == "threads" || e.model == "tokio"))
-        .map(|e| e.count)
+        .map(|e| e.request())
+        .filter(|q| q.model == t.name)
+        .map(|q| q.count)
+        .filter(|&n| asyncs.iter().any(|a| at(&a.name, n).is_some()))
         .max();
     let Some(n) = n else {
-        return not_measured(CLAIM, "sweep of threads and tokio");
+        return not_measured(
+            CLAIM,
+            "sweep of the threads model and an async model at the same N",
+        );
     };
-    let (Some(t), Some(k)) = (r.sweep_waiting("threads", n), r.sweep_waiting("tokio", n)) else {
-        return not_measured(CLAIM, "sweep of both threads and tokio at the same N");
+    let Some(tr) = at(&t.name, n) else {
+        return not_measured(CLAIM, "sweep of the threads model");
     };
-    if t.outcome == Outcome::Limit && k.outcome == Outcome::Ok {
-        return Claim {
+    let async_runs: Vec<(&Description, &RunResult)> = asyncs
+        .iter()
+        .filter_map(|a| Some((*a, at(&a.name, n)?)))
+        .collect();
+    let async_ok: Vec<(&Description, &RunRecord)> = async_runs
+        .iter()
+        .filter_map(|(a, e)| Some((*a, Results::ok_record(Some(*e))?)))
+        .collect();
+    let mut used: Vec<&RunResult> = vec![tr];
+    used.extend(async_runs.iter().map(|(_, e)| *e));
+    let note = busy_note(r, &[], &used);
+    let latency = human_latency(tr.request().hosts.latency);
+    let completed = |v: &[(&Description, &RunRecord)]| {
+        v.iter()
+            .map(|(a, k)| format!("{} ({:.2} KiB per waiting greet)", a.name, k.kib_per_job()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (tr.status(), Results::ok_record(Some(tr))) {
+        (Status::Limit(limit), _) if !async_ok.is_empty() => {
+            let got = tr.record().map_or_else(
+                || "no figures".to_string(),
+                |k| format!("{} of {n} greets ok", k.ok),
+            );
+            Claim {
+                claim: CLAIM,
+                evidence: format!(
+                    "At N = {n} greets waiting {latency}, {} hit an OS limit ({}: {got}) while these async models completed all {n}: {}.{note}",
+                    t.name,
+                    limit.label(),
+                    completed(&async_ok)
+                ),
+                verdict: Verdict::Holds,
+            }
+        }
+        (_, Some(tk)) if !async_ok.is_empty() => {
+            let tm = tk.kib_per_job();
+            let ratios: Vec<f64> = async_ok
+                .iter()
+                .map(|(_, k)| tm / k.kib_per_job().max(0.01))
+                .collect();
+            let weakest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+            let per_task = async_ok
+                .iter()
+                .zip(&ratios)
+                .map(|((a, k), ratio)| {
+                    format!("{} {:.2} KiB ({} less)", a.name, k.kib_per_job(), x(*ratio))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let threads_of = |k: &RunRecord| match k.executor_threads {
+                Some(e) => format!("{} ({e} in its executor)", k.peak_threads),
+                None => k.peak_threads.to_string(),
+            };
+            let peaks = async_ok
+                .iter()
+                .map(|(a, k)| format!("{} {}", a.name, threads_of(k)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let walls = async_ok
+                .iter()
+                .map(|(a, k)| format!("{} {}", a.name, human_ns(k.wall_s * 1e9)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut evidence = format!(
+                "At N = {n} greets waiting {latency}, each thread ({}) cost {tm:.2} KiB of resident memory and each task {per_task}. {} peaked at {} OS threads; the async models at {peaks}. Wall time: {} {}, {walls}.",
+                t.name,
+                t.name,
+                tk.peak_threads,
+                t.name,
+                human_ns(tk.wall_s * 1e9),
+            );
+            let verdict = if weakest >= 2.0 {
+                Verdict::Holds
+            } else if weakest > 1.0 {
+                evidence +=
+                    " Threads cost more, but under 2× for some runtime: both handled this N.";
+                Verdict::HoldsWithCaveat
+            } else {
+                Verdict::DoesNotHold
+            };
+            evidence += &note;
+            Claim {
+                claim: CLAIM,
+                evidence,
+                verdict,
+            }
+        }
+        _ => Claim {
             claim: CLAIM,
             evidence: format!(
-                "At N = {n}, threads hit an OS limit ({}) while tokio completed all {n} greets using {:.2} KiB per waiting greet.",
-                t.limit.as_deref().unwrap_or("unknown"),
-                k.kib_per_job()
-            ),
-            verdict: Verdict::Holds,
-        };
-    }
-    if t.outcome != Outcome::Ok || k.outcome != Outcome::Ok {
-        return Claim {
-            claim: CLAIM,
-            evidence: format!(
-                "At N = {n}, threads ended {:?} and tokio {:?}; the memory cannot be compared.",
-                t.outcome, k.outcome
+                "At N = {n}, {} ended {} and the async models {}; the memory cannot be compared.{note}",
+                t.name,
+                stopped_by(tr),
+                async_runs
+                    .iter()
+                    .map(|(a, e)| format!("{} {}", a.name, stopped_by(e)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             verdict: Verdict::NotMeasured,
-        };
-    }
-    let (tm, km) = (t.kib_per_job(), k.kib_per_job().max(0.01));
-    let ratio = tm / km;
-    let evidence = format!(
-        "At N = {n} waiting greets, each thread cost {tm:.2} KiB of resident memory and each tokio task {:.2} KiB ({}); threads peaked at {} OS threads, tokio at {}. Wall time: threads {}, tokio {}.",
-        k.kib_per_job(),
-        x(ratio),
-        t.peak_threads,
-        k.peak_threads,
-        human_ns(t.wall_s * 1e9),
-        human_ns(k.wall_s * 1e9),
-    );
-    let verdict = if ratio >= 2.0 {
-        Verdict::Holds
-    } else if ratio > 1.0 {
-        Verdict::HoldsWithCaveat
-    } else {
-        Verdict::DoesNotHold
-    };
-    let evidence = if verdict == Verdict::HoldsWithCaveat {
-        evidence + " Threads cost more, but under 2×: both handled this N."
-    } else {
-        evidence
-    };
-    Claim {
-        claim: CLAIM,
-        evidence,
-        verdict,
+        },
     }
 }
 
@@ -281,120 +419,238 @@ pub fn summary(r: &Results) -> Vec<String> {
         .collect()
 }
 
-/// The largest size of `group` at which both functions were measured.
-fn common_size(r: &Results, group: &str, a: &str, b: &str) -> Option<u64> {
-    r.sizes(group)
-        .into_iter()
-        .rev()
-        .find(|n| r.estimate(group, a, *n).is_some() && r.estimate(group, b, *n).is_some())
+/// Others' CPU and steal, as percentages of all cores.
+pub fn noise_words(n: &Noise) -> String {
+    format!(
+        "others' CPU {:.0} %, steal {:.0} %",
+        n.other_busy * 100.0,
+        n.steal * 100.0
+    )
 }
 
+/// The caveat of a verdict built on criterion `groups` and sweep `runs`: empty when every one
+/// of them was measured on a quiet machine or recorded no noise.
+fn busy_note(r: &Results, groups: &[&str], runs: &[&RunResult]) -> String {
+    let mut busy: Vec<String> = groups
+        .iter()
+        .filter_map(|g| r.busy_group(g))
+        .map(|g| format!("group {} ({})", g.group, noise_words(&g.noise)))
+        .collect();
+    for e in runs {
+        if let Some(n) = e.record().and_then(|k| k.noise).filter(Noise::busy) {
+            let q = e.request();
+            let line = format!(
+                "the sweep's {} run at N = {} ({})",
+                q.model,
+                q.count,
+                noise_words(&n)
+            );
+            if !busy.contains(&line) {
+                busy.push(line);
+            }
+        }
+    }
+    if busy.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Measured on a busy machine (others' CPU plus steal over {:.0} % of all cores): {}; these timings may be worse than this machine alone gives.",
+        Noise::BUSY * 100.0,
+        busy.join("; ")
+    )
+}
+
+/// The largest size of `group` at which `a` and at least one of `bs` were measured.
+fn common_size(r: &Results, group: &str, a: &str, bs: &[&Description]) -> Option<u64> {
+    r.sizes(group).into_iter().rev().find(|n| {
+        r.estimate(group, a, *n).is_some()
+            && bs.iter().any(|b| r.estimate(group, &b.name, *n).is_some())
+    })
+}
+
+/// "threads were 2.0× slower" or "... faster": `threads` against `other`, both times.
+fn slower_or_faster(threads: f64, other: f64) -> String {
+    if threads >= other {
+        format!("threads were {} slower", x(threads / other))
+    } else {
+        format!("threads were {} faster", x(other / threads))
+    }
+}
+
+/// Resident growth of an ok sweep record, KiB.
+fn growth(k: &RunRecord) -> u64 {
+    k.peak_rss_kib.saturating_sub(k.baseline_rss_kib)
+}
+
+/// The I/O verdict from the io group with the longest latency (waiting dominates there): the
+/// thread-per-job model against the fastest async model, then the pools and the one-at-a-time
+/// baseline, each with the ideal its shape allows.
 fn io_verdict(r: &Results) -> Option<String> {
-    let group = "io_10ms";
-    let Some(n) = common_size(r, group, "tokio", "threads") else {
+    let Some(group) = r.io_groups().pop() else {
         return io_verdict_from_sweep(r);
     };
-    let tokio = r.estimate(group, "tokio", n)?.median_ns;
-    let threads = r.estimate(group, "threads", n)?.median_ns;
-    let faster = if threads >= tokio {
-        format!("threads were {} slower", x(threads / tokio))
-    } else {
-        format!("threads were {} faster", x(tokio / threads))
+    let latency = Results::io_latency(&group)?;
+    let t = r.per_job_threads()?;
+    let asyncs = r.async_models();
+    let Some(n) = common_size(r, &group, &t.name, &asyncs) else {
+        return io_verdict_from_sweep(r);
     };
+    let threads = r.estimate(&group, &t.name, n)?.median_ns;
+    let times: Vec<(&Description, f64)> = asyncs
+        .iter()
+        .filter_map(|a| Some((*a, r.estimate(&group, &a.name, n)?.median_ns)))
+        .collect();
+    let (fastest, tf) = times.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let count = usize::try_from(n).ok()?;
+    let mut used_runs: Vec<&RunResult> = Vec::new();
     let mut s = format!(
-        "For I/O-bound work with {n} greets at 10 ms, tokio finished in {} and {n} threads in {}: {faster}",
-        human_ns(tokio),
-        human_ns(threads)
+        "For I/O-bound work with {n} greets at {}, the fastest async model, {}, finished in {} and {n} threads ({}) in {}: {}",
+        human_latency(latency),
+        fastest.name,
+        human_ns(tf),
+        t.name,
+        human_ns(threads),
+        slower_or_faster(threads, tf)
     );
-    let mem = |m: &str| {
-        r.sweep_io(m, n as usize)
-            .filter(|e| e.outcome == Outcome::Ok)
-            .map(|e| e.peak_rss_kib.saturating_sub(e.baseline_rss_kib))
-    };
-    if let (Some(tm), Some(km)) = (mem("threads"), mem("tokio")) {
+    // The memory of the same runs, from the sweep's points at this N and latency.
+    let mem = |m: &str| r.sweep_run(m, Workload::Greet, count, latency);
+    if let (Some(te), Some(fe)) = (mem(&t.name), mem(&fastest.name))
+        && let (Some(tk), Some(fk)) = (Results::ok_record(Some(te)), Results::ok_record(Some(fe)))
+    {
+        used_runs.extend([te, fe]);
         s += &format!(
-            ", using {} the memory ({} KiB against {} KiB of RSS growth)",
-            x(tm as f64 / km.max(1) as f64),
-            tm,
-            km
+            ", using {} the memory ({} KiB against {} KiB of RSS growth, one sweep run each)",
+            x(growth(tk) as f64 / growth(fk).max(1) as f64),
+            growth(tk),
+            growth(fk)
         );
     }
     s.push('.');
-    // The pooled models and sequential are often over the bench budget at N = 1000; the
-    // sweep ran them once each, so say where the figure comes from.
-    let time_of = |m: &str| {
-        r.estimate(group, m, n)
-            .map(|e| human_ns(e.median_ns))
-            .or_else(|| {
-                r.sweep_io(m, n as usize)
-                    .filter(|e| e.outcome == Outcome::Ok && e.latency_ms == 10.0)
-                    .map(|e| format!("{} (one run, from the sweep)", human_ns(e.wall_s * 1e9)))
-            })
-    };
-    if let Some(t) = time_of("rayon") {
-        let k = r.provenance.logical_cores;
+    if times.len() > 1 {
         s += &format!(
-            " rayon with {k} workers took {t}, capped by its pool: at most {k} greets wait at once."
+            " The async models: {}.",
+            times
+                .iter()
+                .map(|(a, ns)| format!("{} {}", a.name, human_ns(*ns)))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
-    if let Some(t) = time_of("sequential") {
-        s += &format!(" Sequential took {t}, about N × 10 ms.");
+    // Models often over the bench budget at large N (a pool waits N/K × L, the baseline
+    // N × L) ran once each in the sweep; say where each figure comes from.
+    let mut time_of = |m: &str| -> Option<(String, f64)> {
+        if let Some(e) = r.estimate(&group, m, n) {
+            return Some((human_ns(e.median_ns), e.median_ns));
+        }
+        let e = mem(m)?;
+        let k = Results::ok_record(Some(e))?;
+        used_runs.push(e);
+        Some((
+            format!("{} (one run, from the sweep)", human_ns(k.wall_s * 1e9)),
+            k.wall_s * 1e9,
+        ))
+    };
+    let pools: Vec<String> = r
+        .models_where(|m| m.shape == Shape::Pool)
+        .iter()
+        .filter_map(|m| Some(format!("{} {}", m.name, time_of(&m.name)?.0)))
+        .collect();
+    let singles: Vec<String> = r
+        .models_where(|m| m.shape == Shape::OneAtATime)
+        .iter()
+        .filter_map(|m| Some(format!("{} {}", m.name, time_of(&m.name)?.0)))
+        .collect();
+    if !pools.is_empty() {
+        // The benches size every pool to the logical cores (`benches::cores`).
+        let k = r.provenance.logical_cores.max(1);
+        let ideal = latency.mul_f64(count.div_ceil(k) as f64);
+        s += &format!(
+            " The pools of K = {k} workers: {}; at most K greets wait at once, so at best ⌈N/K⌉ × L = {}.",
+            pools.join(", "),
+            human_ns(ideal.as_secs_f64() * 1e9)
+        );
     }
+    if !singles.is_empty() {
+        s += &format!(
+            " One greet at a time: {}; at best N × L = {}.",
+            singles.join(", "),
+            human_ns(latency.mul_f64(count as f64).as_secs_f64() * 1e9)
+        );
+    }
+    s += &busy_note(r, &[&group], &used_runs);
     Some(s)
 }
 
-/// Without criterion's io group, the sweep's single runs at N = 1000 and 10 ms.
+/// Without criterion's io groups, the sweep's single runs at its I/O latency (its shortest),
+/// at the largest N where the thread-per-job model and an async model both completed.
 fn io_verdict_from_sweep(r: &Results) -> Option<String> {
-    let n = 1000;
-    let tokio = r
-        .sweep_io("tokio", n)
-        .filter(|e| e.outcome == Outcome::Ok)?;
-    let threads = r
-        .sweep_io("threads", n)
-        .filter(|e| e.outcome == Outcome::Ok)?;
-    let (tw, hw) = (tokio.wall_s, threads.wall_s);
-    let cmp = if hw >= tw {
-        format!("threads were {} slower", x(hw / tw))
-    } else {
-        format!("threads were {} faster", x(tw / hw))
+    let latency: Duration = *r.sweep_latencies().first()?;
+    let t = r.per_job_threads()?;
+    let asyncs = r.async_models();
+    let ok = |m: &str, n: usize| {
+        let e = r.sweep_run(m, Workload::Greet, n, latency)?;
+        Some((e, Results::ok_record(Some(e))?))
     };
-    let (tm, km) = (
-        threads
-            .peak_rss_kib
-            .saturating_sub(threads.baseline_rss_kib),
-        tokio.peak_rss_kib.saturating_sub(tokio.baseline_rss_kib),
-    );
+    let mut counts: Vec<usize> = r
+        .runs()
+        .map(RunResult::request)
+        .filter(|q| q.model == t.name && q.hosts.latency == latency)
+        .map(|q| q.count)
+        .collect();
+    counts.sort_unstable();
+    let (n, (te, tk), tasks) = counts.into_iter().rev().find_map(|n| {
+        let tasks: Vec<(&Description, &RunResult, &RunRecord)> = asyncs
+            .iter()
+            .filter_map(|a| ok(&a.name, n).map(|(e, k)| (*a, e, k)))
+            .collect();
+        (!tasks.is_empty()).then_some((n, ok(&t.name, n)?, tasks))
+    })?;
+    let (fastest, fe, fk) = tasks
+        .iter()
+        .copied()
+        .min_by(|a, b| a.2.wall_s.total_cmp(&b.2.wall_s))?;
     let mut s = format!(
-        "For I/O-bound work with {n} greets at {} ms (one run each, from the sweep), tokio finished in {} and {n} threads in {}: {cmp}, using {} the memory ({tm} KiB against {km} KiB of RSS growth).",
-        tokio.latency_ms,
-        human_ns(tw * 1e9),
-        human_ns(hw * 1e9),
-        x(tm as f64 / km.max(1) as f64),
+        "For I/O-bound work with {n} greets at {} (one run each, from the sweep), the fastest async model, {}, finished in {} and {n} threads ({}) in {}: {}, using {} the memory ({} KiB against {} KiB of RSS growth).",
+        human_latency(latency),
+        fastest.name,
+        human_ns(fk.wall_s * 1e9),
+        t.name,
+        human_ns(tk.wall_s * 1e9),
+        slower_or_faster(tk.wall_s, fk.wall_s),
+        x(growth(tk) as f64 / growth(fk).max(1) as f64),
+        growth(tk),
+        growth(fk),
     );
-    if let Some(e) = r.sweep_io("rayon", n) {
-        s += &format!(
-            " rayon with {} workers took {}, capped by its pool.",
-            r.provenance.logical_cores,
-            human_ns(e.wall_s * 1e9)
-        );
+    let mut used = vec![te, fe];
+    for m in r.models_where(|m| m.shape == Shape::Pool) {
+        if let Some((e, k)) = ok(&m.name, n) {
+            used.push(e);
+            s += &format!(
+                " {} with {} workers took {}, capped by its pool.",
+                m.name,
+                k.request.workers.unwrap_or(r.provenance.logical_cores),
+                human_ns(k.wall_s * 1e9)
+            );
+        }
     }
+    s += &busy_note(r, &[], &used);
     Some(s)
 }
 
 fn cpu_verdict(r: &Results) -> Option<String> {
     let speedups = r.cpu_speedups();
-    if speedups.is_empty() {
-        return None;
-    }
+    let first = speedups.first()?;
+    let all = |m: &Description| speedups.iter().find(|s| s.model == m.name)?.all;
     let cores = r.provenance.logical_cores;
-    let parallel: Vec<String> = ["threads", "rayon", "processes", "thread-pool"]
-        .iter()
-        .filter_map(|m| {
-            let s = speedups.iter().find(|s| s.model == *m)?.all?;
-            Some(format!("{m} {}", x(s)))
-        })
-        .collect();
-    let mut s = format!("For CPU-bound work (crunch, N = {}), ", speedups[0].size);
+    let list = |ms: Vec<&Description>| -> Vec<String> {
+        ms.into_iter()
+            .filter_map(|m| Some(format!("{} {}", m.name, x(all(m)?))))
+            .collect()
+    };
+    let parallel = list(r.models_where(|m| m.family != Family::Async && m.parallel()));
+    let one_loop = list(r.models_where(|m| m.family == Family::Async && m.one_thread));
+    let other_async = list(r.models_where(|m| m.family == Family::Async && !m.one_thread));
+    let mut s = format!("For CPU-bound work (crunch, N = {}), ", first.size);
     if parallel.is_empty() {
         s += "no parallel model was measured";
     } else {
@@ -403,35 +659,90 @@ fn cpu_verdict(r: &Results) -> Option<String> {
             parallel.join(", ")
         );
     }
-    if let Some(ct) = speedups
-        .iter()
-        .find(|s| s.model == "tokio-current-thread")
-        .and_then(|s| s.all)
-    {
-        s += &format!(". The single-threaded event loop reached {}", x(ct));
+    if !one_loop.is_empty() {
+        s += &format!(". Async on one thread reached {}", one_loop.join(", "));
+    }
+    if !other_async.is_empty() {
+        s += &format!(
+            "; the async runtimes with several threads reached {}, each through the threads it crunches on (see the claims)",
+            other_async.join(", ")
+        );
     }
     s.push('.');
+    s += &busy_note(r, &[CPU_ONE_WORKER, CPU_ALL_CORES], &[]);
     Some(s)
 }
 
+/// Mixed work: an async model on one thread against the async models with several threads
+/// (preferring those of the same runtime), where a crunch on the one thread stalls every greet
+/// waiting behind it.
 fn mixed_verdict(r: &Results) -> Option<String> {
-    let group = "mixed";
-    let n = common_size(r, group, "tokio-current-thread", "tokio")?;
-    let ct = r.estimate(group, "tokio-current-thread", n)?.median_ns;
-    let mt = r.estimate(group, "tokio", n)?.median_ns;
-    let reading = if ct > 1.2 * mt {
-        "crunching on the one event loop stalled the greets waiting behind it"
+    let group = MIXED;
+    let measured = |m: &&Description| r.functions(group).contains(&m.name);
+    let one = r
+        .models_where(|m| m.family == Family::Async && m.one_thread)
+        .into_iter()
+        .find(measured)?;
+    let several: Vec<&Description> = r
+        .models_where(|m| m.family == Family::Async && !m.one_thread)
+        .into_iter()
+        .filter(measured)
+        .collect();
+    let same_runtime: Vec<&Description> = several
+        .iter()
+        .copied()
+        .filter(|m| m.runtime.as_ref().map(|k| &k.name) == one.runtime.as_ref().map(|k| &k.name))
+        .collect();
+    let others = if same_runtime.is_empty() {
+        several
     } else {
-        "no stall on the single event loop shows at this size"
+        same_runtime
+    };
+    let n = common_size(r, group, &one.name, &others)?;
+    let ct = r.estimate(group, &one.name, n)?.median_ns;
+    let times: Vec<(&Description, f64)> = others
+        .iter()
+        .filter_map(|m| Some((*m, r.estimate(group, &m.name, n)?.median_ns)))
+        .collect();
+    let (best, mt) = times.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let reading = if ct > 1.2 * mt {
+        format!(
+            "{} crunches on {}, and here that stalled the greets waiting behind it",
+            one.name, one.crunch_on
+        )
+    } else {
+        format!(
+            "{} crunches on {}, yet no stall shows at this size",
+            one.name, one.crunch_on
+        )
     };
     let mut s = format!(
-        "For mixed work (greet then crunch, N = {n}), tokio's single-threaded loop took {} against {} for the multi-threaded runtime ({} as long): {reading}.",
+        "For mixed work (greet then crunch, N = {n}), {} on one thread took {} against {} for {} ({} as long): {reading}.",
+        one.name,
         human_ns(ct),
         human_ns(mt),
+        best.name,
         x(ct / mt)
     );
-    if let Some(e) = r.estimate(group, "threads", n) {
-        s += &format!(" Threads took {}.", human_ns(e.median_ns));
+    if times.len() > 1 {
+        s += &format!(
+            " With several threads: {}.",
+            times
+                .iter()
+                .map(|(m, ns)| format!("{} {}", m.name, human_ns(*ns)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
+    if let Some(t) = r.per_job_threads()
+        && let Some(e) = r.estimate(group, &t.name, n)
+    {
+        s += &format!(
+            " One thread per job ({}) took {}.",
+            t.name,
+            human_ns(e.median_ns)
+        );
+    }
+    s += &busy_note(r, &[group], &[]);
     Some(s)
 }
