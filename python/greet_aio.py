@@ -1,0 +1,67 @@
+"""The greet job on asyncio: the same steps as ``greet.run_job``, with asyncio's streams.
+
+Like greet-core's ``run_job_async``: the definition of a job (what it sends, how long it may
+wait, that the reply names the host aimed at, how a mixed job seeds its crunch) is
+``greet``'s; only the socket and the waiting are asyncio's. The crunch of a mixed job runs
+inline, on the event loop's one thread, as a CPU-bound coroutine does in the course: while it
+runs, no other task (and no reply) makes progress.
+"""
+
+import asyncio
+import time
+
+from greet import (
+    GREETING,
+    MAX_REPLY,
+    JobError,
+    as_error,
+    crunch,
+    crunch_seed,
+    mixed_seed,
+    outcome,
+    parse_reply,
+)
+
+
+async def greet_async(target, timeout):
+    """One greet on the event loop: connect, send, await the reply line, close.
+
+    ``readuntil`` waits for the newline (not one ``read``: TCP may split the line), and the
+    stream's ``limit`` keeps a misbehaving host from making us buffer more than
+    ``MAX_REPLY`` bytes. ``wait_for`` gives the whole greet its timeout.
+    """
+
+    async def exchange():
+        host, port = target.addr
+        reader, writer = await asyncio.open_connection(host, port, limit=MAX_REPLY)
+        try:
+            writer.write(GREETING)
+            await writer.drain()
+            return await reader.readuntil(b"\n")
+        finally:
+            writer.close()
+
+    try:
+        line = await asyncio.wait_for(exchange(), timeout)
+    except asyncio.TimeoutError:
+        raise JobError("Timeout") from None
+    except asyncio.IncompleteReadError:
+        raise JobError("Closed") from None
+    except asyncio.LimitOverrunError:
+        raise JobError("BadReply", f"no newline within {MAX_REPLY} bytes") from None
+    return target.check(parse_reply(line))
+
+
+async def run_job_async(plan, index):
+    """Runs job ``index`` of ``plan`` as a coroutine; the crunch, if any, runs inline."""
+    started = time.perf_counter_ns()
+    try:
+        if plan.workload == "crunch":
+            return outcome(index, started, checksum=crunch(plan.work, crunch_seed(index)))
+        host = await greet_async(plan.target(index), plan.timeout)
+        if plan.workload == "greet":
+            return outcome(index, started, reply=host)
+        checksum = crunch(plan.work, mixed_seed(host, index))
+        return outcome(index, started, reply=host, checksum=checksum)
+    except Exception as exc:  # every job ends as an outcome: see greet.as_error
+        return outcome(index, started, error=as_error(exc))

@@ -1,0 +1,22 @@
+"""py-sequential: the course's ``greet()``, one host after another.
+
+Nothing overlaps: greet 2 starts when greet 1's reply has arrived, so N greets take about
+N x L. It is the baseline every other model is measured against.
+"""
+
+from greet import run_job
+
+
+class Sequential:
+    """One job after another, on the interpreter's one thread."""
+
+    def run(self, plan, emit):
+        for i in range(plan.count):
+            emit(run_job(plan, i))
+
+    def close(self):
+        pass
+
+
+def start(workers):
+    return Sequential()
