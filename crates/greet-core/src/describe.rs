@@ -118,6 +118,10 @@ pub struct Description {
     pub shape: Shape,
     /// Whether it runs every job on one OS thread (sequential, a current-thread event loop).
     pub one_thread: bool,
+    /// Whether its threads run CPU work one at a time, whatever their number: Python's global
+    /// interpreter lock. Such a model has threads but no parallelism.
+    #[serde(default)]
+    pub gil: bool,
     /// Where a crunch runs, in words: the credit line of its CPU speedup.
     pub crunch_on: String,
     /// The runtime crate, if the model has one beyond std.
@@ -138,6 +142,7 @@ impl Description {
             lang: Lang::Rust,
             shape,
             one_thread: false,
+            gil: false,
             crunch_on: String::new(),
             runtime: None,
             historical: None,
@@ -153,6 +158,18 @@ impl Description {
     /// It runs every job on one OS thread.
     pub fn one_thread(mut self) -> Description {
         self.one_thread = true;
+        self
+    }
+
+    /// It is written in `lang` (and speaks the same run request and record).
+    pub fn lang(mut self, lang: Lang) -> Description {
+        self.lang = lang;
+        self
+    }
+
+    /// Its threads run CPU work one at a time (Python's global interpreter lock).
+    pub fn gil(mut self) -> Description {
+        self.gil = true;
         self
     }
 
@@ -178,7 +195,7 @@ impl Description {
 
     /// Whether it can run CPU work on more than one core at once.
     pub fn parallel(&self) -> bool {
-        !self.one_thread
+        !self.one_thread && !self.gil
     }
 }
 

@@ -36,6 +36,13 @@ pub trait Model: Send + Sync {
     /// Builds the runtime, pool or workers for plans like `plan` (same `workers`).
     fn start(&self, plan: &Plan) -> Result<Box<dyn Runner>, ModelError>;
 
+    /// Why this machine cannot run the model, if it cannot: its runtime is not installed (a
+    /// Python model without `python3`, or without a package it needs). One line that names
+    /// the fix. Not an error to report for a comparison: the row reads "not installed".
+    fn unavailable(&self) -> Option<String> {
+        None
+    }
+
     /// Starts the model and runs every job of `plan` once.
     fn run(&self, plan: &Plan) -> Result<Batch, ModelError> {
         plan.validate()?;
@@ -61,6 +68,25 @@ pub trait Runner {
     /// How many threads the model's executor runs, for the async models (their runtimes pick
     /// this themselves: every core, one, or an environment variable). `None` for the others.
     fn executor_threads(&self) -> Option<usize> {
+        None
+    }
+
+    /// The helper processes the model started and runs its jobs in (an interpreter and its
+    /// worker processes), so that the harness samples their threads and memory beside its
+    /// own. Empty when the jobs run in this process. Asked once, after start.
+    fn helper_pids(&self) -> Vec<u32> {
+        Vec::new()
+    }
+
+    /// How the model started its worker processes, where it had a choice: Python's
+    /// multiprocessing start method (fork, spawn or forkserver). `None` for the others.
+    fn start_method(&self) -> Option<String> {
+        None
+    }
+
+    /// How long one crunch of size `work` takes where the model runs its jobs, when that is
+    /// not this process's Rust kernel (an interpreter's). `None`: the Rust kernel's time.
+    fn crunch_time(&self, _work: u32) -> Option<Duration> {
         None
     }
 }

@@ -181,15 +181,22 @@ pub struct RunRecord {
     pub cpu_user_s: f64,
     /// System CPU, s: likewise.
     pub cpu_sys_s: f64,
-    /// Peak resident memory, KiB: the client's peak plus its worker processes' peaks.
+    /// Peak resident memory, KiB: the client's peak plus its worker processes' peaks (and, for
+    /// a model in another language, its interpreter's).
     pub peak_rss_kib: u64,
-    /// Resident memory before the model started, KiB.
+    /// Resident memory before the model started, KiB; for a model that runs its jobs in
+    /// helper processes (an interpreter), plus their resident memory once started.
     pub baseline_rss_kib: u64,
-    /// Peak thread count of the client, sampled every 5 ms (sampler excluded).
+    /// Peak thread count of the client and its helper processes, sampled every 5 ms (sampler
+    /// excluded).
     pub peak_threads: u64,
     /// Threads the model's executor runs (async models), as the runtime chose.
     #[serde(default)]
     pub executor_threads: Option<usize>,
+    /// How the model started its worker processes, where it had a choice (Python's
+    /// multiprocessing start method).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_method: Option<String>,
     /// Voluntary context switches during the run (client and workers).
     pub ctx_voluntary: u64,
     /// Involuntary context switches during the run (client and workers).
@@ -265,6 +272,9 @@ pub enum FailureKind {
     Deadline,
     /// The run's process ended without a result (crashed, or killed by a signal).
     Crashed,
+    /// The model cannot run on this machine: its runtime is not installed (see
+    /// `Model::unavailable`). Not an error: the row reads "not installed".
+    Unavailable,
 }
 
 /// A run that produced no record: what was asked, and why nothing came back.
@@ -316,6 +326,15 @@ impl RunResult {
         }
     }
 
+    /// Why the model could not run here (its runtime is not installed), if that is why this
+    /// run has no record.
+    pub fn unavailable(&self) -> Option<&str> {
+        match self {
+            RunResult::Failure(f) if f.kind == FailureKind::Unavailable => Some(&f.message),
+            _ => None,
+        }
+    }
+
     /// One line on what stopped or failed the run, if anything did.
     pub fn message(&self) -> Option<String> {
         match self {
@@ -350,6 +369,7 @@ mod tests {
             baseline_rss_kib: 1000,
             peak_threads: 3,
             executor_threads: None,
+            start_method: None,
             ctx_voluntary: 0,
             ctx_involuntary: 0,
             latency_p50_ms: None,
