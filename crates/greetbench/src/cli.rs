@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use greet_core::duration::{self, human};
 use greet_core::plan::MAX_COUNT;
 use greet_core::record::{HostSpec, RunRecord, RunRequest, RunResult, Status};
-use greet_core::{OsLimit, Workload};
+use greet_core::{Lang, OsLimit, Workload};
 
 use crate::harness::{self, HarnessError};
 use crate::sweep::{Profile, ProfileError};
@@ -133,9 +133,34 @@ struct CompareArgs {
     work: WorkArgs,
     #[command(flatten)]
     hosts: HostArgs,
+    /// Which models: rust, python (the course's own, run by python3) or all. Without python3,
+    /// `all` runs the Rust rows and says how to get the Python ones.
+    #[arg(long, value_enum, default_value_t = LangArg::All)]
+    lang: LangArg,
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// `compare --lang`: which models' rows to run, by their descriptions' language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LangArg {
+    /// The Rust models.
+    Rust,
+    /// The course's own Python models.
+    Python,
+    /// Both.
+    All,
+}
+
+impl LangArg {
+    fn keeps(self, lang: Lang) -> bool {
+        match self {
+            LangArg::Rust => lang == Lang::Rust,
+            LangArg::Python => lang == Lang::Python,
+            LangArg::All => true,
+        }
+    }
 }
 
 /// Arguments of `greetbench sweep`.
@@ -377,7 +402,7 @@ fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
         let json = serde_json::to_string(&RecordJson::new(&record)).unwrap_or_default();
         println!("{json}");
     } else {
-        print_table(std::slice::from_ref(&record));
+        print_table(std::slice::from_ref(&record), &[]);
     }
     Ok(finish(&record))
 }
@@ -402,7 +427,15 @@ fn compare(args: &CompareArgs) -> Result<ExitCode, CliError> {
     let deadline = Duration::from_secs(120) + (h.latency + w.timeout / 10) * w.count as u32 * 2;
     let mut records = Vec::new();
     let mut code = ExitCode::SUCCESS;
-    for model in registry::names() {
+    let (models, not_run) = runnable(args.lang);
+    if models.is_empty()
+        && let Some((_, why)) = not_run.first()
+    {
+        return Err(CliError::Usage(why.clone()));
+    }
+    say_not_run(&not_run);
+    for model in &models {
+        let model = model.as_str();
         if !args.json {
             eprintln!("running {model}...");
         }
@@ -424,9 +457,43 @@ fn compare(args: &CompareArgs) -> Result<ExitCode, CliError> {
         let all: Vec<RecordJson<'_>> = records.iter().map(RecordJson::new).collect();
         println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
     } else {
-        print_table(&records);
+        print_table(&records, &not_run);
     }
     Ok(code)
+}
+
+/// The models `lang` picks that can run here, and those that cannot, with why. A model that
+/// cannot run is not an error: its row reads "not installed".
+fn runnable(lang: LangArg) -> (Vec<String>, Vec<(String, String)>) {
+    let (mut run, mut not_run) = (Vec::new(), Vec::<(String, String)>::new());
+    for d in registry::descriptions() {
+        if !lang.keeps(d.lang) {
+            continue;
+        }
+        match registry::find(&d.name).ok().and_then(|m| m.unavailable()) {
+            Some(why) => not_run.push((d.name, why)),
+            None => run.push(d.name),
+        }
+    }
+    (run, not_run)
+}
+
+/// Says once on stderr why each group of models cannot run: without python3, one line names
+/// the fix for every Python model.
+fn say_not_run(not_run: &[(String, String)]) {
+    let mut said: Vec<&str> = Vec::new();
+    for (_, why) in not_run {
+        if said.contains(&why.as_str()) {
+            continue;
+        }
+        said.push(why);
+        let names: Vec<&str> = not_run
+            .iter()
+            .filter(|(_, w)| w == why)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        eprintln!("not run: {}: {why}", names.join(", "));
+    }
 }
 
 fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
@@ -563,8 +630,9 @@ fn serve_api(args: &ServeApiArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The human-readable table of `run` and `compare`.
-fn print_table(records: &[RunRecord]) {
+/// The human-readable table of `run` and `compare`; `not_run` are the models that cannot run
+/// here (a row each: "not installed").
+fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
     let mut out = String::new();
     out.push_str(&format!(
         "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}\n",
@@ -597,6 +665,9 @@ fn print_table(records: &[RunRecord]) {
             ms(r.latency_p50_ms),
             ms(r.latency_p99_ms),
         ));
+    }
+    for (name, _) in not_run {
+        out.push_str(&format!("{name:<21} not installed\n"));
     }
     if let Some(r) = records.first() {
         let q = &r.request;

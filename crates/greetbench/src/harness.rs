@@ -92,6 +92,14 @@ pub enum HarnessError {
     /// The model lost or duplicated jobs: a bug.
     #[error("the model's results do not add up ({0}): a bug in the model")]
     Accounting(#[from] AccountingError),
+    /// The model cannot run on this machine (its runtime is not installed).
+    #[error("{model}: {why}")]
+    Unavailable {
+        /// The model.
+        model: String,
+        /// Why, and the fix.
+        why: String,
+    },
 }
 
 impl HarnessError {
@@ -107,6 +115,7 @@ impl HarnessError {
             | HarnessError::Unreachable { .. } => FailureKind::Hosts,
             HarnessError::Model(_) => FailureKind::Start,
             HarnessError::Accounting(_) => FailureKind::Accounting,
+            HarnessError::Unavailable { .. } => FailureKind::Unavailable,
         };
         RunFailure {
             request,
@@ -221,6 +230,12 @@ fn check_request(request: &RunRequest) -> Result<(), HarnessError> {
 pub fn execute(request: &RunRequest) -> Result<RunRecord, HarnessError> {
     let model = registry::find(&request.model)?;
     check_request(request)?;
+    if let Some(why) = model.unavailable() {
+        return Err(HarnessError::Unavailable {
+            model: request.model.clone(),
+            why,
+        });
+    }
     let mut server = None;
     let targets = if !request.targets.is_empty() {
         if request.workload.greets() {
@@ -259,15 +274,6 @@ pub fn measure(
     } else {
         Duration::ZERO
     };
-    let cores = greet_core::plan::default_workers();
-    // The floor needs the hosts' latency, which only our own hosts tell us.
-    let floor = request.starts_hosts() || !plan.workload.greets();
-    let floor_s = floor.then(|| {
-        model
-            .concurrency(plan)
-            .floor(plan, request.hosts.latency, job, cores)
-            .as_secs_f64()
-    });
 
     let baseline_rss_kib = sys::proc_status("VmRSS");
     let before = sys::self_usage().plus(sys::children_usage());
@@ -279,6 +285,23 @@ pub fn measure(
     let mut runner = model.start(plan)?;
     let start_s = t0.elapsed().as_secs_f64();
     let executor_threads = runner.executor_threads();
+    // A model that runs its jobs in helper processes (an interpreter): their threads count in
+    // every sample, and their memory once started is part of the baseline.
+    let helpers = runner.helper_pids();
+    sampler.watch(&helpers);
+    let helpers_baseline_kib = sys::processes_status(&helpers, "VmRSS");
+    // The floor needs the hosts' latency, which only our own hosts tell us, and the time of one
+    // crunch where the jobs run (an interpreter's, if the model says so).
+    let job = runner.crunch_time(plan.work).unwrap_or(job);
+    let cores = greet_core::plan::default_workers();
+    let floor = request.starts_hosts() || !plan.workload.greets();
+    let floor_s = floor.then(|| {
+        model
+            .concurrency(plan)
+            .floor(plan, request.hosts.latency, job, cores)
+            .as_secs_f64()
+    });
+    let start_method = runner.start_method();
     let t1 = Instant::now();
     let batch = runner.run(plan)?;
     let wall_s = t1.elapsed().as_secs_f64();
@@ -309,9 +332,10 @@ pub fn measure(
         cpu_user_s: used.user_s,
         cpu_sys_s: used.sys_s,
         peak_rss_kib: own.max_rss_kib + helpers_rss_kib,
-        baseline_rss_kib,
+        baseline_rss_kib: baseline_rss_kib + helpers_baseline_kib,
         peak_threads,
         executor_threads,
+        start_method,
         ctx_voluntary: used.voluntary_cs,
         ctx_involuntary: used.involuntary_cs,
         latency_p50_ms: summary.latency_p50_ms,

@@ -4,6 +4,11 @@
 //! (from `Cargo.lock`, baked in at build time), and where a program embedding greetbench can
 //! [`register`] a model of its own: the extra-model test does exactly that, and the new model
 //! then appears in `models`, `compare`, the sweep and the report with no other edit.
+//!
+//! The course's own Python models (`model_python`, scripts under `python/`) come after the
+//! Rust ones, one line each in [`python_models`]. [`all`] lists both; everything that names,
+//! finds or describes models reads it. [`models`] alone is the Rust models (and any
+//! registered), which run in this process: what the criterion benches and lesson 09 iterate.
 
 use std::sync::Mutex;
 
@@ -17,8 +22,9 @@ pub type Factory = fn() -> Box<dyn Model>;
 /// Models registered at run time, after the built-in ones.
 static EXTRA: Mutex<Vec<Factory>> = Mutex::new(Vec::new());
 
-/// Every model, in the order tables list them: the baseline, the thread models, processes,
-/// rayon, the async runtimes, then any registered with [`register`].
+/// Every model that runs in this process, in the order tables list them: the baseline, the
+/// thread models, processes, rayon, the async runtimes, then any registered with
+/// [`register`]. The Python models follow them in [`all`].
 pub fn models() -> Vec<Box<dyn Model>> {
     let mut all: Vec<Box<dyn Model>> = vec![
         Box::new(model_sequential::Sequential),
@@ -32,6 +38,27 @@ pub fn models() -> Vec<Box<dyn Model>> {
         Box::new(model_smol::Smol),
     ];
     all.extend(extra().iter().map(|make| make()));
+    all
+}
+
+/// The course's own Python models, run by `python3` (see `model_python`): one line each.
+pub fn python_models() -> Vec<Box<dyn Model>> {
+    use model_python::{Kind, Python};
+    vec![
+        Box::new(Python::new(Kind::Sequential)),
+        Box::new(Python::new(Kind::Threads)),
+        Box::new(Python::new(Kind::ThreadPool)),
+        Box::new(Python::new(Kind::Processes)),
+        Box::new(Python::new(Kind::Asyncio)),
+        Box::new(Python::new(Kind::AsyncioUvloop)),
+    ]
+}
+
+/// Every model, Rust then Python: what `models`, `run`, `compare`, the sweep and the report
+/// list and find.
+pub fn all() -> Vec<Box<dyn Model>> {
+    let mut all = models();
+    all.extend(python_models());
     all
 }
 
@@ -62,7 +89,7 @@ pub fn describe(model: &dyn Model) -> Description {
 
 /// Every model's description, in registry order.
 pub fn descriptions() -> Vec<Description> {
-    models().iter().map(|m| describe(m.as_ref())).collect()
+    all().iter().map(|m| describe(m.as_ref())).collect()
 }
 
 /// The names of the models whose description satisfies `keep`, in registry order: how tests,
@@ -98,7 +125,7 @@ pub struct UnknownModel {
 
 /// The model called `name`, or an error that lists the known ones.
 pub fn find(name: &str) -> Result<Box<dyn Model>, UnknownModel> {
-    models()
+    all()
         .into_iter()
         .find(|m| m.name() == name)
         .ok_or_else(|| UnknownModel {
@@ -109,7 +136,7 @@ pub fn find(name: &str) -> Result<Box<dyn Model>, UnknownModel> {
 
 /// Every model's name.
 pub fn names() -> Vec<&'static str> {
-    models().iter().map(|m| m.name()).collect()
+    all().iter().map(|m| m.name()).collect()
 }
 
 #[cfg(test)]
@@ -132,7 +159,9 @@ mod tests {
 
     #[test]
     fn descriptions_name_their_models_and_locked_runtime_versions() {
-        for (m, d) in super::models().iter().zip(super::descriptions()) {
+        let all = super::all();
+        assert_eq!(all.len(), super::descriptions().len());
+        for (m, d) in all.iter().zip(super::descriptions()) {
             assert_eq!(d.name, m.name());
             assert!(!d.about.is_empty() && !d.crunch_on.is_empty(), "{d:?}");
             if let Some(rt) = &d.runtime {

@@ -5,8 +5,8 @@
 //! fill a struct we own.
 #![allow(unsafe_code)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// CPU time and context switches, from `getrusage`.
@@ -104,7 +104,19 @@ pub fn raise_open_files_limit() -> u64 {
 
 /// A field of `/proc/self/status`, such as `Threads` or `VmRSS`.
 pub fn proc_status(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    status_field("/proc/self/status", field)
+}
+
+/// The sum of a `/proc/PID/status` field over `pids` (a model's helper processes); a process
+/// that has gone counts 0.
+pub fn processes_status(pids: &[u32], field: &str) -> u64 {
+    pids.iter()
+        .map(|pid| status_field(&format!("/proc/{pid}/status"), field))
+        .sum()
+}
+
+fn status_field(path: &str, field: &str) -> u64 {
+    std::fs::read_to_string(path)
         .ok()
         .and_then(|s| {
             let line = s
@@ -118,7 +130,12 @@ pub fn proc_status(field: &str) -> u64 {
 /// This process's thread count, from field 20 of `/proc/self/stat` (cheaper for the kernel
 /// to produce than `/proc/self/status`); 0 where there is no `/proc`.
 fn thread_count() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    threads_in("/proc/self/stat")
+}
+
+/// The thread count of the process whose `stat` file is `path`; 0 if it has gone.
+fn threads_in(path: &str) -> u64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
     // The command name (field 2) may contain spaces; fields after its closing ')' are plain.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     after
@@ -137,9 +154,12 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(5);
 /// Samples this process's thread count every [`SAMPLE_EVERY`] on a thread of its own, and keeps
 /// the peak. Threads come and go within a run, so only sampling sees the peak. The
 /// sampler's own CPU time is measured too, so the harness can take it out of the client's.
+/// Processes the model runs its jobs in (an interpreter and its workers, see
+/// [`ThreadSampler::watch`]) are counted in every sample too.
 pub struct ThreadSampler {
     stop: Arc<AtomicBool>,
     peak: Arc<AtomicU64>,
+    helpers: Arc<Mutex<Vec<u32>>>,
     thread: Option<std::thread::JoinHandle<Usage>>,
 }
 
@@ -148,13 +168,19 @@ impl ThreadSampler {
     pub fn start() -> ThreadSampler {
         let stop = Arc::new(AtomicBool::new(false));
         let peak = Arc::new(AtomicU64::new(0));
-        let (s, p) = (stop.clone(), peak.clone());
+        let helpers = Arc::new(Mutex::new(Vec::new()));
+        let (s, p, h) = (stop.clone(), peak.clone(), helpers.clone());
         let thread = std::thread::Builder::new()
             .name("thread-sampler".into())
             .spawn(move || {
                 // Bounded: it stops when told, and at the latest after a day.
                 for _ in 0..(86_400_000 / SAMPLE_EVERY.as_millis() as u64) {
-                    p.fetch_max(thread_count(), Ordering::Relaxed);
+                    let pids: Vec<u32> = h.lock().map(|v| v.clone()).unwrap_or_default();
+                    let others: u64 = pids
+                        .iter()
+                        .map(|pid| threads_in(&format!("/proc/{pid}/stat")))
+                        .sum();
+                    p.fetch_max(thread_count() + others, Ordering::Relaxed);
                     if s.load(Ordering::Relaxed) {
                         break;
                     }
@@ -163,7 +189,19 @@ impl ThreadSampler {
                 rusage(libc::RUSAGE_THREAD)
             })
             .ok();
-        ThreadSampler { stop, peak, thread }
+        ThreadSampler {
+            stop,
+            peak,
+            helpers,
+            thread,
+        }
+    }
+
+    /// From now on, adds the threads of `pids` (a model's helper processes) to every sample.
+    pub fn watch(&self, pids: &[u32]) {
+        if let Ok(mut h) = self.helpers.lock() {
+            h.extend_from_slice(pids);
+        }
     }
 
     /// Stops sampling. Returns the peak thread count, not counting the sampler itself, and
