@@ -7,6 +7,11 @@
 //! never replies, to measure the course's claim that a process can be killed and a thread
 //! cannot.
 //!
+//! The Python models run here too, since criterion cannot time them in-process: the sweep
+//! repeats every cheap point (and its crunch points) so that the report can compare medians
+//! with their spread, Rust beside Python, and it stores what `python/spawn_cost.py` measures
+//! (Python's spawn costs and kill probe) beside the runs.
+//!
 //! `greetbench sweep` writes `target/greetbench/sweep.json`; `cargo bench` runs the default
 //! sweep through `benches/benches/sweep.rs`.
 
@@ -14,10 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use greet_core::Shape;
-use greet_core::Workload;
-use greet_core::record::{HostSpec, RunRequest, Status};
-use greetbench_report::results::{FORMAT, KillProbe, Sweep, write_json};
+use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRequest, RunResult, Status};
+use greet_core::{Lang, Model, Shape, Workload};
+use greetbench_report::results::{FORMAT, KillProbe, PythonSide, Sweep, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
 use crate::{child, registry};
@@ -68,6 +72,33 @@ impl Profile {
             Profile::Full => "full",
         }
     }
+
+    /// How many times a cheap point runs (see [`REPEAT_BELOW`]), for the spread of its timing.
+    pub fn repeats(self) -> usize {
+        match self {
+            Profile::Default => 3,
+            Profile::Full => 5,
+        }
+    }
+}
+
+/// A point whose ideal time is at most this is repeated ([`Profile::repeats`]): the report
+/// compares medians of fresh-child runs, Rust beside Python. Slower points (one at a time, or
+/// a small pool, at N = 1000) run once.
+pub const REPEAT_BELOW: Duration = Duration::from_secs(1);
+
+/// The crunch size of the sweep's crunch points: large enough that a job's time dwarfs
+/// starting a thread for it.
+pub const CRUNCH_WORK: u32 = 100_000;
+
+/// Crunch jobs per point. Python's kernel is about 150 times slower than Rust's, so each
+/// language gets a count that takes a few tenths of a second one job after another here. The
+/// CPU per job is compared at the same work; N only sets the run's length.
+pub fn crunch_count(lang: Lang) -> usize {
+    match lang {
+        Lang::Rust => 200,
+        Lang::Python => 8,
+    }
 }
 
 /// The models that keep one unit of concurrency per waiting greet (no pool): the ones whose
@@ -102,12 +133,18 @@ pub fn points(profile: Profile) -> Vec<RunRequest> {
     };
     let (point, waiting) = (at(LATENCY), at(MEMORY_LATENCY));
     let names = registry::names();
+    let models = registry::all();
     let mut out = Vec::new();
     if profile == Profile::Full {
         out.extend(names.iter().map(|m| point(m, 100)));
     }
-    // Every model at N = 1000. Sequential waits N x L = 10 s here: once is enough.
-    out.extend(names.iter().map(|m| point(m, 1000)));
+    // Every model at N = 1000, repeated when cheap. Sequential waits N x L = 10 s here: once
+    // is enough.
+    for m in &models {
+        let p = point(m.name(), 1000);
+        let times = repeats(m.as_ref(), &p, profile);
+        out.extend(std::iter::repeat_n(p, times));
+    }
     // Memory per waiting greet at 1,000 and 10,000: one thread, or one task, per greet.
     let mut sizes = vec![1000, 10_000];
     if profile == Profile::Full {
@@ -117,7 +154,43 @@ pub fn points(profile: Profile) -> Vec<RunRequest> {
     for n in sizes {
         out.extend(unpooled.iter().map(|m| waiting(m, n)));
     }
+    // Crunch, every model, repeated: the speedup against workers (the pools at 1 worker and
+    // at every core) and the CPU per job, in each language.
+    let cores = greet_core::plan::default_workers();
+    for m in &models {
+        let d = registry::describe(m.as_ref());
+        let mut workers = vec![None];
+        if d.uses_workers() {
+            workers = vec![Some(1)];
+            if cores > 1 {
+                workers.push(Some(cores));
+            }
+        }
+        for w in workers {
+            let p = RunRequest {
+                work: Some(CRUNCH_WORK),
+                workers: w,
+                ..RunRequest::new(m.name(), Workload::Crunch, crunch_count(d.lang))
+            };
+            out.extend(std::iter::repeat_n(p, profile.repeats()));
+        }
+    }
     out
+}
+
+/// How many times to run greet point `p` of `model`: [`Profile::repeats`] if its ideal time
+/// is at most [`REPEAT_BELOW`], else once.
+fn repeats(model: &dyn Model, p: &RunRequest, profile: Profile) -> usize {
+    let plan = p.plan(Vec::new());
+    let cores = greet_core::plan::default_workers();
+    let ideal = model
+        .concurrency(&plan)
+        .floor(&plan, p.hosts.latency, Duration::ZERO, cores);
+    if ideal <= REPEAT_BELOW {
+        profile.repeats()
+    } else {
+        1
+    }
 }
 
 /// How long a point may take before it is killed: generous but finite. Sequential waits
@@ -131,15 +204,39 @@ fn deadline(p: &RunRequest) -> Duration {
 pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
     let t0 = Instant::now();
     let points = points(profile);
-    let bar = indicatif::ProgressBar::new(points.len() as u64 + 1);
+    let bar = indicatif::ProgressBar::new(points.len() as u64 + 2);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "sweep [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
     ) {
         bar.set_style(style);
     }
     let mut entries = Vec::with_capacity(points.len());
+    // Whether each model can run here, asked once: a model that cannot (python3 or uvloop not
+    // installed) gets a "not installed" entry per point, said once, with no child started.
+    let mut unavailable: Vec<(String, Option<String>)> = Vec::new();
     for p in &points {
         bar.set_message(format!("{} N={}", p.model, p.count));
+        let known = unavailable.iter().find(|(m, _)| *m == p.model).cloned();
+        let why = known.clone().map_or_else(
+            || registry::find(&p.model).ok().and_then(|m| m.unavailable()),
+            |(_, why)| why,
+        );
+        if known.is_none() {
+            unavailable.push((p.model.clone(), why.clone()));
+            if let Some(why) = &why {
+                bar.suspend(|| eprintln!("note: {}: {why}", p.model));
+            }
+        }
+        if let Some(why) = why {
+            entries.push(RunResult::Failure(RunFailure {
+                request: p.clone(),
+                kind: FailureKind::Unavailable,
+                limit: None,
+                message: why,
+            }));
+            bar.inc(1);
+            continue;
+        }
         let result = child::run(exe, p, deadline(p));
         if result.status() != Status::Ok {
             let note = format!(
@@ -162,6 +259,15 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
         }
     };
     bar.inc(1);
+    bar.set_message("python spawn costs");
+    let python = match python_side() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            bar.suspend(|| eprintln!("note: the Python spawn costs were not measured: {e}"));
+            None
+        }
+    };
+    bar.inc(1);
     bar.finish_and_clear();
     Sweep {
         format: FORMAT,
@@ -171,7 +277,14 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
         wall_s: t0.elapsed().as_secs_f64(),
         entries,
         kill,
+        python,
     }
+}
+
+/// Runs `python3 python/spawn_cost.py --json`: Python's spawn costs and kill probe.
+pub fn python_side() -> Result<PythonSide, String> {
+    let out = model_python::run_script("spawn_cost.py", &["--json"], Duration::from_secs(180))?;
+    serde_json::from_str(out.trim()).map_err(|e| format!("spawn_cost.py printed no report: {e}"))
 }
 
 /// How long the stuck thread of the kill probe waits for its reply.
@@ -272,6 +385,7 @@ pub fn table(sweep: &Sweep) -> String {
     for e in &sweep.entries {
         let q = e.request();
         let outcome = match e.status() {
+            _ if e.unavailable().is_some() => "not installed".to_owned(),
             Status::Ok => "ok".to_owned(),
             Status::Limit(l) => format!("limit ({})", l.label()),
             Status::Failed => format!("failed: {}", e.message().unwrap_or_default()),
@@ -297,16 +411,32 @@ pub fn table(sweep: &Sweep) -> String {
             },
         );
         out.push_str(&format!(
-            "{:<21} {:>6} {:>4}ms {figures}  {outcome}\n",
+            "{:<21} {:>6} {:>6} {figures}  {outcome}\n",
             q.model,
             q.count,
-            q.hosts.latency.as_millis(),
+            match q.workload {
+                Workload::Greet => format!("{}ms", q.hosts.latency.as_millis()),
+                other => other.name().to_owned(),
+            },
         ));
     }
     if let Some(k) = &sweep.kill {
         out.push_str(&format!(
             "kill probe: a stuck thread ended only by its own {:.1} s timeout (after {:.3} s); a stuck worker process was killed and reaped in {:.2} ms\n",
             k.thread_timeout_s, k.thread_ended_after_s, k.process_kill_ms
+        ));
+    }
+    if let Some(p) = &sweep.python {
+        let costs: Vec<String> = p
+            .spawn
+            .iter()
+            .map(|c| format!("{} {:.1} µs", c.kind, c.median_ns / 1e3))
+            .collect();
+        out.push_str(&format!(
+            "python: {}, multiprocessing start method {} by default; start + wait: {}\n",
+            p.python,
+            p.default_start_method,
+            costs.join(", ")
         ));
     }
     out.push_str(&format!(

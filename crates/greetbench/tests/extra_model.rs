@@ -142,6 +142,7 @@ fn check() -> Result<(), String> {
                 .map(|r| RunResult::Record(Box::new(r)))
                 .collect(),
             kill: None,
+            python: None,
         }),
         ..greetbench_report::Results::gather(
             &paths.workspace,
