@@ -10,11 +10,11 @@ use plotters::prelude::*;
 
 use std::time::Duration;
 
-use greet_core::Shape;
-use greet_core::record::{RunResult, Status};
+use greet_core::record::{RunRecord, RunResult, Status};
+use greet_core::{Lang, Shape};
 
 use crate::Results;
-use crate::results::{CPU_ALL_CORES, CPU_ONE_WORKER, MIXED, SHARED_STATE, SPAWN};
+use crate::results::{CPU_ALL_CORES, CPU_ONE_WORKER, MIXED, SHARED_STATE, SPAWN, Spread};
 
 /// One drawn chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +60,9 @@ pub fn colour(results: &Results, name: &str) -> RGBColor {
 
 /// What stopped a sweep run, in a few words: the OS limit's name, "failed", or "ok".
 pub fn stopped_by(run: &RunResult) -> String {
+    if run.unavailable().is_some() {
+        return NOT_INSTALLED.into();
+    }
     match run.status() {
         Status::Ok => "ok".into(),
         Status::Limit(limit) => limit.label().into(),
@@ -89,9 +92,17 @@ const SERIES: [RGBColor; 4] = [
 fn draw_svg(
     f: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
 ) -> Result<String, String> {
+    draw_svg_sized(HEIGHT, f)
+}
+
+/// [`draw_svg`], `height` pixels high.
+fn draw_svg_sized(
+    height: u32,
+    f: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         f(&root)?;
         root.present().map_err(|e| e.to_string())?;
@@ -266,6 +277,11 @@ pub fn time_vs_n(results: &Results, group: &str, what: &str) -> Result<Option<Ch
 /// The CPU speedup of each model: sequential's time divided by the model's, with one worker
 /// and with every core, at the largest size both groups measured.
 pub fn cpu_speedup(results: &Results) -> Result<Option<Chart>, String> {
+    cpu_speedup_titled(results, "", "cpu_speedup")
+}
+
+/// [`cpu_speedup`] with `prefix` before its title and `id` as its anchor.
+fn cpu_speedup_titled(results: &Results, prefix: &str, id: &str) -> Result<Option<Chart>, String> {
     let cores = results.provenance.logical_cores.max(1);
     let speedups = results.cpu_speedups();
     if speedups.is_empty() {
@@ -277,7 +293,8 @@ pub fn cpu_speedup(results: &Results) -> Result<Option<Chart>, String> {
         .flatten()
         .fold(cores as f64, f64::max)
         * 1.15;
-    let title = format!("CPU-bound crunch: speedup over sequential vs workers ({cores} cores)");
+    let title =
+        format!("{prefix}CPU-bound crunch: speedup over sequential vs workers ({cores} cores)");
     let svg = draw_svg(|root| {
         let mut chart = ChartBuilder::on(root)
             .caption(&title, ("sans-serif", 18))
@@ -333,7 +350,7 @@ pub fn cpu_speedup(results: &Results) -> Result<Option<Chart>, String> {
         None => "Notice which lines climb towards the diagonal.".into(),
     };
     Ok(Some(Chart {
-        id: "cpu_speedup".into(),
+        id: id.into(),
         title,
         svg,
         caption,
@@ -342,6 +359,9 @@ pub fn cpu_speedup(results: &Results) -> Result<Option<Chart>, String> {
 
 /// The marker of a size that was not swept for a model.
 const NOT_RUN: &str = "not run";
+
+/// The marker of a model whose runtime is not installed on the machine that ran the sweep.
+pub const NOT_INSTALLED: &str = "not installed";
 
 /// One bar of a [`Bars`] chart: `(series index, value, marker)`, where a `marker` replaces a
 /// missing bar with its text (e.g. the OS limit that stopped that size).
@@ -525,10 +545,16 @@ pub fn memory_per_greet(results: &Results) -> Result<Option<Chart>, String> {
         series,
         groups,
     })?;
-    // Threads against the async models, at the largest N where the threads model and at
-    // least one async model completed.
+    // Threads against the async models of the same language, at the largest N where the
+    // threads model and at least one async model completed. (Python's pair has a sentence of
+    // its own, below.)
     let threads = results.per_job_threads();
-    let asyncs = results.async_models();
+    let same_lang = |a: &&greet_core::Description| threads.is_some_and(|t| t.lang == a.lang);
+    let asyncs: Vec<_> = results
+        .async_models()
+        .into_iter()
+        .filter(same_lang)
+        .collect();
     let compared = threads.and_then(|t| {
         sizes.iter().rev().find_map(|&n| {
             let tm = per(&t.name, n)?;
@@ -563,6 +589,9 @@ pub fn memory_per_greet(results: &Results) -> Result<Option<Chart>, String> {
             "Notice the bars of the thread-per-job model against the async models' bars.".into()
         }
     };
+    if let Some(py) = other_lang_memory(results, threads.map(|t| t.lang)) {
+        caption += &py;
+    }
     let stopped: Vec<String> = runs
         .iter()
         .filter(|e| e.status() != Status::Ok)
@@ -621,6 +650,63 @@ pub fn memory_per_greet(results: &Results) -> Result<Option<Chart>, String> {
         svg,
         caption,
     }))
+}
+
+/// The memory chart's sentence for the other language: its waiting thread against its
+/// waiting task, at the largest N where both completed. `None` without one of each.
+fn other_lang_memory(results: &Results, first: Option<Lang>) -> Option<String> {
+    let lang = [Lang::Rust, Lang::Python]
+        .into_iter()
+        .find(|l| Some(*l) != first && results.has_lang(*l))?;
+    let view = results.for_lang(lang);
+    let (n, thread, task) = waiting_pair(&view)?;
+    Some(format!(
+        " In {}: a waiting thread ({}) cost {} KiB, a waiting task ({}) {} KiB, at N = {n}.",
+        lang_name(lang),
+        thread.0,
+        sig3(thread.1),
+        task.0,
+        sig3(task.1)
+    ))
+}
+
+/// In `view`, the thread-per-job model and the first async model, each with its KiB per
+/// waiting greet, at the largest N where both completed.
+type Waiting = (usize, (String, f64), (String, f64));
+
+fn waiting_pair(view: &Results) -> Option<Waiting> {
+    let t = view.per_job_threads()?;
+    let asyncs = view.async_models();
+    let per =
+        |m: &str, n: usize| {
+            Results::ok_record(view.sweep_waiting(m, n).filter(|e| {
+                Some(e.request().hosts.latency) == view.sweep_latencies().last().copied()
+            }))
+            .filter(|k| Results::all_waited(k))
+            .map(RunRecord::kib_per_job)
+        };
+    let mut sizes: Vec<usize> = view
+        .waiting_runs()
+        .iter()
+        .map(|e| e.request().count)
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes.iter().rev().find_map(|&n| {
+        let tk = per(&t.name, n)?;
+        let (a, ak) = asyncs
+            .iter()
+            .find_map(|a| Some((a.name.clone(), per(&a.name, n)?)))?;
+        Some((n, (t.name.clone(), tk), (a, ak)))
+    })
+}
+
+/// A language's name in the page's words.
+pub fn lang_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Rust => "Rust",
+        Lang::Python => "Python",
+    }
 }
 
 /// The cost of starting one unit of concurrency (criterion group `spawn`), as bars on a log
@@ -768,4 +854,562 @@ pub fn all(results: &Results) -> Vec<(String, Option<Chart>)> {
     push(SPAWN.into(), spawn_cost(results));
     push(SHARED_STATE.into(), shared_state(results));
     out
+}
+
+// --- Rust beside Python --------------------------------------------------------------------
+
+/// The colour of each language's bars: Rust's rust, Python's blue.
+const LANG_COLOURS: [RGBColor; 2] = [RGBColor(206, 66, 43), RGBColor(55, 118, 171)];
+
+/// The languages, in the order of [`LANG_COLOURS`] and of every legend.
+const LANGS: [Lang; 2] = [Lang::Rust, Lang::Python];
+
+fn lang_index(lang: Lang) -> usize {
+    LANGS.iter().position(|l| *l == lang).unwrap_or(0)
+}
+
+/// One bar of a horizontal bar chart: its label, its language, its value with the spread of
+/// its repeats, or the marker that says why it has no bar.
+struct HBar {
+    label: String,
+    lang: Lang,
+    value: Option<f64>,
+    spread: Option<(f64, f64)>,
+    marker: Option<String>,
+}
+
+impl HBar {
+    /// A bar for `label` from the spread of its repeats, or `marker` when there is none.
+    fn of(label: String, lang: Lang, spread: Option<Spread>, marker: Option<String>) -> HBar {
+        HBar {
+            label,
+            lang,
+            value: spread.map(|s| s.median),
+            spread: spread.filter(|s| s.n > 1).map(|s| (s.min, s.max)),
+            marker: if spread.is_some() { None } else { marker },
+        }
+    }
+}
+
+/// Horizontal bars, one row each, coloured by language, with a whisker from the fastest to
+/// the slowest repeat: the shape of every side-by-side chart.
+struct HBars<'a> {
+    title: &'a str,
+    x_desc: &'a str,
+    log: bool,
+    rows: Vec<HBar>,
+}
+
+fn draw_hbars(b: &HBars<'_>) -> Result<String, String> {
+    let n = b.rows.len();
+    let values = b.rows.iter().flat_map(|r| {
+        r.value
+            .into_iter()
+            .chain(r.spread.into_iter().flat_map(|(lo, hi)| [lo, hi]))
+    });
+    let (lo, hi) = if b.log {
+        let (lo, hi) = log_bounds(values).ok_or("no values")?;
+        (lo, hi * 4.0)
+    } else {
+        (0.0, values.fold(0.0, f64::max).max(1e-9) * 1.5)
+    };
+    let labels: Vec<String> = b.rows.iter().map(|r| r.label.clone()).collect();
+    // Row i is drawn from the top: at y = n - 1 - i.
+    let fmt_y = |v: &f64| {
+        let k = v.floor();
+        let i = n as f64 - 1.0 - k;
+        if (v - k - 0.5).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+            labels[i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    let height = (n as u32 * 26 + 130).max(HEIGHT);
+    draw_svg_sized(height, |root| {
+        macro_rules! body {
+            ($chart:expr, $base:expr, $marker_x:expr) => {{
+                let chart = &mut $chart;
+                chart
+                    .configure_mesh()
+                    .label_style(("sans-serif", 14))
+                    .axis_desc_style(("sans-serif", 15))
+                    .disable_y_mesh()
+                    .light_line_style(WHITE)
+                    .x_desc(b.x_desc)
+                    .y_labels(2 * n + 1)
+                    .y_label_formatter(&fmt_y)
+                    .x_label_formatter(&|v| sig3(*v))
+                    .draw()
+                    .map_err(|e| e.to_string())?;
+                for (l, lang) in LANGS.iter().enumerate() {
+                    let c = LANG_COLOURS[l];
+                    let rects: Vec<_> = b
+                        .rows
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.lang == *lang)
+                        .filter_map(|(i, r)| Some((n - 1 - i, r.value?)))
+                        .map(|(y, v)| {
+                            let y = y as f64;
+                            Rectangle::new([($base, y + 0.18), (v, y + 0.82)], c.filled())
+                        })
+                        .collect();
+                    chart
+                        .draw_series(rects)
+                        .map_err(|e| e.to_string())?
+                        .label(lang_name(*lang))
+                        .legend(move |(x, y)| {
+                            Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled())
+                        });
+                }
+                for (i, r) in b.rows.iter().enumerate() {
+                    let y = (n - 1 - i) as f64 + 0.5;
+                    if let Some((lo, hi)) = r.spread {
+                        let whisker = [
+                            PathElement::new(vec![(lo, y), (hi, y)], BLACK.stroke_width(1)),
+                            PathElement::new(vec![(lo, y - 0.2), (lo, y + 0.2)], BLACK),
+                            PathElement::new(vec![(hi, y - 0.2), (hi, y + 0.2)], BLACK),
+                        ];
+                        chart.draw_series(whisker).map_err(|e| e.to_string())?;
+                    }
+                    if let (None, Some(text)) = (r.value, &r.marker) {
+                        chart
+                            .draw_series([Text::new(
+                                format!("✕ {text}"),
+                                ($marker_x, y + 0.3),
+                                ("sans-serif", 13).into_font().color(&RGBColor(150, 40, 40)),
+                            )])
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+                legend(chart, SeriesLabelPosition::UpperRight)
+            }};
+        }
+        let builder = |root| {
+            let mut cb = ChartBuilder::on(root);
+            cb.caption(b.title, ("sans-serif", 18))
+                .margin(12)
+                .x_label_area_size(44)
+                .y_label_area_size(170);
+            cb
+        };
+        if b.log {
+            let mut chart = builder(root)
+                .build_cartesian_2d((lo..hi).log_scale(), 0f64..n as f64)
+                .map_err(|e| e.to_string())?;
+            body!(chart, lo, lo * 1.1)
+        } else {
+            let mut chart = builder(root)
+                .build_cartesian_2d(lo..hi, 0f64..n as f64)
+                .map_err(|e| e.to_string())?;
+            body!(chart, 0.0, hi * 0.01)
+        }
+    })
+}
+
+/// `names` in side-by-side order: the Rust models in registry order, each followed by the
+/// models of another language with the same family, shape and threading (its counterpart),
+/// then any model with no counterpart.
+pub fn paired(results: &Results, names: Vec<String>) -> Vec<String> {
+    let names = results.in_model_order(names);
+    let key = |n: &str| results.model(n).map(|d| (d.family, d.shape, d.one_thread));
+    let (rust, others): (Vec<String>, Vec<String>) = names
+        .into_iter()
+        .partition(|n| results.lang_of(n) == Lang::Rust);
+    let mut placed = vec![false; others.len()];
+    let mut out = Vec::new();
+    for r in rust {
+        let k = key(&r);
+        out.push(r);
+        for (i, o) in others.iter().enumerate() {
+            if !placed[i] && k.is_some() && key(o) == k {
+                out.push(o.clone());
+                placed[i] = true;
+            }
+        }
+    }
+    out.extend(
+        others
+            .into_iter()
+            .zip(placed)
+            .filter(|(_, p)| !p)
+            .map(|(o, _)| o),
+    );
+    out
+}
+
+/// The greet points the side-by-side chart compares: the sweep's shortest latency, at the
+/// largest N both languages greeted there.
+pub fn lang_greet_point(results: &Results) -> Option<(usize, Duration)> {
+    let latency = *results.sweep_latencies().first()?;
+    let counts = |lang: Lang| -> Vec<usize> {
+        results
+            .runs()
+            .map(RunResult::request)
+            .filter(|q| q.workload == greet_core::Workload::Greet && q.hosts.latency == latency)
+            .filter(|q| results.lang_of(&q.model) == lang)
+            .map(|q| q.count)
+            .collect()
+    };
+    let (rust, python) = (counts(Lang::Rust), counts(Lang::Python));
+    let n = rust.iter().filter(|n| python.contains(n)).max()?;
+    Some((*n, latency))
+}
+
+/// The spread of the ok repeats' wall times, s, and what stopped the first run if none was ok.
+fn wall_spread(runs: &[&RunResult]) -> (Option<Spread>, Option<String>) {
+    let walls = runs
+        .iter()
+        .filter_map(|e| Results::ok_record(Some(e)))
+        .map(|k| k.wall_s);
+    (Spread::of(walls), runs.first().map(|e| stopped_by(e)))
+}
+
+/// Greet at N = 1,000 (the sweep's I/O points), every model, Rust beside Python: the median
+/// of each model's fresh-child runs, with the fastest and slowest.
+pub fn lang_greet(results: &Results) -> Result<Option<Chart>, String> {
+    let Some((n, latency)) = lang_greet_point(results) else {
+        return Ok(None);
+    };
+    let names: Vec<String> = results
+        .runs()
+        .map(|e| e.request())
+        .filter(|q| q.workload == greet_core::Workload::Greet)
+        .filter(|q| q.count == n && q.hosts.latency == latency)
+        .map(|q| q.model.clone())
+        .collect();
+    let mut best: [Option<(String, Spread)>; 2] = [None, None];
+    let rows: Vec<HBar> = paired(results, names)
+        .into_iter()
+        .map(|m| {
+            let runs = results.greet_repeats(&m, n, latency);
+            let (spread, marker) = wall_spread(&runs);
+            let lang = results.lang_of(&m);
+            let slot = &mut best[lang_index(lang)];
+            if let Some(s) = spread
+                && slot.as_ref().is_none_or(|(_, b)| s.median < b.median)
+            {
+                *slot = Some((m.clone(), s));
+            }
+            HBar::of(m, lang, spread, marker)
+        })
+        .collect();
+    let title = format!(
+        "Greet, N = {n} at L = {}: Rust beside Python (median of fresh-child runs)",
+        human_latency(latency)
+    );
+    let svg = draw_hbars(&HBars {
+        title: &title,
+        x_desc: "wall time of the batch, s (log); whiskers: fastest to slowest run",
+        log: true,
+        rows,
+    })?;
+    let mut caption = "Notice that each Python model sits beside the Rust model of the same \
+        shape: the same kind of waiting pays the same floor, in either language."
+        .to_string();
+    if let [Some((r, rs)), Some((p, ps))] = &best {
+        caption += &format!(
+            " The fastest Rust model here, {r}, took {} (median of {}); the fastest Python \
+             model, {p}, {} (median of {}): {}× as long.",
+            human_ns(rs.median * 1e9),
+            rs.n,
+            human_ns(ps.median * 1e9),
+            ps.n,
+            sig3(ps.median / rs.median.max(1e-12))
+        );
+    }
+    Ok(Some(Chart {
+        id: "lang_greet".into(),
+        title,
+        svg,
+        caption,
+    }))
+}
+
+/// Each model's crunch point with every core: `(workers as requested, N)`. A pool measured
+/// with one worker and with every core is shown with every core.
+pub fn crunch_point(results: &Results, model: &str) -> Option<(usize, usize)> {
+    results
+        .runs()
+        .map(RunResult::request)
+        .filter(|q| q.model == model && q.workload == greet_core::Workload::Crunch)
+        .map(|q| (q.workers.unwrap_or(0), q.count))
+        .max_by_key(|(w, _)| if *w == 0 { usize::MAX } else { *w })
+}
+
+/// CPU time (user + system) per crunch job of `model`, µs: the spread over its repeats at its
+/// [`crunch_point`], and the work per job.
+pub fn cpu_per_job(results: &Results, model: &str) -> Option<(Spread, u32)> {
+    let (workers, count) = crunch_point(results, model)?;
+    let runs = results.crunch_runs(model, workers, count);
+    let work = runs.first()?.request.work?;
+    let per_job = runs
+        .iter()
+        .map(|k| (k.cpu_user_s + k.cpu_sys_s) / k.request.count.max(1) as f64 * 1e6);
+    Some((Spread::of(per_job)?, work))
+}
+
+/// CPU per crunch job, every model, Rust beside Python (log axis).
+pub fn lang_cpu(results: &Results) -> Result<Option<Chart>, String> {
+    let names: Vec<String> = results
+        .runs()
+        .map(|e| e.request())
+        .filter(|q| q.workload == greet_core::Workload::Crunch)
+        .map(|q| q.model.clone())
+        .collect();
+    if !LANGS
+        .iter()
+        .all(|l| names.iter().any(|n| results.lang_of(n) == *l))
+    {
+        return Ok(None);
+    }
+    let mut work = None;
+    let rows: Vec<HBar> = paired(results, names)
+        .into_iter()
+        .map(|m| {
+            let found = cpu_per_job(results, &m);
+            work = work.or(found.map(|f| f.1));
+            let marker = results
+                .runs()
+                .find(|e| {
+                    e.request().model == m && e.request().workload == greet_core::Workload::Crunch
+                })
+                .map(stopped_by);
+            let lang = results.lang_of(&m);
+            HBar::of(m, lang, found.map(|f| f.0), marker)
+        })
+        .collect();
+    let title = format!(
+        "CPU per crunch job ({} rounds), Rust beside Python",
+        work.unwrap_or_default()
+    );
+    let svg = draw_hbars(&HBars {
+        title: &title,
+        x_desc: "CPU time (user + system) per job, µs (log); whiskers: fastest to slowest run",
+        log: true,
+        rows,
+    })?;
+    let mut caption = "Notice the log axis: each gridline is ten times the last. The same \
+        kernel, the same work, the same checksum."
+        .to_string();
+    let base = |lang| {
+        let view = results.for_lang(lang);
+        let b = view.baseline()?;
+        Some((b.name.clone(), cpu_per_job(results, &b.name)?.0))
+    };
+    if let (Some((r, rs)), Some((p, ps))) = (base(Lang::Rust), base(Lang::Python)) {
+        caption += &format!(
+            " One job cost {} of CPU on {r} and {} on {p}: {}× as much in the interpreter.",
+            human_ns(rs.median * 1e3),
+            human_ns(ps.median * 1e3),
+            sig3(ps.median / rs.median.max(1e-12))
+        );
+    }
+    Ok(Some(Chart {
+        id: "lang_cpu".into(),
+        title,
+        svg,
+        caption,
+    }))
+}
+
+/// Memory per waiting greet of the models with one thread or task per job, Rust beside
+/// Python, at the largest N that both languages' runs completed.
+pub fn lang_memory(results: &Results) -> Result<Option<Chart>, String> {
+    let waiting = results.waiting_runs();
+    let models = results.pick(waiting.iter().map(|e| e.request().model.clone()), |m| {
+        m.shape == Shape::PerJob
+    });
+    // The largest N at which each language has a run whose greets all waited at once.
+    let ok_at = |lang: Lang, n: usize| {
+        waiting.iter().any(|e| {
+            let q = e.request();
+            q.count == n
+                && results.lang_of(&q.model) == lang
+                && Results::ok_record(Some(e)).is_some_and(Results::all_waited)
+        })
+    };
+    let mut sizes: Vec<usize> = waiting.iter().map(|e| e.request().count).collect();
+    sizes.sort_unstable();
+    let Some(n) = sizes
+        .into_iter()
+        .rev()
+        .find(|&n| ok_at(Lang::Rust, n) && ok_at(Lang::Python, n))
+    else {
+        return Ok(None);
+    };
+    let rows: Vec<HBar> = paired(results, models)
+        .into_iter()
+        .map(|m| {
+            let run = results.sweep_waiting(&m, n);
+            let kib = Results::ok_record(run).map(RunRecord::kib_per_job);
+            let lang = results.lang_of(&m);
+            let spread = kib.and_then(|k| Spread::of([k]));
+            HBar::of(
+                m,
+                lang,
+                spread,
+                Some(run.map_or(NOT_RUN.into(), stopped_by)),
+            )
+        })
+        .collect();
+    let latency = results
+        .sweep_latencies()
+        .last()
+        .copied()
+        .unwrap_or_default();
+    let title = format!(
+        "Memory per waiting greet, N = {n} at L = {}: Rust beside Python",
+        human_latency(latency)
+    );
+    let svg = draw_hbars(&HBars {
+        title: &title,
+        x_desc: "KiB of resident memory per waiting greet ((peak − baseline) ÷ N)",
+        log: false,
+        rows,
+    })?;
+    let mut caption = "Notice the thread bars against the task bars, in each language: a \
+        waiting thread keeps a stack and a kernel task, a waiting task only its state."
+        .to_string();
+    let late: Vec<String> = waiting
+        .iter()
+        .filter_map(|e| Results::ok_record(Some(e)))
+        .filter(|k| k.request.count > n && !Results::all_waited(k))
+        .map(|k| format!("{} at N = {}", k.request.model, k.request.count))
+        .collect();
+    if !late.is_empty() {
+        caption += &format!(
+            " Larger N is not shown: these runs were still starting greets when the first \
+             replies came, so their greets never all waited at once: {}.",
+            late.join(", ")
+        );
+    }
+    for lang in LANGS {
+        if let Some((n, (t, tk), (a, ak))) = waiting_pair(&results.for_lang(lang)) {
+            caption += &format!(
+                " {}: a waiting thread ({t}) {} KiB, a waiting task ({a}) {} KiB, at N = {n}.",
+                lang_name(lang),
+                sig3(tk),
+                sig3(ak)
+            );
+        }
+    }
+    Ok(Some(Chart {
+        id: "lang_memory".into(),
+        title,
+        svg,
+        caption,
+    }))
+}
+
+/// Spawn costs, Rust's (criterion's `spawn` group) beside Python's (`spawn_cost.py`), each
+/// kind's two rows together.
+pub fn lang_spawn(results: &Results) -> Result<Option<Chart>, String> {
+    let Some(py) = results.sweep.as_ref().and_then(|s| s.python.as_ref()) else {
+        return Ok(None);
+    };
+    let rust = results.for_lang(Lang::Rust);
+    let rust_costs = rust.spawn_costs();
+    let interval = |kind: &str| {
+        let e = rust
+            .group(SPAWN)
+            .filter(|e| e.function == kind)
+            .min_by_key(|e| e.size.unwrap_or(1))?;
+        let size = e.size.unwrap_or(1).max(1) as f64;
+        Some((e.median_lo_ns / size / 1e3, e.median_hi_ns / size / 1e3))
+    };
+    let mut kinds: Vec<String> = rust_costs.iter().map(|(k, _)| k.clone()).collect();
+    for c in &py.spawn {
+        if !kinds.contains(&c.kind) {
+            kinds.push(c.kind.clone());
+        }
+    }
+    let mut rows = Vec::new();
+    for k in &kinds {
+        if let Some((_, ns)) = rust_costs.iter().find(|(r, _)| r == k) {
+            rows.push(HBar {
+                label: format!("{k} (Rust)"),
+                lang: Lang::Rust,
+                value: Some(ns / 1e3),
+                spread: interval(k),
+                marker: None,
+            });
+        }
+        if let Some(c) = py.spawn.iter().find(|c| &c.kind == k) {
+            rows.push(HBar {
+                label: format!("{k} (Python)"),
+                lang: Lang::Python,
+                value: Some(c.median_ns / 1e3),
+                spread: Some((c.min_ns / 1e3, c.max_ns / 1e3)),
+                marker: None,
+            });
+        }
+    }
+    let title = "Spawn cost: start one unit of concurrency and wait for it, Rust beside Python";
+    let svg = draw_hbars(&HBars {
+        title,
+        x_desc: "time per start + wait, µs (log); whiskers: Rust's 95% interval, Python's fastest to slowest",
+        log: true,
+        rows,
+    })?;
+    let mut caption = format!(
+        "Notice the log axis. This Python ({}) starts its multiprocessing workers with {} by \
+         default (Linux's default was fork up to Python 3.13 and is forkserver from 3.14).",
+        py.python, py.default_start_method
+    );
+    let pair = |k: &str| {
+        let r = rust_costs.iter().find(|(r, _)| r == k)?.1;
+        let p = py.spawn.iter().find(|c| c.kind == k)?.median_ns;
+        Some((r, p))
+    };
+    for k in kinds.iter().filter_map(|k| Some((k, pair(k)?))) {
+        let (kind, (r, p)) = k;
+        caption += &format!(
+            " A {kind}: {} in Rust, {} in Python.",
+            human_ns(r),
+            human_ns(p)
+        );
+    }
+    Ok(Some(Chart {
+        id: "lang_spawn".into(),
+        title: title.into(),
+        svg,
+        caption,
+    }))
+}
+
+/// The side-by-side charts, Rust beside Python, in page order; empty when the results
+/// describe no Python model. A chart that failed to draw is left out with a warning.
+pub fn side_by_side(results: &Results) -> Vec<(String, Option<Chart>)> {
+    if !results.has_lang(Lang::Python) {
+        return Vec::new();
+    }
+    let speedup = |lang: Lang, id: &str| {
+        let prefix = format!("{}: ", lang_name(lang));
+        cpu_speedup_titled(&results.for_lang(lang), &prefix, id)
+    };
+    let drawn = [
+        ("lang_greet", lang_greet(results)),
+        (
+            "lang_speedup_rust",
+            speedup(Lang::Rust, "lang_speedup_rust"),
+        ),
+        (
+            "lang_speedup_python",
+            speedup(Lang::Python, "lang_speedup_python"),
+        ),
+        ("lang_cpu", lang_cpu(results)),
+        ("lang_memory", lang_memory(results)),
+        ("lang_spawn", lang_spawn(results)),
+    ];
+    drawn
+        .into_iter()
+        .map(|(key, c)| {
+            let chart = c
+                .map_err(|e| eprintln!("warning: chart {key} not drawn: {e}"))
+                .ok()
+                .flatten();
+            (key.to_string(), chart)
+        })
+        .collect()
 }

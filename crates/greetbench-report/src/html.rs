@@ -4,13 +4,13 @@
 
 use std::fmt::Write as _;
 
-use greet_core::record::{Noise, RunResult, Status};
-use greet_core::{Lang, Shape};
+use greet_core::record::{Noise, RunRecord, RunResult, Status};
+use greet_core::{Lang, Shape, Workload};
 
 use crate::Results;
 use crate::charts::{self, Chart, human_latency, human_ns, stopped_by};
 use crate::results::{
-    CPU_ALL_CORES, CPU_ONE_WORKER, Estimate, IO_PREFIX, MIXED, SHARED_STATE, SPAWN,
+    CPU_ALL_CORES, CPU_ONE_WORKER, Estimate, IO_PREFIX, MIXED, SHARED_STATE, SPAWN, Spread,
 };
 use crate::verdicts::{self, Verdict, noise_words};
 
@@ -33,6 +33,7 @@ figure{margin:0;flex:0 0 680px} figure svg{width:680px;height:auto} figcaption{f
 .holds{background:#dff3df} .caveat{background:#fff3cd} .nothold{background:#f8d7da} .none{background:#eee}
 .verdicts li{margin:.4em 0} .small{font-size:13px;color:#555} .limit{color:#b00;font-weight:bold}
 .busy{color:#8a4b00;font-weight:bold} tr.busy td,tr.busy th{background:#fff3cd}
+.half{flex:1 1 0;min-width:0} .half figure svg{width:100%}
 ";
 
 /// The words that mark a figure, a group or the whole run whose machine was busy.
@@ -57,6 +58,7 @@ pub fn page(results: &Results, options: &Options) -> String {
     models(&mut h, results);
     summary(&mut h, results);
     claims(&mut h, results);
+    side_by_side(&mut h, results);
     h += "<h2 id=\"charts\">Charts</h2>\n";
     for (key, chart) in charts::all(results) {
         section(&mut h, results, options, &key, chart.as_ref());
@@ -100,6 +102,17 @@ fn machine(h: &mut String, r: &Results) {
             .collect::<Vec<_>>()
             .join(", "),
     );
+    if let Some(py) = r.sweep.as_ref().and_then(|s| s.python.as_ref()) {
+        row(
+            "python",
+            format!(
+                "{}, multiprocessing start method {} by default, uvloop {}",
+                py.python,
+                py.default_start_method,
+                py.uvloop.as_deref().unwrap_or("not installed")
+            ),
+        );
+    }
     row("git commit", p.git_commit.clone());
     row("report date (UTC)", p.date_utc.clone());
     if let Some(s) = &r.sweep {
@@ -132,20 +145,237 @@ fn summary(h: &mut String, r: &Results) {
 
 fn claims(h: &mut String, r: &Results) {
     h.push_str("<h2 id=\"claims\">The course's claims, checked</h2>\n<table>\n");
+    if r.has_lang(Lang::Python) {
+        // A column per language, each verdict computed from that language's rows only.
+        h.push_str("<tr><th class=\"l\">claim</th><th class=\"l\">Rust: evidence (this run)</th><th class=\"l\">Rust</th><th class=\"l\">Python: evidence (this run)</th><th class=\"l\">Python</th></tr>\n");
+        let rust = verdicts::claims(&r.for_lang(Lang::Rust));
+        let python = verdicts::claims(&r.for_lang(Lang::Python));
+        for (a, b) in rust.iter().zip(&python) {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td>{}{}</tr>",
+                escape(a.claim),
+                claim_cells(a),
+                claim_cells(b)
+            );
+        }
+        h.push_str("</table>\n");
+        return;
+    }
     h.push_str("<tr><th class=\"l\">claim</th><th class=\"l\">evidence (this run)</th><th class=\"l\">verdict</th></tr>\n");
     for c in verdicts::claims(r) {
-        let class = match c.verdict {
-            Verdict::Holds => "holds",
-            Verdict::HoldsWithCaveat => "caveat",
-            Verdict::DoesNotHold => "nothold",
-            Verdict::NotMeasured => "none",
-        };
         let _ = writeln!(
             h,
-            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l {class}\"><b>{}</b></td></tr>",
+            "<tr><td class=\"l\">{}</td>{}</tr>",
             escape(c.claim),
-            escape(&c.evidence),
-            c.verdict.label()
+            claim_cells(&c)
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+/// A claim's evidence and verdict cells.
+fn claim_cells(c: &verdicts::Claim) -> String {
+    let class = match c.verdict {
+        Verdict::Holds => "holds",
+        Verdict::HoldsWithCaveat => "caveat",
+        Verdict::DoesNotHold => "nothold",
+        Verdict::NotMeasured => "none",
+    };
+    format!(
+        "<td class=\"l\">{}</td><td class=\"l {class}\"><b>{}</b></td>",
+        escape(&c.evidence),
+        c.verdict.label()
+    )
+}
+
+/// "Rust beside Python": the course's own Python measured by the same harness against the
+/// same server, each chart with its table. Absent when the results describe no Python model.
+fn side_by_side(h: &mut String, r: &Results) {
+    let drawn = charts::side_by_side(r);
+    if drawn.is_empty() {
+        return;
+    }
+    let python = r
+        .sweep
+        .as_ref()
+        .and_then(|s| s.python.as_ref())
+        .map_or("python3".to_string(), |p| p.python.clone());
+    let _ = writeln!(
+        h,
+        "<h2 id=\"langs\">Rust beside Python</h2>\n<p class=\"small\">The course's own Python \
+         (<code>python/</code>, run by {}) measured by the same harness, against the same server, \
+         with the same accounting as the Rust models: <code>greetbench compare --lang all</code> \
+         prints the same rows. Criterion cannot time an interpreter in-process, so every timing \
+         here is the median of the sweep's fresh-child runs, with the fastest and slowest as \
+         whiskers; spawn costs come from <code>python/spawn_cost.py</code>.</p>",
+        escape(&python)
+    );
+    let mut speedups = Vec::new();
+    for (key, chart) in &drawn {
+        if key.starts_with("lang_speedup") {
+            speedups.push((key, chart));
+            if speedups.len() == 2 {
+                lang_speedups(h, r, &speedups);
+            }
+            continue;
+        }
+        let _ = writeln!(h, "<h3 id=\"{}\">{}</h3>", escape(key), lang_heading(key));
+        h.push_str("<div class=\"pair\">\n");
+        figure(h, chart.as_ref());
+        match key.as_str() {
+            "lang_greet" => lang_greet_table(h, r),
+            "lang_cpu" => lang_cpu_table(h, r),
+            "lang_memory" => memory_table(h, r),
+            _ => lang_spawn_table(h, r),
+        }
+        h.push_str("</div>\n");
+    }
+}
+
+fn lang_heading(key: &str) -> &'static str {
+    match key {
+        "lang_greet" => "I/O-bound: greet, Rust beside Python",
+        "lang_cpu" => "CPU per crunch job, Rust beside Python",
+        "lang_memory" => "Memory per waiting greet, Rust beside Python",
+        _ => "Spawn cost, Rust beside Python",
+    }
+}
+
+/// A chart as a figure, or the note that it was not measured.
+fn figure(h: &mut String, chart: Option<&Chart>) {
+    match chart {
+        Some(c) => {
+            let _ = writeln!(
+                h,
+                "<figure class=\"chart\" data-chart=\"{}\">{}<figcaption>{}</figcaption></figure>",
+                escape(&c.id),
+                c.svg,
+                escape(&c.caption)
+            );
+        }
+        None => h.push_str(
+            "<p class=\"none\">Not measured in this run (run <code>greetbench sweep</code> with python3 installed).</p>\n",
+        ),
+    }
+}
+
+/// The two speedup charts side by side, each language's table under it.
+fn lang_speedups(h: &mut String, r: &Results, charts: &[(&String, &Option<Chart>)]) {
+    h.push_str("<h3 id=\"lang_speedup\">CPU speedup vs workers, Rust beside Python</h3>\n<div class=\"pair\">\n");
+    for ((_, chart), lang) in charts.iter().zip([Lang::Rust, Lang::Python]) {
+        h.push_str("<div class=\"half\">\n");
+        figure(h, chart.as_ref());
+        speedup_table(h, &r.for_lang(lang));
+        h.push_str("</div>\n");
+    }
+    h.push_str("</div>\n");
+}
+
+/// "1.23 s – 1.40 s (3 runs)", or "one run".
+fn spread_words(s: &Spread, unit_ns: f64) -> String {
+    if s.n > 1 {
+        format!(
+            "{} – {} ({} runs)",
+            human_ns(s.min * unit_ns),
+            human_ns(s.max * unit_ns),
+            s.n
+        )
+    } else {
+        "one run".to_string()
+    }
+}
+
+fn lang_greet_table(h: &mut String, r: &Results) {
+    let Some((n, latency)) = charts::lang_greet_point(r) else {
+        return;
+    };
+    let names: Vec<String> = r
+        .runs()
+        .map(RunResult::request)
+        .filter(|q| q.workload == Workload::Greet && q.count == n && q.hosts.latency == latency)
+        .map(|q| q.model.clone())
+        .collect();
+    let _ = writeln!(
+        h,
+        "<table>\n<tr><th class=\"l\">model (N = {n}, L = {})</th><th class=\"l\">language</th><th>median wall</th><th>spread</th><th>floor</th><th>peak threads</th><th class=\"l\">outcome</th></tr>",
+        human_latency(latency)
+    );
+    for m in charts::paired(r, names) {
+        let runs = r.greet_repeats(&m, n, latency);
+        let oks: Vec<&RunRecord> = runs
+            .iter()
+            .filter_map(|e| Results::ok_record(Some(e)))
+            .collect();
+        let spread = Spread::of(oks.iter().map(|k| k.wall_s));
+        let first = runs.first().and_then(|e| e.record());
+        let _ = writeln!(
+            h,
+            "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            escape(&m),
+            charts::lang_name(r.lang_of(&m)),
+            spread.map_or("-".into(), |s| human_ns(s.median * 1e9)),
+            spread.map_or("-".into(), |s| spread_words(&s, 1e9)),
+            first
+                .and_then(|k| k.floor_s)
+                .map_or("-".into(), |f| human_ns(f * 1e9)),
+            first.map_or("-".into(), |k| k.peak_threads.to_string()),
+            runs.first().map_or("-".into(), |e| outcome(e))
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+fn lang_cpu_table(h: &mut String, r: &Results) {
+    let names: Vec<String> = r
+        .runs()
+        .map(RunResult::request)
+        .filter(|q| q.workload == Workload::Crunch)
+        .map(|q| q.model.clone())
+        .collect();
+    h.push_str("<table>\n<tr><th class=\"l\">model</th><th class=\"l\">language</th><th>N × work</th><th>CPU per job</th><th>spread</th></tr>\n");
+    for m in charts::paired(r, names) {
+        let point = charts::crunch_point(r, &m);
+        let found = charts::cpu_per_job(r, &m);
+        let _ = writeln!(
+            h,
+            "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&m),
+            charts::lang_name(r.lang_of(&m)),
+            match (point, found) {
+                (Some((_, n)), Some((_, w))) => format!("{n} × {w}"),
+                _ => "-".into(),
+            },
+            found.map_or("-".into(), |(s, _)| human_ns(s.median * 1e3)),
+            found.map_or("-".into(), |(s, _)| spread_words(&s, 1e3)),
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+fn lang_spawn_table(h: &mut String, r: &Results) {
+    let Some(py) = r.sweep.as_ref().and_then(|s| s.python.as_ref()) else {
+        return;
+    };
+    h.push_str("<table>\n<tr><th class=\"l\">kind</th><th class=\"l\">language</th><th>per start + wait</th><th>spread</th><th class=\"l\">what</th></tr>\n");
+    for (k, ns) in r.for_lang(Lang::Rust).spawn_costs() {
+        let _ = writeln!(
+            h,
+            "<tr><th class=\"l\">{}</th><td class=\"l\">Rust</td><td>{}</td><td>criterion</td><td class=\"l\">the spawn bench</td></tr>",
+            escape(&k),
+            human_ns(ns)
+        );
+    }
+    for c in &py.spawn {
+        let _ = writeln!(
+            h,
+            "<tr><th class=\"l\">{}</th><td class=\"l\">Python</td><td>{}</td><td>{} – {} ({} runs)</td><td class=\"l\">{}</td></tr>",
+            escape(&c.kind),
+            human_ns(c.median_ns),
+            human_ns(c.min_ns),
+            human_ns(c.max_ns),
+            c.repeats,
+            escape(&c.what)
         );
     }
     h.push_str("</table>\n");
@@ -416,6 +646,15 @@ fn outcome(e: &RunResult) -> String {
         .message()
         .map_or(String::new(), |m| format!(": {}", escape(&m)));
     let mut out = match e.status() {
+        _ if e.unavailable().is_some() => format!(
+            "{}: {}",
+            charts::NOT_INSTALLED,
+            escape(
+                e.unavailable()
+                    .unwrap_or_default()
+                    .trim_start_matches("not installed: ")
+            )
+        ),
         Status::Ok => "ok".to_string(),
         Status::Limit(_) => format!(
             "<span class=\"limit\">limit: {}</span> ({counts}){words}",

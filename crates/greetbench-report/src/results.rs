@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use greet_core::record::{Noise, RunRecord, RunResult, Status};
-use greet_core::{Description, Family, Shape, Workload};
+use greet_core::{Description, Family, Lang, Shape, Workload};
 use serde::{Deserialize, Serialize};
 
 use crate::provenance::Provenance;
@@ -147,6 +147,82 @@ pub struct Sweep {
     /// The kill probe, if it ran.
     #[serde(default)]
     pub kill: Option<KillProbe>,
+    /// The Python beside the Rust: what `python3 python/spawn_cost.py --json` measured, if
+    /// python3 ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<PythonSide>,
+}
+
+/// What `python3 python/spawn_cost.py --json` measured: the interpreter, the cost of starting
+/// each kind of unit of concurrency, and the Python kill probe. The Python column of the spawn
+/// chart and of the course's claims.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonSide {
+    /// Implementation and version, e.g. `CPython 3.11.7`.
+    pub python: String,
+    /// The multiprocessing start method this Python uses by default (fork on Linux up to 3.13,
+    /// forkserver from 3.14).
+    pub default_start_method: String,
+    /// uvloop's version, if it can be imported.
+    #[serde(default)]
+    pub uvloop: Option<String>,
+    /// Starting (and waiting for) one unit of concurrency, by kind.
+    #[serde(default)]
+    pub spawn: Vec<SpawnCost>,
+    /// A thread and a process each stuck on a host that never replies.
+    #[serde(default)]
+    pub kill: Option<KillProbe>,
+}
+
+/// The cost of starting one unit of concurrency and waiting for it, over repeats.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpawnCost {
+    /// The kind, named as the Rust spawn bench names its kinds where they match (`thread`,
+    /// `process` for a fresh interpreter, `fork`), else its own (`forkserver`, ...).
+    pub kind: String,
+    /// What exactly was started, in words.
+    pub what: String,
+    /// Median over the repeats, ns.
+    pub median_ns: f64,
+    /// Fastest, ns.
+    pub min_ns: f64,
+    /// Slowest, ns.
+    pub max_ns: f64,
+    /// How many repeats.
+    pub repeats: u32,
+}
+
+/// The spread of repeated measurements: median, fastest and slowest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// The median.
+    pub median: f64,
+    /// The smallest.
+    pub min: f64,
+    /// The largest.
+    pub max: f64,
+    /// How many.
+    pub n: usize,
+}
+
+impl Spread {
+    /// The spread of the finite `values`, or `None` if there are none.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Spread> {
+        let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = match n {
+            0 => return None,
+            _ if n % 2 == 1 => v[n / 2],
+            _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+        };
+        Some(Spread {
+            median,
+            min: v[0],
+            max: v[n - 1],
+            n,
+        })
+    }
 }
 
 /// Can a stuck unit of concurrency be stopped from outside? Measured on a host that never
@@ -482,6 +558,149 @@ impl Results {
             .filter(|e| {
                 let q = e.request();
                 q.workload == Workload::Greet && q.hosts.latency == longest
+            })
+            .collect()
+    }
+
+    /// Whether every greet of a run waited at once: the last one started before the first
+    /// could have finished, which holds when the batch took less than twice the hosts'
+    /// latency. Memory per waiting greet means something only then; a model that takes
+    /// longer than one latency to start all its greets (an interpreter starting 10,000
+    /// threads one by one) understates it.
+    pub fn all_waited(k: &RunRecord) -> bool {
+        k.wall_s < 2.0 * k.request.hosts.latency.as_secs_f64()
+    }
+
+    /// The language of model `name`: its description's, or Rust for a model no registry
+    /// described.
+    pub fn lang_of(&self, name: &str) -> Lang {
+        self.model(name).map_or(Lang::Rust, |m| m.lang)
+    }
+
+    /// Whether these results describe a model in `lang`.
+    pub fn has_lang(&self, lang: Lang) -> bool {
+        self.described().iter().any(|m| m.lang == lang)
+    }
+
+    /// These results as one language sees them: only its models, their sweep runs and their
+    /// criterion estimates. The Python view takes its spawn costs and kill probe from what
+    /// `spawn_cost.py` measured (criterion's spawn and shared-state groups are Rust's), and a
+    /// view whose baseline criterion never timed takes its crunch times from the sweep's
+    /// crunch points (median of the repeats). Every chart, table and verdict then works on a
+    /// view unchanged, so that one function gives both columns of the claims.
+    pub fn for_lang(&self, lang: Lang) -> Results {
+        let keep = |name: &str| self.lang_of(name) == lang;
+        let mut view = self.clone();
+        view.models.retain(|m| m.lang == lang);
+        view.skipped.retain(|s| keep(&s.model));
+        view.criterion.retain(|e| {
+            if is_model_group(&e.group) {
+                keep(&e.function)
+            } else {
+                lang == Lang::Rust
+            }
+        });
+        if lang != Lang::Rust {
+            view.noise.clear();
+        }
+        if let Some(s) = view.sweep.as_mut() {
+            s.models.retain(|m| m.lang == lang);
+            s.entries.retain(|e| keep(&e.request().model));
+            if lang == Lang::Python {
+                s.kill = s.python.as_ref().and_then(|p| p.kill.clone());
+                let spawn = s.python.iter().flat_map(|p| p.spawn.iter());
+                view.criterion.extend(spawn.map(|c| Estimate {
+                    group: SPAWN.into(),
+                    function: c.kind.clone(),
+                    size: Some(1),
+                    median_ns: c.median_ns,
+                    median_lo_ns: c.min_ns,
+                    median_hi_ns: c.max_ns,
+                    mad_ns: 0.0,
+                    elements: None,
+                    dir: String::new(),
+                }));
+            }
+        }
+        let timed = |v: &Results| {
+            v.baseline().is_some_and(|b| {
+                [CPU_ONE_WORKER, CPU_ALL_CORES]
+                    .iter()
+                    .any(|g| v.group(g).any(|e| e.function == b.name))
+            })
+        };
+        if !timed(&view) {
+            let swept = view.sweep_cpu_estimates();
+            view.criterion.extend(swept);
+        }
+        view
+    }
+
+    /// The sweep's crunch points as estimates of the cpu groups: runs with one worker in
+    /// [`CPU_ONE_WORKER`], the others in [`CPU_ALL_CORES`]; the median of each point's ok
+    /// repeats, with the fastest and slowest as its interval.
+    fn sweep_cpu_estimates(&self) -> Vec<Estimate> {
+        let mut points: Vec<(String, usize, usize)> = Vec::new();
+        for q in self.runs().map(RunResult::request) {
+            let point = (q.model.clone(), q.workers.unwrap_or(0), q.count);
+            if q.workload == Workload::Crunch && !points.contains(&point) {
+                points.push(point);
+            }
+        }
+        points
+            .into_iter()
+            .filter_map(|(model, workers, count)| {
+                let walls: Vec<f64> = self
+                    .crunch_runs(&model, workers, count)
+                    .iter()
+                    .map(|r| r.wall_s * 1e9)
+                    .collect();
+                let spread = Spread::of(walls.iter().copied())?;
+                let mad = Spread::of(walls.iter().map(|w| (w - spread.median).abs()))?;
+                Some(Estimate {
+                    group: if workers == 1 {
+                        CPU_ONE_WORKER
+                    } else {
+                        CPU_ALL_CORES
+                    }
+                    .into(),
+                    function: model,
+                    size: Some(count as u64),
+                    median_ns: spread.median,
+                    median_lo_ns: spread.min,
+                    median_hi_ns: spread.max,
+                    mad_ns: mad.median,
+                    elements: None,
+                    dir: String::new(),
+                })
+            })
+            .collect()
+    }
+
+    /// The ok records of the sweep's crunch runs of `model` with `workers` (as the request
+    /// stated them; 0 for the default) at `count`: one per repeat.
+    pub fn crunch_runs(&self, model: &str, workers: usize, count: usize) -> Vec<&RunRecord> {
+        self.runs()
+            .filter(|e| {
+                let q = e.request();
+                q.model == model
+                    && q.workload == Workload::Crunch
+                    && q.count == count
+                    && q.workers.unwrap_or(0) == workers
+            })
+            .filter_map(|e| Results::ok_record(Some(e)))
+            .collect()
+    }
+
+    /// Every sweep run of `model` greeting `count` hosts' worth at `latency`: its repeats.
+    pub fn greet_repeats(&self, model: &str, count: usize, latency: Duration) -> Vec<&RunResult> {
+        self.runs()
+            .filter(|e| {
+                let q = e.request();
+                q.model == model
+                    && q.workload == Workload::Greet
+                    && q.count == count
+                    && q.hosts.latency == latency
             })
             .collect()
     }

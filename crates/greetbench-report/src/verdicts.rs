@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use greet_core::record::{Noise, RunRecord, RunResult, Status};
-use greet_core::{Description, Family, Shape, Workload};
+use greet_core::{Description, Family, Lang, Shape, Workload};
 
 use crate::Results;
 use crate::charts::{human_latency, human_ns, stopped_by};
@@ -79,15 +79,151 @@ fn not_measured(claim: &'static str, what: &str) -> Claim {
     }
 }
 
-/// The course's five claims, each with its evidence and verdict.
+/// The course's claims, each with its evidence and verdict. The report computes them once per
+/// language, on [`Results::for_lang`], so each column reads only its own rows.
 pub fn claims(r: &Results) -> Vec<Claim> {
     vec![
+        threads_give_no_cpu_speedup(r),
+        use_multiprocessing(r),
         processes_slower_to_spawn(r),
         fork_is_lightweight(r),
         async_is_not_parallel(r),
         async_handles_thousands(r),
         threads_cannot_be_killed(r),
     ]
+}
+
+/// Each model of `family` with its speedup with every core, in model order.
+fn all_core_speedups(r: &Results, keep: impl Fn(&Description) -> bool) -> Vec<(&Description, f64)> {
+    let speedups = r.cpu_speedups();
+    r.models_where(keep)
+        .into_iter()
+        .filter_map(|m| Some((m, speedups.iter().find(|s| s.model == m.name)?.all?)))
+        .collect()
+}
+
+/// "name 1.9× on where it crunches", for each model.
+fn credited(v: &[(&Description, f64)]) -> String {
+    v.iter()
+        .map(|(m, s)| format!("{} {} on {}", m.name, x(*s), m.crunch_on))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The thread models' speedup with every core: the GIL's claim, checked on whatever language
+/// these results hold.
+fn threads_give_no_cpu_speedup(r: &Results) -> Claim {
+    const CLAIM: &str = "Threads give no CPU speedup (the GIL).";
+    let threads = all_core_speedups(r, |m| m.family == Family::Threads);
+    if threads.is_empty() {
+        return not_measured(CLAIM, "crunch run with every core of a threads model");
+    }
+    let cores = r.provenance.logical_cores;
+    let baseline = r.baseline().map_or("the baseline", |b| b.name.as_str());
+    let mut evidence = format!(
+        "On {cores} cores, as a multiple of {baseline}'s speed: {}.",
+        credited(&threads)
+    );
+    let (sped_up, flat): (Vec<_>, Vec<_>) =
+        threads.iter().copied().partition(|(_, s)| *s >= SPEEDUP);
+    let verdict = if sped_up.is_empty() {
+        evidence += &if threads.iter().all(|(m, _)| m.gil) {
+            format!(
+                " Every one stayed under {}: their threads take turns under one interpreter lock.",
+                x(SPEEDUP)
+            )
+        } else {
+            format!(" Every one stayed under {}.", x(SPEEDUP))
+        };
+        Verdict::Holds
+    } else {
+        let locked = sped_up.iter().any(|(m, _)| m.gil);
+        evidence += &if locked {
+            // Described as taking turns under a GIL, yet faster: say so rather than explain
+            // it away.
+            format!(
+                " {} sped up although their threads take turns under the GIL: an interpreter \
+                 built without it, or noise (run again on a quiet machine).",
+                sped_up
+                    .iter()
+                    .map(|(m, _)| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!(
+                " These threads crunched in parallel: no global lock holds them to one core{}.",
+                if flat.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (no speedup: {})", credited(&flat))
+                }
+            )
+        };
+        Verdict::DoesNotHold
+    };
+    evidence += &busy_note(r, &[CPU_ONE_WORKER, CPU_ALL_CORES], &[]);
+    Claim {
+        claim: CLAIM,
+        evidence,
+        verdict,
+    }
+}
+
+/// The processes models' speedup against every other parallel model's: is multiprocessing
+/// the way to use the cores, or one way among others?
+fn use_multiprocessing(r: &Results) -> Claim {
+    const CLAIM: &str = "For CPU-bound work, for all intents and purposes, use multiprocessing.";
+    let procs = all_core_speedups(r, |m| m.family == Family::Processes);
+    let others = all_core_speedups(r, |m| {
+        !matches!(m.family, Family::Processes | Family::Sequential)
+    });
+    let Some(&(best, p)) = procs.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return not_measured(CLAIM, "crunch run with every core of a processes model");
+    };
+    let cores = r.provenance.logical_cores;
+    let (sped_up, flat): (Vec<_>, Vec<_>) =
+        others.iter().copied().partition(|(_, s)| *s >= SPEEDUP);
+    let mut evidence = format!(
+        "On {cores} cores, {} reached {} on {}.",
+        best.name,
+        x(p),
+        best.crunch_on
+    );
+    let rival = sped_up.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1));
+    let verdict = match rival {
+        _ if p < SPEEDUP => {
+            evidence += " Processes did not speed the crunch up here.";
+            Verdict::DoesNotHold
+        }
+        None => {
+            if !flat.is_empty() {
+                evidence += &format!(
+                    " Nothing else did: {} (under {}).",
+                    credited(&flat),
+                    x(SPEEDUP)
+                );
+            }
+            Verdict::Holds
+        }
+        Some((_, t)) if t >= 0.9 * p => {
+            evidence += &format!(
+                " Without processes, {} reached as much: here threads use the cores, and                  processes add start-up and pipes for no more speed.",
+                credited(&sped_up)
+            );
+            Verdict::DoesNotHold
+        }
+        Some(_) => {
+            evidence += &format!(" Others sped up less: {}.", credited(&sped_up));
+            Verdict::HoldsWithCaveat
+        }
+    };
+    evidence += &busy_note(r, &[CPU_ONE_WORKER, CPU_ALL_CORES], &[]);
+    Claim {
+        claim: CLAIM,
+        evidence,
+        verdict,
+    }
 }
 
 fn processes_slower_to_spawn(r: &Results) -> Claim {
@@ -261,13 +397,32 @@ fn async_handles_thousands(r: &Results) -> Claim {
             .copied()
             .find(|e| e.request().model == m && e.request().count == n)
     };
-    let n = waiting
+    let sizes = waiting
         .iter()
         .map(|e| e.request())
         .filter(|q| q.model == t.name)
         .map(|q| q.count)
-        .filter(|&n| asyncs.iter().any(|a| at(&a.name, n).is_some()))
-        .max();
+        .filter(|&n| asyncs.iter().any(|a| at(&a.name, n).is_some()));
+    // Memory per *waiting* greet compares only where every greet waited at once: a size at
+    // which the threads, or every async model, were still starting greets when the first
+    // replies came is passed over, and the evidence says so.
+    let waited = |e: Option<&RunResult>| Results::ok_record(e).is_some_and(Results::all_waited);
+    let comparable = |n: usize| {
+        let tr = at(&t.name, n);
+        Results::ok_record(tr).is_none()
+            || (waited(tr) && asyncs.iter().any(|a| waited(at(&a.name, n))))
+    };
+    let (kept, passed): (Vec<usize>, Vec<usize>) = sizes.partition(|&n| comparable(n));
+    let n = kept.into_iter().max();
+    let passed_over = passed
+        .into_iter()
+        .filter(|p| n.is_some_and(|n| *p > n))
+        .max()
+        .map_or(String::new(), |p| {
+            format!(
+                " (At N = {p} the greets did not all wait at once: the last started after the first replies came, so that size is not compared.)"
+            )
+        });
     let Some(n) = n else {
         return not_measured(
             CLAIM,
@@ -287,7 +442,7 @@ fn async_handles_thousands(r: &Results) -> Claim {
         .collect();
     let mut used: Vec<&RunResult> = vec![tr];
     used.extend(async_runs.iter().map(|(_, e)| *e));
-    let note = busy_note(r, &[], &used);
+    let note = passed_over + &busy_note(r, &[], &used);
     let latency = human_latency(tr.request().hosts.latency);
     let completed = |v: &[(&Description, &RunRecord)]| {
         v.iter()
@@ -411,8 +566,22 @@ fn threads_cannot_be_killed(r: &Results) -> Claim {
     }
 }
 
-/// "Which model, when?" in sentences, each computed from the results.
+/// "Which model, when?" in sentences, each computed from the results: the Rust models', then,
+/// if the results hold any, the Python models' (each language from its own rows).
 pub fn summary(r: &Results) -> Vec<String> {
+    if !r.has_lang(Lang::Python) {
+        return summary_of(r);
+    }
+    let mut out = summary_of(&r.for_lang(Lang::Rust));
+    out.extend(summary_of(&r.for_lang(Lang::Python)).into_iter().map(|s| {
+        let mut c = s.chars();
+        let first = c.next().map(|f| f.to_lowercase().collect::<String>());
+        format!("In Python, {}{}", first.unwrap_or_default(), c.as_str())
+    }));
+    out
+}
+
+fn summary_of(r: &Results) -> Vec<String> {
     [io_verdict(r), cpu_verdict(r), mixed_verdict(r)]
         .into_iter()
         .flatten()
