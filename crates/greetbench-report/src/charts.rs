@@ -1220,22 +1220,25 @@ pub fn lang_memory(results: &Results) -> Result<Option<Chart>, String> {
     let models = results.pick(waiting.iter().map(|e| e.request().model.clone()), |m| {
         m.shape == Shape::PerJob
     });
-    // The largest N at which each language has a run whose greets all waited at once.
-    let ok_at = |lang: Lang, n: usize| {
-        waiting.iter().any(|e| {
-            let q = e.request();
-            q.count == n
-                && results.lang_of(&q.model) == lang
-                && Results::ok_record(Some(e)).is_some_and(Results::all_waited)
-        })
+    // The largest N at which both languages completed runs, and every completed run's greets
+    // all waited at once: memory per *waiting* greet is comparable only there.
+    let at = |n: usize| -> Vec<&RunRecord> {
+        waiting
+            .iter()
+            .filter(|e| e.request().count == n && models.contains(&e.request().model))
+            .filter_map(|e| Results::ok_record(Some(e)))
+            .collect()
+    };
+    let comparable = |n: usize| {
+        let runs = at(n);
+        LANGS
+            .iter()
+            .all(|l| runs.iter().any(|k| results.lang_of(&k.request.model) == *l))
+            && runs.iter().all(|k| Results::all_waited(k))
     };
     let mut sizes: Vec<usize> = waiting.iter().map(|e| e.request().count).collect();
     sizes.sort_unstable();
-    let Some(n) = sizes
-        .into_iter()
-        .rev()
-        .find(|&n| ok_at(Lang::Rust, n) && ok_at(Lang::Python, n))
-    else {
+    let Some(n) = sizes.into_iter().rev().find(|&n| comparable(n)) else {
         return Ok(None);
     };
     let rows: Vec<HBar> = paired(results, models)
