@@ -59,8 +59,9 @@ pub trait Runner {
     /// value the model was started with.
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError>;
 
-    /// Peak resident memory of any helper processes the model started, summed, in KiB.
-    /// Only the processes model has any. Asked after a batch, outside any timing.
+    /// Peak resident memory of any helper processes the model started, summed, in KiB: the
+    /// processes model's workers, a Python model's interpreter and its workers. Asked after a
+    /// batch, outside any timing.
     fn helpers_peak_rss_kib(&mut self) -> u64 {
         0
     }

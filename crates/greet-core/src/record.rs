@@ -181,6 +181,11 @@ pub struct RunRecord {
     pub cpu_user_s: f64,
     /// System CPU, s: likewise.
     pub cpu_sys_s: f64,
+    /// The part of `cpu_user_s + cpu_sys_s` spent starting the model (its runtime, pool,
+    /// workers or interpreter), s, as far as this process and the helper processes the model
+    /// names can tell: what to take out for the CPU of the jobs alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_cpu_s: Option<f64>,
     /// Peak resident memory, KiB: the client's peak plus its worker processes' peaks (and, for
     /// a model in another language, its interpreter's).
     pub peak_rss_kib: u64,
@@ -365,6 +370,7 @@ mod tests {
             floor_s: Some(0.5),
             cpu_user_s: 0.1,
             cpu_sys_s: 0.1,
+            start_cpu_s: None,
             peak_rss_kib: 3000,
             baseline_rss_kib: 1000,
             peak_threads: 3,

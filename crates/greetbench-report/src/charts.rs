@@ -1137,15 +1137,17 @@ pub fn crunch_point(results: &Results, model: &str) -> Option<(usize, usize)> {
         .max_by_key(|(w, _)| if *w == 0 { usize::MAX } else { *w })
 }
 
-/// CPU time (user + system) per crunch job of `model`, µs: the spread over its repeats at its
-/// [`crunch_point`], and the work per job.
+/// CPU time (user + system) per crunch job of `model`, µs, start-up excluded: the spread over
+/// its repeats at its [`crunch_point`], and the work per job.
 pub fn cpu_per_job(results: &Results, model: &str) -> Option<(Spread, u32)> {
     let (workers, count) = crunch_point(results, model)?;
     let runs = results.crunch_runs(model, workers, count);
     let work = runs.first()?.request.work?;
-    let per_job = runs
-        .iter()
-        .map(|k| (k.cpu_user_s + k.cpu_sys_s) / k.request.count.max(1) as f64 * 1e6);
+    // The jobs' CPU alone: starting an interpreter (or a runtime) is not a crunch job's cost.
+    let per_job = runs.iter().map(|k| {
+        let jobs = k.cpu_user_s + k.cpu_sys_s - k.start_cpu_s.unwrap_or(0.0);
+        jobs.max(0.0) / k.request.count.max(1) as f64 * 1e6
+    });
     Some((Spread::of(per_job)?, work))
 }
 
@@ -1185,7 +1187,7 @@ pub fn lang_cpu(results: &Results) -> Result<Option<Chart>, String> {
     );
     let svg = draw_hbars(&HBars {
         title: &title,
-        x_desc: "CPU time (user + system) per job, µs (log); whiskers: fastest to slowest run",
+        x_desc: "CPU time (user + system) per job, start-up excluded, µs (log); whiskers: fastest to slowest run",
         log: true,
         rows,
     })?;

@@ -290,6 +290,9 @@ pub fn measure(
     let helpers = runner.helper_pids();
     sampler.watch(&helpers);
     let helpers_baseline_kib = sys::processes_status(&helpers, "VmRSS");
+    let started = sys::self_usage().plus(sys::children_usage()).since(before);
+    let helpers_start_s: f64 = helpers.iter().map(|&pid| sys::process_cpu_s(pid)).sum();
+    let start_cpu_s = started.user_s + started.sys_s + helpers_start_s;
     // The floor needs the hosts' latency, which only our own hosts tell us, and the time of one
     // crunch where the jobs run (an interpreter's, if the model says so).
     let job = runner.crunch_time(plan.work).unwrap_or(job);
@@ -331,6 +334,7 @@ pub fn measure(
         floor_s,
         cpu_user_s: used.user_s,
         cpu_sys_s: used.sys_s,
+        start_cpu_s: Some(start_cpu_s),
         peak_rss_kib: own.max_rss_kib + helpers_rss_kib,
         baseline_rss_kib: baseline_rss_kib + helpers_baseline_kib,
         peak_threads,

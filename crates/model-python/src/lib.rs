@@ -388,12 +388,9 @@ enum FromPython {
     Ready(Ready),
     /// A job has ended.
     Done(Outcome),
-    /// The batch is over.
-    Finished {
-        /// The most Python threads alive at any outcome (`threading.active_count()`).
-        #[allow(dead_code)]
-        threads: u64,
-    },
+    /// The batch is over. (It also says how many Python threads were alive at most, for a
+    /// person reading the stream; the harness counts threads itself, from `/proc`.)
+    Finished {},
 }
 
 /// What the interpreter says once its model is started.
@@ -401,9 +398,6 @@ enum FromPython {
 struct Ready {
     /// The interpreter's process id.
     pid: u32,
-    /// Implementation and version.
-    #[allow(dead_code)]
-    python: String,
     /// The multiprocessing start method, for the processes model.
     #[serde(default)]
     start_method: Option<String>,
@@ -465,7 +459,6 @@ impl Session {
             stderr,
             ready: Ready {
                 pid: 0,
-                python: String::new(),
                 start_method: None,
                 workers: Vec::new(),
                 seconds_per_round: None,
