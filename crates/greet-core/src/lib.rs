@@ -22,6 +22,7 @@
 //! - [`record`]: the run request a harness sends and the run record it gets back: the
 //!   contract every model implementation speaks, in any language.
 //! - [`duration`]: parsing `50ms`, `1s`, `250us`.
+//! - [`fault`]: the faults a host injects on purpose (`--fault reset=20%`), and their draw.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
 //!
@@ -36,6 +37,7 @@
 pub mod client;
 pub mod describe;
 pub mod duration;
+pub mod fault;
 pub mod limits;
 pub mod model;
 pub mod outcome;
@@ -48,6 +50,6 @@ pub mod workload;
 pub use describe::{Description, Family, Lang, Shape};
 pub use model::{Batch, FnRunner, Model, ModelError, Runner, run_job, run_job_async};
 pub use outcome::{ErrorKind, GreetError, OsLimit, Outcome, Summary};
-pub use plan::{Concurrency, Plan, PlanError, Target};
+pub use plan::{Concurrency, Plan, PlanError, Retry, Target};
 pub use protocol::Reply;
 pub use workload::Workload;

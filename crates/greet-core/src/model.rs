@@ -104,53 +104,155 @@ pub enum ModelError {
 
 /// Runs job `index` of `plan` on the calling thread, blocking until it ends.
 ///
-/// The five blocking models call this from their threads, workers and pools.
+/// The five blocking models call this from their threads, workers and pools. A greet that
+/// fails is tried again as `plan.retry` says, each attempt with its own timeout (see
+/// [`crate::Retry`]); the outcome counts the attempts.
 pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     let start = Instant::now();
+    let mut attempts = 0;
     let result = match plan.workload {
-        Workload::Crunch => Ok((None, crunch(plan.work, crunch_seed(index)))),
-        Workload::Greet => {
-            client::greet_target(plan.target(index), plan.timeout).map(|r| (Some(r), 0))
-        }
-        Workload::Mixed => client::greet_target(plan.target(index), plan.timeout)
+        Workload::Crunch => plan
+            .attempt_timeout()
+            .map(|_| (None, crunch(plan.work, crunch_seed(index)))),
+        Workload::Greet => greet_retrying(plan, index, &mut attempts).map(|r| (Some(r), 0)),
+        Workload::Mixed => greet_retrying(plan, index, &mut attempts)
             .map(|r| (Some(r), crunch(plan.work, r.seed(index)))),
     };
-    Outcome::new(index, start.elapsed(), result)
+    Outcome {
+        attempts,
+        ..Outcome::new(index, start.elapsed(), result)
+    }
+}
+
+/// The blocking greet of job `index`, with its retries. `attempts` counts the greets sent.
+fn greet_retrying(plan: &Plan, index: usize, attempts: &mut u32) -> Result<Reply, GreetError> {
+    let target = plan.target(index);
+    loop {
+        // Bounded: `after_failure` gives up after `1 + retries` attempts.
+        let timeout = plan.attempt_timeout()?;
+        *attempts += 1;
+        let error = match client::greet_target(target, timeout) {
+            Ok(reply) => return Ok(reply),
+            Err(e) => e,
+        };
+        match plan.after_failure(error, *attempts, timeout, index) {
+            (error, None) => return Err(error),
+            (_, Some(wait)) => std::thread::sleep(wait),
+        }
+    }
 }
 
 /// Runs job `index` of `plan` with a runtime's own greet and crunch.
 ///
 /// - `greet(addr, timeout)` greets one host with the runtime's socket. It must give up after
-///   `timeout` and return [`GreetError::Timeout`].
+///   `timeout` and return [`GreetError::Timeout`]. It is called once per attempt: a failed
+///   greet is tried again as `plan.retry` says (see [`crate::Retry`]).
 /// - `crunch(work, seed)` runs [`crate::workload::crunch`]: inline on the event loop, or
 ///   moved to a blocking pool. That choice is the lesson of the mixed workload.
+///
+/// The wait between two attempts must not block the event loop, and this crate has no timer
+/// of its own (it starts no threads and knows no runtime). So it borrows the runtime's: it
+/// greets a loopback socket that never answers with the wait as the timeout
+/// ([`silent::sleep_with`]), and the runtime's own timer ends that greet on time.
 pub async fn run_job_async<G, GF, C, CF>(plan: &Plan, index: usize, greet: G, crunch: C) -> Outcome
 where
-    G: FnOnce(SocketAddr, Duration) -> GF,
+    G: Fn(SocketAddr, Duration) -> GF,
     GF: Future<Output = Result<Reply, GreetError>>,
     C: FnOnce(u32, u64) -> CF,
     CF: Future<Output = u64>,
 {
     let start = Instant::now();
+    let mut attempts = 0;
     let result = match plan.workload {
-        Workload::Crunch => Ok((None, crunch(plan.work, crunch_seed(index)).await)),
-        Workload::Greet => {
-            let target = plan.target(index);
-            greet(target.addr, plan.timeout)
-                .await
-                .and_then(|r| target.check(r))
-                .map(|r| (Some(r), 0))
-        }
-        Workload::Mixed => {
-            let target = plan.target(index);
-            match greet(target.addr, plan.timeout)
-                .await
-                .and_then(|r| target.check(r))
-            {
-                Ok(r) => Ok((Some(r), crunch(plan.work, r.seed(index)).await)),
-                Err(e) => Err(e),
-            }
-        }
+        Workload::Crunch => match plan.attempt_timeout() {
+            Ok(_) => Ok((None, crunch(plan.work, crunch_seed(index)).await)),
+            Err(e) => Err(e),
+        },
+        Workload::Greet => greet_retrying_async(plan, index, &greet, &mut attempts)
+            .await
+            .map(|r| (Some(r), 0)),
+        Workload::Mixed => match greet_retrying_async(plan, index, &greet, &mut attempts).await {
+            Ok(r) => Ok((Some(r), crunch(plan.work, r.seed(index)).await)),
+            Err(e) => Err(e),
+        },
     };
-    Outcome::new(index, start.elapsed(), result)
+    Outcome {
+        attempts,
+        ..Outcome::new(index, start.elapsed(), result)
+    }
+}
+
+/// The async greet of job `index`, with its retries: the same steps as [`greet_retrying`].
+async fn greet_retrying_async<G, GF>(
+    plan: &Plan,
+    index: usize,
+    greet: &G,
+    attempts: &mut u32,
+) -> Result<Reply, GreetError>
+where
+    G: Fn(SocketAddr, Duration) -> GF,
+    GF: Future<Output = Result<Reply, GreetError>>,
+{
+    let target = plan.target(index);
+    loop {
+        // Bounded: `after_failure` gives up after `1 + retries` attempts.
+        let timeout = plan.attempt_timeout()?;
+        *attempts += 1;
+        let error = match greet(target.addr, timeout)
+            .await
+            .and_then(|r| target.check(r))
+        {
+            Ok(reply) => return Ok(reply),
+            Err(e) => e,
+        };
+        match plan.after_failure(error, *attempts, timeout, index) {
+            (error, None) => return Err(error),
+            (_, Some(wait)) => silent::sleep_with(greet, wait).await,
+        }
+    }
+}
+
+/// A timer for the async job runner, made of the runtime's own greet and a socket that never
+/// answers.
+pub mod silent {
+    use std::future::Future;
+    use std::net::{SocketAddr, TcpListener};
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use crate::outcome::GreetError;
+    use crate::protocol::Reply;
+
+    /// A loopback listener that nobody accepts from, bound once per process (one file
+    /// descriptor). A greet to it never gets a reply: its connection completes into the
+    /// listener's queue and then waits, or, once that queue is full, the kernel drops the
+    /// connection request and the connect itself waits. Either way only the greet's timeout
+    /// ends it.
+    fn listener() -> Option<SocketAddr> {
+        static SILENT: OnceLock<Option<(TcpListener, SocketAddr)>> = OnceLock::new();
+        SILENT
+            .get_or_init(|| {
+                let l = TcpListener::bind(("127.0.0.1", 0)).ok()?;
+                let addr = l.local_addr().ok()?;
+                Some((l, addr))
+            })
+            .as_ref()
+            .map(|(_, addr)| *addr)
+    }
+
+    /// Waits about `wait` on the runtime behind `greet`, without holding a thread: greets the
+    /// silent listener with `wait` as the timeout. Best effort: if the greet fails at once (no
+    /// file descriptor left), the wait is cut short rather than spun.
+    pub async fn sleep_with<G, GF>(greet: &G, wait: Duration)
+    where
+        G: Fn(SocketAddr, Duration) -> GF,
+        GF: Future<Output = Result<Reply, GreetError>>,
+    {
+        if wait.is_zero() {
+            return;
+        }
+        if let Some(addr) = listener() {
+            let _ = greet(addr, wait).await;
+        }
+    }
 }

@@ -63,6 +63,7 @@ pub fn stopped_by(run: &RunResult) -> String {
     match run.status() {
         Status::Ok => "ok".into(),
         Status::Limit(limit) => limit.label().into(),
+        Status::FaultsOnly => "injected faults".into(),
         Status::Failed => "failed".into(),
     }
 }

@@ -421,6 +421,7 @@ fn outcome(e: &RunResult) -> String {
             "<span class=\"limit\">limit: {}</span> ({counts}){words}",
             escape(&stopped_by(e))
         ),
+        Status::FaultsOnly => format!("ok but for injected faults ({counts}){words}"),
         Status::Failed => format!("failed ({counts}){words}"),
     };
     if let Some(n) = run_noise(e).filter(Noise::busy) {

@@ -147,6 +147,10 @@ pub struct Sweep {
     /// The kill probe, if it ran.
     #[serde(default)]
     pub kill: Option<KillProbe>,
+    /// The runs under faults: each model at several fault levels of one mix, with and without
+    /// retries (the report's "Under faults" section).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<RunResult>,
 }
 
 /// Can a stuck unit of concurrency be stopped from outside? Measured on a host that never

@@ -7,15 +7,19 @@
 //! - [`child`]: runs one request in a fresh child process, with a deadline.
 //! - [`sys`]: CPU time, memory, threads and limits from the OS.
 //! - [`sweep`]: every model and size in a fresh child process, with its resource costs.
-//! - [`cli`]: the subcommands `models`, `run`, `compare`, `serve`, `serve-api`, `sweep` and
-//!   `report`.
+//! - [`soak`]: a million greets with faults through one model, every one accounted for.
+//! - [`out`]: stdout and stderr without panics on a closed pipe or a full disk.
+//! - [`cli`]: the subcommands `models`, `run`, `compare`, `serve`, `serve-api`, `sweep`,
+//!   `report` and `soak`.
 //!
-//! Modules depend one way: `cli` → `sweep` → `child`, and `cli` → `harness` → `registry`,
-//! `sys`, `child`. Nothing imports `cli`.
+//! Modules depend one way: `cli` → `sweep` → `child`, `cli` → `soak` → `harness`, and
+//! `cli` → `harness` → `registry`, `sys`, `child`. Nothing imports `cli`.
 
 pub mod child;
 pub mod cli;
 pub mod harness;
+pub mod out;
 pub mod registry;
+pub mod soak;
 pub mod sweep;
 pub mod sys;

@@ -7,6 +7,10 @@
 //! never replies, to measure the course's claim that a process can be killed and a thread
 //! cannot.
 //!
+//! Last come the points **under faults** ([`fault_points`]): every model at 0, 1, 10 and 50 %
+//! faults of one documented mix ([`fault_mix`]), with and without retries, for the report's
+//! "Under faults" section.
+//!
 //! `greetbench sweep` writes `target/greetbench/sweep.json`; `cargo bench` runs the default
 //! sweep through `benches/benches/sweep.rs`.
 
@@ -16,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use greet_core::Shape;
 use greet_core::Workload;
-use greet_core::record::{HostSpec, RunRequest, Status};
+use greet_core::fault::{FaultKind, Faults};
+use greet_core::record::{HostSpec, RunRequest, RunResult, Status};
 use greetbench_report::results::{FORMAT, KillProbe, Sweep, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
@@ -120,6 +125,66 @@ pub fn points(profile: Profile) -> Vec<RunRequest> {
     out
 }
 
+/// The fault levels of the "under faults" points: percent of greets hit.
+pub const FAULT_LEVELS: [f64; 4] = [0.0, 1.0, 10.0, 50.0];
+
+/// The retries of the "under faults" points: none, and three.
+pub const FAULT_RETRIES: [u32; 2] = [0, 3];
+
+/// The mix of the "under faults" points at `percent` % of greets: resets 40 % of it, closes
+/// 20 %, stalls 20 %, sliced replies 10 %, delayed replies 10 %. So at 10 %: 4 % of greets
+/// reset, 2 % closed, 2 % stalled (each waits out its timeout), 1 % sliced and 1 % delayed
+/// (both still answered, later). A fixed seed, so every model meets the same draw per host.
+pub fn fault_mix(percent: f64) -> Faults {
+    let share = [
+        (FaultKind::Reset, 0.4),
+        (FaultKind::Close, 0.2),
+        (FaultKind::Stall, 0.2),
+        (FaultKind::Slice, 0.1),
+        (FaultKind::Delay, 0.1),
+    ];
+    Faults {
+        rates: share
+            .into_iter()
+            .filter(|_| percent > 0.0)
+            .map(|(k, s)| (k, percent * s))
+            .collect(),
+        ..Faults::default()
+    }
+}
+
+/// The "under faults" points: every model at each of [`FAULT_LEVELS`] × [`FAULT_RETRIES`], on
+/// 8 hosts at 1 ms. Small in the default profile (100 greets, a 150 ms timeout: a few seconds
+/// a model, most of it the sequential model waiting out its stalls); 1,000 greets and a
+/// 250 ms timeout in the full one. The delay fault (100 ms) fits in either timeout, so a
+/// delayed reply still arrives; a stall never does.
+pub fn fault_points(profile: Profile) -> Vec<RunRequest> {
+    let (count, timeout) = match profile {
+        Profile::Default => (100, Duration::from_millis(150)),
+        Profile::Full => (1000, Duration::from_millis(250)),
+    };
+    let mut out = Vec::new();
+    for model in registry::names() {
+        for &level in &FAULT_LEVELS {
+            for &retries in &FAULT_RETRIES {
+                out.push(RunRequest {
+                    timeout,
+                    retries,
+                    backoff: Duration::from_millis(5),
+                    hosts: HostSpec {
+                        hosts: 8,
+                        latency: Duration::from_millis(1),
+                        faults: fault_mix(level),
+                        ..HostSpec::default()
+                    },
+                    ..RunRequest::new(model, Workload::Greet, count)
+                });
+            }
+        }
+    }
+    out
+}
+
 /// How long a point may take before it is killed: generous but finite. Sequential waits
 /// N x L; the others about one L.
 fn deadline(p: &RunRequest) -> Duration {
@@ -129,9 +194,21 @@ fn deadline(p: &RunRequest) -> Duration {
 /// Runs every point of `profile` in a fresh child of `exe`, with a progress bar, then the kill
 /// probe. A point that fails is recorded, never fatal.
 pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
+    run_with_faults(exe, profile, paths, &Faults::default())
+}
+
+/// [`run`], with `faults` injected by every point's server (the points under faults keep their
+/// own mix).
+pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Faults) -> Sweep {
     let t0 = Instant::now();
-    let points = points(profile);
-    let bar = indicatif::ProgressBar::new(points.len() as u64 + 1);
+    let mut points = points(profile);
+    if !faults.is_empty() {
+        for p in &mut points {
+            p.hosts.faults = faults.clone();
+        }
+    }
+    let under_faults = fault_points(profile);
+    let bar = indicatif::ProgressBar::new((points.len() + under_faults.len()) as u64 + 1);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "sweep [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
     ) {
@@ -153,6 +230,17 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
         entries.push(result);
         bar.inc(1);
     }
+    let mut fault_entries: Vec<RunResult> = Vec::with_capacity(under_faults.len());
+    for p in &under_faults {
+        bar.set_message(format!(
+            "{} under {}% faults, {} retries",
+            p.model,
+            p.hosts.faults.per_greet_total(),
+            p.retries
+        ));
+        fault_entries.push(child::run(exe, p, deadline(p)));
+        bar.inc(1);
+    }
     bar.set_message("kill probe");
     let kill = match kill_probe(exe) {
         Ok(k) => Some(k),
@@ -171,6 +259,7 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
         wall_s: t0.elapsed().as_secs_f64(),
         entries,
         kill,
+        faults: fault_entries,
     }
 }
 
@@ -244,8 +333,18 @@ pub fn run_and_store(
     profile: Profile,
     out: Option<&Path>,
 ) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
+    run_and_store_with_faults(exe, profile, &Faults::default(), out)
+}
+
+/// [`run_and_store`], with `faults` injected by every point's server.
+pub fn run_and_store_with_faults(
+    exe: &Path,
+    profile: Profile,
+    faults: &Faults,
+    out: Option<&Path>,
+) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
     let paths = Paths::locate();
-    let sweep = run(exe, profile, &paths);
+    let sweep = run_with_faults(exe, profile, &paths, faults);
     let mut written = vec![paths.sweep_file()];
     written.extend(out.map(Path::to_path_buf));
     for file in &written {
@@ -274,6 +373,10 @@ pub fn table(sweep: &Sweep) -> String {
         let outcome = match e.status() {
             Status::Ok => "ok".to_owned(),
             Status::Limit(l) => format!("limit ({})", l.label()),
+            Status::FaultsOnly => format!(
+                "ok but for injected faults: {}",
+                e.message().unwrap_or_default()
+            ),
             Status::Failed => format!("failed: {}", e.message().unwrap_or_default()),
         };
         let figures = e.record().map_or_else(
@@ -303,6 +406,9 @@ pub fn table(sweep: &Sweep) -> String {
             q.hosts.latency.as_millis(),
         ));
     }
+    if !sweep.faults.is_empty() {
+        out.push_str(&fault_table(&sweep.faults));
+    }
     if let Some(k) = &sweep.kill {
         out.push_str(&format!(
             "kill probe: a stuck thread ended only by its own {:.1} s timeout (after {:.3} s); a stuck worker process was killed and reaped in {:.2} ms\n",
@@ -313,6 +419,52 @@ pub fn table(sweep: &Sweep) -> String {
         "sweep ({}) took {:.1} s\n",
         sweep.profile, sweep.wall_s
     ));
+    out
+}
+
+/// The points under faults as a table: one line per model, level and retries.
+pub fn fault_table(entries: &[RunResult]) -> String {
+    let mut out = format!(
+        "under faults: {:<21} {:>6} {:>7} {:>6} {:>6}  {:<30} {:>8} {:>8}\n",
+        "model", "faults", "retries", "ok", "errors", "errors by kind", "wall", "p99"
+    );
+    for e in entries {
+        let q = e.request();
+        let (ok, errors, kinds, wall, p99) = match e.record() {
+            Some(r) => (
+                r.ok.to_string(),
+                r.errors.to_string(),
+                r.errors_by_kind
+                    .iter()
+                    .map(|(k, n)| {
+                        let k = serde_json::to_string(k).unwrap_or_default();
+                        format!("{} {n}", k.trim_matches('"'))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                format!("{:.3}s", r.wall_s),
+                r.latency_p99_ms.map_or("-".into(), |v| format!("{v:.1}ms")),
+            ),
+            None => (
+                "-".into(),
+                "-".into(),
+                e.message().unwrap_or_default(),
+                "-".into(),
+                "-".into(),
+            ),
+        };
+        out.push_str(&format!(
+            "under faults: {:<21} {:>5}% {:>7} {:>6} {:>6}  {:<30} {:>8} {:>8}\n",
+            q.model,
+            q.hosts.faults.per_greet_total(),
+            q.retries,
+            ok,
+            errors,
+            kinds,
+            wall,
+            p99
+        ));
+    }
     out
 }
 
@@ -343,6 +495,34 @@ mod tests {
             assert!(unpooled.contains(&p.model), "{}", p.model);
         }
         assert!(points(Profile::Full).len() > pts.len());
+    }
+
+    #[test]
+    fn fault_points_cover_every_model_at_every_level_with_and_without_retries() {
+        let pts = fault_points(Profile::Default);
+        assert_eq!(
+            pts.len(),
+            registry::names().len() * FAULT_LEVELS.len() * FAULT_RETRIES.len()
+        );
+        for m in registry::names() {
+            for &level in &FAULT_LEVELS {
+                for &retries in &FAULT_RETRIES {
+                    let p = pts.iter().find(|p| {
+                        p.model == m
+                            && p.retries == retries
+                            && (p.hosts.faults.per_greet_total() - level).abs() < 1e-9
+                    });
+                    assert!(p.is_some(), "{m} at {level}% with {retries} retries");
+                }
+            }
+        }
+        // The mix: resets, closes and stalls lose the reply; slices and delays do not.
+        let mix = fault_mix(10.0);
+        assert!((mix.rate(FaultKind::Reset) - 4.0).abs() < 1e-9);
+        assert!((mix.rate(FaultKind::Stall) - 2.0).abs() < 1e-9);
+        assert!(fault_mix(0.0).is_empty());
+        // A delayed reply still fits in the timeout; a stalled one never does.
+        assert!(pts.iter().all(|p| p.timeout > greet_core::fault::DELAY));
     }
 
     #[test]
