@@ -4,11 +4,15 @@
 //! are waiting at once (`peak_in_flight`), and a *rendezvous* host replies only once K greets
 //! wait together, so a model that cannot keep K greets waiting times out instead of passing.
 
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use greet_core::workload::{crunch, crunch_seed};
-use greet_core::{ErrorKind, Model, Plan, Summary, Target, Workload};
+use greet_core::workload::{PANIC_WORK, crunch, crunch_seed};
+use greet_core::{
+    ErrorKind, Family, GreetError, Model, Plan, PlanError, Summary, Target, Workload,
+};
 use greet_server::{Behavior, Config, Server};
 use greetbench::registry;
 use model_processes::Processes;
@@ -321,8 +325,75 @@ fn a_long_crunch_is_not_mistaken_for_a_hung_worker() {
         .as_secs_f64()
         .max(1e-6);
     let mut p = plan(Workload::Crunch, 2, Vec::new(), 2);
-    p.work = ((1.5 / per_unit) * f64::from(unit)).min(f64::from(u32::MAX)) as u32;
+    p.work = ((1.5 / per_unit) * f64::from(unit)).min(f64::from(PANIC_WORK - 1)) as u32;
     p.timeout = Duration::from_millis(1);
     let (s, _) = summary(&Processes::default(), &p);
     assert_eq!(s.ok, 2, "{:?}", s.first_errors);
+}
+
+/// A crunch batch of `count` jobs at [`PANIC_WORK`]: every odd job's crunch panics wherever
+/// the model runs it, every even job does a crunch of no rounds. [`Plan::validate`] refuses
+/// it, so `Model::run` would too: tests start the model and call `Runner::run` themselves.
+fn panicking_plan(count: usize) -> Plan {
+    let mut p = plan(Workload::Crunch, count, Vec::new(), 2);
+    p.work = PANIC_WORK;
+    assert_eq!(p.validate().err(), Some(PlanError::Work));
+    quiet_injected_panics();
+    p
+}
+
+/// Keeps the injected panics' messages out of the test output; any other panic still prints.
+fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info.payload().downcast_ref::<String>();
+            if !message.is_some_and(|m| m.starts_with("injected panic")) {
+                default(info);
+            }
+        }));
+    });
+}
+
+#[test]
+fn a_job_that_panics_is_a_counted_error_in_every_model_and_its_siblings_complete() {
+    let count = 8;
+    let p = panicking_plan(count);
+    for model in registry::models() {
+        let name = model.name();
+        let mut runner = model.start(&p).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The runner returns normally: no job's panic unwinds out of it.
+        let batch = catch_unwind(AssertUnwindSafe(|| runner.run(&p)))
+            .unwrap_or_else(|_| panic!("{name}: a job's panic unwound out of the runner"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let s = Summary::new(count, &batch.outcomes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(s.ok + s.errors, count, "{name}");
+        let panicked = BTreeMap::from([(ErrorKind::Panicked, count / 2)]);
+        assert_eq!(s.errors_by_kind, panicked, "{name}: {:?}", s.first_errors);
+        for o in &batch.outcomes {
+            if o.index % 2 == 0 {
+                // A panicking job's siblings complete, with their own checksums.
+                assert_eq!(o.error, None, "{name}: job {}", o.index);
+                assert_eq!(o.checksum, crunch(0, crunch_seed(o.index)), "{name}");
+                continue;
+            }
+            let message = match &o.error {
+                Some(GreetError::Panicked(m)) => m,
+                other => panic!("{name}: job {} ended as {other:?}", o.index),
+            };
+            assert!(message.contains("injected panic"), "{name}: {message}");
+            // The processes model's worker process catches the panic itself and answers with
+            // it; it does not die. (A job lost with a dead worker would be counted as
+            // `worker`, in an outcome the parent writes with its own PID.)
+            if model.describe().family == Family::Processes {
+                assert_ne!(o.pid, std::process::id(), "{name}");
+            }
+        }
+        // Nothing was lost to the panics: the same runner runs a clean batch in full.
+        let mut clean = p.clone();
+        clean.work = WORK;
+        let s = Summary::new(count, &runner.run(&clean).unwrap().outcomes).unwrap();
+        assert_eq!(s.ok, count, "{name}: {:?}", s.first_errors);
+    }
 }

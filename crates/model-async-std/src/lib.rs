@@ -17,6 +17,7 @@ use std::time::Duration;
 use async_std::io::{ReadExt, WriteExt};
 use async_std::net::TcpStream;
 use async_std::task;
+use greet_core::model::catch_panic;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
@@ -72,16 +73,22 @@ fn run_batch(plan: &Plan) -> Vec<Outcome> {
             })
             .collect();
         // ...then await them. Awaiting in order does not serialise anything: they are all
-        // running already, this only collects.
+        // running already, this only collects. A task that panicked re-raises its panic here,
+        // in whoever awaits it; `catch_panic` counts it as the job's error.
         let mut outcomes = Vec::with_capacity(plan.count);
-        for t in tasks {
-            outcomes.push(t.await);
+        for (i, t) in tasks.into_iter().enumerate() {
+            outcomes.push(
+                catch_panic(t)
+                    .await
+                    .unwrap_or_else(|e| Outcome::failed(i, e)),
+            );
         }
         outcomes
     })
 }
 
-/// Crunch on the blocking pool, so the event loop's threads stay free for I/O.
+/// Crunch on the blocking pool, so the event loop's threads stay free for I/O. (A crunch that
+/// panics there re-raises its panic in this task when awaited.)
 async fn crunch_blocking(work: u32, seed: u64) -> u64 {
     task::spawn_blocking(move || crunch(work, seed)).await
 }

@@ -457,7 +457,11 @@ fn serve(fault: Option<&str>) -> Result<(), String> {
                     }
                 }
                 let plan = plan.as_ref().ok_or("a job arrived before its plan")?;
-                FromWorker::Done(run_job(plan, i))
+                // The worker catches a job's panic itself and answers with it as the job's
+                // error, so the panic costs neither the worker nor the jobs queued behind it.
+                let outcome = std::panic::catch_unwind(|| run_job(plan, i))
+                    .unwrap_or_else(|p| Outcome::failed(i, GreetError::panicked(&*p)));
+                FromWorker::Done(outcome)
             }
         };
         say(&reply).map_err(|e| e.to_string())?;

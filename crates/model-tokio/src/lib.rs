@@ -19,8 +19,8 @@ use std::time::Duration;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
-    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Plan, Reply, Runner,
-    Shape, run_job_async,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Reply,
+    Runner, Shape, run_job_async,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -75,27 +75,42 @@ impl Runner for TokioRunner {
         let plan = Arc::new(plan.clone());
         let outcomes = self.0.block_on(async {
             // Spawn every task first, so that all the greets are waiting at once...
-            let mut tasks = tokio::task::JoinSet::new();
-            for i in 0..plan.count {
-                let plan = plan.clone();
-                tasks.spawn(async move { run_job_async(&plan, i, greet, crunch_blocking).await });
-            }
-            // ...then collect them in the order they finish.
+            let tasks: Vec<_> = (0..plan.count)
+                .map(|i| {
+                    let plan = plan.clone();
+                    tokio::spawn(
+                        async move { run_job_async(&plan, i, greet, crunch_blocking).await },
+                    )
+                })
+                .collect();
+            // ...then await them. Awaiting in order does not serialise anything: they are all
+            // running already, this only collects.
             let mut outcomes = Vec::with_capacity(plan.count);
-            while let Some(done) = tasks.join_next().await {
-                outcomes.push(done.map_err(|e| ModelError::Panicked(e.to_string()))?);
+            for (i, task) in tasks.into_iter().enumerate() {
+                outcomes.push(match task.await {
+                    Ok(outcome) => outcome,
+                    // tokio catches a task's panic and hands it back as a JoinError, leaving
+                    // the other tasks running: it is counted as the job's error.
+                    Err(e) if e.is_panic() => {
+                        Outcome::failed(i, GreetError::panicked(&*e.into_panic()))
+                    }
+                    Err(e) => Outcome::failed(i, GreetError::Io(e.to_string())),
+                });
             }
-            Ok::<_, ModelError>(outcomes)
-        })?;
+            outcomes
+        });
         Ok(Batch { outcomes })
     }
 }
 
 /// Crunch on the blocking pool, so the event loop's threads stay free for I/O.
 async fn crunch_blocking(work: u32, seed: u64) -> u64 {
-    tokio::task::spawn_blocking(move || crunch(work, seed))
-        .await
-        .unwrap_or(0)
+    match tokio::task::spawn_blocking(move || crunch(work, seed)).await {
+        Ok(checksum) => checksum,
+        // A crunch that panicked comes back as a JoinError: raise it again in this task, so
+        // that the task's own JoinError counts it (never an ok job with checksum 0).
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 /// One greet with tokio's socket. `.await` hands the thread back to the runtime while the
