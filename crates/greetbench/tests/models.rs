@@ -4,11 +4,13 @@
 //! are waiting at once (`peak_in_flight`), and a *rendezvous* host replies only once K greets
 //! wait together, so a model that cannot keep K greets waiting times out instead of passing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
+use greet_core::plan::default_workers;
 use greet_core::workload::{PANIC_WORK, crunch, crunch_seed};
 use greet_core::{
     ErrorKind, Family, GreetError, Model, Plan, PlanError, Summary, Target, Workload,
@@ -396,4 +398,132 @@ fn a_job_that_panics_is_a_counted_error_in_every_model_and_its_siblings_complete
         let s = Summary::new(count, &runner.run(&clean).unwrap().outcomes).unwrap();
         assert_eq!(s.ok, count, "{name}: {:?}", s.first_errors);
     }
+}
+
+/// The id of the thread an injected panic ran on, as its message names it.
+fn panicked_on(o: &greet_core::Outcome) -> Option<String> {
+    let Some(GreetError::Panicked(message)) = &o.error else {
+        return None;
+    };
+    let (_, rest) = message.split_once(" on thread ")?;
+    rest.split_whitespace().next().map(str::to_owned)
+}
+
+/// How many threads of this process have a name that starts with `prefix` (from
+/// /proc/self/task, where Linux cuts names to 15 bytes).
+fn threads_named(prefix: &str) -> usize {
+    let tasks = std::fs::read_dir("/proc/self/task").expect("Linux /proc");
+    let names = tasks.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok());
+    names.filter(|name| name.starts_with(prefix)).count()
+}
+
+/// The thread count an environment variable asks a runtime for, if any.
+fn env_threads(var: &str) -> Option<usize> {
+    std::env::var(var).ok()?.parse().ok()
+}
+
+/// Starts the model called `name`, runs the panicking batch, and returns the executor
+/// threads it reports and the threads its injected panics ran on.
+fn executor_run(name: &str) -> (usize, BTreeSet<String>) {
+    let model = registry::find(name).unwrap();
+    let p = panicking_plan(8);
+    let mut runner = model.start(&p).unwrap();
+    let batch = runner.run(&p).unwrap();
+    let threads = runner.executor_threads();
+    let threads = threads.unwrap_or_else(|| panic!("{name} reports no executor threads"));
+    (
+        threads,
+        batch.outcomes.iter().filter_map(panicked_on).collect(),
+    )
+}
+
+const EXECUTOR_CHILD_ENV: &str = "GREETBENCH_TEST_EXECUTOR_CHILD";
+
+/// Checks what the async models report against what their runtimes did, in this process.
+fn check_executor_threads() {
+    let cores = default_workers();
+    let here = format!("{:?}", std::thread::current().id());
+    // tokio-current-thread: one thread, the caller's, and every crunch (inline on the
+    // loop) panicked there.
+    let (n, ran_on) = executor_run("tokio-current-thread");
+    assert_eq!((n, ran_on), (1, BTreeSet::from([here.clone()])));
+    let (n, _) = executor_run("tokio");
+    assert_eq!(n, env_threads("TOKIO_WORKER_THREADS").unwrap_or(cores));
+    // smol and async-std run global executors whose threads are named: count them.
+    let (n, _) = executor_run("smol");
+    assert_eq!(n, env_threads("SMOL_THREADS").unwrap_or(1));
+    assert_eq!(threads_named("smol-"), n, "smol's executor threads");
+    let (n, _) = executor_run("async-std");
+    assert_eq!(n, env_threads("ASYNC_STD_THREAD_COUNT").unwrap_or(cores));
+    assert_eq!(
+        threads_named("async-std/runti"),
+        n,
+        "async-std's executor threads"
+    );
+}
+
+#[test]
+fn async_models_report_the_executor_threads_their_runtimes_run() {
+    if std::env::var_os(EXECUTOR_CHILD_ENV).is_some() {
+        // The child below: its runtimes were asked for 3 threads each.
+        for var in [
+            "TOKIO_WORKER_THREADS",
+            "SMOL_THREADS",
+            "ASYNC_STD_THREAD_COUNT",
+        ] {
+            assert_eq!(env_threads(var), Some(3), "{var}");
+        }
+        return check_executor_threads();
+    }
+    // Only the async models have an executor to report.
+    let p = plan(Workload::Crunch, 1, Vec::new(), 1);
+    for model in registry::models() {
+        let runner = model.start(&p).unwrap();
+        let is_async = model.describe().family == Family::Async;
+        assert_eq!(
+            runner.executor_threads().is_some(),
+            is_async,
+            "{}",
+            model.name()
+        );
+    }
+    check_executor_threads();
+    // Again in a child process of this test binary, with every runtime asked for 3 threads
+    // through its environment variable: the global executors read it once per process.
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "async_models_report_the_executor_threads_their_runtimes_run",
+        ])
+        .env(EXECUTOR_CHILD_ENV, "1")
+        .env("TOKIO_WORKER_THREADS", "3")
+        .env("SMOL_THREADS", "3")
+        .env("ASYNC_STD_THREAD_COUNT", "3")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its report says whether the test ran at all (a filter that matched nothing passes).
+    let mut stdout = child.stdout.take().unwrap();
+    let report = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the child test did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let report = report.join().unwrap().unwrap();
+    assert!(
+        status.success(),
+        "the child test failed: {status}\n{report}"
+    );
+    assert!(report.contains("1 passed"), "{report}");
 }

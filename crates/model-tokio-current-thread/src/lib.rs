@@ -95,6 +95,11 @@ impl Runner for TokioRunner {
         });
         Ok(Batch { outcomes })
     }
+
+    fn executor_threads(&self) -> Option<usize> {
+        // Always 1, the thread that calls `block_on`; asked of the runtime all the same.
+        Some(self.0.metrics().num_workers())
+    }
 }
 
 /// Crunch right here, on the event loop, as asyncio would: no `.await` inside, so nothing

@@ -101,6 +101,10 @@ impl Runner for TokioRunner {
         });
         Ok(Batch { outcomes })
     }
+
+    fn executor_threads(&self) -> Option<usize> {
+        Some(self.0.metrics().num_workers())
+    }
 }
 
 /// Crunch on the blocking pool, so the event loop's threads stay free for I/O.
