@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use greet_core::plan::default_workers;
 use greet_core::workload::{PANIC_WORK, crunch, crunch_seed};
 use greet_core::{
-    ErrorKind, Family, GreetError, Model, Plan, PlanError, Summary, Target, Workload,
+    ErrorKind, Family, GreetError, Model, Plan, PlanError, Shape, Summary, Target, Workload,
 };
 use greet_server::{Behavior, Config, Server};
 use greetbench::registry;
@@ -116,28 +116,36 @@ fn sequential_never_has_two_greets_in_flight() {
     assert_eq!(peak(&model_sequential::Sequential, 10, 2, None), 1);
 }
 
+/// The registered models of one shape.
+fn models_shaped(shape: Shape) -> Vec<Box<dyn Model>> {
+    let models = registry::models().into_iter();
+    models.filter(|m| m.describe().shape == shape).collect()
+}
+
 #[test]
 fn pools_keep_exactly_their_size_in_flight() {
     let k = 3;
-    for name in ["thread-pool", "processes", "rayon"] {
-        let model = registry::find(name).unwrap();
+    for model in models_shaped(Shape::Pool) {
         // The rendezvous of k proves at least k wait together; the pool's size caps it at k.
-        assert_eq!(peak(model.as_ref(), 3 * k, k, Some(k)), k as u64, "{name}");
+        assert_eq!(
+            peak(model.as_ref(), 3 * k, k, Some(k)),
+            k as u64,
+            "{}",
+            model.name()
+        );
     }
 }
 
 #[test]
 fn unbounded_models_keep_every_greet_in_flight() {
     let n = 24;
-    for name in [
-        "threads",
-        "tokio",
-        "tokio-current-thread",
-        "async-std",
-        "smol",
-    ] {
-        let model = registry::find(name).unwrap();
-        assert_eq!(peak(model.as_ref(), n, 2, Some(n)), n as u64, "{name}");
+    for model in models_shaped(Shape::PerJob) {
+        assert_eq!(
+            peak(model.as_ref(), n, 2, Some(n)),
+            n as u64,
+            "{}",
+            model.name()
+        );
     }
 }
 
@@ -294,9 +302,13 @@ fn pools_spread_a_small_batch_over_every_worker() {
     // count == workers: every job must get a worker of its own at once (a rendezvous of k
     // proves it), not queue up two to a worker.
     let k = 3;
-    for name in ["thread-pool", "processes", "rayon"] {
-        let model = registry::find(name).unwrap();
-        assert_eq!(peak(model.as_ref(), k, k, Some(k)), k as u64, "{name}");
+    for model in models_shaped(Shape::Pool) {
+        assert_eq!(
+            peak(model.as_ref(), k, k, Some(k)),
+            k as u64,
+            "{}",
+            model.name()
+        );
     }
 }
 
@@ -447,6 +459,18 @@ fn check_executor_threads() {
     // loop) panicked there.
     let (n, ran_on) = executor_run("tokio-current-thread");
     assert_eq!((n, ran_on), (1, BTreeSet::from([here.clone()])));
+    // tokio-inline: crunch runs inline on the async workers, so the panics ran on at most
+    // that many threads, none of them the caller's; and that is the crunch concurrency the
+    // model claims.
+    let (n, ran_on) = executor_run("tokio-inline");
+    assert_eq!(n, env_threads("TOKIO_WORKER_THREADS").unwrap_or(cores));
+    assert!(
+        !ran_on.is_empty() && ran_on.len() <= n && !ran_on.contains(&here),
+        "{ran_on:?}"
+    );
+    let p = panicking_plan(8);
+    let inline = registry::find("tokio-inline").unwrap();
+    assert_eq!(inline.concurrency(&p).cpu, p.count.min(n));
     let (n, _) = executor_run("tokio");
     assert_eq!(n, env_threads("TOKIO_WORKER_THREADS").unwrap_or(cores));
     // smol and async-std run global executors whose threads are named: count them.
