@@ -18,6 +18,7 @@ use greet_core::{
 use greet_server::{Behavior, Config, Server};
 use greetbench::registry;
 use model_processes::Processes;
+use model_processes::faults::Fault;
 
 const WORK: u32 = 2_000;
 
@@ -246,7 +247,7 @@ fn a_worker_process_that_exits_is_reported_and_the_run_completes() {
     // Each worker exits on its 2nd job: 2 jobs succeed, the 2 in hand die with their workers,
     // and the 2 left over have no worker to run them.
     let model = Processes {
-        fault: Some("exit:2".into()),
+        fault: Some(Fault::Exit(2)),
     };
     let (s, _) = summary(&model, &plan(Workload::Greet, 6, server.targets(), 2));
     assert_eq!(s.ok, 2);
@@ -262,7 +263,7 @@ fn a_worker_process_that_exits_is_reported_and_the_run_completes() {
 fn a_hung_worker_process_is_killed_not_waited_on() {
     let server = Server::start(Config::default()).unwrap();
     let model = Processes {
-        fault: Some("hang:1".into()),
+        fault: Some(Fault::Hang(1)),
     };
     let mut p = plan(Workload::Greet, 4, server.targets(), 2);
     p.timeout = Duration::from_millis(200);
@@ -318,7 +319,7 @@ fn a_worker_that_writes_garbage_is_killed_not_waited_on() {
     // count its jobs, not wait for it to exit.
     let server = Server::start(Config::default()).unwrap();
     let model = Processes {
-        fault: Some("garbage:1".into()),
+        fault: Some(Fault::Garbage(1)),
     };
     let (s, _) = summary(&model, &plan(Workload::Greet, 4, server.targets(), 2));
     assert_eq!(s.ok + s.errors, 4);
