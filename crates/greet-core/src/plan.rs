@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::outcome::GreetError;
 use crate::protocol::Reply;
-use crate::workload::{DEFAULT_WORK, Workload};
+use crate::workload::{DEFAULT_WORK, PANIC_WORK, Workload};
 
 /// The largest `--count` a run accepts. Far beyond what one machine's ports and threads
 /// allow for the concurrent models, but a bound all the same: every loop is finite.
@@ -54,6 +54,9 @@ pub enum PlanError {
     /// A zero timeout.
     #[error("--timeout must be greater than 0")]
     Timeout,
+    /// The crunch size reserved for tests, [`PANIC_WORK`], which makes jobs panic.
+    #[error("--work {PANIC_WORK} is reserved for greetbench's own tests: use a smaller size")]
+    Work,
 }
 
 /// Everything a model needs to run one batch of jobs.
@@ -104,6 +107,9 @@ impl Plan {
         }
         if self.timeout.is_zero() {
             return Err(PlanError::Timeout);
+        }
+        if self.workload.crunches() && self.work == PANIC_WORK {
+            return Err(PlanError::Work);
         }
         Ok(())
     }
@@ -194,6 +200,13 @@ mod tests {
         assert!(p.validate().unwrap_err().to_string().contains("--hosts"));
         p.workload = Workload::Crunch;
         assert!(p.validate().is_ok());
+        p.work = PANIC_WORK;
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("smaller size")
+        );
     }
 
     #[test]
