@@ -92,8 +92,8 @@ pub struct Sweep {
     /// One entry per model, workload and size.
     pub entries: Vec<SweepEntry>,
     /// The kill probe, if it ran.
-    #[serde(default)]
-    pub kill: Option<KillProbe>,
+    #[serde(default, deserialize_with = "crate::kill::deserialize_or_none")]
+    pub kill: Option<crate::kill::KillProbe>,
 }
 
 /// How one sweep point ended.
@@ -159,20 +159,6 @@ impl SweepEntry {
     pub fn kib_per_job(&self) -> f64 {
         self.peak_rss_kib.saturating_sub(self.baseline_rss_kib) as f64 / self.count.max(1) as f64
     }
-}
-
-/// Can a stuck unit of concurrency be stopped from outside? Measured on a host that never
-/// replies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KillProbe {
-    /// The stuck thread's own greet timeout, s: the only way it ends.
-    pub thread_timeout_s: f64,
-    /// How long the stuck thread actually took to end, s.
-    pub thread_ended_after_s: f64,
-    /// From `kill` (SIGKILL) to the stuck worker process being reaped, ms.
-    pub process_kill_ms: f64,
-    /// Whether the killed process was reaped before its own timeout.
-    pub process_killed: bool,
 }
 
 /// Why the results could not be gathered or read.

@@ -11,11 +11,11 @@
 //! sweep through `benches/benches/sweep.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use greet_core::Workload;
-use greetbench_report::results::{KillProbe, Outcome, Sweep, SweepEntry, write_json};
+use greetbench_report::kill::KillProbe;
+use greetbench_report::results::{Outcome, Sweep, SweepEntry, write_json};
 use greetbench_report::{Paths, Provenance};
 
 use crate::harness::{self, RunReport};
@@ -289,68 +289,9 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
     }
 }
 
-/// How long the stuck thread of the kill probe waits for its reply.
-const THREAD_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// A thread and a worker process each greet a host that never replies. The thread has no
-/// handle to stop it: it ends only when its own timeout fires. The process is killed
-/// (SIGKILL) as soon as its greet is waiting, and reaped.
+/// The kill probe: five experiments on hosts that never reply (see [`crate::probe`]).
 pub fn kill_probe(exe: &Path) -> Result<KillProbe, String> {
-    let server = greet_server::Server::start(greet_server::Config {
-        behavior: greet_server::Behavior::Silent,
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let addr = server.addrs()[0];
-
-    // The thread: std offers no way to stop it from outside; we can only wait.
-    let t = Instant::now();
-    let stuck = std::thread::spawn(move || greet_core::client::greet(addr, THREAD_TIMEOUT));
-    let _ = stuck.join();
-    let thread_ended_after_s = t.elapsed().as_secs_f64();
-
-    // The process: a `greetbench run` child that would wait 60 s for its reply.
-    let mut child = Command::new(exe)
-        .env(crate::cli::AS_CLI_ENV, "1")
-        .args([
-            "run",
-            "--model=sequential",
-            "--count=1",
-            "--timeout=60s",
-            "--json",
-        ])
-        .arg(format!("--targets={addr}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    // Wait (at most 10 s) until its greet connects: `run --targets` first checks the host
-    // answers (connection 1), then greets (connection 2). A silent host counts no greet in
-    // flight, so give the greeting a moment to be sent: then the worker is stuck reading.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while server.stats().connections < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    if server.stats().connections < 2 {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err("the worker process never connected".into());
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    if let Ok(Some(status)) = child.try_wait() {
-        return Err(format!("the worker process ended by itself ({status})"));
-    }
-    let t = Instant::now();
-    child.kill().map_err(|e| format!("kill failed: {e}"))?;
-    let status = child.wait().map_err(|e| format!("wait failed: {e}"))?;
-    let process_kill_ms = t.elapsed().as_secs_f64() * 1e3;
-    Ok(KillProbe {
-        thread_timeout_s: THREAD_TIMEOUT.as_secs_f64(),
-        thread_ended_after_s,
-        process_kill_ms,
-        process_killed: !status.success(),
-    })
+    Ok(crate::probe::run(exe))
 }
 
 /// Runs the sweep and stores it in `target/greetbench/sweep.json` (and `out`, if given).
@@ -405,10 +346,10 @@ pub fn print_table(sweep: &Sweep) {
         );
     }
     if let Some(k) = &sweep.kill {
-        println!(
-            "kill probe: a stuck thread ended only by its own {:.1} s timeout (after {:.3} s); a stuck worker process was killed and reaped in {:.2} ms",
-            k.thread_timeout_s, k.thread_ended_after_s, k.process_kill_ms
-        );
+        println!("kill probe:");
+        for line in k.sentences().into_iter().chain(k.resolution()) {
+            println!("  {line}");
+        }
     }
     println!("sweep ({}) took {:.1} s", sweep.profile, sweep.wall_s);
 }
