@@ -7,6 +7,7 @@
 //! - [`child`]: runs one request in a fresh child process, with a deadline.
 //! - [`sys`]: CPU time, memory, threads and limits from the OS.
 //! - [`sweep`]: every model and size in a fresh child process, with its resource costs.
+//! - [`probe`]: the kill probe: what stops a thread, a task or a process stuck on a silent host.
 //! - [`cli`]: the subcommands `models`, `run`, `compare`, `serve`, `serve-api`, `sweep` and
 //!   `report`.
 //!
@@ -16,6 +17,7 @@
 pub mod child;
 pub mod cli;
 pub mod harness;
+pub mod probe;
 pub mod registry;
 pub mod sweep;
 pub mod sys;

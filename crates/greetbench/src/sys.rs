@@ -1,8 +1,8 @@
 //! The operating system's view of this process: CPU time, peak memory, threads, context
 //! switches, and the open-files limit. Linux-first; elsewhere the /proc readings are 0.
 //!
-//! This is the only module with `unsafe`: two libc calls (`getrusage`, `get/setrlimit`) that
-//! fill a struct we own.
+//! This is the only module with `unsafe`: libc calls that fill a struct we own (`getrusage`,
+//! `get/setrlimit`), and `tgkill` for the kill probe, which touches no memory at all.
 #![allow(unsafe_code)]
 
 use std::sync::Arc;
@@ -268,4 +268,20 @@ pub fn process_cpu_s(pid: u32) -> f64 {
     };
     // After the ')' the fields start at 3 (state), so utime (14) is index 11.
     (field(11) + field(12)) / ticks_per_second()
+}
+
+/// Sends `signal` to the one thread `tid` of process `pid` (the `tgkill` system call), as
+/// the kill probe does to show that a fatal signal aimed at one thread ends its whole process.
+pub fn signal_thread(pid: u32, tid: u32, signal: i32) -> std::io::Result<()> {
+    let (Ok(pid), Ok(tid)) = (libc::pid_t::try_from(pid), libc::pid_t::try_from(tid)) else {
+        return Err(std::io::ErrorKind::InvalidInput.into());
+    };
+    // SAFETY: tgkill takes three integers and reads or writes no memory of ours. The ids are
+    // checked by the kernel: a thread that is not in process `pid` gets ESRCH, not a signal.
+    let rc = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
