@@ -21,10 +21,10 @@ fn main() {
             name = None;
         } else if let Some(v) = line.strip_prefix("name = ") {
             name = Some(v.trim_matches('"').to_owned());
-        } else if let Some(v) = line.strip_prefix("version = ") {
-            if let Some(n) = name.take() {
-                pairs.push((n, v.trim_matches('"').to_owned()));
-            }
+        } else if let Some(v) = line.strip_prefix("version = ")
+            && let Some(n) = name.take()
+        {
+            pairs.push((n, v.trim_matches('"').to_owned()));
         }
     }
     let mut out = String::from(

@@ -5,6 +5,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use crate::client;
@@ -47,8 +49,9 @@ pub trait Model: Send + Sync {
 pub trait Runner {
     /// Runs every job of `plan` and returns one outcome per job, in any order.
     ///
-    /// Individual failures (refused, timed out, an OS limit) are outcomes, not errors: only
-    /// a failure to run the batch at all is a [`ModelError`]. `plan.workers` must be the
+    /// Individual failures (refused, timed out, an OS limit, a job that panicked) are
+    /// outcomes, not errors: only a failure to run the batch at all is a [`ModelError`]. A
+    /// job's panic never unwinds out of `run`. `plan.workers` must be the
     /// value the model was started with.
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError>;
 
@@ -97,9 +100,25 @@ pub enum ModelError {
         /// What went wrong, and what to do about it.
         reason: String,
     },
-    /// A job panicked: a bug in greetbench, not a counted error.
-    #[error("a job panicked, which is a bug in greetbench: {0}")]
-    Panicked(String),
+}
+
+/// Awaits `future`, turning a panic that unwinds out of polling it into
+/// [`GreetError::Panicked`]: `std::panic::catch_unwind` for an `.await`.
+///
+/// async-std's and smol's task handles re-raise a task's panic in whoever awaits them
+/// (their executor catches it and stores it as the task's result); those two models await
+/// each task through this, where tokio's `JoinHandle` hands back a `JoinError` instead.
+pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, GreetError> {
+    let mut future = std::pin::pin!(future);
+    // Once it has panicked the future is never polled again, so its state cannot be observed
+    // half-updated: that is what makes the AssertUnwindSafe sound.
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll.map(Ok),
+            Err(payload) => Poll::Ready(Err(GreetError::panicked(&*payload))),
+        }
+    })
+    .await
 }
 
 /// Runs job `index` of `plan` on the calling thread, blocking until it ends.
@@ -254,5 +273,27 @@ pub mod silent {
         if let Some(addr) = listener() {
             let _ = greet(addr, wait).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::{Context, Waker};
+
+    /// Polls a future that needs no waking once.
+    fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
+        std::pin::pin!(future).poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn catch_panic_counts_a_panic_and_passes_the_rest_through() {
+        assert_eq!(poll_once(catch_panic(async { 7 })), Poll::Ready(Ok(7)));
+        let panics = catch_panic(async { panic!("boom") });
+        let Poll::Ready(Err(e)) = poll_once(panics) else {
+            panic!("the panic was not caught")
+        };
+        assert_eq!(e, GreetError::Panicked("boom".into()));
+        assert_eq!(e.kind(), crate::ErrorKind::Panicked);
     }
 }

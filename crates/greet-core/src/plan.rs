@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::outcome::GreetError;
 use crate::protocol::Reply;
-use crate::workload::{DEFAULT_WORK, Workload};
+use crate::workload::{DEFAULT_WORK, PANIC_WORK, Workload};
 
 /// The largest `--count` a run accepts. Far beyond what one machine's ports and threads
 /// allow for the concurrent models, but a bound all the same: every loop is finite.
@@ -58,6 +58,9 @@ pub enum PlanError {
     /// Too many retries.
     #[error("--retries must be at most {MAX_RETRIES} (got {0})")]
     Retries(u32),
+    /// The crunch size reserved for tests, [`PANIC_WORK`], which makes jobs panic.
+    #[error("--work {PANIC_WORK} is reserved for greetbench's own tests: use a smaller size")]
+    Work,
 }
 
 /// Everything a model needs to run one batch of jobs.
@@ -165,6 +168,9 @@ impl Plan {
         }
         if self.retry.retries > MAX_RETRIES {
             return Err(PlanError::Retries(self.retry.retries));
+        }
+        if self.workload.crunches() && self.work == PANIC_WORK {
+            return Err(PlanError::Work);
         }
         Ok(())
     }
@@ -311,6 +317,13 @@ mod tests {
         assert!(p.validate().unwrap_err().to_string().contains("--hosts"));
         p.workload = Workload::Crunch;
         assert!(p.validate().is_ok());
+        p.work = PANIC_WORK;
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("smaller size")
+        );
     }
 
     #[test]

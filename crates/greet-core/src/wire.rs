@@ -107,6 +107,10 @@ mod tests {
         let o = Outcome::new(3, Duration::from_millis(2), Err(GreetError::Timeout));
         let back: FromWorker = decode(&encode(&FromWorker::Done(o.clone()))).unwrap();
         assert!(matches!(back, FromWorker::Done(b) if b == o));
+        // A job that panicked in a worker crosses the pipe as a counted error like any other.
+        let o = Outcome::failed(4, GreetError::Panicked("boom".into()));
+        let back: FromWorker = decode(&encode(&FromWorker::Done(o.clone()))).unwrap();
+        assert!(matches!(back, FromWorker::Done(b) if b == o));
         assert!(decode::<ToWorker>("garbage").is_err());
     }
 

@@ -57,6 +57,7 @@ pub fn page(results: &Results, options: &Options) -> String {
     models(&mut h, results);
     summary(&mut h, results);
     claims(&mut h, results);
+    kill_probe(&mut h, results);
     h += "<h2 id=\"charts\">Charts</h2>\n";
     for (key, chart) in charts::all(results) {
         section(&mut h, results, options, &key, chart.as_ref());
@@ -149,6 +150,34 @@ fn claims(h: &mut String, r: &Results) {
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The kill probe's experiments under the claims: what each tried, whether it came out as
+/// the course says, and how fast (the claim's evidence above has the full sentences).
+fn kill_probe(h: &mut String, r: &Results) {
+    let Some(k) = r.sweep.as_ref().and_then(|s| s.kill.as_ref()) else {
+        return;
+    };
+    h.push_str("<h3 id=\"kill-probe\">The kill probe's experiments</h3>\n<table>\n");
+    h.push_str("<tr><th>#</th><th class=\"l\">stuck on a silent host, and what we tried</th><th class=\"l\">as the course says?</th><th class=\"l\">what happened (this run)</th></tr>\n");
+    for (n, row) in k.rows().iter().enumerate() {
+        let (class, label) = match row.as_claimed {
+            Some(true) => ("holds", "yes"),
+            Some(false) => ("nothold", "no"),
+            None => ("none", "not run"),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l {class}\">{label}</td><td class=\"l\">{}</td></tr>",
+            n + 1,
+            escape(row.tried),
+            escape(&row.figure)
+        );
+    }
+    h.push_str("</table>\n");
+    if let Some(note) = k.resolution() {
+        let _ = writeln!(h, "<p class=\"small\">{}</p>", escape(&note));
+    }
 }
 
 /// One chart with its table beside it, or a note that it was not measured.

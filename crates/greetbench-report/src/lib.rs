@@ -9,6 +9,7 @@
 //! # Layout
 //! - [`provenance`]: machine, toolchain, crate versions, commit, date.
 //! - [`results`]: the `results.json` layout, and gathering it from criterion and the sweep.
+//! - [`kill`]: the kill probe's experiments and what each observed.
 //! - [`charts`]: one function per chart, each returning an SVG string.
 //! - [`verdicts`]: sentences and claim checks computed from the results.
 //! - [`html`]: the page.
@@ -21,6 +22,7 @@
 
 pub mod charts;
 pub mod html;
+pub mod kill;
 pub mod provenance;
 pub mod results;
 pub mod verdicts;

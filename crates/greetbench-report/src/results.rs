@@ -145,26 +145,12 @@ pub struct Sweep {
     /// why it has none.
     pub entries: Vec<RunResult>,
     /// The kill probe, if it ran.
-    #[serde(default)]
-    pub kill: Option<KillProbe>,
+    #[serde(default, deserialize_with = "crate::kill::deserialize_or_none")]
+    pub kill: Option<crate::kill::KillProbe>,
     /// The runs under faults: each model at several fault levels of one mix, with and without
     /// retries (the report's "Under faults" section).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<RunResult>,
-}
-
-/// Can a stuck unit of concurrency be stopped from outside? Measured on a host that never
-/// replies.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KillProbe {
-    /// The stuck thread's own greet timeout, s: the only way it ends.
-    pub thread_timeout_s: f64,
-    /// How long the stuck thread actually took to end, s.
-    pub thread_ended_after_s: f64,
-    /// From `kill` (SIGKILL) to the stuck worker process being reaped, ms.
-    pub process_kill_ms: f64,
-    /// Whether the killed process was reaped before its own timeout.
-    pub process_killed: bool,
 }
 
 /// Why the results could not be gathered or read.

@@ -7,6 +7,7 @@
 //! - [`child`]: runs one request in a fresh child process, with a deadline.
 //! - [`sys`]: CPU time, memory, threads and limits from the OS.
 //! - [`sweep`]: every model and size in a fresh child process, with its resource costs.
+//! - [`probe`]: the kill probe: what stops a thread, a task or a process stuck on a silent host.
 //! - [`soak`]: a million greets with faults through one model, every one accounted for.
 //! - [`out`]: stdout and stderr without panics on a closed pipe or a full disk.
 //! - [`cli`]: the subcommands `models`, `run`, `compare`, `serve`, `serve-api`, `sweep`,
@@ -19,6 +20,7 @@ pub mod child;
 pub mod cli;
 pub mod harness;
 pub mod out;
+pub mod probe;
 pub mod registry;
 pub mod soak;
 pub mod sweep;

@@ -3,9 +3,9 @@
 //! the sweep records the rest (CPU user/sys, peak and baseline RSS, peak threads, context
 //! switches) and where an OS limit stopped a size, which limit.
 //!
-//! It also runs a small kill probe: a thread and a worker process each stuck on a host that
-//! never replies, to measure the course's claim that a process can be killed and a thread
-//! cannot.
+//! It also runs the kill probe ([`crate::probe`]): five experiments that try to stop a thread,
+//! a task and a process each stuck on a host that never replies, and record what happened,
+//! to test the course's claim that a process can be killed and a thread cannot.
 //!
 //! Last come the points **under faults** ([`fault_points`]): every model at 0, 1, 10 and 50 %
 //! faults of one documented mix ([`fault_mix`]), with and without retries, for the report's
@@ -15,14 +15,13 @@
 //! sweep through `benches/benches/sweep.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use greet_core::Shape;
 use greet_core::Workload;
 use greet_core::fault::{FaultKind, Faults};
 use greet_core::record::{HostSpec, RunRequest, RunResult, Status};
-use greetbench_report::results::{FORMAT, KillProbe, Sweep, write_json};
+use greetbench_report::results::{FORMAT, Sweep, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
 use crate::{child, registry};
@@ -242,13 +241,8 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
         bar.inc(1);
     }
     bar.set_message("kill probe");
-    let kill = match kill_probe(exe) {
-        Ok(k) => Some(k),
-        Err(e) => {
-            bar.suspend(|| eprintln!("note: the kill probe did not run: {e}"));
-            None
-        }
-    };
+    // Never fails as a whole: an experiment that cannot run records why.
+    let kill = Some(crate::probe::run(exe));
     bar.inc(1);
     bar.finish_and_clear();
     Sweep {
@@ -261,69 +255,6 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
         kill,
         faults: fault_entries,
     }
-}
-
-/// How long the stuck thread of the kill probe waits for its reply.
-const THREAD_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// A thread and a worker process each greet a host that never replies. The thread has no
-/// handle to stop it: it ends only when its own timeout fires. The process is killed
-/// (SIGKILL) as soon as its greet is waiting, and reaped.
-pub fn kill_probe(exe: &Path) -> Result<KillProbe, String> {
-    let server = greet_server::Server::start(greet_server::Config {
-        behavior: greet_server::Behavior::Silent,
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let addr = server.addrs()[0];
-
-    // The thread: std offers no way to stop it from outside; we can only wait.
-    let t = Instant::now();
-    let stuck = std::thread::spawn(move || greet_core::client::greet(addr, THREAD_TIMEOUT));
-    let _ = stuck.join();
-    let thread_ended_after_s = t.elapsed().as_secs_f64();
-
-    // The process: a `greetbench run` child that would wait 60 s for its reply.
-    let mut child = child::command(exe)
-        .args([
-            "run",
-            "--model=sequential",
-            "--count=1",
-            "--timeout=60s",
-            "--json",
-        ])
-        .arg(format!("--targets={addr}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    // Wait (at most 10 s) until its greet connects: `run --targets` first checks the host
-    // answers (connection 1), then greets (connection 2). A silent host counts no greet in
-    // flight, so give the greeting a moment to be sent: then the worker is stuck reading.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while server.stats().connections < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    if server.stats().connections < 2 {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err("the worker process never connected".into());
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    if let Ok(Some(status)) = child.try_wait() {
-        return Err(format!("the worker process ended by itself ({status})"));
-    }
-    let t = Instant::now();
-    child.kill().map_err(|e| format!("kill failed: {e}"))?;
-    let status = child.wait().map_err(|e| format!("wait failed: {e}"))?;
-    let process_kill_ms = t.elapsed().as_secs_f64() * 1e3;
-    Ok(KillProbe {
-        thread_timeout_s: THREAD_TIMEOUT.as_secs_f64(),
-        thread_ended_after_s,
-        process_kill_ms,
-        process_killed: !status.success(),
-    })
 }
 
 /// Runs the sweep and stores it in `target/greetbench/sweep.json` (and `out`, if given).
@@ -410,10 +341,10 @@ pub fn table(sweep: &Sweep) -> String {
         out.push_str(&fault_table(&sweep.faults));
     }
     if let Some(k) = &sweep.kill {
-        out.push_str(&format!(
-            "kill probe: a stuck thread ended only by its own {:.1} s timeout (after {:.3} s); a stuck worker process was killed and reaped in {:.2} ms\n",
-            k.thread_timeout_s, k.thread_ended_after_s, k.process_kill_ms
-        ));
+        out.push_str("kill probe:\n");
+        for line in k.sentences().into_iter().chain(k.resolution()) {
+            out.push_str(&format!("  {line}\n"));
+        }
     }
     out.push_str(&format!(
         "sweep ({}) took {:.1} s\n",

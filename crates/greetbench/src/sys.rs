@@ -2,8 +2,8 @@
 //! switches, and the open-files limit. Linux-first; elsewhere the /proc readings are 0.
 //!
 //! This is the only module with `unsafe`: libc calls that fill a struct we own (`getrusage`,
-//! `get/setrlimit`), read a constant (`sysconf`), or set this process's own death signal in a
-//! child between fork and exec (`prctl`).
+//! `get/setrlimit`), read a constant (`sysconf`), `tgkill` for the kill probe, which touches no
+//! memory at all, and `prctl` in a child between fork and exec to set its death signal.
 #![allow(unsafe_code)]
 
 use std::sync::Arc;
@@ -378,5 +378,21 @@ pub fn die_with_parent(cmd: &mut std::process::Command) {
                 Ok(())
             });
         }
+    }
+}
+
+/// Sends `signal` to the one thread `tid` of process `pid` (the `tgkill` system call), as
+/// the kill probe does to show that a fatal signal aimed at one thread ends its whole process.
+pub fn signal_thread(pid: u32, tid: u32, signal: i32) -> std::io::Result<()> {
+    let (Ok(pid), Ok(tid)) = (libc::pid_t::try_from(pid), libc::pid_t::try_from(tid)) else {
+        return Err(std::io::ErrorKind::InvalidInput.into());
+    };
+    // SAFETY: tgkill takes three integers and reads or writes no memory of ours. The ids are
+    // checked by the kernel: a thread that is not in process `pid` gets ESRCH, not a signal.
+    let rc = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }
