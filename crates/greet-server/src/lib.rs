@@ -169,13 +169,7 @@ pub fn effective_max_connections(config: &Config, open_files: Option<u64>) -> us
     config.max_connections.min(by_fds).max(1)
 }
 
-/// This process's soft open-files limit, from `/proc/self/limits`; `None` where there is
-/// none or it is unlimited.
-pub fn open_files_limit() -> Option<u64> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3)?.parse().ok()
-}
+pub use greet_core::limits::open_files_limit;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]

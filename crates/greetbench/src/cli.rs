@@ -309,6 +309,10 @@ struct ServeApiArgs {
     /// The port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// The most connections open at once; never more than the open-files limit allows. When
+    /// full, the connection idle longest is closed to make room.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
 }
 
 #[derive(Debug, Args)]
@@ -840,10 +844,12 @@ fn report(args: &ReportArgs) -> Result<u8, CliError> {
 }
 
 fn serve_api(args: &ServeApiArgs) -> Result<u8, CliError> {
+    crate::sys::raise_open_files_limit();
     let config = greet_api::Config {
         hosts: args.hosts,
         latency: args.latency,
         bind: SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, args.port)),
+        max_connections: args.max_connections,
         ..greet_api::Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
