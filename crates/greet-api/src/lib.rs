@@ -404,7 +404,7 @@ pub async fn run(
     let cap = config.effective_max_connections(greet_core::limits::open_files_limit());
     let guard = Arc::new(Guard {
         limit: Arc::new(Semaphore::new(cap.min(Semaphore::MAX_PERMITS))),
-        waiting: Mutex::new((0, BTreeMap::new())),
+        waiting: Mutex::new(Waiting::default()),
         header_read_timeout: config.header_read_timeout,
         idle_timeout: config.idle_timeout,
         evict_after: config.evict_after,
@@ -530,30 +530,36 @@ struct Counted {
 /// first (each wait takes a ticket from a counter that only grows).
 struct Guard {
     limit: Arc<Semaphore>,
-    #[allow(clippy::type_complexity)]
-    waiting: Mutex<(u64, BTreeMap<u64, (Instant, Arc<Watch>)>)>,
+    waiting: Mutex<Waiting>,
     header_read_timeout: Duration,
     idle_timeout: Duration,
     evict_after: Duration,
     stats: Arc<Stats>,
 }
 
+/// The connections waiting for a request, by ticket: the smallest waited longest.
+#[derive(Default)]
+struct Waiting {
+    next: u64,
+    since: BTreeMap<u64, (Instant, Arc<Watch>)>,
+}
+
 impl Guard {
-    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, BTreeMap<u64, (Instant, Arc<Watch>)>)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A connection starts waiting for a request: returns its ticket.
     fn wait_start(&self, watch: &Arc<Watch>) -> u64 {
         let mut w = self.lock();
-        let ticket = w.0;
-        w.0 += 1;
-        w.1.insert(ticket, (Instant::now(), watch.clone()));
+        let ticket = w.next;
+        w.next += 1;
+        w.since.insert(ticket, (Instant::now(), watch.clone()));
         ticket
     }
 
     fn wait_end(&self, ticket: u64) {
-        self.lock().1.remove(&ticket);
+        self.lock().since.remove(&ticket);
     }
 
     /// Closes the connection that has waited longest for a request, if it has waited at
@@ -561,8 +567,8 @@ impl Guard {
     fn evict_oldest(&self, min_wait: Duration) {
         let oldest = {
             let mut w = self.lock();
-            match w.1.first_key_value() {
-                Some((_, (since, _))) if since.elapsed() >= min_wait => w.1.pop_first(),
+            match w.since.first_key_value() {
+                Some((_, (since, _))) if since.elapsed() >= min_wait => w.since.pop_first(),
                 _ => None,
             }
         };
