@@ -61,11 +61,15 @@ impl Rng {
 
     /// A value: an extreme, or a random magnitude of either sign.
     fn number(&mut self) -> f64 {
-        if self.next() % 2 == 0 {
+        if self.next().is_multiple_of(2) {
             EXTREMES[self.below(EXTREMES.len())]
         } else {
             let exp = self.below(640) as i32 - 320;
-            let sign = if self.next() % 4 == 0 { -1.0 } else { 1.0 };
+            let sign = if self.next().is_multiple_of(4) {
+                -1.0
+            } else {
+                1.0
+            };
             sign * (self.next() % 1000) as f64 * 10f64.powi(exp)
         }
     }
@@ -147,8 +151,8 @@ fn extreme_and_random_numbers_render_or_are_refused_never_hang_or_panic() {
     for case in 0..cases {
         let mut v = base.clone();
         // The first cases set every number to one extreme; then a few numbers at random.
-        let (chosen, same): (Vec<&String>, Option<f64>) = if case < EXTREMES.len() {
-            (pointers.iter().collect(), Some(EXTREMES[case]))
+        let (chosen, same): (Vec<&String>, Option<f64>) = if let Some(&x) = EXTREMES.get(case) {
+            (pointers.iter().collect(), Some(x))
         } else {
             let k = 1 + rng.below(8);
             (
