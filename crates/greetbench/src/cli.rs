@@ -387,7 +387,7 @@ impl CliError {
                 HarnessError::UnknownModel(_) | HarnessError::Plan(_) | HarnessError::Hosts(_) => {
                     exit::USAGE
                 }
-                HarnessError::Limit { .. } => exit::LIMIT,
+                h if h.limit().is_some() => exit::LIMIT,
                 _ => exit::COULD_NOT_RUN,
             },
             CliError::Limit(_) => exit::LIMIT,

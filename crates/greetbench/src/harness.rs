@@ -348,6 +348,11 @@ fn check_request(request: &RunRequest) -> Result<(), HarnessError> {
 pub fn execute(request: &RunRequest) -> Result<RunRecord, HarnessError> {
     let model = registry::find(&request.model)?;
     check_request(request)?;
+    // Before starting anything: a pool too big for the machine fails at once.
+    let workers = request.resolved().workers.unwrap_or(1);
+    if workers > 0 && workers <= greet_core::plan::MAX_WORKERS {
+        check_budget(model.as_ref(), workers)?;
+    }
     let mut server: Option<ServerProcess> = None;
     let targets = if !request.targets.is_empty() {
         if request.workload.greets() {
@@ -388,16 +393,16 @@ const FD_RESERVE: u64 = 64;
 /// thread) per worker; a pool of threads a thread per worker. A run past a budget would fail
 /// only after starting thousands of workers (47 s for 10,000 processes); this fails at once,
 /// naming the limit.
-pub fn check_budget(model: &dyn Model, plan: &Plan) -> Result<(), HarnessError> {
+pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessError> {
     let d = registry::describe(model);
     if d.shape != Shape::Pool {
         return Ok(());
     }
-    let k = plan.workers as u64;
+    let k = workers as u64;
     let too_many = |limit, message: String| {
         Err(HarnessError::Limit {
             limit,
-            message: format!("--workers {k}: {message}; lower --workers"),
+            message: format!("--workers {k} is past a limit: {message}, or lower --workers"),
         })
     };
     let threads = greet_core::limits::thread_budget().map(|b| b as u64);
@@ -438,7 +443,7 @@ pub fn check_budget(model: &dyn Model, plan: &Plan) -> Result<(), HarnessError> 
     {
         return too_many(
             OsLimit::Threads,
-            format!("{k} pool threads, and the thread limits leave room for about {left}"),
+            format!("{k} pool threads, but the thread limits leave room for about {left}"),
         );
     }
     Ok(())
@@ -453,7 +458,7 @@ pub fn measure(
     mut server: Option<&mut ServerProcess>,
 ) -> Result<RunRecord, HarnessError> {
     plan.validate()?;
-    check_budget(model, plan)?;
+    check_budget(model, plan.workers)?;
     let open_files_limit = sys::raise_open_files_limit();
     let job = if plan.workload.crunches() {
         job_time(plan.work)

@@ -244,7 +244,7 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
     let targets = greet_server::targets(server.addrs());
     let plan = request.plan(targets);
     plan.validate()?;
-    harness::check_budget(model.as_ref(), &plan)?;
+    harness::check_budget(model.as_ref(), plan.workers)?;
     let mut runner = model.start(&plan)?;
 
     let batches = count.div_ceil(request.count.max(1));
