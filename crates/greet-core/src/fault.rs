@@ -261,8 +261,7 @@ impl Faults {
         self.rates
             .iter()
             .filter(|(k, _)| **k != FaultKind::Down)
-            .map(|(_, r)| r)
-            .sum()
+            .fold(0.0, |sum, (_, r)| sum + r)
     }
 
     /// Whether host `host` misbehaves at all.

@@ -63,6 +63,7 @@ pub fn page(results: &Results, options: &Options) -> String {
         section(&mut h, results, options, &key, chart.as_ref());
     }
     sweep_table(&mut h, results);
+    faults_section(&mut h, results);
     noise_table(&mut h, results);
     skipped(&mut h, results);
     h += "</body></html>\n";
@@ -515,6 +516,137 @@ fn sweep_table(h: &mut String, r: &Results) {
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The "Under faults" section: every model at each fault level, with and without retries.
+fn faults_section(h: &mut String, r: &Results) {
+    h.push_str("<h2 id=\"faults\">Under faults</h2>\n");
+    let levels = r.fault_levels();
+    let retries = r.fault_retries();
+    let Some(sample) = r
+        .fault_runs()
+        .max_by(|a, b| Results::fault_level(a).total_cmp(&Results::fault_level(b)))
+    else {
+        h.push_str("<p class=\"none\">Not measured in this run (run `greetbench sweep`).</p>\n");
+        return;
+    };
+    let q = sample.request();
+    let total = q.hosts.faults.per_greet_total();
+    let mix = q
+        .hosts
+        .faults
+        .rates
+        .iter()
+        .filter(|(_, rate)| **rate > 0.0)
+        .map(|(k, rate)| format!("{k} {:.0} %", rate / total.max(1e-9) * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        h,
+        "<p class=\"small\">Each model ran {} greets over {} hosts at {}, while the greet server broke \
+         a share of them on purpose (<code>--fault</code>, seed {}), with no retries and with \
+         retries (<code>--retries</code>: exponential backoff with jitter, every attempt bounded \
+         by the {} timeout). The faults are this mix: {mix}. A reset or a close loses the reply \
+         at once, a stall after the whole timeout; a sliced or delayed reply still arrives, \
+         later. Each cell: greets ok and failed (by kind), the batch's wall time, the p99 \
+         latency of the greets that succeeded, and ✓ when ok + errors = the greets asked for.</p>",
+        q.count,
+        q.hosts.hosts,
+        human_latency(q.hosts.latency),
+        q.hosts.faults.seed,
+        human_latency(q.timeout),
+    );
+    if let Some(line) = faults_verdict(r, &levels, &retries) {
+        let _ = writeln!(h, "<p>{}</p>", escape(&line));
+    }
+    h.push_str("<table>\n<tr><th class=\"l\">model</th>");
+    for level in &levels {
+        for k in &retries {
+            let _ = write!(h, "<th>{level} % faults<br>{k} retries</th>");
+        }
+    }
+    h.push_str("</tr>\n");
+    let models = r.in_model_order(r.fault_runs().map(|e| e.request().model.clone()));
+    for m in &models {
+        let _ = write!(h, "<tr><th class=\"l\">{}</th>", escape(m));
+        for level in &levels {
+            for k in &retries {
+                h.push_str(&fault_cell(r.fault_run(m, *level, *k)));
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
+/// One cell of the faults table.
+fn fault_cell(run: Option<&RunResult>) -> String {
+    let Some(e) = run else {
+        return "<td>-</td>".into();
+    };
+    let Some(k) = e.record() else {
+        return format!(
+            "<td class=\"l\">no figures: {}</td>",
+            escape(&e.message().unwrap_or_default())
+        );
+    };
+    let kinds = k
+        .errors_by_kind
+        .iter()
+        .map(|(kind, n)| {
+            let name = serde_json::to_string(kind).unwrap_or_default();
+            format!("{} {n}", name.trim_matches('"'))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let adds_up = k.ok + k.errors == k.request.count;
+    format!(
+        "<td>{} ok, {} errors {}<br><span class=\"small\">{}</span><br><span class=\"small\">wall {} · p99 {}</span></td>",
+        k.ok,
+        k.errors,
+        if adds_up {
+            "✓"
+        } else {
+            "<span class=\"limit\">✗</span>"
+        },
+        if kinds.is_empty() {
+            "no errors".into()
+        } else {
+            escape(&kinds)
+        },
+        human_ns(k.wall_s * 1e9),
+        k.latency_p99_ms.map_or("-".into(), |v| human_ns(v * 1e6)),
+    )
+}
+
+/// What the runs under faults show at the highest level: the share of greets kept with the
+/// fewest and the most retries, and what the retries cost in wall time.
+fn faults_verdict(r: &Results, levels: &[f64], retries: &[u32]) -> Option<String> {
+    let (&top, &none, &most) = (levels.last()?, retries.first()?, retries.last()?);
+    let share = |k: u32| -> Vec<f64> {
+        r.fault_runs()
+            .filter(|e| e.request().retries == k && (Results::fault_level(e) - top).abs() < 1e-9)
+            .filter_map(RunResult::record)
+            .map(|rec| rec.ok as f64 / rec.request.count.max(1) as f64 * 100.0)
+            .collect()
+    };
+    let range = |v: &[f64]| -> Option<String> {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo.is_finite() && hi.is_finite()).then(|| format!("{lo:.0}–{hi:.0} %"))
+    };
+    let without = range(&share(none))?;
+    if none == most {
+        return Some(format!(
+            "At {top} % faults the models kept {without} of their greets."
+        ));
+    }
+    let with = range(&share(most))?;
+    Some(format!(
+        "At {top} % faults the models kept {without} of their greets with {none} retries, and \
+         {with} with {most}: a greet is idempotent, so sending it again is safe, and most faults \
+         do not strike twice in a row."
+    ))
 }
 
 /// The models as these results describe them: the one list every table and chart orders by.

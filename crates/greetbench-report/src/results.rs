@@ -431,6 +431,42 @@ impl Results {
         self.sweep.iter().flat_map(|s| s.entries.iter())
     }
 
+    /// The sweep's runs under faults.
+    pub fn fault_runs(&self) -> impl Iterator<Item = &RunResult> {
+        self.sweep.iter().flat_map(|s| s.faults.iter())
+    }
+
+    /// The fault level of a run: the percent of greets its hosts broke on purpose.
+    pub fn fault_level(run: &RunResult) -> f64 {
+        run.request().hosts.faults.per_greet_total()
+    }
+
+    /// The fault levels of the runs under faults, lowest first.
+    pub fn fault_levels(&self) -> Vec<f64> {
+        let mut levels: Vec<f64> = self.fault_runs().map(Results::fault_level).collect();
+        levels.sort_by(f64::total_cmp);
+        levels.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+        levels
+    }
+
+    /// The retries of the runs under faults, fewest first.
+    pub fn fault_retries(&self) -> Vec<u32> {
+        let mut retries: Vec<u32> = self.fault_runs().map(|e| e.request().retries).collect();
+        retries.sort_unstable();
+        retries.dedup();
+        retries
+    }
+
+    /// The run under faults of `model` at `level` % with `retries` retries.
+    pub fn fault_run(&self, model: &str, level: f64, retries: u32) -> Option<&RunResult> {
+        self.fault_runs().find(|e| {
+            let q = e.request();
+            q.model == model
+                && q.retries == retries
+                && (Results::fault_level(e) - level).abs() < 1e-9
+        })
+    }
+
     /// The sweep run of `model` doing `workload` at `count` and hosts' latency `latency`.
     pub fn sweep_run(
         &self,
