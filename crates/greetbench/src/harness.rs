@@ -414,7 +414,9 @@ pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessErro
             return too_many(
                 OsLimit::OpenFiles,
                 format!(
-                    "{k} worker processes need {} open files here ({FDS_PER_WORKER_PROCESS} each),                      and the open-files limit (RLIMIT_NOFILE {limit}, {open} in use) leaves {left};                      or raise the hard limit (`ulimit -Hn`)",
+                    "{k} worker processes need {} open files here ({FDS_PER_WORKER_PROCESS} each), \
+                     but the open-files limit (RLIMIT_NOFILE {limit}, {open} in use) leaves \
+                     {left}; raise it (`ulimit -n`, up to the hard limit `ulimit -Hn`)",
                     k * FDS_PER_WORKER_PROCESS
                 ),
             );
@@ -425,7 +427,9 @@ pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessErro
             return too_many(
                 OsLimit::Threads,
                 format!(
-                    "{k} worker processes and their {k} reader threads need {} tasks, and the                      process limits (RLIMIT_NPROC, kernel.threads-max, kernel.pid_max) leave {left}",
+                    "{k} worker processes and their {k} reader threads need {} tasks, but the \
+                     process limits (RLIMIT_NPROC, kernel.threads-max, kernel.pid_max) leave \
+                     {left}; raise them (`ulimit -u`)",
                     2 * k
                 ),
             );
@@ -549,4 +553,37 @@ pub fn measure(
         retries_used: summary.retries,
         server: server_counts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_that_could_not_start_for_an_os_limit_is_that_limit() {
+        let emfile = std::io::Error::from_raw_os_error(24);
+        let error = HarnessError::Model(ModelError::Start {
+            model: "processes".into(),
+            reason: format!("cannot start /bin/greetbench: {emfile}"),
+        });
+        assert_eq!(error.limit(), Some(OsLimit::OpenFiles));
+        let request = RunRequest::new("processes", greet_core::Workload::Greet, 1);
+        assert_eq!(error.into_failure(request).limit, Some(OsLimit::OpenFiles));
+        let eagain = std::io::Error::from_raw_os_error(11);
+        assert_eq!(os_limit_in(&eagain.to_string()), Some(OsLimit::Threads));
+        assert_eq!(os_limit_in("workers did not start within 10 s"), None);
+        assert_eq!(os_limit_in("(os error 2)"), None);
+    }
+
+    #[test]
+    fn the_stats_line_reads_back_as_the_counters() {
+        let line = stats_line(&greet_server::StatsSnapshot {
+            greetings: 3,
+            served: 2,
+            ..Default::default()
+        });
+        let json = line.trim_end().strip_prefix(STATS_REQUEST).unwrap();
+        let counts: ServerCounts = serde_json::from_str(json.trim()).unwrap();
+        assert_eq!((counts.greetings, counts.served), (3, 2));
+    }
 }
