@@ -633,7 +633,13 @@ fn faults_verdict(r: &Results, levels: &[f64], retries: &[u32]) -> Option<String
     let range = |v: &[f64]| -> Option<String> {
         let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lo.is_finite() && hi.is_finite()).then(|| format!("{lo:.0}–{hi:.0} %"))
+        (lo.is_finite() && hi.is_finite()).then(|| {
+            if format!("{lo:.0}") == format!("{hi:.0}") {
+                format!("{lo:.0} %")
+            } else {
+                format!("{lo:.0}–{hi:.0} %")
+            }
+        })
     };
     let without = range(&share(none))?;
     if none == most {
@@ -643,9 +649,14 @@ fn faults_verdict(r: &Results, levels: &[f64], retries: &[u32]) -> Option<String
     }
     let with = range(&share(most))?;
     Some(format!(
-        "At {top} % faults the models kept {without} of their greets with {none} retries, and \
-         {with} with {most}: a greet is idempotent, so sending it again is safe, and most faults \
-         do not strike twice in a row."
+        "At {top} % faults the models kept {without} of their greets {}, and {with} with \
+         {most}: a greet is idempotent, so sending it again is safe, and most faults do not \
+         strike twice in a row.",
+        if none == 0 {
+            "without retries".to_string()
+        } else {
+            format!("with {none} retries")
+        }
     ))
 }
 
