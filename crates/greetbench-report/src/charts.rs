@@ -798,7 +798,7 @@ pub fn all(results: &Results) -> Vec<(String, Option<Chart>)> {
     let mut out = Vec::new();
     let mut push = |key: String, c: Result<Option<Chart>, String>| {
         let chart = c
-            .map_err(|e| eprintln!("warning: chart {key} not drawn: {e}"))
+            .map_err(|e| crate::warn(&format!("warning: chart {key} not drawn: {e}")))
             .ok()
             .flatten();
         out.push((key, chart));

@@ -250,20 +250,20 @@ impl Results {
             .exists()
             .then(|| read_versioned::<Sweep>(&sweep_path))
             .and_then(|r| {
-                r.map_err(|e| eprintln!("warning: skipping the sweep: {e}"))
+                r.map_err(|e| crate::warn(&format!("warning: skipping the sweep: {e}")))
                     .ok()
             });
         let noise_path = target.join("greetbench").join("noise.json");
         let noise = noise_path
             .exists()
             .then(|| read_json::<Vec<GroupNoise>>(&noise_path))
-            .and_then(|r| r.map_err(|e| eprintln!("warning: {e}")).ok())
+            .and_then(|r| r.map_err(|e| crate::warn(&format!("warning: {e}"))).ok())
             .unwrap_or_default();
         let skipped_path = target.join("greetbench").join("skipped.json");
         let skipped = skipped_path
             .exists()
             .then(|| read_json::<Vec<Skipped>>(&skipped_path))
-            .and_then(|r| r.map_err(|e| eprintln!("warning: {e}")).ok())
+            .and_then(|r| r.map_err(|e| crate::warn(&format!("warning: {e}"))).ok())
             .unwrap_or_default();
         Results {
             format: FORMAT,

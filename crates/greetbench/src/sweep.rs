@@ -224,7 +224,7 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
                 p.count,
                 result.message().unwrap_or_default()
             );
-            bar.suspend(|| eprintln!("{note}"));
+            bar.suspend(|| crate::out::warn(&format!("{note}\n")));
         }
         entries.push(result);
         bar.inc(1);
