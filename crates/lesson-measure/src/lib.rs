@@ -39,7 +39,7 @@ use std::fmt::Display;
 use std::time::{Duration, Instant};
 
 use greet_core::Target;
-use greet_server::{Config, Server, ServerError};
+use greet_server::{Config, Server};
 use serde::{Deserialize, Serialize};
 
 /// The environment variable `cargo lesson run` passes the plan in, as JSON.
@@ -260,9 +260,9 @@ pub enum MeasureError {
     /// The plan is out of range or unreadable.
     #[error("bad run plan: {0}")]
     Plan(String),
-    /// The greet server did not start.
+    /// The greet server did not start: why.
     #[error("the greet server did not start: {0}")]
-    Server(#[from] ServerError),
+    Server(String),
     /// The code under test could not run at all.
     #[error("the run failed: {0}")]
     Run(String),
@@ -293,7 +293,8 @@ where
         hosts: plan.hosts,
         latency: plan.latency(),
         ..Config::default()
-    })?;
+    })
+    .map_err(|e| MeasureError::Server(e.to_string()))?;
     let jobs = Jobs {
         targets: server
             .targets()

@@ -226,7 +226,17 @@ pub fn report(
         let measured = match side {
             None => Err(format!("not measured yet: cargo lesson run {lesson_id}")),
             Some(side) => match side.measurement() {
-                None => Err(format!("{whose} not measured at the last run")),
+                None => {
+                    // The reference's figure, when it has one, is the nearest thing to compare.
+                    let stand_in = run
+                        .filter(|_| p.of == Of::Yours)
+                        .and_then(|r| Some((r.reference_model.as_deref()?, r.reference.as_ref()?)))
+                        .and_then(|(model, side)| Some((model, p.figure.of(side.measurement()?)?)))
+                        .map_or(String::new(), |(model, v)| {
+                            format!(" (greetbench {model}: {} {})", number(v), p.unit)
+                        });
+                    Err(format!("{whose} not measured at the last run{stand_in}"))
+                }
                 Some(m) => p
                     .figure
                     .of(m)
@@ -417,7 +427,9 @@ of = "reference"
         };
         let lines = report(&data(), Some(&answers), Some(&not_done), "01").join("\n");
         assert!(
-            lines.contains("yours not measured at the last run"),
+            lines.contains(
+                "predicted 1000 ms; yours not measured at the last run (greetbench sequential: 1010 ms)"
+            ),
             "{lines}"
         );
     }
