@@ -764,6 +764,10 @@ fn verify(root: &Path, timeout: Duration) -> Result<bool> {
             problems,
         );
     }
+    // Every known-wrong solution (lessonNN-wrong) fails the check that names its mistake.
+    for v in crate::wrong::verify(root, &lessons, timeout)? {
+        tally(&v.lesson, v.what, v.problems);
+    }
     // 3. The solutions are clippy-clean: one cargo call for all of them (one feature
     // resolution, one build of the dependencies); only if it fails, one call per lesson to
     // say which.

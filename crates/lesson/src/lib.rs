@@ -27,6 +27,7 @@
 //! - [`store`]: reading and writing those JSON files; a corrupt one is reported and kept.
 //! - [`measure`]: `cargo lesson run`: the learner's `lesson_run` test and `lesson-reference`.
 //! - [`predict`]: the learner's predictions, and how they compare with the measurements.
+//! - [`wrong`]: the lessons' known-wrong solutions, and proving the checks catch each one.
 //! - [`cli`]: the commands.
 
 pub mod cli;
@@ -39,6 +40,7 @@ pub mod predict;
 pub mod progress;
 pub mod runner;
 pub mod store;
+pub mod wrong;
 
 /// Something the checker cannot do, as one line that names the fix.
 #[derive(Debug, thiserror::Error)]
