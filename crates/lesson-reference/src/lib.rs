@@ -8,10 +8,21 @@
 use std::process::ExitCode;
 
 use greet_core::{Model, Plan, Workload};
-use lesson_measure::{Measurement, RunPlan};
+use lesson_measure::{MeasureError, Measurement, RunPlan};
+
+/// Why the reference row could not be measured.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceError {
+    /// No greetbench model has that name.
+    #[error(transparent)]
+    UnknownModel(#[from] greetbench::registry::UnknownModel),
+    /// The plan could not be read or the run could not be measured.
+    #[error(transparent)]
+    Measure(#[from] MeasureError),
+}
 
 /// Runs greetbench's model `model` on `plan`'s greets and measures it.
-pub fn measure(model: &str, plan: &RunPlan) -> Result<Measurement, String> {
+pub fn measure(model: &str, plan: &RunPlan) -> Result<Measurement, ReferenceError> {
     let model: Box<dyn Model> = greetbench::registry::find(model)?;
     lesson_measure::try_measure(plan, |jobs| {
         // The jobs' targets are already one per greet, so job i greets targets[i].
@@ -26,7 +37,7 @@ pub fn measure(model: &str, plan: &RunPlan) -> Result<Measurement, String> {
                 .collect::<Vec<bool>>()
         })
     })
-    .map_err(|e| e.to_string())
+    .map_err(ReferenceError::from)
 }
 
 /// `lesson-reference MODEL`, with the plan in `LESSON_RUN_PLAN`: prints the measurement line,
@@ -41,7 +52,7 @@ pub fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let measured = RunPlan::from_env()
-        .map_err(|e| e.to_string())
+        .map_err(ReferenceError::from)
         .and_then(|plan| measure(model, &plan));
     match measured {
         Ok(m) => {
