@@ -61,7 +61,7 @@ pub struct RunRequest {
     /// Greet these addresses instead of starting hosts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<SocketAddr>,
-    /// Put every job's timeline in the record ([`RunRecord::trace`]). Off by default, so
+    /// Put every job's timeline in the record ([`RunRecord::timeline`]). Off by default, so
     /// that ordinary records stay small; the stamps are taken either way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trace: bool,
@@ -214,9 +214,10 @@ pub struct RunRecord {
     #[serde(default)]
     pub noise: Option<Noise>,
     /// Every job's timeline: when each phase ran and on which thread and process. Only when
-    /// the request asked for it ([`RunRequest::trace`]).
+    /// the request asked for it ([`RunRequest::trace`]). (Not called `trace`: the request's
+    /// flag of that name is flattened into the same object.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trace: Option<Trace>,
+    pub timeline: Option<Trace>,
 }
 
 impl RunRecord {
@@ -368,7 +369,7 @@ mod tests {
             distinct_pids: 1,
             open_files_limit: 1024,
             noise: None,
-            trace: None,
+            timeline: None,
         }
     }
 
@@ -403,6 +404,21 @@ mod tests {
         );
         let back: RunRecord = serde_json::from_value(json).unwrap();
         assert_eq!(back, r);
+        let result = RunResult::Record(Box::new(r));
+        let text = serde_json::to_string(&result).unwrap();
+        assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);
+    }
+
+    #[test]
+    fn a_traced_record_roundtrips_with_its_request_flag_and_its_timeline() {
+        let mut r = record(&[]);
+        r.request.trace = true;
+        r.timeline = Some(Trace {
+            t0_unix_us: 5,
+            pid: 1,
+            jobs: Vec::new(),
+        });
+        // The request's flag and the record's timeline share one flat object: distinct keys.
         let result = RunResult::Record(Box::new(r));
         let text = serde_json::to_string(&result).unwrap();
         assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);

@@ -25,7 +25,7 @@ const EXTRA_TRACKS: u32 = 1 << 22;
 /// The trace-event JSON of `record`'s timeline, or `None` if it has none (its request did
 /// not ask for `trace`).
 pub fn trace_events(record: &RunRecord) -> Option<Value> {
-    let trace = record.trace.as_ref()?;
+    let trace = record.timeline.as_ref()?;
     let q = &record.request;
     let mut events = Vec::new();
     let mut next_extra = EXTRA_TRACKS;

@@ -323,7 +323,7 @@ pub fn measure(
         distinct_pids: summary.distinct_pids,
         open_files_limit,
         noise,
-        trace: request
+        timeline: request
             .trace
             .then(|| Trace::new(t1_us, plan, &batch.outcomes)),
     })

@@ -253,13 +253,33 @@ fn run_trace_writes_trace_event_json_with_one_slice_per_phase_per_job() {
 }
 
 #[test]
+fn a_traced_request_run_in_a_child_comes_back_with_its_timeline() {
+    // The sweep's path: a typed request to a fresh child, a typed result back.
+    let model = registry::first_where(|d| d.shape == Shape::PerJob);
+    let mut request = greet_core::record::RunRequest::new(&model, Workload::Mixed, 4);
+    request.hosts.latency = Duration::from_millis(1);
+    request.work = Some(1_000);
+    request.trace = true;
+    let result = greetbench::child::run(&PathBuf::from(EXE), &request, Duration::from_secs(60));
+    let record = result.record().unwrap_or_else(|| panic!("{result:?}"));
+    let timeline = record.timeline.as_ref().expect("a timeline");
+    assert_eq!(timeline.jobs.len(), 4);
+    assert!(
+        timeline
+            .jobs
+            .iter()
+            .all(|j| j.spans.len() == Phase::ALL.len())
+    );
+}
+
+#[test]
 fn the_switch_turns_recording_off_and_ordinary_records_carry_no_trace() {
     let model = registry::first_where(|d| d.shape == Shape::Pool);
     let args = ["run", "--model", &model, "--count", "4", "--latency", "1ms"];
     let plain: serde_json::Value =
         serde_json::from_slice(&greetbench(&[&args[..], &["--json"][..]].concat(), &[]).stdout)
             .unwrap();
-    assert!(plain.get("trace").is_none(), "{plain}");
+    assert!(plain.get("timeline").is_none(), "{plain}");
     let dir = std::env::temp_dir().join(format!("gb-trace-off-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("off.json");
@@ -274,7 +294,9 @@ fn the_switch_turns_recording_off_and_ordinary_records_carry_no_trace() {
             .unwrap();
     std::fs::remove_dir_all(&dir).ok();
     let spans = |record: &serde_json::Value| -> usize {
-        let jobs = record["trace"]["jobs"].as_array().expect("a traced record");
+        let jobs = record["timeline"]["jobs"]
+            .as_array()
+            .expect("a traced record");
         jobs.iter()
             .map(|j| j["spans"].as_array().unwrap().len())
             .sum()
