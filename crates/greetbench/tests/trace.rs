@@ -305,3 +305,62 @@ fn the_switch_turns_recording_off_and_ordinary_records_carry_no_trace() {
     assert_eq!(spans(&off), 0, "GREETBENCH_TRACE=off records nothing");
     assert_eq!(off["ok"], 4);
 }
+
+#[test]
+fn the_report_draws_one_timeline_per_traced_run_with_a_bar_per_phase() {
+    let n = 5;
+    let models = [
+        registry::first_where(|d| d.shape == Shape::OneAtATime),
+        registry::first_where(|d| d.family == Family::Async && d.one_thread),
+    ];
+    let mut runs = Vec::new();
+    for model in &models {
+        let mut request = greet_core::record::RunRequest::new(model, Workload::Greet, n);
+        request.hosts.hosts = n;
+        request.hosts.latency = Duration::from_millis(2);
+        request.trace = true;
+        runs.push(greetbench::child::run(
+            &PathBuf::from(EXE),
+            &request,
+            Duration::from_secs(60),
+        ));
+    }
+    let paths = greetbench_report::Paths::locate();
+    let descriptions = registry::descriptions();
+    let nowhere = std::env::temp_dir().join(format!("gb-trace-report-{}", std::process::id()));
+    let results = greetbench_report::Results {
+        sweep: Some(greetbench_report::results::Sweep {
+            format: greetbench_report::results::FORMAT,
+            provenance: greetbench_report::Provenance::collect(&paths.workspace),
+            models: descriptions.clone(),
+            profile: "test".into(),
+            wall_s: 0.0,
+            entries: Vec::new(),
+            kill: None,
+            timelines: runs.clone(),
+        }),
+        ..greetbench_report::Results::gather(&paths.workspace, &nowhere, &descriptions)
+    };
+    for run in &runs {
+        let chart = greetbench_report::timeline::chart(&results, run)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no timeline for {run:?}"));
+        // One waiting bar per greet, plus the legend's swatch; one lane, named once.
+        let waiting = chart.svg.matches("fill=\"#FF7F0E\"").count();
+        assert_eq!(waiting, n + 1, "{}", chart.title);
+        assert_eq!(chart.svg.matches("tid ").count(), 1, "{}", chart.title);
+    }
+    let page = greetbench_report::html::page(
+        &results,
+        &greetbench_report::html::Options {
+            link_base: ".".into(),
+        },
+    );
+    assert!(page.contains("What waiting looks like"));
+    for model in &models {
+        assert!(
+            page.contains(&format!("data-chart=\"timeline-{model}-greet\"")),
+            "{model}"
+        );
+    }
+}
