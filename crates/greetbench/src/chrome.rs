@@ -9,13 +9,14 @@
 //! The format requires the slices of one thread to nest, and Perfetto drops those that
 //! overlap without nesting. Waits on an event loop do overlap: twelve tasks wait at once on
 //! one thread. So a thread's slices are packed into as few rows as keep them apart; the first
-//! row is the thread's own track, and each further row is a track of its own, named after the
-//! thread (`tid 812 · 2`) with an id past any real thread id.
+//! row is the thread's own track, holding its crunches first (what it was busy doing), and
+//! each further row is a track of its own, named after the thread (`tid 812 · 2`) with an id
+//! past any real thread id.
 
 use std::collections::BTreeMap;
 
 use greet_core::record::RunRecord;
-use greet_core::trace::{Lane, Trace};
+use greet_core::trace::{Lane, Phase, Trace};
 use serde_json::{Value, json};
 
 /// Track ids for the extra rows of a thread, and for spans on threads a job could not see:
@@ -123,28 +124,43 @@ fn meta(name: &str, pid: u32, tid: u32, args: Value) -> Value {
 }
 
 /// The spans of `lane` (as (job, span) indices into `trace`), packed into rows in which no
-/// two overlap: each span goes into the first row free by its start.
+/// two overlap. Crunches go first, so that the thread's own row shows the work it did; then
+/// every other span, by start, into the first row with room for it.
 fn pack(trace: &Trace, lane: Lane) -> Vec<Vec<(usize, usize)>> {
-    let mut spans: Vec<(u64, u64, usize, usize)> = Vec::new();
+    let mut spans: Vec<(bool, u64, u64, usize, usize)> = Vec::new();
     for (j, job) in trace.jobs.iter().enumerate() {
         for (k, s) in job.spans.iter().enumerate() {
             if job.pid == lane.pid && s.tid == lane.tid {
-                spans.push((s.start_us, s.end_us, j, k));
+                spans.push((s.phase != Phase::Crunching, s.start_us, s.end_us, j, k));
             }
         }
     }
     spans.sort();
-    let mut rows: Vec<(u64, Vec<(usize, usize)>)> = Vec::new();
-    for (start, end, j, k) in spans {
-        match rows.iter_mut().find(|(free_at, _)| *free_at <= start) {
-            Some((free_at, row)) => {
-                *free_at = end;
+    // Each row: its spans' intervals by start, and the spans themselves.
+    let mut rows: Vec<(BTreeMap<u64, u64>, Vec<(usize, usize)>)> = Vec::new();
+    for (_, start, end, j, k) in spans {
+        let free = |taken: &BTreeMap<u64, u64>| {
+            let before = taken.range(..=start).next_back();
+            let after = taken.range(start..).next();
+            before.is_none_or(|(_, e)| *e <= start) && after.is_none_or(|(s, _)| *s >= end)
+        };
+        match rows.iter_mut().find(|(taken, _)| free(taken)) {
+            Some((taken, row)) => {
+                taken.insert(start, end);
                 row.push((j, k));
             }
-            None => rows.push((end, vec![(j, k)])),
+            None => rows.push((BTreeMap::from([(start, end)]), vec![(j, k)])),
         }
     }
-    rows.into_iter().map(|(_, row)| row).collect()
+    let at = |&(j, k): &(usize, usize)| {
+        let s = &trace.jobs[j].spans[k];
+        (s.start_us, s.end_us)
+    };
+    let mut rows: Vec<Vec<(usize, usize)>> = rows.into_iter().map(|(_, row)| row).collect();
+    for row in &mut rows {
+        row.sort_by_key(at);
+    }
+    rows
 }
 
 /// The slices of a trace-event document by track: `(pid, tid)` → `(ts, dur)` in file order.

@@ -245,7 +245,7 @@ fn run_trace_writes_trace_event_json_with_one_slice_per_phase_per_job() {
     }
     // Perfetto drops slices of one track that overlap without nesting: none here.
     for (track, mut slices) in greetbench::chrome::slices_by_track(&doc) {
-        slices.sort_by(|a, b| a.0.total_cmp(&b.0));
+        slices.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
         for w in slices.windows(2) {
             assert!(w[0].0 + w[0].1 <= w[1].0, "{track:?}: {w:?} overlap");
         }
