@@ -123,44 +123,61 @@ fn meta(name: &str, pid: u32, tid: u32, args: Value) -> Value {
     json!({ "name": name, "ph": "M", "pid": pid, "tid": tid, "args": args })
 }
 
-/// The spans of `lane` (as (job, span) indices into `trace`), packed into rows in which no
-/// two overlap. Crunches go first, so that the thread's own row shows the work it did; then
-/// every other span, by start, into the first row with room for it.
-fn pack(trace: &Trace, lane: Lane) -> Vec<Vec<(usize, usize)>> {
-    let mut spans: Vec<(bool, u64, u64, usize, usize)> = Vec::new();
+/// A span of a trace, as (job, span) indices into it.
+type SpanAt = (usize, usize);
+
+/// One row of a thread's spans, none overlapping.
+#[derive(Default)]
+struct Row {
+    /// The intervals taken, `start → end`, µs.
+    taken: BTreeMap<u64, u64>,
+    spans: Vec<SpanAt>,
+}
+
+impl Row {
+    /// Whether `start..end` overlaps nothing in this row.
+    fn free(&self, start: u64, end: u64) -> bool {
+        let before = self.taken.range(..=start).next_back();
+        let after = self.taken.range(start..).next();
+        before.is_none_or(|(_, e)| *e <= start) && after.is_none_or(|(s, _)| *s >= end)
+    }
+}
+
+/// The spans of `lane`, packed into rows in which no two overlap. Crunches go first, so that
+/// the thread's own row shows the work it did; then every other span, by start, into the
+/// first row with room for it. Each row comes back sorted by start.
+fn pack(trace: &Trace, lane: Lane) -> Vec<Vec<SpanAt>> {
+    let mut spans: Vec<(bool, u64, u64, SpanAt)> = Vec::new();
     for (j, job) in trace.jobs.iter().enumerate() {
         for (k, s) in job.spans.iter().enumerate() {
             if job.pid == lane.pid && s.tid == lane.tid {
-                spans.push((s.phase != Phase::Crunching, s.start_us, s.end_us, j, k));
+                spans.push((s.phase != Phase::Crunching, s.start_us, s.end_us, (j, k)));
             }
         }
     }
     spans.sort();
-    // Each row: its spans' intervals by start, and the spans themselves.
-    let mut rows: Vec<(BTreeMap<u64, u64>, Vec<(usize, usize)>)> = Vec::new();
-    for (_, start, end, j, k) in spans {
-        let free = |taken: &BTreeMap<u64, u64>| {
-            let before = taken.range(..=start).next_back();
-            let after = taken.range(start..).next();
-            before.is_none_or(|(_, e)| *e <= start) && after.is_none_or(|(s, _)| *s >= end)
-        };
-        match rows.iter_mut().find(|(taken, _)| free(taken)) {
-            Some((taken, row)) => {
-                taken.insert(start, end);
-                row.push((j, k));
+    let mut rows: Vec<Row> = Vec::new();
+    for (_, start, end, at) in spans {
+        let row = match rows.iter().position(|r| r.free(start, end)) {
+            Some(i) => &mut rows[i],
+            None => {
+                rows.push(Row::default());
+                rows.last_mut().expect("just pushed")
             }
-            None => rows.push((BTreeMap::from([(start, end)]), vec![(j, k)])),
-        }
+        };
+        row.taken.insert(start, end);
+        row.spans.push(at);
     }
-    let at = |&(j, k): &(usize, usize)| {
+    let when = |&(j, k): &SpanAt| {
         let s = &trace.jobs[j].spans[k];
         (s.start_us, s.end_us)
     };
-    let mut rows: Vec<Vec<(usize, usize)>> = rows.into_iter().map(|(_, row)| row).collect();
-    for row in &mut rows {
-        row.sort_by_key(at);
-    }
-    rows
+    rows.into_iter()
+        .map(|mut r| {
+            r.spans.sort_by_key(when);
+            r.spans
+        })
+        .collect()
 }
 
 /// The slices of a trace-event document by track: `(pid, tid)` → `(ts, dur)` in file order.
