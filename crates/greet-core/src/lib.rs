@@ -24,6 +24,7 @@
 //! - [`duration`]: parsing `50ms`, `1s`, `250us`.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
+//! - [`trace`]: per-job timestamps and thread ids, and a run's timeline ([`trace::Trace`]).
 //!
 //! # Example
 //! ```
@@ -42,6 +43,7 @@ pub mod outcome;
 pub mod plan;
 pub mod protocol;
 pub mod record;
+pub mod trace;
 pub mod wire;
 pub mod workload;
 

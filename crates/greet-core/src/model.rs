@@ -14,6 +14,7 @@ use crate::describe::Description;
 use crate::outcome::{GreetError, Outcome};
 use crate::plan::{Concurrency, Plan, PlanError};
 use crate::protocol::Reply;
+use crate::trace::{Polls, Stamps, observe};
 use crate::workload::{Workload, crunch, crunch_seed};
 
 /// One concurrency model: the same workload, run its own way.
@@ -126,15 +127,25 @@ pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, GreetError> 
 /// The five blocking models call this from their threads, workers and pools.
 pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     let start = Instant::now();
-    let result = match plan.workload {
-        Workload::Crunch => Ok((None, crunch(plan.work, crunch_seed(index)))),
-        Workload::Greet => {
-            client::greet_target(plan.target(index), plan.timeout).map(|r| (Some(r), 0))
-        }
-        Workload::Mixed => client::greet_target(plan.target(index), plan.timeout)
-            .map(|r| (Some(r), crunch(plan.work, r.seed(index)))),
+    // Each step is stamped into the job's own outcome: no lock, nothing shared.
+    let mut stamps = Stamps::begin();
+    let greet = |stamps: &mut Stamps| {
+        let reply = client::greet_target(plan.target(index), plan.timeout);
+        stamps.greet_returned();
+        reply
     };
-    Outcome::new(index, start.elapsed(), result)
+    let result = match plan.workload {
+        Workload::Crunch => Ok((
+            None,
+            stamps.crunch(|| crunch(plan.work, crunch_seed(index))),
+        )),
+        Workload::Greet => greet(&mut stamps).map(|r| (Some(r), 0)),
+        Workload::Mixed => greet(&mut stamps)
+            .map(|r| (Some(r), stamps.crunch(|| crunch(plan.work, r.seed(index))))),
+    };
+    let mut outcome = Outcome::new(index, start.elapsed(), result);
+    outcome.stamps = stamps.finish();
+    outcome
 }
 
 /// Runs job `index` of `plan` with a runtime's own greet and crunch.
@@ -151,27 +162,42 @@ where
     CF: Future<Output = u64>,
 {
     let start = Instant::now();
+    // The greet and the crunch are the runtime's: their steps are read off their polls, each
+    // stamped with the thread that polled it (see `trace`).
+    let mut stamps = Stamps::begin();
+    let (mut greet_polls, mut crunch_polls) = (Polls::default(), Polls::default());
     let result = match plan.workload {
-        Workload::Crunch => Ok((None, crunch(plan.work, crunch_seed(index)).await)),
+        Workload::Crunch => Ok((
+            None,
+            observe(crunch(plan.work, crunch_seed(index)), &mut crunch_polls).await,
+        )),
         Workload::Greet => {
             let target = plan.target(index);
-            greet(target.addr, plan.timeout)
+            observe(greet(target.addr, plan.timeout), &mut greet_polls)
                 .await
                 .and_then(|r| target.check(r))
                 .map(|r| (Some(r), 0))
         }
         Workload::Mixed => {
             let target = plan.target(index);
-            match greet(target.addr, plan.timeout)
+            match observe(greet(target.addr, plan.timeout), &mut greet_polls)
                 .await
                 .and_then(|r| target.check(r))
             {
-                Ok(r) => Ok((Some(r), crunch(plan.work, r.seed(index)).await)),
+                Ok(r) => {
+                    let seed = r.seed(index);
+                    let checksum = observe(crunch(plan.work, seed), &mut crunch_polls).await;
+                    Ok((Some(r), checksum))
+                }
                 Err(e) => Err(e),
             }
         }
     };
-    Outcome::new(index, start.elapsed(), result)
+    stamps.greet_polled(&greet_polls);
+    stamps.crunch_polled(&crunch_polls);
+    let mut outcome = Outcome::new(index, start.elapsed(), result);
+    outcome.stamps = stamps.finish();
+    outcome
 }
 
 #[cfg(test)]

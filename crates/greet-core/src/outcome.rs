@@ -8,6 +8,7 @@ use std::io;
 use std::time::Duration;
 
 use crate::protocol::Reply;
+use crate::trace::Stamps;
 
 /// Why a job did not complete. Each variant is counted under its [`ErrorKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -218,6 +219,9 @@ pub struct Outcome {
     pub checksum: u64,
     /// `None` when the job succeeded.
     pub error: Option<GreetError>,
+    /// When each of its steps happened and on which thread (see [`crate::trace`]).
+    #[serde(default, skip_serializing_if = "Stamps::is_empty")]
+    pub stamps: Stamps,
 }
 
 impl Outcome {
@@ -239,6 +243,7 @@ impl Outcome {
             reply,
             checksum,
             error,
+            stamps: Stamps::default(),
         }
     }
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::outcome::{ErrorKind, OsLimit, limits_of};
 use crate::plan::{Plan, Target, default_workers};
+use crate::trace::Trace;
 use crate::workload::{DEFAULT_WORK, Workload};
 
 /// Durations as milliseconds (`f64`) in JSON, so that records read naturally.
@@ -60,6 +61,10 @@ pub struct RunRequest {
     /// Greet these addresses instead of starting hosts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<SocketAddr>,
+    /// Put every job's timeline in the record ([`RunRecord::timeline`]). Off by default, so
+    /// that ordinary records stay small; the stamps are taken either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trace: bool,
 }
 
 /// The hosts a harness starts: the arguments of `greetbench serve`.
@@ -102,6 +107,7 @@ impl RunRequest {
             timeout: Duration::from_secs(10),
             hosts: HostSpec::default(),
             targets: Vec::new(),
+            trace: false,
         }
     }
 
@@ -207,6 +213,11 @@ pub struct RunRecord {
     /// What the rest of the machine did meanwhile.
     #[serde(default)]
     pub noise: Option<Noise>,
+    /// Every job's timeline: when each phase ran and on which thread and process. Only when
+    /// the request asked for it ([`RunRequest::trace`]). (Not called `trace`: the request's
+    /// flag of that name is flattened into the same object.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Trace>,
 }
 
 impl RunRecord {
@@ -358,6 +369,7 @@ mod tests {
             distinct_pids: 1,
             open_files_limit: 1024,
             noise: None,
+            timeline: None,
         }
     }
 
@@ -398,6 +410,21 @@ mod tests {
     }
 
     #[test]
+    fn a_traced_record_roundtrips_with_its_request_flag_and_its_timeline() {
+        let mut r = record(&[]);
+        r.request.trace = true;
+        r.timeline = Some(Trace {
+            t0_unix_us: 5,
+            pid: 1,
+            jobs: Vec::new(),
+        });
+        // The request's flag and the record's timeline share one flat object: distinct keys.
+        let result = RunResult::Record(Box::new(r));
+        let text = serde_json::to_string(&result).unwrap();
+        assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);
+    }
+
+    #[test]
     fn a_request_reads_milliseconds_and_refuses_negative_ones() {
         let req: RunRequest = serde_json::from_str(
             r#"{"model":"tokio","workload":"greet","count":5,"timeout_ms":1000,"hosts":2,"latency_ms":2.5}"#,
@@ -412,6 +439,13 @@ mod tests {
             .is_err()
         );
         assert_eq!(req.resolved().work, None);
+        // A request that does not ask for a trace gets none, and does not mention it.
+        assert!(!req.trace);
+        assert!(serde_json::to_value(&req).unwrap().get("trace").is_none());
+        let traced = RunRequest { trace: true, ..req };
+        let json = serde_json::to_value(&traced).unwrap();
+        assert_eq!(json["trace"], true);
+        assert_eq!(serde_json::from_value::<RunRequest>(json).unwrap(), traced);
         let crunch = RunRequest::new("m", Workload::Crunch, 1).resolved();
         assert_eq!(crunch.work, Some(DEFAULT_WORK));
     }

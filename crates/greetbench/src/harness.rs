@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use greet_core::outcome::AccountingError;
 use greet_core::plan::MAX_COUNT;
 use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRecord, RunRequest};
+use greet_core::trace::Trace;
 use greet_core::{Model, ModelError, Plan, PlanError, Summary, Target};
 use greet_server::{Bind, Config, parse_listening_line};
 
@@ -280,6 +281,8 @@ pub fn measure(
     let start_s = t0.elapsed().as_secs_f64();
     let executor_threads = runner.executor_threads();
     let t1 = Instant::now();
+    // Every job is queued now: the timeline's zero, on the clock the jobs stamp with.
+    let t1_us = greet_core::trace::now_us();
     let batch = runner.run(plan)?;
     let wall_s = t1.elapsed().as_secs_f64();
     let helpers_rss_kib = runner.helpers_peak_rss_kib();
@@ -320,5 +323,8 @@ pub fn measure(
         distinct_pids: summary.distinct_pids,
         open_files_limit,
         noise,
+        timeline: request
+            .trace
+            .then(|| Trace::new(t1_us, plan, &batch.outcomes)),
     })
 }

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use greet_core::Shape;
 use greet_core::Workload;
 use greet_core::record::{HostSpec, RunRequest, Status};
+use greet_core::workload::DEFAULT_WORK;
 use greetbench_report::results::{FORMAT, Sweep, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
@@ -119,6 +120,50 @@ pub fn points(profile: Profile) -> Vec<RunRequest> {
     out
 }
 
+/// The timelines' size: few enough greets to see each one, more than the pool's workers.
+pub const TIMELINE_COUNT: usize = 12;
+
+/// The timelines' pool size (`--workers`): the pools draw this many lanes.
+pub const TIMELINE_WORKERS: usize = 3;
+
+/// The timelines' latency: long beside a greet's own cost, so that the waits dominate.
+pub const TIMELINE_LATENCY: Duration = Duration::from_millis(50);
+
+/// About how long each mixed timeline job crunches: a fifth of the latency, long enough that
+/// a crunch on an event loop shows as a stall in every other task's wait.
+pub const TIMELINE_CRUNCH: Duration = Duration::from_millis(10);
+
+/// The small traced runs the report draws as timelines: every model, greet and mixed, at
+/// N = [`TIMELINE_COUNT`], K = [`TIMELINE_WORKERS`], L = [`TIMELINE_LATENCY`], one host per
+/// job. `work` is the crunch size of the mixed runs.
+pub fn timeline_points(work: u32) -> Vec<RunRequest> {
+    let mut out = Vec::new();
+    for workload in [Workload::Greet, Workload::Mixed] {
+        for model in registry::names() {
+            out.push(RunRequest {
+                work: workload.crunches().then_some(work),
+                workers: Some(TIMELINE_WORKERS),
+                hosts: HostSpec {
+                    hosts: TIMELINE_COUNT,
+                    latency: TIMELINE_LATENCY,
+                    ..HostSpec::default()
+                },
+                trace: true,
+                ..RunRequest::new(model, workload, TIMELINE_COUNT)
+            });
+        }
+    }
+    out
+}
+
+/// The crunch size that takes about `target` here, from the kernel's measured speed.
+pub fn work_for(target: Duration) -> u32 {
+    let one = greet_core::workload::crunch_time(DEFAULT_WORK).as_secs_f64();
+    let scaled = DEFAULT_WORK as f64 * target.as_secs_f64() / one.max(1e-9);
+    // Bounded: at least the default, and far below the size reserved for tests.
+    scaled.clamp(DEFAULT_WORK as f64, 1e9) as u32
+}
+
 /// How long a point may take before it is killed: generous but finite. Sequential waits
 /// N x L; the others about one L.
 fn deadline(p: &RunRequest) -> Duration {
@@ -130,28 +175,36 @@ fn deadline(p: &RunRequest) -> Duration {
 pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
     let t0 = Instant::now();
     let points = points(profile);
-    let bar = indicatif::ProgressBar::new(points.len() as u64 + 1);
+    let timelines = timeline_points(work_for(TIMELINE_CRUNCH));
+    let bar = indicatif::ProgressBar::new((points.len() + timelines.len()) as u64 + 1);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "sweep [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
     ) {
         bar.set_style(style);
     }
-    let mut entries = Vec::with_capacity(points.len());
-    for p in &points {
-        bar.set_message(format!("{} N={}", p.model, p.count));
-        let result = child::run(exe, p, deadline(p));
-        if result.status() != Status::Ok {
-            let note = format!(
-                "note: {} N={}: {}",
-                p.model,
-                p.count,
-                result.message().unwrap_or_default()
-            );
-            bar.suspend(|| eprintln!("{note}"));
+    let run_all = |points: &[RunRequest]| {
+        let mut entries = Vec::with_capacity(points.len());
+        for p in points {
+            let traced = if p.trace { " traced" } else { "" };
+            bar.set_message(format!("{} {} N={}{traced}", p.model, p.workload, p.count));
+            let result = child::run(exe, p, deadline(p));
+            if result.status() != Status::Ok {
+                let note = format!(
+                    "note: {} {} N={}: {}",
+                    p.model,
+                    p.workload,
+                    p.count,
+                    result.message().unwrap_or_default()
+                );
+                bar.suspend(|| eprintln!("{note}"));
+            }
+            entries.push(result);
+            bar.inc(1);
         }
-        entries.push(result);
-        bar.inc(1);
-    }
+        entries
+    };
+    let entries = run_all(&points);
+    let timelines = run_all(&timelines);
     bar.set_message("kill probe");
     // Never fails as a whole: an experiment that cannot run records why.
     let kill = Some(crate::probe::run(exe));
@@ -165,6 +218,7 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
         wall_s: t0.elapsed().as_secs_f64(),
         entries,
         kill,
+        timelines,
     }
 }
 
@@ -234,6 +288,13 @@ pub fn table(sweep: &Sweep) -> String {
             q.hosts.latency.as_millis(),
         ));
     }
+    let traced = sweep.timelines.iter().filter(|e| e.status() == Status::Ok);
+    out.push_str(&format!(
+        "timelines: {} of {} traced runs ok (N = {TIMELINE_COUNT}, K = {TIMELINE_WORKERS}, L = {} ms)\n",
+        traced.count(),
+        sweep.timelines.len(),
+        TIMELINE_LATENCY.as_millis()
+    ));
     if let Some(k) = &sweep.kill {
         out.push_str("kill probe:\n");
         for line in k.sentences().into_iter().chain(k.resolution()) {
@@ -274,6 +335,27 @@ mod tests {
             assert!(unpooled.contains(&p.model), "{}", p.model);
         }
         assert!(points(Profile::Full).len() > pts.len());
+    }
+
+    #[test]
+    fn timelines_trace_every_model_greet_and_mixed() {
+        let pts = timeline_points(1234);
+        for m in registry::names() {
+            for w in [Workload::Greet, Workload::Mixed] {
+                let p = pts
+                    .iter()
+                    .find(|p| p.model == m && p.workload == w)
+                    .unwrap_or_else(|| panic!("{m} {w}"));
+                assert!(p.trace, "{m} {w}");
+                assert_eq!(
+                    (p.count, p.workers),
+                    (TIMELINE_COUNT, Some(TIMELINE_WORKERS))
+                );
+                assert_eq!(p.work, (w == Workload::Mixed).then_some(1234));
+            }
+        }
+        assert_eq!(pts.len(), 2 * registry::names().len());
+        assert!(work_for(TIMELINE_CRUNCH) >= DEFAULT_WORK);
     }
 
     #[test]

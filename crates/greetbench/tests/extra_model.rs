@@ -139,6 +139,7 @@ fn check() -> Result<(), String> {
                 .map(|r| RunResult::Record(Box::new(r)))
                 .collect(),
             kill: None,
+            timelines: Vec::new(),
         }),
         ..greetbench_report::Results::gather(
             &paths.workspace,
