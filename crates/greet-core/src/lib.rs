@@ -25,6 +25,7 @@
 //! - [`fault`]: the faults a host injects on purpose (`--fault reset=20%`), and their draw.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
+//! - [`trace`]: per-job timestamps and thread ids, and a run's timeline ([`trace::Trace`]).
 //!
 //! # Example
 //! ```
@@ -44,6 +45,7 @@ pub mod outcome;
 pub mod plan;
 pub mod protocol;
 pub mod record;
+pub mod trace;
 pub mod wire;
 pub mod workload;
 

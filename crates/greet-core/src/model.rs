@@ -14,6 +14,7 @@ use crate::describe::Description;
 use crate::outcome::{GreetError, Outcome};
 use crate::plan::{Concurrency, Plan, PlanError};
 use crate::protocol::Reply;
+use crate::trace::{Polls, Stamps, observe};
 use crate::workload::{Workload, crunch, crunch_seed};
 
 /// One concurrency model: the same workload, run its own way.
@@ -128,19 +129,31 @@ pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, GreetError> 
 /// [`crate::Retry`]); the outcome counts the attempts.
 pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     let start = Instant::now();
+    // Each step is stamped into the job's own outcome: no lock, nothing shared. With retries,
+    // the client's marks are the last attempt's: earlier attempts and their backoffs read as
+    // connecting.
+    let mut stamps = Stamps::begin();
     let mut attempts = 0;
-    let result = match plan.workload {
-        Workload::Crunch => plan
-            .attempt_timeout()
-            .map(|_| (None, crunch(plan.work, crunch_seed(index)))),
-        Workload::Greet => greet_retrying(plan, index, &mut attempts).map(|r| (Some(r), 0)),
-        Workload::Mixed => greet_retrying(plan, index, &mut attempts)
-            .map(|r| (Some(r), crunch(plan.work, r.seed(index)))),
+    let greet = |stamps: &mut Stamps, attempts: &mut u32| {
+        let reply = greet_retrying(plan, index, attempts);
+        stamps.greet_returned();
+        reply
     };
-    Outcome {
-        attempts,
-        ..Outcome::new(index, start.elapsed(), result)
-    }
+    let result = match plan.workload {
+        Workload::Crunch => plan.attempt_timeout().map(|_| {
+            (
+                None,
+                stamps.crunch(|| crunch(plan.work, crunch_seed(index))),
+            )
+        }),
+        Workload::Greet => greet(&mut stamps, &mut attempts).map(|r| (Some(r), 0)),
+        Workload::Mixed => greet(&mut stamps, &mut attempts)
+            .map(|r| (Some(r), stamps.crunch(|| crunch(plan.work, r.seed(index))))),
+    };
+    let mut outcome = Outcome::new(index, start.elapsed(), result);
+    outcome.stamps = stamps.finish();
+    outcome.attempts = attempts;
+    outcome
 }
 
 /// The blocking greet of job `index`, with its retries. `attempts` counts the greets sent.
@@ -181,24 +194,48 @@ where
     CF: Future<Output = u64>,
 {
     let start = Instant::now();
+    // The greet and the crunch are the runtime's: their steps are read off their polls, each
+    // stamped with the thread that polled it (see `trace`). With retries, the greet's polls
+    // are all its attempts' and backoffs'.
+    let mut stamps = Stamps::begin();
+    let (mut greet_polls, mut crunch_polls) = (Polls::default(), Polls::default());
     let mut attempts = 0;
     let result = match plan.workload {
         Workload::Crunch => match plan.attempt_timeout() {
-            Ok(_) => Ok((None, crunch(plan.work, crunch_seed(index)).await)),
+            Ok(_) => Ok((
+                None,
+                observe(crunch(plan.work, crunch_seed(index)), &mut crunch_polls).await,
+            )),
             Err(e) => Err(e),
         },
-        Workload::Greet => greet_retrying_async(plan, index, &greet, &mut attempts)
-            .await
-            .map(|r| (Some(r), 0)),
-        Workload::Mixed => match greet_retrying_async(plan, index, &greet, &mut attempts).await {
-            Ok(r) => Ok((Some(r), crunch(plan.work, r.seed(index)).await)),
-            Err(e) => Err(e),
-        },
+        Workload::Greet => observe(
+            greet_retrying_async(plan, index, &greet, &mut attempts),
+            &mut greet_polls,
+        )
+        .await
+        .map(|r| (Some(r), 0)),
+        Workload::Mixed => {
+            let greeted = observe(
+                greet_retrying_async(plan, index, &greet, &mut attempts),
+                &mut greet_polls,
+            )
+            .await;
+            match greeted {
+                Ok(r) => {
+                    let seed = r.seed(index);
+                    let checksum = observe(crunch(plan.work, seed), &mut crunch_polls).await;
+                    Ok((Some(r), checksum))
+                }
+                Err(e) => Err(e),
+            }
+        }
     };
-    Outcome {
-        attempts,
-        ..Outcome::new(index, start.elapsed(), result)
-    }
+    stamps.greet_polled(&greet_polls);
+    stamps.crunch_polled(&crunch_polls);
+    let mut outcome = Outcome::new(index, start.elapsed(), result);
+    outcome.stamps = stamps.finish();
+    outcome.attempts = attempts;
+    outcome
 }
 
 /// The async greet of job `index`, with its retries: the same steps as [`greet_retrying`].

@@ -8,6 +8,7 @@ use std::io;
 use std::time::Duration;
 
 use crate::protocol::Reply;
+use crate::trace::Stamps;
 
 /// Why a job did not complete. Each variant is counted under its [`ErrorKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -229,6 +230,9 @@ pub struct Outcome {
     /// never greeted (crunch, or a job that never ran).
     #[serde(default = "one")]
     pub attempts: u32,
+    /// When each of its steps happened and on which thread (see [`crate::trace`]).
+    #[serde(default, skip_serializing_if = "Stamps::is_empty")]
+    pub stamps: Stamps,
 }
 
 fn one() -> u32 {
@@ -255,6 +259,7 @@ impl Outcome {
             checksum,
             error,
             attempts: 1,
+            stamps: Stamps::default(),
         }
     }
 

@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::fault::{FaultKind, Faults};
 use crate::outcome::{ErrorKind, OsLimit, limits_of};
 use crate::plan::{Plan, Retry, Target, default_workers};
+use crate::trace::Trace;
 use crate::workload::{DEFAULT_WORK, Workload};
 
 /// Durations as milliseconds (`f64`) in JSON, so that records read naturally.
@@ -85,6 +86,10 @@ pub struct RunRequest {
     /// states the deadline the run had.
     #[serde(rename = "deadline_ms", with = "opt_ms", default)]
     pub deadline: Option<Duration>,
+    /// Put every job's timeline in the record ([`RunRecord::timeline`]). Off by default, so
+    /// that ordinary records stay small; the stamps are taken either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trace: bool,
 }
 
 fn default_backoff() -> Duration {
@@ -166,6 +171,7 @@ impl RunRequest {
             retries: 0,
             backoff: default_backoff(),
             deadline: None,
+            trace: false,
         }
     }
 
@@ -308,6 +314,11 @@ pub struct RunRecord {
     /// The server's own counters over the run, when the harness started the hosts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<ServerCounts>,
+    /// Every job's timeline: when each phase ran and on which thread and process. Only when
+    /// the request asked for it ([`RunRequest::trace`]). (Not called `trace`: the request's
+    /// flag of that name is flattened into the same object.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Trace>,
 }
 
 /// What the greet server counted: how many greetings it read, answered, and broke on purpose.
@@ -532,6 +543,7 @@ mod tests {
             attempts: 10,
             retries_used: 0,
             server: None,
+            timeline: None,
         }
     }
 
@@ -613,6 +625,21 @@ mod tests {
     }
 
     #[test]
+    fn a_traced_record_roundtrips_with_its_request_flag_and_its_timeline() {
+        let mut r = record(&[]);
+        r.request.trace = true;
+        r.timeline = Some(Trace {
+            t0_unix_us: 5,
+            pid: 1,
+            jobs: Vec::new(),
+        });
+        // The request's flag and the record's timeline share one flat object: distinct keys.
+        let result = RunResult::Record(Box::new(r));
+        let text = serde_json::to_string(&result).unwrap();
+        assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);
+    }
+
+    #[test]
     fn a_request_reads_milliseconds_and_refuses_negative_ones() {
         let req: RunRequest = serde_json::from_str(
             r#"{"model":"tokio","workload":"greet","count":5,"timeout_ms":1000,"hosts":2,"latency_ms":2.5}"#,
@@ -627,6 +654,13 @@ mod tests {
             .is_err()
         );
         assert_eq!(req.resolved().work, None);
+        // A request that does not ask for a trace gets none, and does not mention it.
+        assert!(!req.trace);
+        assert!(serde_json::to_value(&req).unwrap().get("trace").is_none());
+        let traced = RunRequest { trace: true, ..req };
+        let json = serde_json::to_value(&traced).unwrap();
+        assert_eq!(json["trace"], true);
+        assert_eq!(serde_json::from_value::<RunRequest>(json).unwrap(), traced);
         let crunch = RunRequest::new("m", Workload::Crunch, 1).resolved();
         assert_eq!(crunch.work, Some(DEFAULT_WORK));
     }

@@ -12,6 +12,7 @@ use crate::charts::{self, Chart, human_latency, human_ns, stopped_by};
 use crate::results::{
     CPU_ALL_CORES, CPU_ONE_WORKER, Estimate, IO_PREFIX, MIXED, SHARED_STATE, SPAWN,
 };
+use crate::timeline;
 use crate::verdicts::{self, Verdict, noise_words};
 
 /// How to render.
@@ -33,6 +34,7 @@ figure{margin:0;flex:0 0 680px} figure svg{width:680px;height:auto} figcaption{f
 .holds{background:#dff3df} .caveat{background:#fff3cd} .nothold{background:#f8d7da} .none{background:#eee}
 .verdicts li{margin:.4em 0} .small{font-size:13px;color:#555} .limit{color:#b00;font-weight:bold}
 .busy{color:#8a4b00;font-weight:bold} tr.busy td,tr.busy th{background:#fff3cd}
+.timelines figure{flex:0 0 640px} .timelines figure svg{width:640px}
 ";
 
 /// The words that mark a figure, a group or the whole run whose machine was busy.
@@ -58,6 +60,7 @@ pub fn page(results: &Results, options: &Options) -> String {
     summary(&mut h, results);
     claims(&mut h, results);
     kill_probe(&mut h, results);
+    waiting_timelines(&mut h, results);
     h += "<h2 id=\"charts\">Charts</h2>\n";
     for (key, chart) in charts::all(results) {
         section(&mut h, results, options, &key, chart.as_ref());
@@ -178,6 +181,65 @@ fn kill_probe(h: &mut String, r: &Results) {
     h.push_str("</table>\n");
     if let Some(note) = k.resolution() {
         let _ = writeln!(h, "<p class=\"small\">{}</p>", escape(&note));
+    }
+}
+
+/// "What waiting looks like": the sweep's traced runs, one row per model, greet beside mixed.
+fn waiting_timelines(h: &mut String, r: &Results) {
+    h.push_str("<h2 id=\"waiting\">What waiting looks like</h2>\n");
+    let runs = r.timelines();
+    let Some(first) = runs.first().map(|e| e.request()) else {
+        h.push_str("<p class=\"none\">Not measured in this run (run `greetbench sweep` or `cargo bench`).</p>\n");
+        return;
+    };
+    let crunch_ms = timeline::median_crunch_ms(r);
+    let _ = writeln!(
+        h,
+        "<p>Each timeline is one traced run of N = {} greets (the pools with K = {}, hosts at L = \
+         {}, one host per greet){}. Lanes are the OS threads, or worker processes, that ran the \
+         greets; in a lane each greet has its row, its bars coloured by phase. Predict the shape \
+         before you look: one greet at a time draws a staircase; a pool of K draws K lanes; one \
+         thread per greet draws N lanes; a one-thread event loop draws N overlapping waits in \
+         one lane, and in the mixed runs its crunches, taking turns on that lane, hold up every \
+         other task's wait. Open the same picture in Perfetto with <code>greetbench run --model \
+         MODEL --count {} --trace t.json</code> (see the README).</p>",
+        first.count,
+        first.workers.map_or("-".into(), |k| k.to_string()),
+        human_latency(first.hosts.latency),
+        crunch_ms.map_or(String::new(), |c| format!(
+            "; the mixed runs crunch for about {c:.0} ms after each reply"
+        )),
+        first.count
+    );
+    let all = timeline::all(r);
+    let mut i = 0;
+    while i < all.len() {
+        let model = &all[i].0;
+        let n = all[i..].iter().take_while(|t| &t.0 == model).count();
+        let _ = writeln!(h, "<h3 id=\"waiting-{0}\">{0}</h3>", escape(model));
+        h.push_str("<div class=\"pair timelines\">\n");
+        for (_, workload, chart) in &all[i..i + n] {
+            match chart {
+                Some(c) => {
+                    let _ = writeln!(
+                        h,
+                        "<figure class=\"chart\" data-chart=\"{}\">{}<figcaption>{}</figcaption></figure>",
+                        escape(&c.id),
+                        c.svg,
+                        escape(&c.caption)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        h,
+                        "<p class=\"none\">{}: no timeline in this run (the run failed or was not traced).</p>",
+                        escape(workload.name())
+                    );
+                }
+            }
+        }
+        h.push_str("</div>\n");
+        i += n;
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`results`]: the `results.json` layout, and gathering it from criterion and the sweep.
 //! - [`kill`]: the kill probe's experiments and what each observed.
 //! - [`charts`]: one function per chart, each returning an SVG string.
+//! - [`timeline`]: "What waiting looks like": each traced run's greets, per thread.
 //! - [`verdicts`]: sentences and claim checks computed from the results.
 //! - [`html`]: the page.
 //!
@@ -25,6 +26,7 @@ pub mod html;
 pub mod kill;
 pub mod provenance;
 pub mod results;
+pub mod timeline;
 pub mod verdicts;
 
 use std::io::Write as _;

@@ -147,6 +147,10 @@ pub struct Sweep {
     /// The kill probe, if it ran.
     #[serde(default, deserialize_with = "crate::kill::deserialize_or_none")]
     pub kill: Option<crate::kill::KillProbe>,
+    /// Small traced runs, one per model and workload, each in a fresh child process: their
+    /// records carry every job's timeline ([`RunRecord::timeline`]), which the report draws.
+    #[serde(default)]
+    pub timelines: Vec<RunResult>,
     /// The runs under faults: each model at several fault levels of one mix, with and without
     /// retries (the report's "Under faults" section).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -424,6 +428,17 @@ impl Results {
             other_busy: busy / wall,
             steal: steal / wall,
         })
+    }
+
+    /// The sweep's traced runs ([`Sweep::timelines`]), described models first in their
+    /// order, then greet before mixed.
+    pub fn timelines(&self) -> Vec<&RunResult> {
+        let mut out: Vec<&RunResult> = self.sweep.iter().flat_map(|s| &s.timelines).collect();
+        out.sort_by_key(|e| {
+            let q = e.request();
+            (self.rank(&q.model), q.workload != Workload::Greet)
+        });
+        out
     }
 
     /// Every sweep run, record or failure.

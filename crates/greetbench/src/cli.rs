@@ -208,6 +208,10 @@ struct RunArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write every job's timeline here as Chrome trace-event JSON: open it in
+    /// https://ui.perfetto.dev ("Open trace file") or chrome://tracing.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<std::path::PathBuf>,
 }
 
 /// `ADDR` or `ADDR=HOST`.
@@ -609,7 +613,11 @@ fn run(args: &RunArgs, latency_given: bool) -> Result<u8, CliError> {
         // Their latency is what the user says, or unknown (floor null, never 0).
         request.targets_latency = latency_given.then_some(args.hosts.latency);
     }
+    request.trace = args.trace.is_some();
     let record = harness::execute(&request)?;
+    if let Some(file) = &args.trace {
+        write_trace(file, &record)?;
+    }
     if args.json {
         let json = serde_json::to_string(&RecordJson::new(&record)).unwrap_or_default();
         say(&format!("{json}\n"));
@@ -617,6 +625,23 @@ fn run(args: &RunArgs, latency_given: bool) -> Result<u8, CliError> {
         print_table(std::slice::from_ref(&record));
     }
     Ok(finish(&record))
+}
+
+/// Writes the run's timeline to `file` as Chrome trace-event JSON, and says where.
+fn write_trace(file: &std::path::Path, record: &RunRecord) -> Result<(), CliError> {
+    let doc = crate::chrome::trace_events(record).unwrap_or_default();
+    let text = serde_json::to_string(&doc).unwrap_or_default();
+    std::fs::write(file, text + "\n").map_err(|e| {
+        CliError::Usage(format!(
+            "cannot write --trace {}: {e}; name a file in a directory you can write",
+            file.display()
+        ))
+    })?;
+    warn(&format!(
+        "trace: {} (open it in https://ui.perfetto.dev, \"Open trace file\", or chrome://tracing)\n",
+        file.display()
+    ));
+    Ok(())
 }
 
 /// Says which limit stopped part of the run, and gives its exit status.

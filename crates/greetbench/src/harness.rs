@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 use greet_core::outcome::AccountingError;
 use greet_core::plan::MAX_COUNT;
 use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRecord, RunRequest, ServerCounts};
+use greet_core::trace::Trace;
 use greet_core::{Family, Model, ModelError, OsLimit, Plan, PlanError, Shape, Summary, Target};
 use greet_server::{Bind, Config, StatsSnapshot, parse_listening_line};
 
@@ -506,6 +507,8 @@ pub fn measure(
     let mut plan = plan.clone();
     plan.deadline = Some(SystemTime::now() + deadline);
     let t1 = Instant::now();
+    // Every job is queued now: the timeline's zero, on the clock the jobs stamp with.
+    let t1_us = greet_core::trace::now_us();
     let batch = runner.run(&plan)?;
     let wall_s = t1.elapsed().as_secs_f64();
     let helpers_rss_kib = runner.helpers_peak_rss_kib();
@@ -552,6 +555,9 @@ pub fn measure(
         attempts: summary.attempts,
         retries_used: summary.retries,
         server: server_counts,
+        timeline: request
+            .trace
+            .then(|| Trace::new(t1_us, &plan, &batch.outcomes)),
     })
 }
 

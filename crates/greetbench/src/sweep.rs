@@ -21,6 +21,7 @@ use greet_core::Shape;
 use greet_core::Workload;
 use greet_core::fault::{FaultKind, Faults};
 use greet_core::record::{HostSpec, RunRequest, RunResult, Status};
+use greet_core::workload::DEFAULT_WORK;
 use greetbench_report::results::{FORMAT, Sweep, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
@@ -184,6 +185,50 @@ pub fn fault_points(profile: Profile) -> Vec<RunRequest> {
     out
 }
 
+/// The timelines' size: few enough greets to see each one, more than the pool's workers.
+pub const TIMELINE_COUNT: usize = 12;
+
+/// The timelines' pool size (`--workers`): the pools draw this many lanes.
+pub const TIMELINE_WORKERS: usize = 3;
+
+/// The timelines' latency: long beside a greet's own cost, so that the waits dominate.
+pub const TIMELINE_LATENCY: Duration = Duration::from_millis(50);
+
+/// About how long each mixed timeline job crunches: a fifth of the latency, long enough that
+/// a crunch on an event loop shows as a stall in every other task's wait.
+pub const TIMELINE_CRUNCH: Duration = Duration::from_millis(10);
+
+/// The small traced runs the report draws as timelines: every model, greet and mixed, at
+/// N = [`TIMELINE_COUNT`], K = [`TIMELINE_WORKERS`], L = [`TIMELINE_LATENCY`], one host per
+/// job. `work` is the crunch size of the mixed runs.
+pub fn timeline_points(work: u32) -> Vec<RunRequest> {
+    let mut out = Vec::new();
+    for workload in [Workload::Greet, Workload::Mixed] {
+        for model in registry::names() {
+            out.push(RunRequest {
+                work: workload.crunches().then_some(work),
+                workers: Some(TIMELINE_WORKERS),
+                hosts: HostSpec {
+                    hosts: TIMELINE_COUNT,
+                    latency: TIMELINE_LATENCY,
+                    ..HostSpec::default()
+                },
+                trace: true,
+                ..RunRequest::new(model, workload, TIMELINE_COUNT)
+            });
+        }
+    }
+    out
+}
+
+/// The crunch size that takes about `target` here, from the kernel's measured speed.
+pub fn work_for(target: Duration) -> u32 {
+    let one = greet_core::workload::crunch_time(DEFAULT_WORK).as_secs_f64();
+    let scaled = DEFAULT_WORK as f64 * target.as_secs_f64() / one.max(1e-9);
+    // Bounded: at least the default, and far below the size reserved for tests.
+    scaled.clamp(DEFAULT_WORK as f64, 1e9) as u32
+}
+
 /// How long a point may take before it is killed: generous but finite. Sequential waits
 /// N x L; the others about one L.
 fn deadline(p: &RunRequest) -> Duration {
@@ -206,40 +251,53 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
             p.hosts.faults = faults.clone();
         }
     }
+    let timelines = timeline_points(work_for(TIMELINE_CRUNCH));
     let under_faults = fault_points(profile);
-    let bar = indicatif::ProgressBar::new((points.len() + under_faults.len()) as u64 + 1);
+    let bar = indicatif::ProgressBar::new(
+        (points.len() + timelines.len() + under_faults.len()) as u64 + 1,
+    );
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "sweep [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
     ) {
         bar.set_style(style);
     }
-    let mut entries = Vec::with_capacity(points.len());
-    for p in &points {
-        bar.set_message(format!("{} N={}", p.model, p.count));
-        let result = child::run(exe, p, deadline(p));
-        if result.status() != Status::Ok {
-            let note = format!(
-                "note: {} N={}: {}",
-                p.model,
-                p.count,
-                result.message().unwrap_or_default()
-            );
-            bar.suspend(|| crate::out::warn(&format!("{note}\n")));
+    let run_all = |points: &[RunRequest]| {
+        let mut entries = Vec::with_capacity(points.len());
+        for p in points {
+            let traced = if p.trace { " traced" } else { "" };
+            let faulty = if p.hosts.faults.is_empty() && p.retries == 0 {
+                String::new()
+            } else {
+                format!(
+                    " under {}% faults, {} retries",
+                    p.hosts.faults.per_greet_total(),
+                    p.retries
+                )
+            };
+            bar.set_message(format!(
+                "{} {} N={}{traced}{faulty}",
+                p.model, p.workload, p.count
+            ));
+            let result = child::run(exe, p, deadline(p));
+            // Errors that were only the faults asked for are what those runs are for.
+            if !matches!(result.status(), Status::Ok | Status::FaultsOnly) {
+                let note = format!(
+                    "note: {} {} N={}: {}",
+                    p.model,
+                    p.workload,
+                    p.count,
+                    result.message().unwrap_or_default()
+                );
+                bar.suspend(|| crate::out::warn(&format!("{note}\n")));
+            }
+            entries.push(result);
+            bar.inc(1);
         }
-        entries.push(result);
-        bar.inc(1);
-    }
-    let mut fault_entries: Vec<RunResult> = Vec::with_capacity(under_faults.len());
-    for p in &under_faults {
-        bar.set_message(format!(
-            "{} under {}% faults, {} retries",
-            p.model,
-            p.hosts.faults.per_greet_total(),
-            p.retries
-        ));
-        fault_entries.push(child::run(exe, p, deadline(p)));
-        bar.inc(1);
-    }
+        entries
+    };
+    let entries = run_all(&points);
+    let timelines = run_all(&timelines);
+    let fault_entries = run_all(&under_faults);
     bar.set_message("kill probe");
     // Never fails as a whole: an experiment that cannot run records why.
     let kill = Some(crate::probe::run(exe));
@@ -253,6 +311,7 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
         wall_s: t0.elapsed().as_secs_f64(),
         entries,
         kill,
+        timelines,
         faults: fault_entries,
     }
 }
@@ -337,6 +396,13 @@ pub fn table(sweep: &Sweep) -> String {
             q.hosts.latency.as_millis(),
         ));
     }
+    let traced = sweep.timelines.iter().filter(|e| e.status() == Status::Ok);
+    out.push_str(&format!(
+        "timelines: {} of {} traced runs ok (N = {TIMELINE_COUNT}, K = {TIMELINE_WORKERS}, L = {} ms)\n",
+        traced.count(),
+        sweep.timelines.len(),
+        TIMELINE_LATENCY.as_millis()
+    ));
     if !sweep.faults.is_empty() {
         out.push_str(&fault_table(&sweep.faults));
     }
@@ -454,6 +520,27 @@ mod tests {
         assert!(fault_mix(0.0).is_empty());
         // A delayed reply still fits in the timeout; a stalled one never does.
         assert!(pts.iter().all(|p| p.timeout > greet_core::fault::DELAY));
+    }
+
+    #[test]
+    fn timelines_trace_every_model_greet_and_mixed() {
+        let pts = timeline_points(1234);
+        for m in registry::names() {
+            for w in [Workload::Greet, Workload::Mixed] {
+                let p = pts
+                    .iter()
+                    .find(|p| p.model == m && p.workload == w)
+                    .unwrap_or_else(|| panic!("{m} {w}"));
+                assert!(p.trace, "{m} {w}");
+                assert_eq!(
+                    (p.count, p.workers),
+                    (TIMELINE_COUNT, Some(TIMELINE_WORKERS))
+                );
+                assert_eq!(p.work, (w == Workload::Mixed).then_some(1234));
+            }
+        }
+        assert_eq!(pts.len(), 2 * registry::names().len());
+        assert!(work_for(TIMELINE_CRUNCH) >= DEFAULT_WORK);
     }
 
     #[test]

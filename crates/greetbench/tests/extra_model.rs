@@ -140,6 +140,7 @@ fn check() -> Result<(), String> {
                 .collect(),
             kill: None,
             faults: Vec::new(),
+            timelines: Vec::new(),
         }),
         ..greetbench_report::Results::gather(
             &paths.workspace,

@@ -424,10 +424,25 @@ fn panicked_on(o: &greet_core::Outcome) -> Option<String> {
 
 /// How many threads of this process have a name that starts with `prefix` (from
 /// /proc/self/task, where Linux cuts names to 15 bytes).
-fn threads_named(prefix: &str) -> usize {
-    let tasks = std::fs::read_dir("/proc/self/task").expect("Linux /proc");
-    let names = tasks.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok());
-    names.filter(|name| name.starts_with(prefix)).count()
+///
+/// A std thread names itself once it starts running, so for a moment a new thread carries the
+/// name of the thread that spawned it (a blocking-pool thread started from `smol-1` is briefly
+/// `smol-1` too), and a runtime's own new thread is not named yet. So look again (every 10 ms,
+/// for at most 10 s) until exactly `want` are named, and return what was seen last. Only the
+/// count is asserted, never the time.
+fn threads_named(prefix: &str, want: usize) -> usize {
+    let count = || {
+        let tasks = std::fs::read_dir("/proc/self/task").expect("Linux /proc");
+        let names = tasks.filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok());
+        names.filter(|name| name.starts_with(prefix)).count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = count();
+    while seen != want && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        seen = count();
+    }
+    seen
 }
 
 /// The thread count an environment variable asks a runtime for, if any.
@@ -477,11 +492,11 @@ fn check_executor_threads() {
     // smol and async-std run global executors whose threads are named: count them.
     let (n, _) = executor_run("smol");
     assert_eq!(n, env_threads("SMOL_THREADS").unwrap_or(1));
-    assert_eq!(threads_named("smol-"), n, "smol's executor threads");
+    assert_eq!(threads_named("smol-", n), n, "smol's executor threads");
     let (n, _) = executor_run("async-std");
     assert_eq!(n, env_threads("ASYNC_STD_THREAD_COUNT").unwrap_or(cores));
     assert_eq!(
-        threads_named("async-std/runti"),
+        threads_named("async-std/runti", n),
         n,
         "async-std's executor threads"
     );

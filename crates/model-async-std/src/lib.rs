@@ -43,7 +43,7 @@ impl Model for AsyncStd {
             self.name(),
             Family::Async,
             Shape::PerJob,
-            "[historical: discontinued, RUSTSEC-2025-0052; use smol] one async-std task per greet",
+            "one async-std task per greet; crunch via its blocking pool",
         )
         .crunch_on("async-std's blocking pool (spawn_blocking)")
         .runtime("async-std")
