@@ -181,17 +181,23 @@ fn greet_retrying(plan: &Plan, index: usize, attempts: &mut u32) -> Result<Reply
 ///   greet is tried again as `plan.retry` says (see [`crate::Retry`]).
 /// - `crunch(work, seed)` runs [`crate::workload::crunch`]: inline on the event loop, or
 ///   moved to a blocking pool. That choice is the lesson of the mixed workload.
-///
-/// The wait between two attempts must not block the event loop, and this crate has no timer
-/// of its own (it starts no threads and knows no runtime). So it borrows the runtime's: it
-/// greets a loopback socket that never answers with the wait as the timeout
-/// ([`silent::sleep_with`]), and the runtime's own timer ends that greet on time.
-pub async fn run_job_async<G, GF, C, CF>(plan: &Plan, index: usize, greet: G, crunch: C) -> Outcome
+/// - `sleep(wait)` is the runtime's own timer, for the backoff between two attempts: a wait
+///   that must not block the event loop, and this crate has no timer of its own (it starts no
+///   threads and knows no runtime).
+pub async fn run_job_async<G, GF, C, CF, S, SF>(
+    plan: &Plan,
+    index: usize,
+    greet: G,
+    crunch: C,
+    sleep: S,
+) -> Outcome
 where
     G: Fn(SocketAddr, Duration) -> GF,
     GF: Future<Output = Result<Reply, GreetError>>,
     C: FnOnce(u32, u64) -> CF,
     CF: Future<Output = u64>,
+    S: Fn(Duration) -> SF,
+    SF: Future<Output = ()>,
 {
     let start = Instant::now();
     // The greet and the crunch are the runtime's: their steps are read off their polls, each
@@ -209,14 +215,14 @@ where
             Err(e) => Err(e),
         },
         Workload::Greet => observe(
-            greet_retrying_async(plan, index, &greet, &mut attempts),
+            greet_retrying_async(plan, index, &greet, &sleep, &mut attempts),
             &mut greet_polls,
         )
         .await
         .map(|r| (Some(r), 0)),
         Workload::Mixed => {
             let greeted = observe(
-                greet_retrying_async(plan, index, &greet, &mut attempts),
+                greet_retrying_async(plan, index, &greet, &sleep, &mut attempts),
                 &mut greet_polls,
             )
             .await;
@@ -239,15 +245,18 @@ where
 }
 
 /// The async greet of job `index`, with its retries: the same steps as [`greet_retrying`].
-async fn greet_retrying_async<G, GF>(
+async fn greet_retrying_async<G, GF, S, SF>(
     plan: &Plan,
     index: usize,
     greet: &G,
+    sleep: &S,
     attempts: &mut u32,
 ) -> Result<Reply, GreetError>
 where
     G: Fn(SocketAddr, Duration) -> GF,
     GF: Future<Output = Result<Reply, GreetError>>,
+    S: Fn(Duration) -> SF,
+    SF: Future<Output = ()>,
 {
     let target = plan.target(index);
     loop {
@@ -263,52 +272,7 @@ where
         };
         match plan.after_failure(error, *attempts, timeout, index) {
             (error, None) => return Err(error),
-            (_, Some(wait)) => silent::sleep_with(greet, wait).await,
-        }
-    }
-}
-
-/// A timer for the async job runner, made of the runtime's own greet and a socket that never
-/// answers.
-pub mod silent {
-    use std::future::Future;
-    use std::net::{SocketAddr, TcpListener};
-    use std::sync::OnceLock;
-    use std::time::Duration;
-
-    use crate::outcome::GreetError;
-    use crate::protocol::Reply;
-
-    /// A loopback listener that nobody accepts from, bound once per process (one file
-    /// descriptor). A greet to it never gets a reply: its connection completes into the
-    /// listener's queue and then waits, or, once that queue is full, the kernel drops the
-    /// connection request and the connect itself waits. Either way only the greet's timeout
-    /// ends it.
-    fn listener() -> Option<SocketAddr> {
-        static SILENT: OnceLock<Option<(TcpListener, SocketAddr)>> = OnceLock::new();
-        SILENT
-            .get_or_init(|| {
-                let l = TcpListener::bind(("127.0.0.1", 0)).ok()?;
-                let addr = l.local_addr().ok()?;
-                Some((l, addr))
-            })
-            .as_ref()
-            .map(|(_, addr)| *addr)
-    }
-
-    /// Waits about `wait` on the runtime behind `greet`, without holding a thread: greets the
-    /// silent listener with `wait` as the timeout. Best effort: if the greet fails at once (no
-    /// file descriptor left), the wait is cut short rather than spun.
-    pub async fn sleep_with<G, GF>(greet: &G, wait: Duration)
-    where
-        G: Fn(SocketAddr, Duration) -> GF,
-        GF: Future<Output = Result<Reply, GreetError>>,
-    {
-        if wait.is_zero() {
-            return;
-        }
-        if let Some(addr) = listener() {
-            let _ = greet(addr, wait).await;
+            (_, Some(wait)) => sleep(wait).await,
         }
     }
 }

@@ -100,7 +100,9 @@ fn run_batch(plan: &Plan) -> Vec<Outcome> {
         let tasks: Vec<_> = (0..plan.count)
             .map(|i| {
                 let plan = plan.clone();
-                task::spawn(async move { run_job_async(&plan, i, greet, crunch_blocking).await })
+                task::spawn(async move {
+                    run_job_async(&plan, i, greet, crunch_blocking, task::sleep).await
+                })
             })
             .collect();
         // ...then await them. Awaiting in order does not serialise anything: they are all

@@ -107,7 +107,9 @@ fn run_batch(plan: &Plan) -> Vec<Outcome> {
         let tasks: Vec<_> = (0..plan.count)
             .map(|i| {
                 let plan = plan.clone();
-                smol::spawn(async move { run_job_async(&plan, i, greet, crunch_blocking).await })
+                smol::spawn(
+                    async move { run_job_async(&plan, i, greet, crunch_blocking, sleep).await },
+                )
             })
             .collect();
         // ...then await them. Awaiting in order does not serialise anything: they are all
@@ -123,6 +125,11 @@ fn run_batch(plan: &Plan) -> Vec<Outcome> {
         }
         outcomes
     })
+}
+
+/// smol's timer, for the wait between two attempts of a retried greet.
+async fn sleep(wait: Duration) {
+    smol::Timer::after(wait).await;
 }
 
 /// Crunch on the blocking pool, so the event loop's threads stay free for I/O. (A crunch that

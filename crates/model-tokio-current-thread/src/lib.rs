@@ -74,7 +74,9 @@ impl Runner for TokioRunner {
             let tasks: Vec<_> = (0..plan.count)
                 .map(|i| {
                     let plan = plan.clone();
-                    tokio::spawn(async move { run_job_async(&plan, i, greet, crunch_inline).await })
+                    tokio::spawn(async move {
+                        run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep).await
+                    })
                 })
                 .collect();
             // ...then await them. Awaiting in order does not serialise anything: they are all

@@ -157,10 +157,12 @@ impl Runner for TokioRunner {
                     tokio::spawn(async move {
                         match crunch_on {
                             CrunchOn::BlockingPool => {
-                                run_job_async(&plan, i, greet, crunch_blocking).await
+                                run_job_async(&plan, i, greet, crunch_blocking, tokio::time::sleep)
+                                    .await
                             }
                             CrunchOn::Workers => {
-                                run_job_async(&plan, i, greet, crunch_inline).await
+                                run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep)
+                                    .await
                             }
                         }
                     })
