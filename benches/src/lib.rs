@@ -420,8 +420,10 @@ pub fn measuring(args: impl IntoIterator<Item = String>) -> bool {
     bench
 }
 
-/// What a plan's checksum depends on: the workload, the crunch size and each job's host.
-type ChecksumKey = (Workload, u32, Vec<Option<u32>>);
+/// What a plan's checksum depends on: the workload, the crunch size, the number of jobs and
+/// each job's host. (Without the count, crunch plans of 20 and 200 jobs, which greet no host,
+/// would share one checksum.)
+type ChecksumKey = (Workload, u32, usize, Vec<Option<u32>>);
 
 /// The expected checksums of crunch and mixed plans ([`Plan::expected_checksum`]), computed
 /// once per plan shape on first use, so that models sharing a plan share the cost.
@@ -439,7 +441,7 @@ impl Checksums {
         *self
             .0
             .borrow_mut()
-            .entry((plan.workload, plan.work, hosts))
+            .entry((plan.workload, plan.work, plan.count, hosts))
             .or_insert_with(|| plan.expected_checksum())
     }
 }
