@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use greet_core::{GreetError, Target};
-use greet_server::{Config, Server};
+use greet_server::{Behavior, Config, Server};
 use lesson01::{Tally, greet_all, predict_sequential, tally};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -95,6 +95,33 @@ fn refused_target_is_counted_not_fatal() {
         targets.len(),
         "every greet is counted once"
     );
+}
+
+#[test]
+fn a_silent_host_times_out_and_the_run_goes_on() {
+    // Host 0 of `silent` reads the greeting and never answers; it closes the connection after
+    // 3 s. A greet that keeps to its timeout (300 ms here) ends first, as a timeout; one that
+    // waits longer sees the close instead.
+    let silent = Server::start(Config {
+        behavior: Behavior::Silent,
+        idle_timeout: Duration::from_secs(3),
+        ..Config::default()
+    })
+    .expect("the silent server starts");
+    let normal = server(1, Duration::ZERO);
+    let targets = [silent.targets()[0].clone(), normal.targets()[0].clone()];
+    let results = greet_all(&targets, Duration::from_millis(300));
+    assert_eq!(
+        results[0],
+        Err(GreetError::Timeout),
+        "a host that never answers costs one timeout: pass the timeout on to every greet"
+    );
+    assert_eq!(
+        results.get(1).map(|r| r.as_ref().map(|r| r.host)),
+        Some(Ok(0)),
+        "the run goes on"
+    );
+    assert_eq!(tally(&results), Tally { ok: 1, errors: 1 });
 }
 
 #[test]

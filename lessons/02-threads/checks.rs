@@ -2,14 +2,17 @@
 // `include!` (so this file cannot carry a `//!` header of its own). Run them with
 // `cargo lesson check 02`. Do not edit: they are how the checker knows you are done.
 
+use std::collections::HashSet;
 use std::net::{SocketAddr, TcpListener};
+use std::ops::AddAssign;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use greet_core::{GreetError, Target};
 use greet_server::{Config, Server};
-use lesson02::{add_with_atomic, add_with_mutex, greet_all_threads};
+use lesson02::{SharedCounter, add_with_atomic, add_with_mutex, greet_all_threads};
 
 /// Short on purpose: at a rendezvous, a greet that is not answered within this long means the
 /// greets did not all wait at the same time.
@@ -72,29 +75,91 @@ fn results_keep_target_order_with_a_refused_host() {
     assert_eq!(hosts, vec![Ok(2), Err(GreetError::Refused), Ok(1), Ok(0)]);
 }
 
-#[test]
-fn mutex_counter_is_exact() {
-    for (threads, per_thread) in [(1, 1), (4, 10_000), (8, 5_000)] {
-        let counter = Mutex::new(7);
-        add_with_mutex(&counter, threads, per_thread);
-        let total = *counter.lock().expect("no thread panicked");
-        assert_eq!(
-            total,
-            7 + threads as u64 * per_thread,
-            "{threads} threads × {per_thread} increments, starting from 7"
-        );
+/// A counter for the mutex check: a total, and the threads that added to it.
+#[derive(Debug)]
+struct NotedTotal {
+    total: u64,
+    adders: HashSet<ThreadId>,
+}
+
+impl AddAssign<u64> for NotedTotal {
+    fn add_assign(&mut self, n: u64) {
+        self.total += n;
+        self.adders.insert(thread::current().id());
     }
 }
 
+/// A counter for the atomic check: an `AtomicU64`, and the threads that added to it.
+#[derive(Debug, Default)]
+struct NotedAtomic {
+    total: AtomicU64,
+    adders: Mutex<HashSet<ThreadId>>,
+}
+
+impl SharedCounter for NotedAtomic {
+    fn fetch_add(&self, n: u64, order: Ordering) -> u64 {
+        self.adders
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(thread::current().id());
+        self.total.fetch_add(n, order)
+    }
+}
+
+/// Asserts that exactly `threads` threads added, none of them the caller.
+fn assert_added_by(adders: &HashSet<ThreadId>, threads: usize) {
+    assert_eq!(
+        adders.len(),
+        threads,
+        "{threads} threads must each do their share of the adding; {} did",
+        adders.len()
+    );
+    assert!(
+        !adders.contains(&thread::current().id()),
+        "the caller's thread added too: the adding belongs to the threads you start"
+    );
+}
+
 #[test]
-fn atomic_counter_is_exact() {
+fn threads_add_through_the_mutex_and_none_is_lost() {
     for (threads, per_thread) in [(1, 1), (4, 10_000), (8, 5_000)] {
-        let counter = AtomicU64::new(7);
-        add_with_atomic(&counter, threads, per_thread);
+        let counter = Mutex::new(NotedTotal {
+            total: 7,
+            adders: HashSet::new(),
+        });
+        add_with_mutex(&counter, threads, per_thread);
+        let noted = counter.into_inner().expect("no thread panicked");
         assert_eq!(
-            counter.into_inner(),
+            noted.total,
             7 + threads as u64 * per_thread,
             "{threads} threads × {per_thread} increments, starting from 7"
         );
+        assert_added_by(&noted.adders, threads);
     }
+    // And the plain `u64` of the README.
+    let plain = Mutex::new(0u64);
+    add_with_mutex(&plain, 3, 1_000);
+    assert_eq!(plain.into_inner().expect("no thread panicked"), 3_000);
+}
+
+#[test]
+fn threads_add_through_the_atomic_and_none_is_lost() {
+    for (threads, per_thread) in [(1, 1), (4, 10_000), (8, 5_000)] {
+        let counter = NotedAtomic {
+            total: AtomicU64::new(7),
+            ..NotedAtomic::default()
+        };
+        add_with_atomic(&counter, threads, per_thread);
+        assert_eq!(
+            counter.total.into_inner(),
+            7 + threads as u64 * per_thread,
+            "{threads} threads × {per_thread} increments, starting from 7"
+        );
+        let adders = counter.adders.into_inner().expect("no thread panicked");
+        assert_added_by(&adders, threads);
+    }
+    // And the plain `AtomicU64` of the README.
+    let plain = AtomicU64::new(0);
+    add_with_atomic(&plain, 3, 1_000);
+    assert_eq!(plain.into_inner(), 3_000);
 }

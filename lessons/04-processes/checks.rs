@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use greet_core::GreetError;
 use greet_server::{Config, Server};
-use lesson04::{Done, Job, run_pool};
+use lesson04::{Done, Job, run_pool, spawn_worker};
 
 const WORKER_EXE: &str = env!(concat!("CARGO_BIN_EXE_", env!("CARGO_PKG_NAME"), "-worker"));
 
@@ -147,8 +147,47 @@ fn each_worker_logs_its_jobs_to_its_own_file() {
     }
 }
 
+/// Whether process `pid` still exists, zombie or not; `None` where there is no `/proc`.
+fn process_exists(pid: u32) -> Option<bool> {
+    Path::new("/proc/self")
+        .exists()
+        .then(|| Path::new(&format!("/proc/{pid}")).exists())
+}
+
 #[test]
-fn a_hung_worker_is_killed_and_the_run_completes() {
+fn ask_kills_a_hung_worker_and_reaps_it_before_returning() {
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let mut worker =
+        spawn_worker(Path::new(WORKER_EXE), &logs.path().join("worker-0.log")).expect("it starts");
+    let pid = worker.pid();
+    assert!(process_exists(pid).unwrap_or(true), "worker {pid} runs");
+    let hang = Job::Hang {
+        index: 0,
+        secs: 120,
+    };
+    assert_eq!(
+        worker.ask(&hang, Duration::from_secs(1)),
+        Err(GreetError::WorkerHung),
+        "a worker that does not answer within the timeout is hung"
+    );
+    // `worker` is still alive here: its `Drop` (which kills whatever is left) has not run. So
+    // this sees what `ask` itself did.
+    assert_ne!(
+        process_exists(pid),
+        Some(true),
+        "worker {pid} still exists when ask returns: kill it, then wait() for it, inside ask \
+         (a killed process that nobody waited for stays listed, as a zombie)"
+    );
+    // A worker that is gone gets no more jobs.
+    let again = worker.ask(&hang, Duration::from_secs(1));
+    assert!(
+        matches!(again, Err(GreetError::WorkerDied(_))),
+        "asking a worker that was killed is WorkerDied, got {again:?}"
+    );
+}
+
+#[test]
+fn a_hung_job_is_an_error_and_the_other_worker_runs_the_rest() {
     let server = Server::start(Config {
         hosts: 2,
         ..Config::default()
@@ -180,15 +219,39 @@ fn a_hung_worker_is_killed_and_the_run_completes() {
         "the other worker ran every other job: {done:?}"
     );
     assert_eq!(ok + errors, jobs.len(), "every job is counted once");
-    // The hung worker is gone: killed, and waited for (a zombie would still be listed).
     let hung = done[2].pid;
     assert_ne!(hung, 0, "the hung job names the worker that ran it");
-    if Path::new("/proc/self").exists() {
-        assert!(
-            !Path::new(&format!("/proc/{hung}")).exists(),
-            "worker {hung} still exists: kill it, then wait() for it"
-        );
-    }
     let hung_log = &logs_by_pid(logs.path())[&hung];
     assert!(hung_log.contains("job 2: hanging"), "{hung_log}");
+}
+
+#[test]
+fn jobs_left_when_every_worker_is_gone_are_counted_errors() {
+    // One worker, and it hangs on the first job: nobody is left to run the other two. They
+    // are not lost: each comes back as WorkerDied, with pid 0 since no worker ran it.
+    let server = Server::start(Config::default()).expect("the greet server starts");
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let mut jobs = greet_jobs(&server, 3, Duration::from_secs(5));
+    jobs[0] = Job::Hang {
+        index: 0,
+        secs: 120,
+    };
+    let done = run_pool(
+        Path::new(WORKER_EXE),
+        1,
+        logs.path(),
+        &jobs,
+        Duration::from_secs(1),
+    )
+    .expect("the worker starts");
+    let done = by_index(done, 3);
+    assert_eq!(done[0].result, Err(GreetError::WorkerHung), "job 0 hung");
+    for d in &done[1..] {
+        assert!(
+            matches!(d.result, Err(GreetError::WorkerDied(_))) && d.pid == 0,
+            "job {} had no worker left to run it: WorkerDied with pid 0, got {d:?}",
+            d.index
+        );
+    }
+    assert_eq!(server.stats().served, 0, "no worker was left to greet");
 }

@@ -3,7 +3,12 @@
 // `cargo lesson check 07`. Do not edit: they are how the checker knows you are done.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use greet_api::{ApiServer, Config};
 use lesson07::{FetchError, Greeting, Tally, client, fetch_all, fetch_greeting, tally};
@@ -13,6 +18,101 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 fn api(config: Config) -> ApiServer {
     ApiServer::start(config).expect("the JSON API starts on 127.0.0.1 port 0")
+}
+
+/// A stand-in for the JSON API, for replies the real one never gives: a greeting from another
+/// host, a body that is not a greeting, a host that waits for the others. It answers
+/// `GET /hosts/{id}/greeting` with whatever `answer(id, served)` says (`served`: how many 200s
+/// it has sent so far), one connection at a time on a thread each, and closes each connection
+/// after its reply. Every wait in it is bounded; dropping it stops it.
+struct FakeApi {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// What [`FakeApi`] sends back: an HTTP status and a body.
+type Answer = (u16, String);
+
+impl FakeApi {
+    fn start(answer: impl Fn(u32, &AtomicU64) -> Answer + Send + Sync + 'static) -> FakeApi {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        listener.set_nonblocking(true).expect("a non-blocking listener");
+        let addr = listener.local_addr().expect("local address");
+        let stop = Arc::new(AtomicBool::new(false));
+        let (answer, served) = (Arc::new(answer), Arc::new(AtomicU64::new(0)));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            // At most a minute, like every other wait here.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while !stopping.load(Ordering::SeqCst) && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((conn, _)) => {
+                        let (answer, served) = (answer.clone(), served.clone());
+                        std::thread::spawn(move || serve(conn, &*answer, &served));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        FakeApi {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// One connection of a [`FakeApi`]: read one request, answer it, close.
+fn serve(mut conn: TcpStream, answer: &dyn Fn(u32, &AtomicU64) -> Answer, served: &AtomicU64) {
+    let _ = conn.set_nonblocking(false);
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16 * 1024 {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    let request = String::from_utf8_lossy(&request);
+    let id = request
+        .split_whitespace()
+        .nth(1)
+        .and_then(|path| path.strip_prefix("/hosts/")?.strip_suffix("/greeting")?.parse().ok());
+    let (status, body) = match id {
+        Some(id) => answer(id, served),
+        None => (404, r#"{"error":"no such path"}"#.to_owned()),
+    };
+    let reply = format!(
+        "HTTP/1.1 {status} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        if status == 200 { "OK" } else { "Not OK" },
+        body.len()
+    );
+    if conn.write_all(reply.as_bytes()).is_ok() && status == 200 {
+        served.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Host `id`'s own greeting, as the real API sends it.
+fn greeting_of(id: u32) -> Answer {
+    let g = Greeting::of(id);
+    let body = format!(r#"{{"host":{},"greeting":"{}"}}"#, g.host, g.greeting);
+    (200, body)
 }
 
 /// How many times each id occurs.
@@ -150,4 +250,69 @@ async fn a_missing_host_is_a_counted_error() {
         [(7, FetchError::Status(404)), (9, FetchError::Status(404))]
     );
     assert_eq!(server.stats().not_found, 2);
+}
+
+#[tokio::test]
+async fn replies_that_are_not_the_greeting_asked_for_are_errors() {
+    // Host 5 answers with host 6's greeting, host 6 with a body that is no greeting at all,
+    // host 7 with a 503; the others as they should.
+    let fake = FakeApi::start(|id, _| match id {
+        5 => greeting_of(6),
+        6 => (200, "Hello, world! (not JSON)".to_owned()),
+        7 => (503, r#"{"error":"busy"}"#.to_owned()),
+        id => greeting_of(id),
+    });
+    let http = client(TIMEOUT);
+    let base = fake.base_url();
+    assert_eq!(fetch_greeting(&http, &base, 1).await, Ok(Greeting::of(1)));
+    assert_eq!(
+        fetch_greeting(&http, &base, 5).await,
+        Err(FetchError::WrongHost {
+            expected: 5,
+            got: 6
+        }),
+        "a greeting from another host than the one asked for is an error"
+    );
+    let got = fetch_greeting(&http, &base, 6).await;
+    assert!(
+        matches!(got, Err(FetchError::Http(_))),
+        "a 200 whose body is not a greeting is FetchError::Http, got {got:?}"
+    );
+    assert_eq!(
+        fetch_greeting(&http, &base, 7).await,
+        Err(FetchError::Status(503)),
+        "any status but 200 is FetchError::Status, not only 404"
+    );
+}
+
+#[tokio::test]
+async fn a_new_request_starts_whenever_one_finishes() {
+    // Host 0's reply waits until the API has answered the 9 other requests (for at most 3 s;
+    // then it is a 503). With a limit of 2, a sliding window keeps one request waiting on
+    // host 0 and sends the other 9 through its second place, one after another. Waves of 2
+    // (start 2, wait for both, start 2 more) never get past the first wave: host 0 waits for
+    // the others, and the others wait for the wave to end.
+    let fake = FakeApi::start(|id, served| {
+        if id != 0 {
+            return greeting_of(id);
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while served.load(Ordering::SeqCst) < 9 {
+            if Instant::now() >= deadline {
+                return (503, r#"{"error":"the other requests never came"}"#.to_owned());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        greeting_of(0)
+    });
+    let ids = [0, 1, 2, 3, 1, 2, 3, 1, 2, 3];
+    let results = fetch_all(&client(TIMEOUT), &fake.base_url(), &ids, 2).await;
+    let held = results.iter().find(|(id, _)| *id == 0).map(|(_, r)| r.clone());
+    assert_eq!(
+        held,
+        Some(Ok(Greeting::of(0))),
+        "host 0 answers once the 9 others are answered; they were not, while it waited: does \
+         a new request start as soon as one finishes, or only when the whole batch has?"
+    );
+    assert_eq!(tally(&results), Tally { ok: 10, errors: 0 });
 }

@@ -7,7 +7,8 @@
 //! | request | reply |
 //! |---|---|
 //! | `GET /hosts/{id}/greeting` | `200 {"host": 3, "greeting": "Hello, world! from host 3"}`, after the latency |
-//! | an unknown host, e.g. `GET /hosts/99/greeting` | `404 {"error": "no host 99: hosts are 0..8"}` |
+//! | an unknown host, e.g. `GET /hosts/99/greeting` | `404 {"error": "no host 99: hosts are 0..8, ..."}` (ids are plain decimals: `+1` and `01` are 404s too, and a long id is cut short) |
+//! | any other method, e.g. `POST /hosts/1/greeting` | `405 {"error": "method POST is not allowed: use GET"}` |
 //! | a [flaky](Config::flaky) host's first requests | `503 {"error": "host 3 is busy (flaky fixture): try again"}` |
 //! | `GET /hosts` | `200 {"hosts": 8}` |
 //! | `GET /stats` | `200` the [`StatsSnapshot`] |
@@ -22,6 +23,17 @@
 //!   cancelled requests, open connections.
 //! - [`Greeting`], [`ApiErrorBody`]: the JSON bodies.
 //! - [`bind`], [`run`]: the async server. [`ApiServer`]: the same on a background thread.
+//!
+//! # Not locked out, bounded memory
+//! A client that opens a connection and sends nothing, or a request head a byte at a time,
+//! holds a file descriptor and a buffer. So every connection is watched below HTTP, in the
+//! stream the server reads ([`Config::header_read_timeout`], [`Config::idle_timeout`]): a head
+//! must arrive whole within the header timeout and hold at most [`MAX_HEAD`] bytes, and a
+//! connection waiting for its next request is closed after the idle timeout. At most
+//! [`Config::max_connections`] are open at once (never more than the open-files limit allows);
+//! when full, the connection that has waited longest for a request makes room for the new
+//! one, and a request being answered is never closed. Memory is then bounded by the cap times
+//! one small head buffer.
 //!
 //! # Example
 //! ```
@@ -39,23 +51,25 @@
 //! assert_eq!(server.stats().served, 1);
 //! ```
 
+use std::collections::BTreeMap;
 use std::future::{Future, IntoFuture};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use greet_core::protocol::reply_line;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::time::{Instant, Sleep};
 
 /// The most hosts one API serves.
 pub const MAX_HOSTS: usize = 1_000_000;
@@ -79,7 +93,27 @@ pub struct Config {
     pub flaky: u32,
     /// Where to listen (port 0: any free port).
     pub bind: SocketAddr,
+    /// A request head (request line and headers) must arrive whole within this long of its
+    /// first byte, or the connection is closed.
+    pub header_read_timeout: Duration,
+    /// A connection waiting for its next request (its first one included) is closed after
+    /// this long.
+    pub idle_timeout: Duration,
+    /// The most connections open at once, and never more than the open-files limit less a
+    /// reserve. When full, the connection that has waited longest for a request (at least
+    /// [`Config::evict_after`]) is closed to make room.
+    pub max_connections: usize,
+    /// How long a connection must have waited for a request before it can be evicted: a real
+    /// client sends its request right after connecting.
+    pub evict_after: Duration,
 }
+
+/// The most bytes a request head may have. The API's requests are a request line and a few
+/// headers; a head that grows past this is closed, so no connection buffers more.
+pub const MAX_HEAD: usize = 16 * 1024;
+
+/// File descriptors kept free below the open-files limit for everything but connections.
+pub const FD_RESERVE: usize = 32;
 
 impl Default for Config {
     fn default() -> Self {
@@ -90,6 +124,10 @@ impl Default for Config {
             gate_timeout: Duration::from_secs(10),
             flaky: 0,
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+            evict_after: Duration::from_secs(1),
         }
     }
 }
@@ -106,7 +144,28 @@ impl Config {
                 "a rendezvous needs at least 1 request".into(),
             ));
         }
+        if self.max_connections == 0 {
+            return Err(ApiError::Config(
+                "--max-connections must be at least 1".into(),
+            ));
+        }
+        if self.header_read_timeout.is_zero() || self.idle_timeout.is_zero() {
+            return Err(ApiError::Config(
+                "the header and idle timeouts must be greater than 0".into(),
+            ));
+        }
         Ok(())
+    }
+
+    /// The connection cap in force: `max_connections`, but never more than the open-files
+    /// limit (`open_files`) less [`FD_RESERVE`]. At least 1.
+    pub fn effective_max_connections(&self, open_files: Option<u64>) -> usize {
+        let by_fds = open_files.map_or(usize::MAX, |n| {
+            usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(FD_RESERVE)
+        });
+        self.max_connections.min(by_fds).max(1)
     }
 }
 
@@ -170,6 +229,8 @@ pub struct Stats {
     cancelled: AtomicU64,
     connections: AtomicU64,
     open_connections: AtomicU64,
+    timed_out: AtomicU64,
+    evicted: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -194,6 +255,13 @@ pub struct StatsSnapshot {
     pub connections: u64,
     /// TCP connections open now.
     pub open_connections: u64,
+    /// Connections closed because a request head was too slow or too long, or the
+    /// connection idled too long.
+    #[serde(default)]
+    pub timed_out: u64,
+    /// Connections closed while waiting for a request, to make room for a new one.
+    #[serde(default)]
+    pub evicted: u64,
 }
 
 impl Stats {
@@ -210,6 +278,8 @@ impl Stats {
             cancelled: get(&self.cancelled),
             connections: get(&self.connections),
             open_connections: get(&self.open_connections),
+            timed_out: get(&self.timed_out),
+            evicted: get(&self.evicted),
         }
     }
 
@@ -310,6 +380,14 @@ fn router(config: Config, stats: Arc<Stats>) -> Router {
                 "no such path: try GET /hosts/{id}/greeting".into(),
             )
         })
+        // A known path with another method: the same JSON error body as every other error,
+        // where axum's own 405 has an empty one.
+        .method_not_allowed_fallback(|method: Method| async move {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("method {} is not allowed: use GET", shown(method.as_str())),
+            )
+        })
         .with_state(shared)
 }
 
@@ -323,10 +401,20 @@ pub async fn run(
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()>,
 ) {
+    let cap = config.effective_max_connections(greet_core::limits::open_files_limit());
+    let guard = Arc::new(Guard {
+        limit: Arc::new(Semaphore::new(cap.min(Semaphore::MAX_PERMITS))),
+        waiting: Mutex::new(Waiting::default()),
+        header_read_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
+        evict_after: config.evict_after,
+        stats: stats.clone(),
+    });
     let app = router(config, stats.clone());
     let listener = Counted {
         inner: listener,
         stats,
+        guard,
     };
     tokio::select! {
         _ = axum::serve(listener, app).into_future() => {}
@@ -344,14 +432,19 @@ async fn greeting(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> 
     let stats = &shared.stats;
     stats.requests.fetch_add(1, Ordering::SeqCst);
     // The id is taken as text and parsed here, so that a bad id is a 404 with a JSON body
-    // like any unknown host, not axum's plain-text 400.
-    let host = match id.parse::<u32>() {
-        Ok(h) if (h as usize) < cfg.hosts => h,
+    // like any unknown host, not axum's plain-text 400. Only the plain decimal form names a
+    // host: `+1` and `01` are not `1`, so one host has one URL.
+    let host = match parse_id(&id) {
+        Some(h) if (h as usize) < cfg.hosts => h,
         _ => {
             stats.not_found.fetch_add(1, Ordering::SeqCst);
             return error(
                 StatusCode::NOT_FOUND,
-                format!("no host {id}: hosts are 0..{}", cfg.hosts),
+                format!(
+                    "no host {}: hosts are 0..{}, written as plain numbers like 3",
+                    shown(&id),
+                    cfg.hosts
+                ),
             );
         }
     };
@@ -397,6 +490,24 @@ async fn greeting(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> 
     axum::Json(Greeting::of(host)).into_response()
 }
 
+/// A host id in its one plain decimal form: digits only, no sign, no leading zero.
+fn parse_id(id: &str) -> Option<u32> {
+    let plain = !id.is_empty()
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && (id == "0" || !id.starts_with('0'));
+    plain.then(|| id.parse().ok()).flatten()
+}
+
+/// Text from a request, as an error message shows it: at most 32 characters, so that a
+/// 10 KB id is not sent back whole.
+fn shown(text: &str) -> String {
+    const MAX: usize = 32;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
+        None => text.to_owned(),
+    }
+}
+
 /// `GET /hosts`: how many hosts there are.
 async fn hosts(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(serde_json::json!({ "hosts": shared.config.hosts })).into_response()
@@ -407,10 +518,94 @@ async fn stats_handler(State(shared): State<Arc<Shared>>) -> Response {
     axum::Json(shared.stats.snapshot()).into_response()
 }
 
-/// The TCP listener, counting connections as they open and close.
+/// The TCP listener, counting connections as they open and close, and holding them to the
+/// connection cap.
 struct Counted {
     inner: TcpListener,
     stats: Arc<Stats>,
+    guard: Arc<Guard>,
+}
+
+/// What every connection shares: the cap, and the connections waiting for a request, oldest
+/// first (each wait takes a ticket from a counter that only grows).
+struct Guard {
+    limit: Arc<Semaphore>,
+    waiting: Mutex<Waiting>,
+    header_read_timeout: Duration,
+    idle_timeout: Duration,
+    evict_after: Duration,
+    stats: Arc<Stats>,
+}
+
+/// The connections waiting for a request, by ticket: the smallest waited longest.
+#[derive(Default)]
+struct Waiting {
+    next: u64,
+    since: BTreeMap<u64, (Instant, Arc<Watch>)>,
+}
+
+impl Guard {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A connection starts waiting for a request: returns its ticket.
+    fn wait_start(&self, watch: &Arc<Watch>) -> u64 {
+        let mut w = self.lock();
+        let ticket = w.next;
+        w.next += 1;
+        w.since.insert(ticket, (Instant::now(), watch.clone()));
+        ticket
+    }
+
+    fn wait_end(&self, ticket: u64) {
+        self.lock().since.remove(&ticket);
+    }
+
+    /// Closes the connection that has waited longest for a request, if it has waited at
+    /// least `min_wait`.
+    fn evict_oldest(&self, min_wait: Duration) {
+        let oldest = {
+            let mut w = self.lock();
+            match w.since.first_key_value() {
+                Some((_, (since, _))) if since.elapsed() >= min_wait => w.since.pop_first(),
+                _ => None,
+            }
+        };
+        if let Some((_, (_, watch))) = oldest {
+            watch.evicted.store(true, Ordering::SeqCst);
+            let waker = watch.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(w) = waker {
+                w.wake();
+            }
+            self.stats.evicted.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A connection permit. At the cap, evicts the connection idle longest and waits for the
+    /// permit that frees (looking again every 100 ms, as idle connections age).
+    async fn permit(&self) -> OwnedSemaphorePermit {
+        loop {
+            if let Ok(p) = self.limit.clone().try_acquire_owned() {
+                return p;
+            }
+            self.evict_oldest(self.evict_after);
+            let wait = self
+                .evict_after
+                .clamp(Duration::from_millis(10), Duration::from_millis(100));
+            if let Ok(Ok(p)) = tokio::time::timeout(wait, self.limit.clone().acquire_owned()).await
+            {
+                return p;
+            }
+        }
+    }
+}
+
+/// How a connection is told it was evicted.
+#[derive(Default)]
+struct Watch {
+    evicted: AtomicBool,
+    waker: Mutex<Option<Waker>>,
 }
 
 impl axum::serve::Listener for Counted {
@@ -421,15 +616,21 @@ impl axum::serve::Listener for Counted {
         loop {
             match self.inner.accept().await {
                 Ok((stream, addr)) => {
+                    let permit = self.guard.permit().await;
                     let _ = stream.set_nodelay(true);
                     self.stats.connections.fetch_add(1, Ordering::SeqCst);
                     self.stats.open_connections.fetch_add(1, Ordering::SeqCst);
-                    let stats = self.stats.clone();
-                    return (CountedStream { stream, stats }, addr);
+                    return (CountedStream::new(stream, self.guard.clone(), permit), addr);
                 }
-                // Out of file descriptors, or a connection that died in the queue: back off a
-                // little rather than spinning, then keep serving.
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                // Out of file descriptors, or a connection that died in the queue: make room
+                // if it is the former, back off a little rather than spinning, then keep
+                // serving.
+                Err(e) => {
+                    if matches!(e.raw_os_error(), Some(23 | 24)) {
+                        self.guard.evict_oldest(Duration::ZERO);
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await
+                }
             }
         }
     }
@@ -439,15 +640,138 @@ impl axum::serve::Listener for Counted {
     }
 }
 
-/// A connection that counts itself closed when hyper drops it.
+/// Where a connection is in its request cycle, as seen from the bytes that pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the first byte of a request: the idle timeout runs.
+    Idle,
+    /// Part of a request head has come: the header timeout runs, and the head's size is
+    /// counted.
+    Head,
+    /// The head is complete and the request is being answered: no timeout, never evicted.
+    Busy,
+}
+
+/// A connection that counts itself closed when hyper drops it, and enforces the header and
+/// idle timeouts and the head's size on the bytes hyper reads.
 struct CountedStream {
     stream: TcpStream,
-    stats: Arc<Stats>,
+    guard: Arc<Guard>,
+    _permit: OwnedSemaphorePermit,
+    watch: Arc<Watch>,
+    phase: Phase,
+    /// The ticket of the current wait for a request (Idle or Head), if any.
+    ticket: Option<u64>,
+    /// Bytes of the current head, and the last three of them (to find `\r\n\r\n` across
+    /// reads).
+    head_bytes: usize,
+    tail: [u8; 3],
+    /// When the current phase's timeout fires.
+    timer: Pin<Box<Sleep>>,
+}
+
+impl CountedStream {
+    fn new(stream: TcpStream, guard: Arc<Guard>, permit: OwnedSemaphorePermit) -> CountedStream {
+        let watch = Arc::new(Watch::default());
+        let ticket = Some(guard.wait_start(&watch));
+        let timer = Box::pin(tokio::time::sleep(guard.idle_timeout));
+        CountedStream {
+            stream,
+            guard,
+            _permit: permit,
+            watch,
+            phase: Phase::Idle,
+            ticket,
+            head_bytes: 0,
+            tail: [0; 3],
+            timer,
+        }
+    }
+
+    fn enter(&mut self, phase: Phase) {
+        match phase {
+            Phase::Idle => {
+                self.timer
+                    .as_mut()
+                    .reset(Instant::now() + self.guard.idle_timeout);
+                if self.ticket.is_none() {
+                    self.ticket = Some(self.guard.wait_start(&self.watch));
+                }
+            }
+            Phase::Head => {
+                self.timer
+                    .as_mut()
+                    .reset(Instant::now() + self.guard.header_read_timeout);
+                self.head_bytes = 0;
+                self.tail = [0; 3];
+            }
+            Phase::Busy => {
+                if let Some(t) = self.ticket.take() {
+                    self.guard.wait_end(t);
+                }
+            }
+        }
+        self.phase = phase;
+    }
+
+    /// Follows the request head through `bytes`; an error once it is too long.
+    fn watch_head(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.phase == Phase::Busy || bytes.is_empty() {
+            return Ok(());
+        }
+        if self.phase == Phase::Idle {
+            self.enter(Phase::Head);
+        }
+        for (i, &b) in bytes.iter().enumerate() {
+            let end = self.tail == *b"\r\n\r" && b == b'\n';
+            self.tail = [self.tail[1], self.tail[2], b];
+            if end {
+                self.head_bytes += i + 1;
+                self.enter(Phase::Busy);
+                return Ok(());
+            }
+        }
+        self.head_bytes += bytes.len();
+        if self.head_bytes > MAX_HEAD {
+            self.answer(
+                "431 Request Header Fields Too Large",
+                &format!("the request head is over {MAX_HEAD} bytes"),
+            );
+            return Err(self.closed("request head too long"));
+        }
+        Ok(())
+    }
+
+    /// Answers an unfinished request before closing its connection, with the same JSON
+    /// error body as every other error. Best effort: a reply the socket cannot take at once
+    /// is dropped, since the connection closes anyway.
+    fn answer(&self, status: &str, message: &str) {
+        let body = serde_json::to_string(&ApiErrorBody {
+            error: message.to_owned(),
+        })
+        .unwrap_or_default();
+        let reply = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = self.stream.try_write(reply.as_bytes());
+    }
+
+    fn closed(&self, why: &'static str) -> std::io::Error {
+        self.guard.stats.timed_out.fetch_add(1, Ordering::SeqCst);
+        std::io::Error::new(std::io::ErrorKind::TimedOut, why)
+    }
 }
 
 impl Drop for CountedStream {
     fn drop(&mut self) {
-        self.stats.open_connections.fetch_sub(1, Ordering::SeqCst);
+        if let Some(t) = self.ticket.take() {
+            self.guard.wait_end(t);
+        }
+        self.guard
+            .stats
+            .open_connections
+            .fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -457,7 +781,43 @@ impl AsyncRead for CountedStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let this = &mut *self;
+        if this.watch.evicted.load(Ordering::SeqCst) {
+            // Evicted while waiting for a request: end the connection like a client that
+            // closed it.
+            return Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
+        match Pin::new(&mut this.stream).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                this.watch_head(&buf.filled()[before..])?;
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                if this.phase == Phase::Busy {
+                    return Poll::Pending;
+                }
+                // Waiting for a request or the rest of its head: wake at the deadline, or
+                // when evicted.
+                *this.watch.waker.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(cx.waker().clone());
+                if this.watch.evicted.load(Ordering::SeqCst) {
+                    return Poll::Ready(Ok(()));
+                }
+                match this.timer.as_mut().poll(cx) {
+                    Poll::Ready(()) if this.phase == Phase::Head => {
+                        this.answer(
+                            "408 Request Timeout",
+                            "the request head did not arrive in time",
+                        );
+                        Poll::Ready(Err(this.closed("request head not complete in time")))
+                    }
+                    Poll::Ready(()) => Poll::Ready(Err(this.closed("idle too long"))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
     }
 }
 
@@ -467,7 +827,13 @@ impl AsyncWrite for CountedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let this = &mut *self;
+        let written = Pin::new(&mut this.stream).poll_write(cx, buf);
+        // The reply has started: the connection now waits for its next request.
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) && this.phase == Phase::Busy {
+            this.enter(Phase::Idle);
+        }
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {

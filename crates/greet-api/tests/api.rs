@@ -223,3 +223,128 @@ async fn starts_from_inside_an_async_runtime() {
     let reply = client().get(server.greeting_url(0)).send().await.unwrap();
     assert_eq!(reply.json::<Greeting>().await.unwrap(), Greeting::of(0));
 }
+
+/// A raw connection: writes `bytes`, then reads until the server closes (at most 5 s).
+fn raw(server: &ApiServer, bytes: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(server.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Bounded: 64 reads; the server closes long before.
+    for _ in 0..64 {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn odd_ids_methods_and_long_ids_get_consistent_json() {
+    let server = ApiServer::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .unwrap();
+    let http = client();
+    runtime().block_on(async {
+        // One host, one URL: a sign or a leading zero is not the plain id.
+        for id in ["+1", "01", "00", "1.0", "%201"] {
+            let url = format!("{}/hosts/{id}/greeting", server.base_url());
+            let reply = http.get(url).send().await.unwrap();
+            assert_eq!(reply.status(), 404, "host {id}");
+            let body: ApiErrorBody = reply.json().await.unwrap();
+            assert!(body.error.contains("hosts are 0..2"), "{}", body.error);
+        }
+        let reply = http.get(server.greeting_url(1)).send().await.unwrap();
+        assert_eq!(reply.status(), 200);
+        // Another method: a 405 with the same JSON body as every error.
+        let reply = http.post(server.greeting_url(1)).send().await.unwrap();
+        assert_eq!(reply.status(), 405);
+        assert_eq!(
+            reply.headers()["content-type"],
+            "application/json",
+            "a JSON 405"
+        );
+        let body: ApiErrorBody = reply.json().await.unwrap();
+        assert!(body.error.contains("use GET"), "{}", body.error);
+        // A 10 KB id is not sent back whole.
+        let long = "7".repeat(10_000);
+        let url = format!("{}/hosts/{long}/greeting", server.base_url());
+        let reply = http.get(url).send().await.unwrap();
+        assert_eq!(reply.status(), 404);
+        let body: ApiErrorBody = reply.json().await.unwrap();
+        assert!(body.error.len() < 200, "{} bytes", body.error.len());
+        assert!(body.error.contains("10000 bytes"), "{}", body.error);
+    });
+}
+
+#[test]
+fn a_slow_or_endless_request_head_and_an_idle_connection_are_closed() {
+    let server = ApiServer::start(Config {
+        header_read_timeout: Duration::from_millis(200),
+        idle_timeout: Duration::from_millis(300),
+        ..Config::default()
+    })
+    .unwrap();
+    // Half a request line, then nothing: a 408 with a JSON body, and the connection closed.
+    let reply = raw(&server, b"GET /hosts/0/gree");
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply:?}");
+    assert!(reply.ends_with(r#"{"error":"the request head did not arrive in time"}"#));
+    // Nothing at all: closed after the idle timeout.
+    assert_eq!(raw(&server, b""), "");
+    // A head that never ends: cut at MAX_HEAD bytes with a 431.
+    let mut endless = b"GET /hosts/0/greeting HTTP/1.1\r\n".to_vec();
+    while endless.len() <= greet_api::MAX_HEAD + 1024 {
+        endless.extend_from_slice(b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    let reply = raw(&server, &endless);
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply:?}");
+    let s = server.stats();
+    assert_eq!(s.timed_out, 3, "{s:?}");
+    assert_eq!(s.requests, 0);
+    eventually("every connection closed", || {
+        server.stats().open_connections == 0
+    });
+    // A complete request still works, keep-alive included.
+    let reply = raw(
+        &server,
+        b"GET /hosts/0/greeting HTTP/1.1\r\nHost: x\r\n\r\nGET /hosts/0/greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(reply.matches("HTTP/1.1 200").count(), 2, "{reply:?}");
+}
+
+#[test]
+fn idle_and_partial_connections_cannot_lock_out_a_request() {
+    use std::io::Write;
+    let server = ApiServer::start(Config {
+        max_connections: 4,
+        evict_after: Duration::from_millis(50),
+        ..Config::default()
+    })
+    .unwrap();
+    // Twice the cap held open: half idle, half stuck in a request line.
+    let held: Vec<_> = (0..8)
+        .map(|i| {
+            let mut s = std::net::TcpStream::connect(server.addr()).unwrap();
+            if i % 2 == 1 {
+                s.write_all(b"GET /hosts/0/gr").unwrap();
+            }
+            s
+        })
+        .collect();
+    let http = client();
+    runtime().block_on(async {
+        let reply = http.get(server.greeting_url(0)).send().await.unwrap();
+        assert_eq!(reply.status(), 200);
+    });
+    let s = server.stats();
+    assert_eq!(s.served, 1);
+    // Nine connections through a cap of four: at least five made room; never more open.
+    assert!(s.evicted >= 5, "{s:?}");
+    assert!(s.open_connections <= 4, "{s:?}");
+    drop(held);
+}

@@ -16,6 +16,7 @@ use crate::protocol::{GREETING, Reply, ReplyReader};
 pub fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
     let deadline = Instant::now() + timeout;
     let mut conn = Connection::connect(addr, timeout)?;
+    crate::trace::mark_connected();
     conn.greet_until(deadline)
 }
 
@@ -52,6 +53,7 @@ impl Connection {
     fn greet_until(&mut self, deadline: Instant) -> Result<Reply, GreetError> {
         self.stream.set_write_timeout(Some(remaining(deadline)?))?;
         self.stream.write_all(GREETING)?;
+        crate::trace::mark_sent();
         let mut buf = [0u8; 64];
         loop {
             // Each read waits at most until the deadline. One read may return only part of

@@ -22,8 +22,10 @@
 //! - [`record`]: the run request a harness sends and the run record it gets back: the
 //!   contract every model implementation speaks, in any language.
 //! - [`duration`]: parsing `50ms`, `1s`, `250us`.
+//! - [`fault`]: the faults a host injects on purpose (`--fault reset=20%`), and their draw.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
+//! - [`trace`]: per-job timestamps and thread ids, and a run's timeline ([`trace::Trace`]).
 //!
 //! # Example
 //! ```
@@ -36,18 +38,20 @@
 pub mod client;
 pub mod describe;
 pub mod duration;
+pub mod fault;
 pub mod limits;
 pub mod model;
 pub mod outcome;
 pub mod plan;
 pub mod protocol;
 pub mod record;
+pub mod trace;
 pub mod wire;
 pub mod workload;
 
 pub use describe::{Description, Family, Lang, Shape};
 pub use model::{Batch, FnRunner, Model, ModelError, Runner, run_job, run_job_async};
 pub use outcome::{ErrorKind, GreetError, OsLimit, Outcome, Summary};
-pub use plan::{Concurrency, Plan, PlanError, Target};
+pub use plan::{Concurrency, Plan, PlanError, Retry, Target};
 pub use protocol::Reply;
 pub use workload::Workload;

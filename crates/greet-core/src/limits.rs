@@ -5,6 +5,9 @@
 //! (`vm.max_map_count`), a newly created Rust thread fails to map its signal stack and
 //! **aborts the whole process** — the spawn itself had already succeeded. So the threads
 //! model asks [`thread_budget`] how many threads fit, and counts the rest as errors.
+//!
+//! The servers ask [`open_files_limit`] how many connections they can hold and still accept
+//! (and close) one more.
 
 /// Memory mappings one std thread costs on Linux: its stack, the stack's guard page, its
 /// signal stack and that stack's guard page. (Measured: 2,000 threads added 8,019 mappings.)
@@ -36,6 +39,14 @@ pub fn thread_budget_message(budget: usize) -> String {
         "vm.max_map_count = {} leaves room for about {budget} more threads ({MAPS_PER_THREAD} mappings each)",
         max.trim()
     )
+}
+
+/// This process's soft open-files limit (`RLIMIT_NOFILE`), from `/proc/self/limits`; `None`
+/// where there is none or it is unlimited. The servers size their connection caps from it.
+pub fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 #[cfg(test)]

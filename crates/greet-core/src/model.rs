@@ -5,6 +5,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use crate::client;
@@ -12,6 +14,7 @@ use crate::describe::Description;
 use crate::outcome::{GreetError, Outcome};
 use crate::plan::{Concurrency, Plan, PlanError};
 use crate::protocol::Reply;
+use crate::trace::{Polls, Stamps, observe};
 use crate::workload::{Workload, crunch, crunch_seed};
 
 /// One concurrency model: the same workload, run its own way.
@@ -54,8 +57,9 @@ pub trait Model: Send + Sync {
 pub trait Runner {
     /// Runs every job of `plan` and returns one outcome per job, in any order.
     ///
-    /// Individual failures (refused, timed out, an OS limit) are outcomes, not errors: only
-    /// a failure to run the batch at all is a [`ModelError`]. `plan.workers` must be the
+    /// Individual failures (refused, timed out, an OS limit, a job that panicked) are
+    /// outcomes, not errors: only a failure to run the batch at all is a [`ModelError`]. A
+    /// job's panic never unwinds out of `run`. `plan.workers` must be the
     /// value the model was started with.
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError>;
 
@@ -124,60 +128,200 @@ pub enum ModelError {
         /// What went wrong, and what to do about it.
         reason: String,
     },
-    /// A job panicked: a bug in greetbench, not a counted error.
-    #[error("a job panicked, which is a bug in greetbench: {0}")]
-    Panicked(String),
+}
+
+/// Awaits `future`, turning a panic that unwinds out of polling it into
+/// [`GreetError::Panicked`]: `std::panic::catch_unwind` for an `.await`.
+///
+/// async-std's and smol's task handles re-raise a task's panic in whoever awaits them
+/// (their executor catches it and stores it as the task's result); those two models await
+/// each task through this, where tokio's `JoinHandle` hands back a `JoinError` instead.
+pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, GreetError> {
+    let mut future = std::pin::pin!(future);
+    // Once it has panicked the future is never polled again, so its state cannot be observed
+    // half-updated: that is what makes the AssertUnwindSafe sound.
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll.map(Ok),
+            Err(payload) => Poll::Ready(Err(GreetError::panicked(&*payload))),
+        }
+    })
+    .await
 }
 
 /// Runs job `index` of `plan` on the calling thread, blocking until it ends.
 ///
-/// The five blocking models call this from their threads, workers and pools.
+/// The five blocking models call this from their threads, workers and pools. A greet that
+/// fails is tried again as `plan.retry` says, each attempt with its own timeout (see
+/// [`crate::Retry`]); the outcome counts the attempts.
 pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     let start = Instant::now();
-    let result = match plan.workload {
-        Workload::Crunch => Ok((None, crunch(plan.work, crunch_seed(index)))),
-        Workload::Greet => {
-            client::greet_target(plan.target(index), plan.timeout).map(|r| (Some(r), 0))
-        }
-        Workload::Mixed => client::greet_target(plan.target(index), plan.timeout)
-            .map(|r| (Some(r), crunch(plan.work, r.seed(index)))),
+    // Each step is stamped into the job's own outcome: no lock, nothing shared. With retries,
+    // the client's marks are the last attempt's: earlier attempts and their backoffs read as
+    // connecting.
+    let mut stamps = Stamps::begin();
+    let mut attempts = 0;
+    let greet = |stamps: &mut Stamps, attempts: &mut u32| {
+        let reply = greet_retrying(plan, index, attempts);
+        stamps.greet_returned();
+        reply
     };
-    Outcome::new(index, start.elapsed(), result)
+    let result = match plan.workload {
+        Workload::Crunch => plan.attempt_timeout().map(|_| {
+            (
+                None,
+                stamps.crunch(|| crunch(plan.work, crunch_seed(index))),
+            )
+        }),
+        Workload::Greet => greet(&mut stamps, &mut attempts).map(|r| (Some(r), 0)),
+        Workload::Mixed => greet(&mut stamps, &mut attempts)
+            .map(|r| (Some(r), stamps.crunch(|| crunch(plan.work, r.seed(index))))),
+    };
+    let mut outcome = Outcome::new(index, start.elapsed(), result);
+    outcome.stamps = stamps.finish();
+    outcome.attempts = attempts;
+    outcome
+}
+
+/// The blocking greet of job `index`, with its retries. `attempts` counts the greets sent.
+fn greet_retrying(plan: &Plan, index: usize, attempts: &mut u32) -> Result<Reply, GreetError> {
+    let target = plan.target(index);
+    loop {
+        // Bounded: `after_failure` gives up after `1 + retries` attempts.
+        let timeout = plan.attempt_timeout()?;
+        *attempts += 1;
+        let error = match client::greet_target(target, timeout) {
+            Ok(reply) => return Ok(reply),
+            Err(e) => e,
+        };
+        match plan.after_failure(error, *attempts, timeout, index) {
+            (error, None) => return Err(error),
+            (_, Some(wait)) => std::thread::sleep(wait),
+        }
+    }
 }
 
 /// Runs job `index` of `plan` with a runtime's own greet and crunch.
 ///
 /// - `greet(addr, timeout)` greets one host with the runtime's socket. It must give up after
-///   `timeout` and return [`GreetError::Timeout`].
+///   `timeout` and return [`GreetError::Timeout`]. It is called once per attempt: a failed
+///   greet is tried again as `plan.retry` says (see [`crate::Retry`]).
 /// - `crunch(work, seed)` runs [`crate::workload::crunch`]: inline on the event loop, or
 ///   moved to a blocking pool. That choice is the lesson of the mixed workload.
-pub async fn run_job_async<G, GF, C, CF>(plan: &Plan, index: usize, greet: G, crunch: C) -> Outcome
+/// - `sleep(wait)` is the runtime's own timer, for the backoff between two attempts: a wait
+///   that must not block the event loop, and this crate has no timer of its own (it starts no
+///   threads and knows no runtime).
+pub async fn run_job_async<G, GF, C, CF, S, SF>(
+    plan: &Plan,
+    index: usize,
+    greet: G,
+    crunch: C,
+    sleep: S,
+) -> Outcome
 where
-    G: FnOnce(SocketAddr, Duration) -> GF,
+    G: Fn(SocketAddr, Duration) -> GF,
     GF: Future<Output = Result<Reply, GreetError>>,
     C: FnOnce(u32, u64) -> CF,
     CF: Future<Output = u64>,
+    S: Fn(Duration) -> SF,
+    SF: Future<Output = ()>,
 {
     let start = Instant::now();
+    // The greet and the crunch are the runtime's: their steps are read off their polls, each
+    // stamped with the thread that polled it (see `trace`). With retries, the greet's polls
+    // are all its attempts' and backoffs'.
+    let mut stamps = Stamps::begin();
+    let (mut greet_polls, mut crunch_polls) = (Polls::default(), Polls::default());
+    let mut attempts = 0;
     let result = match plan.workload {
-        Workload::Crunch => Ok((None, crunch(plan.work, crunch_seed(index)).await)),
-        Workload::Greet => {
-            let target = plan.target(index);
-            greet(target.addr, plan.timeout)
-                .await
-                .and_then(|r| target.check(r))
-                .map(|r| (Some(r), 0))
-        }
+        Workload::Crunch => match plan.attempt_timeout() {
+            Ok(_) => Ok((
+                None,
+                observe(crunch(plan.work, crunch_seed(index)), &mut crunch_polls).await,
+            )),
+            Err(e) => Err(e),
+        },
+        Workload::Greet => observe(
+            greet_retrying_async(plan, index, &greet, &sleep, &mut attempts),
+            &mut greet_polls,
+        )
+        .await
+        .map(|r| (Some(r), 0)),
         Workload::Mixed => {
-            let target = plan.target(index);
-            match greet(target.addr, plan.timeout)
-                .await
-                .and_then(|r| target.check(r))
-            {
-                Ok(r) => Ok((Some(r), crunch(plan.work, r.seed(index)).await)),
+            let greeted = observe(
+                greet_retrying_async(plan, index, &greet, &sleep, &mut attempts),
+                &mut greet_polls,
+            )
+            .await;
+            match greeted {
+                Ok(r) => {
+                    let seed = r.seed(index);
+                    let checksum = observe(crunch(plan.work, seed), &mut crunch_polls).await;
+                    Ok((Some(r), checksum))
+                }
                 Err(e) => Err(e),
             }
         }
     };
-    Outcome::new(index, start.elapsed(), result)
+    stamps.greet_polled(&greet_polls);
+    stamps.crunch_polled(&crunch_polls);
+    let mut outcome = Outcome::new(index, start.elapsed(), result);
+    outcome.stamps = stamps.finish();
+    outcome.attempts = attempts;
+    outcome
+}
+
+/// The async greet of job `index`, with its retries: the same steps as [`greet_retrying`].
+async fn greet_retrying_async<G, GF, S, SF>(
+    plan: &Plan,
+    index: usize,
+    greet: &G,
+    sleep: &S,
+    attempts: &mut u32,
+) -> Result<Reply, GreetError>
+where
+    G: Fn(SocketAddr, Duration) -> GF,
+    GF: Future<Output = Result<Reply, GreetError>>,
+    S: Fn(Duration) -> SF,
+    SF: Future<Output = ()>,
+{
+    let target = plan.target(index);
+    loop {
+        // Bounded: `after_failure` gives up after `1 + retries` attempts.
+        let timeout = plan.attempt_timeout()?;
+        *attempts += 1;
+        let error = match greet(target.addr, timeout)
+            .await
+            .and_then(|r| target.check(r))
+        {
+            Ok(reply) => return Ok(reply),
+            Err(e) => e,
+        };
+        match plan.after_failure(error, *attempts, timeout, index) {
+            (error, None) => return Err(error),
+            (_, Some(wait)) => sleep(wait).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::{Context, Waker};
+
+    /// Polls a future that needs no waking once.
+    fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
+        std::pin::pin!(future).poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn catch_panic_counts_a_panic_and_passes_the_rest_through() {
+        assert_eq!(poll_once(catch_panic(async { 7 })), Poll::Ready(Ok(7)));
+        let panics = catch_panic(async { panic!("boom") });
+        let Poll::Ready(Err(e)) = poll_once(panics) else {
+            panic!("the panic was not caught")
+        };
+        assert_eq!(e, GreetError::Panicked("boom".into()));
+        assert_eq!(e.kind(), crate::ErrorKind::Panicked);
+    }
 }

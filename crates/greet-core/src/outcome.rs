@@ -8,6 +8,7 @@ use std::io;
 use std::time::Duration;
 
 use crate::protocol::Reply;
+use crate::trace::Stamps;
 
 /// Why a job did not complete. Each variant is counted under its [`ErrorKind`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -58,6 +59,10 @@ pub enum GreetError {
     /// Any other I/O error.
     #[error("{0}")]
     Io(String),
+    /// The run's overall deadline (`--deadline`) passed before the job finished: it was cut
+    /// off, or never started.
+    #[error("cut off by the run's deadline")]
+    Deadline,
 }
 
 /// The counting bucket of a [`GreetError`].
@@ -86,6 +91,8 @@ pub enum ErrorKind {
     Panicked,
     /// [`GreetError::Io`].
     Io,
+    /// [`GreetError::Deadline`].
+    Deadline,
 }
 
 impl ErrorKind {
@@ -164,6 +171,7 @@ impl GreetError {
             GreetError::WorkerDied(_) | GreetError::WorkerHung => ErrorKind::Worker,
             GreetError::Panicked(_) => ErrorKind::Panicked,
             GreetError::Io(_) => ErrorKind::Io,
+            GreetError::Deadline => ErrorKind::Deadline,
         }
     }
 
@@ -218,6 +226,17 @@ pub struct Outcome {
     pub checksum: u64,
     /// `None` when the job succeeded.
     pub error: Option<GreetError>,
+    /// Greets sent: 1 without retries, up to `1 + retries` with them, 0 for a job that
+    /// never greeted (crunch, or a job that never ran).
+    #[serde(default = "one")]
+    pub attempts: u32,
+    /// When each of its steps happened and on which thread (see [`crate::trace`]).
+    #[serde(default, skip_serializing_if = "Stamps::is_empty")]
+    pub stamps: Stamps,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Outcome {
@@ -239,12 +258,17 @@ impl Outcome {
             reply,
             checksum,
             error,
+            attempts: 1,
+            stamps: Stamps::default(),
         }
     }
 
     /// A job that never ran, for example because its worker died first.
     pub fn failed(index: usize, error: GreetError) -> Outcome {
-        Outcome::new(index, Duration::ZERO, Err(error))
+        Outcome {
+            attempts: 0,
+            ..Outcome::new(index, Duration::ZERO, Err(error))
+        }
     }
 
     /// Whether the job succeeded.
@@ -275,6 +299,10 @@ pub struct Summary {
     pub distinct_pids: usize,
     /// The first error of each kind, as an example.
     pub first_errors: Vec<String>,
+    /// Greets sent, retries included.
+    pub attempts: u64,
+    /// Greets sent again after a failed attempt.
+    pub retries: u64,
 }
 
 impl Summary {
@@ -297,6 +325,11 @@ impl Summary {
         let mut latencies = Vec::with_capacity(count);
         let mut checksum = 0u64;
         let mut pids = std::collections::BTreeSet::new();
+        let attempts: u64 = outcomes.iter().map(|o| u64::from(o.attempts)).sum();
+        let retries: u64 = outcomes
+            .iter()
+            .map(|o| u64::from(o.attempts.saturating_sub(1)))
+            .sum();
         for o in outcomes {
             match &o.error {
                 None => {
@@ -325,6 +358,8 @@ impl Summary {
             checksum,
             distinct_pids: pids.len(),
             first_errors,
+            attempts,
+            retries,
         })
     }
 

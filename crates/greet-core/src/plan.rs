@@ -1,12 +1,13 @@
-//! What a run does ([`Plan`]) and where its greets go ([`Target`]).
+//! What a run does ([`Plan`]), where its greets go ([`Target`]), and how hard a greet tries
+//! ([`Retry`]) before it counts as an error.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::outcome::GreetError;
 use crate::protocol::Reply;
-use crate::workload::{DEFAULT_WORK, Workload};
+use crate::workload::{DEFAULT_WORK, PANIC_WORK, Workload};
 
 /// The largest `--count` a run accepts. Far beyond what one machine's ports and threads
 /// allow for the concurrent models, but a bound all the same: every loop is finite.
@@ -54,6 +55,12 @@ pub enum PlanError {
     /// A zero timeout.
     #[error("--timeout must be greater than 0")]
     Timeout,
+    /// Too many retries.
+    #[error("--retries must be at most {MAX_RETRIES} (got {0})")]
+    Retries(u32),
+    /// The crunch size reserved for tests, [`PANIC_WORK`], which makes jobs panic.
+    #[error("--work {PANIC_WORK} is reserved for greetbench's own tests: use a smaller size")]
+    Work,
 }
 
 /// Everything a model needs to run one batch of jobs.
@@ -74,6 +81,14 @@ pub struct Plan {
     /// The executable the processes model re-runs in worker mode. `None`: the current one.
     #[serde(skip)]
     pub worker_exe: Option<PathBuf>,
+    /// How often a failed greet is tried again. The default tries once: no retries.
+    #[serde(default)]
+    pub retry: Retry,
+    /// The whole batch's deadline, if any: a job that has not finished by then ends as a
+    /// [`GreetError::Deadline`] error, and no attempt waits past it. Wall-clock time, so that
+    /// the processes model's workers (other processes) read the same instant.
+    #[serde(default)]
+    pub deadline: Option<SystemTime>,
 }
 
 impl Plan {
@@ -88,6 +103,52 @@ impl Plan {
             workers: default_workers(),
             timeout: Duration::from_secs(10),
             worker_exe: None,
+            retry: Retry::default(),
+            deadline: None,
+        }
+    }
+
+    /// The time left before the batch's deadline (`None`: no deadline). Zero once it passed.
+    pub fn time_left(&self) -> Option<Duration> {
+        self.deadline.map(|d| {
+            d.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+        })
+    }
+
+    /// The timeout of the next attempt: the greet timeout, cut short by the deadline. A
+    /// [`GreetError::Deadline`] when the deadline has passed.
+    pub fn attempt_timeout(&self) -> Result<Duration, GreetError> {
+        match self.time_left() {
+            None => Ok(self.timeout),
+            Some(left) if left.is_zero() => Err(GreetError::Deadline),
+            Some(left) => Ok(self.timeout.min(left)),
+        }
+    }
+
+    /// What a failed attempt of job `index` means: its error as counted (a timeout that the
+    /// deadline cut short is [`GreetError::Deadline`]), and the wait before the next attempt,
+    /// or `None` when the job should give up. `attempts` counts the attempts made so far,
+    /// `timeout` is the one the failed attempt had.
+    pub fn after_failure(
+        &self,
+        error: GreetError,
+        attempts: u32,
+        timeout: Duration,
+        index: usize,
+    ) -> (GreetError, Option<Duration>) {
+        let error = match error {
+            GreetError::Timeout if timeout < self.timeout => GreetError::Deadline,
+            e => e,
+        };
+        if attempts > self.retry.retries || !Retry::retries_after(&error) {
+            return (error, None);
+        }
+        let wait = self.retry.backoff(attempts, index);
+        // A wait that would outlast the deadline is no retry at all.
+        match self.time_left() {
+            Some(left) if left <= wait => (error, None),
+            _ => (error, Some(wait)),
         }
     }
 
@@ -104,6 +165,12 @@ impl Plan {
         }
         if self.timeout.is_zero() {
             return Err(PlanError::Timeout);
+        }
+        if self.retry.retries > MAX_RETRIES {
+            return Err(PlanError::Retries(self.retry.retries));
+        }
+        if self.workload.crunches() && self.work == PANIC_WORK {
+            return Err(PlanError::Work);
         }
         Ok(())
     }
@@ -125,6 +192,62 @@ impl Plan {
         (0..self.count).try_fold(0u64, |sum, i| {
             Some(sum.wrapping_add(crate::workload::crunch(self.work, seed(i)?)))
         })
+    }
+}
+
+/// How a job retries a failed greet: up to `retries` more attempts, each bounded by the
+/// greet timeout, with exponential backoff and jitter between them.
+///
+/// A greet is idempotent (the host keeps nothing from one greeting to the next), so sending
+/// it again is always safe, even after a timeout, when the host may have received the first.
+/// What is retried is what a retry can fix: a refused connection (a host restarting), a reset
+/// or a close without a reply (a dropped connection: the next attempt reconnects), and a
+/// timeout. What is not: a wrong or garbled reply (the host answered; asking again gets the
+/// same answer), an OS limit (more attempts only press on the exhausted resource, and the run
+/// must report the limit), and the model's own failures (a dead worker, a panic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Retry {
+    /// Further attempts after the first; 0 tries once.
+    pub retries: u32,
+    /// The wait before the first retry; each further one doubles it.
+    pub backoff: Duration,
+    /// The longest wait between two attempts.
+    pub max_backoff: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry {
+            retries: 0,
+            backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The most retries a run accepts: each attempt has its own timeout, so this bounds a job.
+pub const MAX_RETRIES: u32 = 20;
+
+impl Retry {
+    /// Whether a greet that failed with `error` is worth another attempt (see [`Retry`]).
+    pub fn retries_after(error: &GreetError) -> bool {
+        matches!(
+            error,
+            GreetError::Refused | GreetError::Reset | GreetError::Closed | GreetError::Timeout
+        )
+    }
+
+    /// The wait after attempt `attempt` (1 for the first) of job `index`: `backoff ×
+    /// 2^(attempt-1)`, capped at `max_backoff`, of which a random half ("equal jitter") is
+    /// left out, so that jobs that failed together do not retry together. The jitter is drawn
+    /// from the job and attempt numbers, so it is reproducible.
+    pub fn backoff(&self, attempt: u32, index: usize) -> Duration {
+        let exp = self
+            .backoff
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+            .min(self.max_backoff);
+        let r = crate::fault::unit(crate::fault::mix(0x5EED, index as u64, u64::from(attempt)));
+        exp / 2 + (exp / 2).mul_f64(r)
     }
 }
 
@@ -194,6 +317,13 @@ mod tests {
         assert!(p.validate().unwrap_err().to_string().contains("--hosts"));
         p.workload = Workload::Crunch;
         assert!(p.validate().is_ok());
+        p.work = PANIC_WORK;
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("smaller size")
+        );
     }
 
     #[test]

@@ -14,8 +14,10 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::fault::{FaultKind, Faults};
 use crate::outcome::{ErrorKind, OsLimit, limits_of};
-use crate::plan::{Plan, Target, default_workers};
+use crate::plan::{Plan, Retry, Target, default_workers};
+use crate::trace::Trace;
 use crate::workload::{DEFAULT_WORK, Workload};
 
 /// Durations as milliseconds (`f64`) in JSON, so that records read naturally.
@@ -60,6 +62,64 @@ pub struct RunRequest {
     /// Greet these addresses instead of starting hosts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<SocketAddr>,
+    /// The host number each of `targets` must name in its reply, in the same order
+    /// (`--targets ADDR=HOST`); empty when the replies' hosts are not checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_hosts: Vec<u32>,
+    /// The latency of `targets` as the user states it (`--latency` with `--targets`), for the
+    /// ideal time; `None`: unknown, and `floor_s` is null.
+    #[serde(
+        rename = "targets_latency_ms",
+        with = "opt_ms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub targets_latency: Option<Duration>,
+    /// Further attempts after a failed greet (see [`Retry`]); 0 tries once.
+    #[serde(default)]
+    pub retries: u32,
+    /// The wait before the first retry; each further one doubles it, up to 1 s.
+    #[serde(rename = "backoff_ms", with = "ms", default = "default_backoff")]
+    pub backoff: Duration,
+    /// The whole batch's deadline, from its start; jobs it cuts off are counted errors.
+    /// `None` in a request means the default ([`RunRequest::default_deadline`]); a record
+    /// states the deadline the run had.
+    #[serde(rename = "deadline_ms", with = "opt_ms", default)]
+    pub deadline: Option<Duration>,
+    /// Put every job's timeline in the record ([`RunRecord::timeline`]). Off by default, so
+    /// that ordinary records stay small; the stamps are taken either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trace: bool,
+}
+
+fn default_backoff() -> Duration {
+    Retry::default().backoff
+}
+
+/// Optional durations as milliseconds, `null` for none.
+pub mod opt_ms {
+    use std::time::Duration;
+
+    /// Serialises an optional duration as milliseconds or `null`.
+    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::ms::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads milliseconds or `null`.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        let v: Option<f64> = serde::Deserialize::deserialize(d)?;
+        v.map(|v| {
+            Duration::try_from_secs_f64(v / 1e3).map_err(|_| {
+                serde::de::Error::custom(format!("{v} ms is not a duration: use 0 or more"))
+            })
+        })
+        .transpose()
+    }
 }
 
 /// The hosts a harness starts: the arguments of `greetbench serve`.
@@ -76,6 +136,9 @@ pub struct HostSpec {
     /// Host `i` on 127.0.0.(1+i) rather than on its own port of 127.0.0.1.
     #[serde(default)]
     pub spread_addresses: bool,
+    /// Faults the hosts inject on purpose (`--fault`); none by default.
+    #[serde(default, skip_serializing_if = "Faults::is_empty")]
+    pub faults: Faults,
 }
 
 impl Default for HostSpec {
@@ -85,6 +148,7 @@ impl Default for HostSpec {
             latency: Duration::from_millis(50),
             jitter: Duration::ZERO,
             spread_addresses: false,
+            faults: Faults::default(),
         }
     }
 }
@@ -102,7 +166,36 @@ impl RunRequest {
             timeout: Duration::from_secs(10),
             hosts: HostSpec::default(),
             targets: Vec::new(),
+            target_hosts: Vec::new(),
+            targets_latency: None,
+            retries: 0,
+            backoff: default_backoff(),
+            deadline: None,
+            trace: false,
         }
+    }
+
+    /// The deadline of a batch when none is asked for: twice the run's ideal time (`floor`,
+    /// see `Concurrency::floor`), plus every attempt's timeout and backoff of one job, plus
+    /// 10 s of slack; with faults, plus a timeout per attempt for twice the share of greets
+    /// they hit in each of the run's `waves` (a stalled greet waits its whole timeout).
+    /// Generous for a healthy run, and it stops a run against a dead host from waiting the
+    /// timeout once per job: a sequential run of 100 greets at 50 ms with a 10 s timeout gets
+    /// 30 s, not 1,000.
+    pub fn default_deadline(&self, floor: Duration, waves: usize) -> Duration {
+        let attempts = self.retries.saturating_add(1);
+        let backoffs = Retry::default().max_backoff.saturating_mul(self.retries);
+        let share = (2.0 * self.hosts.faults.per_greet_total() / 100.0).min(1.0);
+        let faults = self
+            .timeout
+            .saturating_mul(attempts)
+            .saturating_mul(u32::try_from(waves).unwrap_or(u32::MAX))
+            .mul_f64(share);
+        floor.saturating_mul(2)
+            + self.timeout.saturating_mul(attempts)
+            + backoffs
+            + faults
+            + Duration::from_secs(10)
     }
 
     /// The request with its defaults filled in, as a record states it: the pool size, and
@@ -130,6 +223,11 @@ impl RunRequest {
         plan.work = r.work.unwrap_or(DEFAULT_WORK);
         plan.workers = r.workers.unwrap_or_else(default_workers);
         plan.timeout = self.timeout;
+        plan.retry = Retry {
+            retries: self.retries,
+            backoff: self.backoff,
+            ..Retry::default()
+        };
         plan
     }
 }
@@ -219,6 +317,41 @@ pub struct RunRecord {
     /// What the rest of the machine did meanwhile.
     #[serde(default)]
     pub noise: Option<Noise>,
+    /// Greets sent, retries included (0 for crunch).
+    #[serde(default)]
+    pub attempts: u64,
+    /// Greets sent again after a failed attempt (`--retries`).
+    #[serde(default)]
+    pub retries_used: u64,
+    /// The server's own counters over the run, when the harness started the hosts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerCounts>,
+    /// Every job's timeline: when each phase ran and on which thread and process. Only when
+    /// the request asked for it ([`RunRequest::trace`]). (Not called `trace`: the request's
+    /// flag of that name is flattened into the same object.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Trace>,
+}
+
+/// What the greet server counted: how many greetings it read, answered, and broke on purpose.
+/// The other side of a run's accounting: every greet the client sent is one of these, or a
+/// connection the server never saw (refused, or cut off before its greeting arrived).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServerCounts {
+    /// Greetings read in full.
+    pub greetings: u64,
+    /// Greetings answered in full.
+    pub served: u64,
+    /// Connections that sent something other than greetings, or broke while being answered.
+    pub errors: u64,
+    /// Connections accepted.
+    pub connections: u64,
+    /// Faults injected, by kind (a `down` counts each outage).
+    #[serde(default)]
+    pub faults: BTreeMap<FaultKind, u64>,
+    /// Idle connections closed to make room for new ones (the server's lock-out guard).
+    #[serde(default)]
+    pub evicted: u64,
 }
 
 impl RunRecord {
@@ -227,13 +360,52 @@ impl RunRecord {
         limits_of(&self.errors_by_kind)
     }
 
-    /// Ok, stopped by a limit, or failed: derived from the counts.
+    /// Ok, stopped by a limit, failed only where faults were injected, or failed: derived
+    /// from the counts.
     pub fn status(&self) -> Status {
         match self.limits().first() {
             Some(&limit) => Status::Limit(limit),
-            None if self.errors > 0 => Status::Failed,
-            None => Status::Ok,
+            None if self.errors == 0 => Status::Ok,
+            None if self.only_injected() => Status::FaultsOnly,
+            None => Status::Failed,
         }
+    }
+
+    /// Whether every error is one an injected fault explains: the hosts were asked for
+    /// faults, every error is of a kind those faults cause (refused only with `down`), and,
+    /// where the server's counters are known, no kind has more errors than the faults behind
+    /// it were injected. Resets and closes show as `reset`; stalls (and slow, sliced or delayed
+    /// replies that outlast the timeout) as `timeout` or, past the deadline, `deadline`.
+    pub fn only_injected(&self) -> bool {
+        let faults = &self.request.hosts.faults;
+        if faults.is_empty() || !self.request.targets.is_empty() {
+            return false;
+        }
+        let injected = |kinds: &[FaultKind]| -> Option<u64> {
+            self.server
+                .as_ref()
+                .map(|s| kinds.iter().filter_map(|k| s.faults.get(k)).sum())
+        };
+        let within = |n: usize, kinds: &[FaultKind]| {
+            kinds.iter().any(|k| faults.rate(*k) > 0.0)
+                && injected(kinds).is_none_or(|i| n as u64 <= i)
+        };
+        let slowing = [
+            FaultKind::Stall,
+            FaultKind::Slow,
+            FaultKind::Slice,
+            FaultKind::Delay,
+        ];
+        let timeouts = self.errors_by_kind.get(&ErrorKind::Timeout).copied();
+        let deadline = self.errors_by_kind.get(&ErrorKind::Deadline).copied();
+        self.errors_by_kind.iter().all(|(kind, &n)| match kind {
+            ErrorKind::Reset => within(n, &[FaultKind::Reset, FaultKind::Close]),
+            ErrorKind::Refused => faults.rate(FaultKind::Down) > 0.0,
+            ErrorKind::Timeout | ErrorKind::Deadline => {
+                within(timeouts.unwrap_or(0) + deadline.unwrap_or(0), &slowing)
+            }
+            _ => n == 0,
+        })
     }
 
     /// Memory per job, KiB: resident growth over the baseline divided by N. At a latency
@@ -257,6 +429,9 @@ pub enum Status {
     Ok,
     /// An OS limit stopped some jobs (or the whole run).
     Limit(OsLimit),
+    /// Some jobs failed, and every failure is one the faults asked for explain
+    /// ([`RunRecord::only_injected`]): the run did what it was told.
+    FaultsOnly,
     /// Some jobs failed for another reason, or the run produced no record.
     Failed,
 }
@@ -299,6 +474,9 @@ pub struct RunFailure {
 /// What a run gives back: its record, or why there is none.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+// One per run, never in a hot loop: a failure carries its request by value, as every harness
+// builds it, rather than boxing it for the sake of the enum's size.
+#[allow(clippy::large_enum_variant)]
 pub enum RunResult {
     /// The run finished (some jobs may have failed: see its status).
     Record(Box<RunRecord>),
@@ -323,7 +501,7 @@ impl RunResult {
         }
     }
 
-    /// Ok, stopped by a limit, or failed.
+    /// Ok, stopped by a limit, failed only by injected faults, or failed.
     pub fn status(&self) -> Status {
         match self {
             RunResult::Record(r) => r.status(),
@@ -346,6 +524,10 @@ impl RunResult {
             RunResult::Record(r) => match r.status() {
                 Status::Ok => None,
                 Status::Limit(limit) => Some(limit.hint().to_owned()),
+                Status::FaultsOnly => Some(format!(
+                    "{} of {} jobs failed, every one by a fault injected on purpose",
+                    r.errors, r.request.count
+                )),
                 Status::Failed => r.first_errors.first().cloned(),
             },
             RunResult::Failure(f) => Some(f.message.clone()),
@@ -384,6 +566,10 @@ mod tests {
             distinct_pids: 1,
             open_files_limit: 1024,
             noise: None,
+            attempts: 10,
+            retries_used: 0,
+            server: None,
+            timeline: None,
         }
     }
 
@@ -394,6 +580,47 @@ mod tests {
         let r = record(&[(ErrorKind::Timeout, 2), (ErrorKind::OpenFiles, 3)]);
         assert_eq!(r.status(), Status::Limit(OsLimit::OpenFiles));
         assert_eq!(r.limits(), vec![OsLimit::OpenFiles]);
+    }
+
+    #[test]
+    fn errors_are_only_injected_when_the_faults_asked_for_explain_them() {
+        let with =
+            |spec: &str, errors: &[(ErrorKind, usize)], server: Option<&[(FaultKind, u64)]>| {
+                let mut r = record(errors);
+                r.request.hosts.faults = Faults::parse(spec).unwrap();
+                r.server = server.map(|f| ServerCounts {
+                    faults: f.iter().copied().collect(),
+                    ..ServerCounts::default()
+                });
+                r.status()
+            };
+        let resets = [(ErrorKind::Reset, 2), (ErrorKind::Timeout, 1)];
+        assert_eq!(
+            with("reset=20%,stall=5%", &resets, None),
+            Status::FaultsOnly
+        );
+        let counted = [(FaultKind::Reset, 2), (FaultKind::Stall, 1)];
+        assert_eq!(
+            with("reset=20%,stall=5%", &resets, Some(&counted)),
+            Status::FaultsOnly
+        );
+        // More resets than the server injected: something else broke too.
+        let fewer = [(FaultKind::Reset, 1), (FaultKind::Stall, 1)];
+        assert_eq!(
+            with("reset=20%,stall=5%", &resets, Some(&fewer)),
+            Status::Failed
+        );
+        // Timeouts with no fault that delays: not explained.
+        assert_eq!(with("reset=20%", &resets, None), Status::Failed);
+        // A wrong reply is never a fault's doing.
+        let bad = [(ErrorKind::BadReply, 1)];
+        assert_eq!(with("reset=20%", &bad, None), Status::Failed);
+        // Refusals only when a host goes down.
+        let refused = [(ErrorKind::Refused, 3)];
+        assert_eq!(with("reset=20%", &refused, None), Status::Failed);
+        assert_eq!(with("down=20%", &refused, None), Status::FaultsOnly);
+        // Without faults, errors are failures.
+        assert_eq!(with("", &resets, None), Status::Failed);
     }
 
     #[test]
@@ -424,6 +651,21 @@ mod tests {
     }
 
     #[test]
+    fn a_traced_record_roundtrips_with_its_request_flag_and_its_timeline() {
+        let mut r = record(&[]);
+        r.request.trace = true;
+        r.timeline = Some(Trace {
+            t0_unix_us: 5,
+            pid: 1,
+            jobs: Vec::new(),
+        });
+        // The request's flag and the record's timeline share one flat object: distinct keys.
+        let result = RunResult::Record(Box::new(r));
+        let text = serde_json::to_string(&result).unwrap();
+        assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);
+    }
+
+    #[test]
     fn a_request_reads_milliseconds_and_refuses_negative_ones() {
         let req: RunRequest = serde_json::from_str(
             r#"{"model":"tokio","workload":"greet","count":5,"timeout_ms":1000,"hosts":2,"latency_ms":2.5}"#,
@@ -438,6 +680,13 @@ mod tests {
             .is_err()
         );
         assert_eq!(req.resolved().work, None);
+        // A request that does not ask for a trace gets none, and does not mention it.
+        assert!(!req.trace);
+        assert!(serde_json::to_value(&req).unwrap().get("trace").is_none());
+        let traced = RunRequest { trace: true, ..req };
+        let json = serde_json::to_value(&traced).unwrap();
+        assert_eq!(json["trace"], true);
+        assert_eq!(serde_json::from_value::<RunRequest>(json).unwrap(), traced);
         let crunch = RunRequest::new("m", Workload::Crunch, 1).resolved();
         assert_eq!(crunch.work, Some(DEFAULT_WORK));
     }

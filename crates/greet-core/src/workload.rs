@@ -13,6 +13,13 @@ use std::str::FromStr;
 /// and divide the wall time by 1,000; `floor_s` uses the same figure, measured in-process.
 pub const DEFAULT_WORK: u32 = 250_000;
 
+/// A crunch size for tests only, which no run accepts: [`crate::Plan::validate`] refuses it.
+/// With it, [`crunch`] panics on odd seeds (naming the thread it ran on) and does no rounds on
+/// even ones. A crunch job's seed is its index, so a crunch batch of this size makes every
+/// odd job panic *inside* the model's own concurrency (its thread, task, blocking pool or
+/// worker process) while the even jobs next to it complete.
+pub const PANIC_WORK: u32 = u32::MAX;
+
 /// Which workload a run performs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,6 +78,9 @@ impl FromStr for Workload {
 /// it, and the cost grows linearly with `work`. The result is a checksum: every model, on
 /// every machine, must produce the same one for the same `(work, seed)`.
 pub fn crunch(work: u32, seed: u64) -> u64 {
+    if work == PANIC_WORK {
+        return injected_panic(seed); // tests only: see PANIC_WORK
+    }
     // splitmix64's finaliser, iterated. The chain of multiplies is the CPU cost.
     let mut x = seed ^ 0x9E37_79B9_7F4A_7C15;
     for _ in 0..work {
@@ -80,6 +90,19 @@ pub fn crunch(work: u32, seed: u64) -> u64 {
         x ^= x >> 31;
     }
     std::hint::black_box(x)
+}
+
+/// What [`crunch`] does at [`PANIC_WORK`]: panic on an odd seed, with a message that names
+/// the thread (tests use it to see where a job ran), or a crunch of no rounds on an even one.
+fn injected_panic(seed: u64) -> u64 {
+    let thread = std::thread::current();
+    assert!(
+        seed.is_multiple_of(2),
+        "injected panic (PANIC_WORK, seed {seed}) on thread {:?} {:?}",
+        thread.id(),
+        thread.name().unwrap_or("unnamed")
+    );
+    crunch(0, seed)
 }
 
 /// How long one crunch of size `work` takes on this machine: the best of three timings of a
@@ -131,5 +154,19 @@ mod tests {
         assert_ne!(crunch(100, 1), crunch(101, 1));
         // A pinned value: if the kernel changes, stored checksums change, and this says so.
         assert_eq!(crunch(0, 0), 0x9E37_79B9_7F4A_7C15);
+    }
+
+    #[test]
+    fn panic_work_panics_on_odd_seeds_only() {
+        assert_eq!(crunch(PANIC_WORK, 4), crunch(0, 4));
+        let payload = std::panic::catch_unwind(|| crunch(PANIC_WORK, 3)).unwrap_err();
+        let message = crate::GreetError::panicked(&*payload).to_string();
+        let here = format!("{:?}", std::thread::current().id());
+        assert!(
+            message.contains("seed 3") && message.contains(&here),
+            "{message}"
+        );
+        // Estimating its time does not run it: the estimate samples a smaller crunch.
+        let _ = crunch_time(PANIC_WORK);
     }
 }

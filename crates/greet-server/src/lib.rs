@@ -9,10 +9,25 @@
 //! shutdown future, so callers choose the addresses (port 0 in tests) and the way to stop.
 //!
 //! # Layout
-//! - [`Config`]: hosts, latency, jitter, server-side CPU work, connection cap, and the test
-//!   fixtures ([`Behavior`], rendezvous).
-//! - [`Stats`]: counters that tests and the CLI read: served, errors, in-flight and peak.
+//! - [`Config`]: hosts, latency, jitter, server-side CPU work, connection cap, injected
+//!   faults, and the test fixtures ([`Behavior`], rendezvous).
+//! - [`Stats`]: counters that tests and the CLI read: greetings, served, errors, in-flight and
+//!   peak, faults injected, connections evicted.
 //! - [`bind`], [`run`]: the async server. [`Server`]: the same on a background thread.
+//!
+//! # Faults on purpose
+//! With [`Config::faults`] (`greetbench serve --fault reset=20%,stall=5%`), a host breaks
+//! some greets the way a real network does: a reset, a stall, a close, a slow or sliced
+//! reply, an extra delay, or the whole host down for a while. Each greet's fate is drawn from
+//! the seed ([`greet_core::fault`]), so a run can be repeated, and each fault is counted.
+//!
+//! # Not locked out
+//! The server never lets idle connections take its last file descriptors: it serves at most
+//! `max_connections` at once, and never more than the open-files limit less a reserve
+//! ([`FD_RESERVE`] plus one per host). When full, it closes the connection that has waited
+//! longest for a greeting (idle, or dribbling one out byte by byte) to make room for the new
+//! one. A greet being answered is never closed. So 20,000 idle connections can no longer keep
+//! a real client out: each new client costs the oldest idler its connection.
 //!
 //! # Waiting without holding threads
 //! Every wait in here (the latency, the jitter, the rendezvous) is an async timer or channel,
@@ -30,18 +45,21 @@
 //! assert_eq!(server.stats().served, 1);
 //! ```
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use greet_core::fault::{self, FaultKind, Faults};
 use greet_core::protocol::{ERROR_LINE, GREETING, reply_line};
+use greet_core::record::ServerCounts;
 use greet_core::workload::crunch;
 use greet_core::{Target, duration};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 /// How a host treats a greeting. Anything but [`Behavior::Greet`] is a fixture for tests
 /// and lessons of the error paths.
@@ -88,8 +106,11 @@ pub struct Config {
     pub jitter: Duration,
     /// CPU work (crunch size) the host does per reply, on its own runtime; 0 for none.
     pub work: u32,
-    /// The most connections served at once, across all hosts; further clients wait (each host
-    /// holds at most one accepted connection beyond the cap, the rest stay in the accept queue).
+    /// The most connections open at once, across all hosts. At the cap, a new connection
+    /// closes the one that has waited longest for a greeting; if every open connection is
+    /// being answered, it waits for one to finish (each host holds at most one accepted
+    /// connection beyond the cap, the rest stay in the accept queue). Never more than the
+    /// open-files limit less a reserve: see [`effective_max_connections`].
     pub max_connections: usize,
     /// Hold every reply until this many greets are waiting at the same time; after that the
     /// gate stays open. A fixture that proves concurrency by structure: a model that cannot
@@ -99,6 +120,12 @@ pub struct Config {
     pub behavior: Behavior,
     /// A connection that sends nothing for this long is closed.
     pub idle_timeout: Duration,
+    /// Faults to inject on purpose; none by default.
+    pub faults: Faults,
+    /// At the connection cap, a connection that has waited this long for a greeting may be
+    /// closed to make room. Younger ones are spared: a real client sends its greeting right
+    /// after connecting, and must not lose its connection to the next client's.
+    pub evict_after: Duration,
 }
 
 impl Default for Config {
@@ -116,12 +143,33 @@ impl Default for Config {
             rendezvous: None,
             behavior: Behavior::Greet,
             idle_timeout: Duration::from_secs(60),
+            faults: Faults::default(),
+            evict_after: Duration::from_secs(1),
         }
     }
 }
 
 /// The most hosts one server runs.
 pub const MAX_HOSTS: usize = 4096;
+
+/// File descriptors kept free for everything but connections (standard streams, the
+/// runtime's poller and wakers, the signal handler), on top of one per host's listener.
+pub const FD_RESERVE: usize = 16;
+
+/// The connection cap in force for `config`: its `max_connections`, but never more than the
+/// open-files limit (`open_files`, the soft `RLIMIT_NOFILE`) less [`FD_RESERVE`] and one
+/// descriptor per host, so that a full server still has descriptors to accept with and to
+/// close an idle connection by. At least 1.
+pub fn effective_max_connections(config: &Config, open_files: Option<u64>) -> usize {
+    let by_fds = open_files.map_or(usize::MAX, |n| {
+        usize::try_from(n)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(FD_RESERVE + config.hosts)
+    });
+    config.max_connections.min(by_fds).max(1)
+}
+
+pub use greet_core::limits::open_files_limit;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +206,9 @@ pub struct Stats {
     connections: AtomicU64,
     in_flight: AtomicU64,
     peak_in_flight: AtomicU64,
+    greetings: AtomicU64,
+    faults: [AtomicU64; FaultKind::ALL.len()],
+    evicted: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -173,6 +224,69 @@ pub struct StatsSnapshot {
     pub in_flight: u64,
     /// The most greets ever received and not yet answered at the same time.
     pub peak_in_flight: u64,
+    /// Greetings read in full (served, broken on purpose, or lost with their connection).
+    pub greetings: u64,
+    /// Faults injected, by kind.
+    pub faults: FaultCounts,
+    /// Connections closed while waiting for a greeting, to make room for a new one.
+    pub evicted: u64,
+}
+
+/// Faults injected, one counter per [`FaultKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct FaultCounts {
+    /// Resets instead of replies.
+    pub reset: u64,
+    /// Greetings never answered.
+    pub stall: u64,
+    /// Closes without a reply.
+    pub close: u64,
+    /// Replies trickled out.
+    pub slow: u64,
+    /// Replies cut into segments.
+    pub slice: u64,
+    /// Replies delayed.
+    pub delay: u64,
+    /// Outages of a host (each one refuses connections for a while).
+    pub down: u64,
+}
+
+impl FaultCounts {
+    /// The count of `kind`.
+    pub fn get(&self, kind: FaultKind) -> u64 {
+        match kind {
+            FaultKind::Reset => self.reset,
+            FaultKind::Stall => self.stall,
+            FaultKind::Close => self.close,
+            FaultKind::Slow => self.slow,
+            FaultKind::Slice => self.slice,
+            FaultKind::Delay => self.delay,
+            FaultKind::Down => self.down,
+        }
+    }
+
+    /// Every fault injected.
+    pub fn total(&self) -> u64 {
+        FaultKind::ALL.iter().map(|k| self.get(*k)).sum()
+    }
+}
+
+impl StatsSnapshot {
+    /// The counters a run record keeps ([`ServerCounts`]).
+    pub fn counts(&self) -> ServerCounts {
+        ServerCounts {
+            greetings: self.greetings,
+            served: self.served,
+            errors: self.errors,
+            connections: self.connections,
+            faults: FaultKind::ALL
+                .iter()
+                .map(|k| (*k, self.faults.get(*k)))
+                .filter(|(_, n)| *n > 0)
+                .collect::<BTreeMap<_, _>>(),
+            evicted: self.evicted,
+        }
+    }
 }
 
 impl Stats {
@@ -184,7 +298,26 @@ impl Stats {
             connections: self.connections.load(Ordering::SeqCst),
             in_flight: self.in_flight.load(Ordering::SeqCst),
             peak_in_flight: self.peak_in_flight.load(Ordering::SeqCst),
+            greetings: self.greetings.load(Ordering::SeqCst),
+            faults: FaultCounts {
+                reset: self.fault(FaultKind::Reset),
+                stall: self.fault(FaultKind::Stall),
+                close: self.fault(FaultKind::Close),
+                slow: self.fault(FaultKind::Slow),
+                slice: self.fault(FaultKind::Slice),
+                delay: self.fault(FaultKind::Delay),
+                down: self.fault(FaultKind::Down),
+            },
+            evicted: self.evicted.load(Ordering::SeqCst),
         }
+    }
+
+    fn fault(&self, kind: FaultKind) -> u64 {
+        self.faults[kind as usize].load(Ordering::SeqCst)
+    }
+
+    fn count_fault(&self, kind: FaultKind) {
+        self.faults[kind as usize].fetch_add(1, Ordering::SeqCst);
     }
 
     /// Sets the peak back to the current in-flight count, between two measurements.
@@ -221,6 +354,9 @@ impl Config {
                 "a rendezvous needs at least 1 greet".into(),
             ));
         }
+        self.faults
+            .validate()
+            .map_err(|e| ServerError::Config(e.to_string()))?;
         Ok(())
     }
 
@@ -283,13 +419,15 @@ pub async fn run(
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()>,
 ) {
+    let cap = effective_max_connections(&config, open_files_limit());
     let shared = Arc::new(Shared {
-        // The cap on connections served at once: a connection takes a permit when accepted
-        // and gives it back when it closes; past the cap, clients wait in the accept queue.
-        limit: Arc::new(Semaphore::new(
-            config.max_connections.min(Semaphore::MAX_PERMITS),
-        )),
+        // The cap on connections open at once: a connection takes a permit when accepted
+        // and gives it back when it closes; past the cap, the longest idle one is evicted.
+        limit: Arc::new(Semaphore::new(cap.min(Semaphore::MAX_PERMITS))),
         gate: watch::channel(config.rendezvous.is_none()).0,
+        idle: Mutex::new(Idle::default()),
+        greets_per_host: (0..config.hosts).map(|_| AtomicU64::new(0)).collect(),
+        started: tokio::time::Instant::now(),
         stats,
         config,
     });
@@ -309,16 +447,118 @@ struct Shared {
     limit: Arc<Semaphore>,
     /// `true` once the rendezvous has been reached (always `true` without one).
     gate: watch::Sender<bool>,
+    /// The connections waiting for a greeting, oldest first: the ones a full server evicts.
+    idle: Mutex<Idle>,
+    /// Greetings each host has read, the `n` of its faults' draw.
+    greets_per_host: Vec<AtomicU64>,
+    /// When the server started: the origin of the `down` fault's cycles.
+    started: tokio::time::Instant,
+}
+
+/// The connections waiting for their next greeting. Each wait takes a ticket from a counter
+/// that only grows, so the smallest ticket is the connection that has waited longest.
+#[derive(Default)]
+struct Idle {
+    next: u64,
+    waiting: BTreeMap<u64, (tokio::time::Instant, Arc<Notify>)>,
+}
+
+impl Shared {
+    /// A connection starts waiting for a greeting; `evict` wakes it if it is evicted.
+    fn wait_start(&self, evict: &Arc<Notify>) -> u64 {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let ticket = idle.next;
+        idle.next += 1;
+        idle.waiting
+            .insert(ticket, (tokio::time::Instant::now(), evict.clone()));
+        ticket
+    }
+
+    /// The connection has its greeting (or is closing). `false` if it was evicted meanwhile.
+    fn wait_end(&self, ticket: u64) -> bool {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        idle.waiting.remove(&ticket).is_some()
+    }
+
+    /// Closes the connection that has waited longest for a greeting, if it has waited at
+    /// least `min_wait`.
+    fn evict_oldest(&self, min_wait: Duration) -> bool {
+        let oldest = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            match idle.waiting.first_key_value() {
+                Some((_, (since, _))) if since.elapsed() >= min_wait => idle.waiting.pop_first(),
+                _ => None,
+            }
+        };
+        match oldest {
+            Some((_, (_, evict))) => {
+                evict.notify_one();
+                self.stats.evicted.fetch_add(1, Ordering::SeqCst);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes a connection permit. At the cap, evicts the connection idle longest (once it
+    /// has idled [`Config::evict_after`]) and waits for the permit that frees, or for any
+    /// connection to close. `None` once shut down.
+    async fn permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let look_again = self
+            .config
+            .evict_after
+            .clamp(Duration::from_millis(10), Duration::from_millis(100));
+        loop {
+            if let Ok(p) = self.limit.clone().try_acquire_owned() {
+                return Some(p);
+            }
+            self.evict_oldest(self.config.evict_after);
+            match tokio::time::timeout(look_again, self.limit.clone().acquire_owned()).await {
+                Ok(p) => return p.ok(),
+                // Still full: an idle connection may have grown old enough by now.
+                Err(_) => continue,
+            }
+        }
+    }
 }
 
 async fn accept_loop(host: u32, listener: TcpListener, shared: Arc<Shared>) {
+    let mut listener = Some(listener);
+    let addr = listener.as_ref().and_then(|l| l.local_addr().ok());
+    let period = shared.config.faults.down_period;
+    let outage = shared.config.faults.outage(host);
+    // When this host's next outage starts, if it has any.
+    let mut next_down = outage.map(|(offset, _)| shared.started + offset);
     loop {
-        match listener.accept().await {
+        // A host with a `down` fault closes its listener for a while once per cycle: clients
+        // are refused, as by a host that crashed and restarts.
+        if let (Some((_, down)), Some(at), Some(addr)) = (outage, next_down, addr)
+            && tokio::time::Instant::now() >= at
+        {
+            next_down = Some(at + period);
+            if tokio::time::Instant::now() < at + down {
+                shared.stats.count_fault(FaultKind::Down);
+                drop(listener.take());
+                tokio::time::sleep_until(at + down).await;
+                listener = listen_again(addr).await;
+            }
+            continue;
+        }
+        let Some(l) = listener.as_ref() else { return };
+        let accepted = match next_down {
+            Some(at) => tokio::select! {
+                a = l.accept() => a,
+                () = tokio::time::sleep_until(at) => continue,
+            },
+            None => l.accept().await,
+        };
+        match accepted {
             Ok((stream, _)) => {
                 // Take a connection permit *after* accepting: a host waiting for its next
                 // client must not hold one, or idle hosts would eat the cap. Past the cap,
-                // each host holds at most this one accepted connection until a permit frees.
-                let Ok(permit) = shared.limit.clone().acquire_owned().await else {
+                // the connection idle longest makes room; each host holds at most this one
+                // accepted connection until a permit frees.
+                let Some(permit) = shared.permit().await else {
                     return;
                 };
                 shared.stats.connections.fetch_add(1, Ordering::SeqCst);
@@ -328,11 +568,71 @@ async fn accept_loop(host: u32, listener: TcpListener, shared: Arc<Shared>) {
                     drop(permit);
                 });
             }
-            // Out of file descriptors, or a connection that died in the queue: back off a
-            // little rather than spinning, then keep serving.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            // Out of file descriptors (another part of the process took them): make room by
+            // evicting an idle connection. Or a connection that died in the queue. Either way
+            // back off a little rather than spinning, then keep serving.
+            Err(e) => {
+                if matches!(e.raw_os_error(), Some(23 | 24)) {
+                    shared.evict_oldest(Duration::ZERO);
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
         }
     }
+}
+
+/// Listens on `addr` again after an outage. Bounded: gives up after 5 s of failures (another
+/// program took the port), and the host stays down.
+async fn listen_again(addr: SocketAddr) -> Option<TcpListener> {
+    for _ in 0..500 {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        };
+        let listener = socket.and_then(|s| {
+            s.set_reuseaddr(true)?;
+            s.bind(addr)?;
+            s.listen(BACKLOG)
+        });
+        if let Ok(l) = listener {
+            return Some(l);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    None
+}
+
+/// How a connection's wait for its next greeting ended.
+enum Wait {
+    Greeting,
+    Closed,
+    Broken,
+    Evicted,
+}
+
+/// Waits for the next greeting, at most the idle timeout, giving way if evicted.
+async fn next_greeting(
+    stream: &mut BufReader<TcpStream>,
+    msg: &mut [u8],
+    shared: &Shared,
+    evict: &Arc<Notify>,
+) -> Wait {
+    let ticket = shared.wait_start(evict);
+    let read = tokio::time::timeout(shared.config.idle_timeout, read_greeting(stream, msg));
+    let wait = tokio::select! {
+        r = read => match r {
+            Ok(Ok(true)) => Wait::Greeting,
+            Ok(Ok(false)) | Err(_) => Wait::Closed, // clean close, or idle too long
+            Ok(Err(_)) => Wait::Broken,
+        },
+        () = evict.notified() => Wait::Evicted,
+    };
+    // An eviction that raced with the greeting wins: the evicting side counts on the room.
+    if !shared.wait_end(ticket) {
+        return Wait::Evicted;
+    }
+    wait
 }
 
 /// One connection: greet after greet until the client closes, idles out, or misbehaves.
@@ -343,12 +643,13 @@ async fn serve_connection(host: u32, stream: TcpStream, shared: &Shared) {
     let mut stream = BufReader::with_capacity(64, stream);
     let reply = reply_line(host);
     let mut served_here: u64 = 0;
+    let evict = Arc::new(Notify::new());
     loop {
         let mut msg = [0u8; GREETING.len()];
-        match tokio::time::timeout(cfg.idle_timeout, read_greeting(&mut stream, &mut msg)).await {
-            Ok(Ok(true)) => {}
-            Ok(Ok(false)) | Err(_) => return, // clean close, or idle too long
-            Ok(Err(_)) => {
+        match next_greeting(&mut stream, &mut msg, shared, &evict).await {
+            Wait::Greeting => {}
+            Wait::Closed | Wait::Evicted => return,
+            Wait::Broken => {
                 shared.stats.errors.fetch_add(1, Ordering::SeqCst);
                 return;
             }
@@ -358,6 +659,7 @@ async fn serve_connection(host: u32, stream: TcpStream, shared: &Shared) {
             let _ = stream.write_all(ERROR_LINE).await;
             return;
         }
+        shared.stats.greetings.fetch_add(1, Ordering::SeqCst);
         match cfg.behavior {
             Behavior::Greet => {}
             Behavior::Silent => {
@@ -371,6 +673,37 @@ async fn serve_connection(host: u32, stream: TcpStream, shared: &Shared) {
                 return;
             }
         }
+        // This greeting's fate, drawn from the seed, the host and the greeting's number.
+        let n = shared
+            .greets_per_host
+            .get(host as usize)
+            .map_or(0, |c| c.fetch_add(1, Ordering::SeqCst));
+        let fault = cfg.faults.pick(host, n);
+        if let Some(kind) = fault {
+            shared.stats.count_fault(kind);
+        }
+        match fault {
+            Some(FaultKind::Reset) => {
+                let _ = stream.get_ref().set_zero_linger();
+                return;
+            }
+            Some(FaultKind::Close) => return,
+            Some(FaultKind::Stall) => {
+                // Never reply; hold the connection until the client gives up (or the idle
+                // timeout), reading and dropping whatever it sends meanwhile.
+                let mut sink = [0u8; 64];
+                let drain = async {
+                    while let Ok(n) = stream.read(&mut sink).await {
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(cfg.idle_timeout, drain).await;
+                return;
+            }
+            _ => {}
+        }
 
         // The greet is now in flight: received and not yet answered.
         let now = shared.stats.enter();
@@ -381,7 +714,10 @@ async fn serve_connection(host: u32, stream: TcpStream, shared: &Shared) {
         let opened = tokio::time::timeout(cfg.idle_timeout, gate.wait_for(|open| *open))
             .await
             .is_ok_and(|r| r.is_ok());
-        let wait = cfg.latency + jitter(cfg.jitter, host, served_here);
+        let mut wait = cfg.latency + jitter(cfg.jitter, host, served_here);
+        if fault == Some(FaultKind::Delay) {
+            wait += fault::DELAY;
+        }
         if !wait.is_zero() {
             // An async timer: the waiting greet holds no thread.
             tokio::time::sleep(wait).await;
@@ -398,13 +734,37 @@ async fn serve_connection(host: u32, stream: TcpStream, shared: &Shared) {
         // Count the greet as served before the client can see the reply, so that a client
         // that has its reply always finds it counted.
         shared.stats.served.fetch_add(1, Ordering::SeqCst);
-        if stream.write_all(reply.as_bytes()).await.is_err() {
+        if write_reply(stream.get_mut(), reply.as_bytes(), fault)
+            .await
+            .is_err()
+        {
             shared.stats.served.fetch_sub(1, Ordering::SeqCst);
             shared.stats.errors.fetch_add(1, Ordering::SeqCst);
             return;
         }
         served_here += 1;
     }
+}
+
+/// Writes a reply: at once, or trickled (`slow`) or in pieces (`slice`) when that greet drew
+/// one of those faults. Bounded: a reply is a few dozen bytes.
+async fn write_reply(
+    stream: &mut TcpStream,
+    reply: &[u8],
+    fault: Option<FaultKind>,
+) -> std::io::Result<()> {
+    let (piece, gap) = match fault {
+        Some(FaultKind::Slow) => (1, fault::SLOW_BYTE_EVERY),
+        Some(FaultKind::Slice) => (fault::SLICE_BYTES, fault::SLICE_GAP),
+        _ => return stream.write_all(reply).await,
+    };
+    for (i, chunk) in reply.chunks(piece).enumerate() {
+        if i > 0 {
+            tokio::time::sleep(gap).await;
+        }
+        stream.write_all(chunk).await?;
+    }
+    Ok(())
 }
 
 /// Reads one greeting into `msg`, skipping newlines between greetings (netcat sends them).

@@ -249,3 +249,195 @@ fn idle_hosts_do_not_eat_the_connection_cap() {
     }
     assert_eq!(greet(server.addrs()[0], T).unwrap().host, 0);
 }
+
+fn with_faults(spec: &str) -> Server {
+    Server::start(Config {
+        faults: greet_core::fault::Faults::parse(spec).unwrap(),
+        ..Config::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn each_fault_breaks_the_greet_its_own_way_and_is_counted() {
+    use greet_core::GreetError;
+    let addr = |s: &Server| s.addrs()[0];
+    let reset = with_faults("reset=100%");
+    assert_eq!(greet(addr(&reset), T).unwrap_err(), GreetError::Reset);
+    assert_eq!(reset.stats().faults.reset, 1);
+
+    let close = with_faults("close=100%");
+    assert_eq!(greet(addr(&close), T).unwrap_err(), GreetError::Closed);
+    assert_eq!(close.stats().faults.close, 1);
+
+    let stall = with_faults("stall=100%");
+    let short = Duration::from_millis(300);
+    assert_eq!(greet(addr(&stall), short).unwrap_err(), GreetError::Timeout);
+    let s = stall.stats();
+    assert_eq!((s.faults.stall, s.greetings, s.served), (1, 1, 0));
+
+    // Slow, sliced and delayed replies still arrive whole: the client reads to the newline.
+    for (spec, kind) in [
+        ("slow=100%", greet_core::fault::FaultKind::Slow),
+        ("slice=100%", greet_core::fault::FaultKind::Slice),
+        ("delay=100%", greet_core::fault::FaultKind::Delay),
+    ] {
+        let server = with_faults(spec);
+        assert_eq!(greet(addr(&server), T).unwrap().host, 0, "{spec}");
+        let s = server.stats();
+        assert_eq!((s.faults.get(kind), s.served), (1, 1), "{spec}");
+        assert_eq!(s.faults.total(), 1, "{spec}");
+    }
+}
+
+#[test]
+fn the_same_seed_breaks_the_same_greets() {
+    let fates = |seed: u64| {
+        let server = Server::start(Config {
+            faults: greet_core::fault::Faults {
+                seed,
+                ..greet_core::fault::Faults::parse("reset=50%").unwrap()
+            },
+            ..Config::default()
+        })
+        .unwrap();
+        let fates: Vec<bool> = (0..40)
+            .map(|_| greet(server.addrs()[0], T).is_ok())
+            .collect();
+        let s = server.stats();
+        assert_eq!(s.faults.reset + s.served, 40);
+        assert_eq!(
+            s.faults.reset as usize,
+            fates.iter().filter(|ok| !**ok).count()
+        );
+        fates
+    };
+    let first = fates(7);
+    assert_eq!(first, fates(7));
+    assert_ne!(first, fates(8));
+    assert!(first.contains(&true) && first.contains(&false), "{first:?}");
+}
+
+#[test]
+fn faults_hit_only_the_chosen_hosts() {
+    let server = Server::start(Config {
+        hosts: 2,
+        faults: greet_core::fault::Faults {
+            hosts: vec![1],
+            ..greet_core::fault::Faults::parse("reset=100%").unwrap()
+        },
+        ..Config::default()
+    })
+    .unwrap();
+    for _ in 0..5 {
+        assert_eq!(greet(server.addrs()[0], T).unwrap().host, 0);
+        assert!(greet(server.addrs()[1], T).is_err());
+    }
+    assert_eq!(server.stats().faults.reset, 5);
+}
+
+#[test]
+fn a_host_that_goes_down_refuses_then_comes_back() {
+    let server = with_faults("down=50%/400ms");
+    let addr = server.addrs()[0];
+    let (mut refused, mut ok) = (0, 0);
+    // Bounded: 200 tries, 10 ms apart, cover five cycles.
+    for _ in 0..200 {
+        match greet(addr, T) {
+            Ok(_) => ok += 1,
+            Err(greet_core::GreetError::Refused) => refused += 1,
+            Err(e) => panic!("a down host refuses, it does not {e}"),
+        }
+        if refused > 0 && ok > 0 && server.stats().faults.down >= 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(refused > 0 && ok > 0, "refused {refused}, ok {ok}");
+    assert!(server.stats().faults.down >= 2);
+}
+
+/// Opens `n` connections that never finish a greeting: `idle` of them send nothing, the rest
+/// the first bytes only, as slowloris does.
+fn hold(addr: std::net::SocketAddr, n: usize, idle: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|i| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            if i >= idle {
+                s.write_all(&GREETING[..3]).unwrap();
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn idle_and_slowloris_connections_cannot_lock_out_a_greet() {
+    let server = Server::start(Config {
+        max_connections: 8,
+        evict_after: Duration::from_millis(50),
+        ..Config::default()
+    })
+    .unwrap();
+    let addr = server.addrs()[0];
+    // Twice the cap, held open: half idle, half dribbling.
+    let held = hold(addr, 16, 8);
+    assert_eq!(greet(addr, T).unwrap().host, 0);
+    let s = server.stats();
+    assert_eq!(s.served, 1);
+    // 17 connections through a cap of 8: at least 9 idlers made room.
+    assert!(s.evicted >= 9, "{s:?}");
+    // The oldest ones are the ones closed.
+    let mut first = held.into_iter().next().unwrap();
+    first.set_read_timeout(Some(T)).unwrap();
+    assert_eq!(
+        first.read(&mut [0u8; 8]).unwrap(),
+        0,
+        "the oldest idler was closed"
+    );
+}
+
+#[test]
+fn a_greet_being_answered_is_never_evicted() {
+    let server = Server::start(Config {
+        max_connections: 2,
+        latency: Duration::from_millis(300),
+        evict_after: Duration::ZERO,
+        ..Config::default()
+    })
+    .unwrap();
+    let addr = server.addrs()[0];
+    let replies = std::thread::scope(|s| {
+        let greets: Vec<_> = (0..2).map(|_| s.spawn(move || greet(addr, T))).collect();
+        // Wait until both greets are in flight, then crowd the server.
+        for _ in 0..500 {
+            if server.stats().in_flight == 2 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert_eq!(server.stats().in_flight, 2);
+        let crowd = hold(addr, 4, 4);
+        let replies: Vec<_> = greets.into_iter().map(|h| h.join().unwrap()).collect();
+        drop(crowd);
+        replies
+    });
+    assert!(replies.iter().all(Result::is_ok), "{replies:?}");
+    assert_eq!(server.stats().served, 2);
+}
+
+#[test]
+fn the_cap_stays_below_the_open_files_limit() {
+    let config = Config {
+        hosts: 4,
+        max_connections: 20_000,
+        ..Config::default()
+    };
+    let cap = greet_server::effective_max_connections(&config, Some(20_000));
+    assert_eq!(cap, 20_000 - greet_server::FD_RESERVE - 4);
+    assert_eq!(
+        greet_server::effective_max_connections(&config, None),
+        20_000
+    );
+    assert_eq!(greet_server::effective_max_connections(&config, Some(3)), 1);
+}

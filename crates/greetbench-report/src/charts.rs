@@ -4,6 +4,12 @@
 //!
 //! Every chart has axis labels with units, a legend, and a caption saying what to notice. A
 //! chart whose data is missing from the results is `None`, and the page says so.
+//!
+//! Every value is checked before it reaches plotters ([`on_log_axis`], [`on_linear_axis`]): a
+//! value that is not finite, or beyond fifteen orders of magnitude either side of 1, is left
+//! out as if it were missing. Real figures are far inside that range; a results file with a
+//! median of 1e-300 once sent plotters' log axis into an endless loop, and the page must render
+//! from any results file.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -66,6 +72,7 @@ pub fn stopped_by(run: &RunResult) -> String {
     match run.status() {
         Status::Ok => "ok".into(),
         Status::Limit(limit) => limit.label().into(),
+        Status::FaultsOnly => "injected faults".into(),
         Status::Failed => "failed".into(),
     }
 }
@@ -140,10 +147,28 @@ fn sig3(v: f64) -> String {
     }
 }
 
-/// Padded log-axis bounds around positive values.
+/// The smallest value a log axis draws.
+pub const SMALLEST: f64 = 1e-15;
+/// The largest value any axis draws.
+pub const LARGEST: f64 = 1e15;
+
+/// Whether a chart on a log axis can draw `v`: finite, in `SMALLEST..=LARGEST`.
+pub fn on_log_axis(v: f64) -> bool {
+    v.is_finite() && (SMALLEST..=LARGEST).contains(&v)
+}
+
+/// Whether a chart on a linear axis from 0 can draw `v`: finite, in `0..=LARGEST`.
+pub fn on_linear_axis(v: f64) -> bool {
+    v.is_finite() && (0.0..=LARGEST).contains(&v)
+}
+
+/// The most cores a chart's axis counts (one tick each).
+const MAX_CORES: usize = 1024;
+
+/// Padded log-axis bounds around the values a log axis can draw.
 fn log_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (lo, hi) = values
-        .filter(|v| *v > 0.0 && v.is_finite())
+        .filter(|v| on_log_axis(*v))
         .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
     (lo <= hi).then(|| (lo / 2.0, hi * 2.0))
 }
@@ -202,6 +227,7 @@ pub fn time_vs_n(results: &Results, group: &str, what: &str) -> Result<Option<Ch
                 .group(group)
                 .filter(|e| &e.function == f)
                 .filter_map(|e| e.size.map(|n| (n as f64, e.median_ns / 1e6)))
+                .filter(|&(n, ms)| on_log_axis(n) && on_log_axis(ms))
                 .collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             (f.clone(), pts)
@@ -282,8 +308,13 @@ pub fn cpu_speedup(results: &Results) -> Result<Option<Chart>, String> {
 
 /// [`cpu_speedup`] with `prefix` before its title and `id` as its anchor.
 fn cpu_speedup_titled(results: &Results, prefix: &str, id: &str) -> Result<Option<Chart>, String> {
-    let cores = results.provenance.logical_cores.max(1);
-    let speedups = results.cpu_speedups();
+    let cores = results.provenance.logical_cores.clamp(1, MAX_CORES);
+    let mut speedups = results.cpu_speedups();
+    for s in &mut speedups {
+        s.one = s.one.filter(|v| on_linear_axis(*v));
+        s.all = s.all.filter(|v| on_linear_axis(*v));
+    }
+    speedups.retain(|s| s.one.is_some() || s.all.is_some());
     if speedups.is_empty() {
         return Ok(None);
     }
@@ -379,6 +410,33 @@ struct Bars<'a> {
 }
 
 fn draw_bars(b: &Bars<'_>) -> Result<String, String> {
+    // A value the axis cannot draw is left out, as if it were missing.
+    let drawable = |v: f64| {
+        if b.log {
+            on_log_axis(v)
+        } else {
+            on_linear_axis(v)
+        }
+    };
+    let groups: Vec<(String, Vec<Bar>)> = b
+        .groups
+        .iter()
+        .map(|(name, bars)| {
+            let bars = bars
+                .iter()
+                .map(|(s, v, m)| (*s, v.filter(|v| drawable(*v)), m.clone()))
+                .collect();
+            (name.clone(), bars)
+        })
+        .collect();
+    let b = &Bars {
+        title: b.title,
+        x_desc: b.x_desc,
+        y_desc: b.y_desc,
+        log: b.log,
+        series: b.series.clone(),
+        groups,
+    };
     let values = b
         .groups
         .iter()
@@ -826,7 +884,7 @@ pub fn all(results: &Results) -> Vec<(String, Option<Chart>)> {
     let mut out = Vec::new();
     let mut push = |key: String, c: Result<Option<Chart>, String>| {
         let chart = c
-            .map_err(|e| eprintln!("warning: chart {key} not drawn: {e}"))
+            .map_err(|e| crate::warn(&format!("warning: chart {key} not drawn: {e}")))
             .ok()
             .flatten();
         out.push((key, chart));

@@ -12,6 +12,7 @@ use crate::charts::{self, Chart, human_latency, human_ns, stopped_by};
 use crate::results::{
     CPU_ALL_CORES, CPU_ONE_WORKER, Estimate, IO_PREFIX, MIXED, SHARED_STATE, SPAWN, Spread,
 };
+use crate::timeline;
 use crate::verdicts::{self, Verdict, noise_words};
 
 /// How to render.
@@ -34,6 +35,7 @@ figure{margin:0;flex:0 0 680px} figure svg{width:680px;height:auto} figcaption{f
 .verdicts li{margin:.4em 0} .small{font-size:13px;color:#555} .limit{color:#b00;font-weight:bold}
 .busy{color:#8a4b00;font-weight:bold} tr.busy td,tr.busy th{background:#fff3cd}
 .half{flex:1 1 0;min-width:0} .half figure svg{width:100%}
+.timelines figure{flex:0 0 640px} .timelines figure svg{width:640px}
 ";
 
 /// The words that mark a figure, a group or the whole run whose machine was busy.
@@ -59,11 +61,14 @@ pub fn page(results: &Results, options: &Options) -> String {
     summary(&mut h, results);
     claims(&mut h, results);
     side_by_side(&mut h, results);
+    kill_probe(&mut h, results);
+    waiting_timelines(&mut h, results);
     h += "<h2 id=\"charts\">Charts</h2>\n";
     for (key, chart) in charts::all(results) {
         section(&mut h, results, options, &key, chart.as_ref());
     }
     sweep_table(&mut h, results);
+    faults_section(&mut h, results);
     noise_table(&mut h, results);
     skipped(&mut h, results);
     h += "</body></html>\n";
@@ -381,6 +386,93 @@ fn lang_spawn_table(h: &mut String, r: &Results) {
     h.push_str("</table>\n");
 }
 
+/// The kill probe's experiments under the claims: what each tried, whether it came out as
+/// the course says, and how fast (the claim's evidence above has the full sentences).
+fn kill_probe(h: &mut String, r: &Results) {
+    let Some(k) = r.sweep.as_ref().and_then(|s| s.kill.as_ref()) else {
+        return;
+    };
+    h.push_str("<h3 id=\"kill-probe\">The kill probe's experiments</h3>\n<table>\n");
+    h.push_str("<tr><th>#</th><th class=\"l\">stuck on a silent host, and what we tried</th><th class=\"l\">as the course says?</th><th class=\"l\">what happened (this run)</th></tr>\n");
+    for (n, row) in k.rows().iter().enumerate() {
+        let (class, label) = match row.as_claimed {
+            Some(true) => ("holds", "yes"),
+            Some(false) => ("nothold", "no"),
+            None => ("none", "not run"),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"l\">{}</td><td class=\"l {class}\">{label}</td><td class=\"l\">{}</td></tr>",
+            n + 1,
+            escape(row.tried),
+            escape(&row.figure)
+        );
+    }
+    h.push_str("</table>\n");
+    if let Some(note) = k.resolution() {
+        let _ = writeln!(h, "<p class=\"small\">{}</p>", escape(&note));
+    }
+}
+
+/// "What waiting looks like": the sweep's traced runs, one row per model, greet beside mixed.
+fn waiting_timelines(h: &mut String, r: &Results) {
+    h.push_str("<h2 id=\"waiting\">What waiting looks like</h2>\n");
+    let runs = r.timelines();
+    let Some(first) = runs.first().map(|e| e.request()) else {
+        h.push_str("<p class=\"none\">Not measured in this run (run `greetbench sweep` or `cargo bench`).</p>\n");
+        return;
+    };
+    let crunch_ms = timeline::median_crunch_ms(r);
+    let _ = writeln!(
+        h,
+        "<p>Each timeline is one traced run of N = {} greets (the pools with K = {}, hosts at L = \
+         {}, one host per greet){}. Lanes are the OS threads, or worker processes, that ran the \
+         greets; in a lane each greet has its row, its bars coloured by phase. Predict the shape \
+         before you look: one greet at a time draws a staircase; a pool of K draws K lanes; one \
+         thread per greet draws N lanes; a one-thread event loop draws N overlapping waits in \
+         one lane, and in the mixed runs its crunches, taking turns on that lane, hold up every \
+         other task's wait. Open the same picture in Perfetto with <code>greetbench run --model \
+         MODEL --count {} --trace t.json</code> (see the README).</p>",
+        first.count,
+        first.workers.map_or("-".into(), |k| k.to_string()),
+        human_latency(first.hosts.latency),
+        crunch_ms.map_or(String::new(), |c| format!(
+            "; the mixed runs crunch for about {c:.0} ms after each reply"
+        )),
+        first.count
+    );
+    let all = timeline::all(r);
+    let mut i = 0;
+    while i < all.len() {
+        let model = &all[i].0;
+        let n = all[i..].iter().take_while(|t| &t.0 == model).count();
+        let _ = writeln!(h, "<h3 id=\"waiting-{0}\">{0}</h3>", escape(model));
+        h.push_str("<div class=\"pair timelines\">\n");
+        for (_, workload, chart) in &all[i..i + n] {
+            match chart {
+                Some(c) => {
+                    let _ = writeln!(
+                        h,
+                        "<figure class=\"chart\" data-chart=\"{}\">{}<figcaption>{}</figcaption></figure>",
+                        escape(&c.id),
+                        c.svg,
+                        escape(&c.caption)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        h,
+                        "<p class=\"none\">{}: no timeline in this run (the run failed or was not traced).</p>",
+                        escape(workload.name())
+                    );
+                }
+            }
+        }
+        h.push_str("</div>\n");
+        i += n;
+    }
+}
+
 /// One chart with its table beside it, or a note that it was not measured.
 fn section(h: &mut String, r: &Results, o: &Options, key: &str, chart: Option<&Chart>) {
     let title = match Results::io_latency(key) {
@@ -660,6 +752,7 @@ fn outcome(e: &RunResult) -> String {
             "<span class=\"limit\">limit: {}</span> ({counts}){words}",
             escape(&stopped_by(e))
         ),
+        Status::FaultsOnly => format!("ok but for injected faults ({counts}){words}"),
         Status::Failed => format!("failed ({counts}){words}"),
     };
     if let Some(n) = run_noise(e).filter(Noise::busy) {
@@ -724,6 +817,148 @@ fn sweep_table(h: &mut String, r: &Results) {
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The "Under faults" section: every model at each fault level, with and without retries.
+fn faults_section(h: &mut String, r: &Results) {
+    h.push_str("<h2 id=\"faults\">Under faults</h2>\n");
+    let levels = r.fault_levels();
+    let retries = r.fault_retries();
+    let Some(sample) = r
+        .fault_runs()
+        .max_by(|a, b| Results::fault_level(a).total_cmp(&Results::fault_level(b)))
+    else {
+        h.push_str("<p class=\"none\">Not measured in this run (run `greetbench sweep`).</p>\n");
+        return;
+    };
+    let q = sample.request();
+    let total = q.hosts.faults.per_greet_total();
+    let mix = q
+        .hosts
+        .faults
+        .rates
+        .iter()
+        .filter(|(_, rate)| **rate > 0.0)
+        .map(|(k, rate)| format!("{k} {:.0} %", rate / total.max(1e-9) * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        h,
+        "<p class=\"small\">Each model ran {} greets over {} hosts at {}, while the greet server broke \
+         a share of them on purpose (<code>--fault</code>, seed {}), with no retries and with \
+         retries (<code>--retries</code>: exponential backoff with jitter, every attempt bounded \
+         by the {} timeout). The faults are this mix: {mix}. A reset or a close loses the reply \
+         at once, a stall after the whole timeout; a sliced or delayed reply still arrives, \
+         later. Each cell: greets ok and failed (by kind), the batch's wall time, the p99 \
+         latency of the greets that succeeded, and ✓ when ok + errors = the greets asked for.</p>",
+        q.count,
+        q.hosts.hosts,
+        human_latency(q.hosts.latency),
+        q.hosts.faults.seed,
+        human_latency(q.timeout),
+    );
+    if let Some(line) = faults_verdict(r, &levels, &retries) {
+        let _ = writeln!(h, "<p>{}</p>", escape(&line));
+    }
+    h.push_str("<table>\n<tr><th class=\"l\">model</th>");
+    for level in &levels {
+        for k in &retries {
+            let _ = write!(h, "<th>{level} % faults<br>{k} retries</th>");
+        }
+    }
+    h.push_str("</tr>\n");
+    let models = r.in_model_order(r.fault_runs().map(|e| e.request().model.clone()));
+    for m in &models {
+        let _ = write!(h, "<tr><th class=\"l\">{}</th>", escape(m));
+        for level in &levels {
+            for k in &retries {
+                h.push_str(&fault_cell(r.fault_run(m, *level, *k)));
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
+/// One cell of the faults table.
+fn fault_cell(run: Option<&RunResult>) -> String {
+    let Some(e) = run else {
+        return "<td>-</td>".into();
+    };
+    let Some(k) = e.record() else {
+        return format!(
+            "<td class=\"l\">no figures: {}</td>",
+            escape(&e.message().unwrap_or_default())
+        );
+    };
+    let kinds = k
+        .errors_by_kind
+        .iter()
+        .map(|(kind, n)| {
+            let name = serde_json::to_string(kind).unwrap_or_default();
+            format!("{} {n}", name.trim_matches('"'))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let adds_up = k.ok + k.errors == k.request.count;
+    format!(
+        "<td>{} ok, {} errors {}<br><span class=\"small\">{}</span><br><span class=\"small\">wall {} · p99 {}</span></td>",
+        k.ok,
+        k.errors,
+        if adds_up {
+            "✓"
+        } else {
+            "<span class=\"limit\">✗</span>"
+        },
+        if kinds.is_empty() {
+            "no errors".into()
+        } else {
+            escape(&kinds)
+        },
+        human_ns(k.wall_s * 1e9),
+        k.latency_p99_ms.map_or("-".into(), |v| human_ns(v * 1e6)),
+    )
+}
+
+/// What the runs under faults show at the highest level: the share of greets kept with the
+/// fewest and the most retries, and what the retries cost in wall time.
+fn faults_verdict(r: &Results, levels: &[f64], retries: &[u32]) -> Option<String> {
+    let (&top, &none, &most) = (levels.last()?, retries.first()?, retries.last()?);
+    let share = |k: u32| -> Vec<f64> {
+        r.fault_runs()
+            .filter(|e| e.request().retries == k && (Results::fault_level(e) - top).abs() < 1e-9)
+            .filter_map(RunResult::record)
+            .map(|rec| rec.ok as f64 / rec.request.count.max(1) as f64 * 100.0)
+            .collect()
+    };
+    let range = |v: &[f64]| -> Option<String> {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo.is_finite() && hi.is_finite()).then(|| {
+            if format!("{lo:.0}") == format!("{hi:.0}") {
+                format!("{lo:.0} %")
+            } else {
+                format!("{lo:.0}–{hi:.0} %")
+            }
+        })
+    };
+    let without = range(&share(none))?;
+    if none == most {
+        return Some(format!(
+            "At {top} % faults the models kept {without} of their greets."
+        ));
+    }
+    let with = range(&share(most))?;
+    Some(format!(
+        "At {top} % faults the models kept {without} of their greets {}, and {with} with \
+         {most}: a greet is idempotent, so sending it again is safe, and most faults do not \
+         strike twice in a row.",
+        if none == 0 {
+            "without retries".to_string()
+        } else {
+            format!("with {none} retries")
+        }
+    ))
 }
 
 /// The models as these results describe them: the one list every table and chart orders by.

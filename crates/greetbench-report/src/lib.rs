@@ -9,7 +9,9 @@
 //! # Layout
 //! - [`provenance`]: machine, toolchain, crate versions, commit, date.
 //! - [`results`]: the `results.json` layout, and gathering it from criterion and the sweep.
+//! - [`kill`]: the kill probe's experiments and what each observed.
 //! - [`charts`]: one function per chart, each returning an SVG string.
+//! - [`timeline`]: "What waiting looks like": each traced run's greets, per thread.
 //! - [`verdicts`]: sentences and claim checks computed from the results.
 //! - [`html`]: the page.
 //!
@@ -21,10 +23,13 @@
 
 pub mod charts;
 pub mod html;
+pub mod kill;
 pub mod provenance;
 pub mod results;
+pub mod timeline;
 pub mod verdicts;
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use greet_core::Description;
@@ -138,12 +143,23 @@ pub fn regenerate(paths: &Paths, models: &[Description]) -> Result<PathBuf, Resu
 pub fn regenerate_after_bench(models: &[Description]) {
     let outcome = std::panic::catch_unwind(|| regenerate(&Paths::locate(), models));
     match outcome {
-        Ok(Ok(page)) => println!("greetbench report: {}", page.display()),
-        Ok(Err(e)) => eprintln!("warning: the greetbench report was not regenerated: {e}"),
-        Err(_) => eprintln!(
-            "warning: the greetbench report was not regenerated (internal error); run `greetbench report` to see why"
+        Ok(Ok(page)) => {
+            // A closed pipe or a full disk on stdout is no reason to panic at the end of a bench.
+            let _ = writeln!(std::io::stdout(), "greetbench report: {}", page.display());
+        }
+        Ok(Err(e)) => warn(&format!(
+            "warning: the greetbench report was not regenerated: {e}"
+        )),
+        Err(_) => warn(
+            "warning: the greetbench report was not regenerated (internal error); run `greetbench report` to see why",
         ),
     }
+}
+
+/// One line on stderr; an error writing it is dropped (there is nowhere left to report it),
+/// never a panic as `eprintln!` would.
+pub(crate) fn warn(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// `to` as a link from a page in `from`: relative when both resolve under a common root,

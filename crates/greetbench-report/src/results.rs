@@ -145,8 +145,16 @@ pub struct Sweep {
     /// why it has none.
     pub entries: Vec<RunResult>,
     /// The kill probe, if it ran.
+    #[serde(default, deserialize_with = "crate::kill::deserialize_or_none")]
+    pub kill: Option<crate::kill::KillProbe>,
+    /// Small traced runs, one per model and workload, each in a fresh child process: their
+    /// records carry every job's timeline ([`RunRecord::timeline`]), which the report draws.
     #[serde(default)]
-    pub kill: Option<KillProbe>,
+    pub timelines: Vec<RunResult>,
+    /// The runs under faults: each model at several fault levels of one mix, with and without
+    /// retries (the report's "Under faults" section).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<RunResult>,
     /// The Python beside the Rust: what `python3 python/spawn_cost.py --json` measured, if
     /// python3 ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,7 +179,7 @@ pub struct PythonSide {
     pub spawn: Vec<SpawnCost>,
     /// A thread and a process each stuck on a host that never replies.
     #[serde(default)]
-    pub kill: Option<KillProbe>,
+    pub kill: Option<PyKillProbe>,
 }
 
 /// The cost of starting one unit of concurrency and waiting for it, over repeats.
@@ -228,7 +236,7 @@ impl Spread {
 /// Can a stuck unit of concurrency be stopped from outside? Measured on a host that never
 /// replies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KillProbe {
+pub struct PyKillProbe {
     /// The stuck thread's own greet timeout, s: the only way it ends.
     pub thread_timeout_s: f64,
     /// How long the stuck thread actually took to end, s.
@@ -336,20 +344,20 @@ impl Results {
             .exists()
             .then(|| read_versioned::<Sweep>(&sweep_path))
             .and_then(|r| {
-                r.map_err(|e| eprintln!("warning: skipping the sweep: {e}"))
+                r.map_err(|e| crate::warn(&format!("warning: skipping the sweep: {e}")))
                     .ok()
             });
         let noise_path = target.join("greetbench").join("noise.json");
         let noise = noise_path
             .exists()
             .then(|| read_json::<Vec<GroupNoise>>(&noise_path))
-            .and_then(|r| r.map_err(|e| eprintln!("warning: {e}")).ok())
+            .and_then(|r| r.map_err(|e| crate::warn(&format!("warning: {e}"))).ok())
             .unwrap_or_default();
         let skipped_path = target.join("greetbench").join("skipped.json");
         let skipped = skipped_path
             .exists()
             .then(|| read_json::<Vec<Skipped>>(&skipped_path))
-            .and_then(|r| r.map_err(|e| eprintln!("warning: {e}")).ok())
+            .and_then(|r| r.map_err(|e| crate::warn(&format!("warning: {e}"))).ok())
             .unwrap_or_default();
         Results {
             format: FORMAT,
@@ -512,9 +520,56 @@ impl Results {
         })
     }
 
+    /// The sweep's traced runs ([`Sweep::timelines`]), described models first in their
+    /// order, then greet before mixed.
+    pub fn timelines(&self) -> Vec<&RunResult> {
+        let mut out: Vec<&RunResult> = self.sweep.iter().flat_map(|s| &s.timelines).collect();
+        out.sort_by_key(|e| {
+            let q = e.request();
+            (self.rank(&q.model), q.workload != Workload::Greet)
+        });
+        out
+    }
+
     /// Every sweep run, record or failure.
     pub fn runs(&self) -> impl Iterator<Item = &RunResult> {
         self.sweep.iter().flat_map(|s| s.entries.iter())
+    }
+
+    /// The sweep's runs under faults.
+    pub fn fault_runs(&self) -> impl Iterator<Item = &RunResult> {
+        self.sweep.iter().flat_map(|s| s.faults.iter())
+    }
+
+    /// The fault level of a run: the percent of greets its hosts broke on purpose.
+    pub fn fault_level(run: &RunResult) -> f64 {
+        run.request().hosts.faults.per_greet_total()
+    }
+
+    /// The fault levels of the runs under faults, lowest first.
+    pub fn fault_levels(&self) -> Vec<f64> {
+        let mut levels: Vec<f64> = self.fault_runs().map(Results::fault_level).collect();
+        levels.sort_by(f64::total_cmp);
+        levels.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+        levels
+    }
+
+    /// The retries of the runs under faults, fewest first.
+    pub fn fault_retries(&self) -> Vec<u32> {
+        let mut retries: Vec<u32> = self.fault_runs().map(|e| e.request().retries).collect();
+        retries.sort_unstable();
+        retries.dedup();
+        retries
+    }
+
+    /// The run under faults of `model` at `level` % with `retries` retries.
+    pub fn fault_run(&self, model: &str, level: f64, retries: u32) -> Option<&RunResult> {
+        self.fault_runs().find(|e| {
+            let q = e.request();
+            q.model == model
+                && q.retries == retries
+                && (Results::fault_level(e) - level).abs() < 1e-9
+        })
     }
 
     /// The sweep run of `model` doing `workload` at `count` and hosts' latency `latency`.
@@ -607,7 +662,10 @@ impl Results {
             s.models.retain(|m| m.lang == lang);
             s.entries.retain(|e| keep(&e.request().model));
             if lang == Lang::Python {
-                s.kill = s.python.as_ref().and_then(|p| p.kill.clone());
+                // The Python probe (`spawn_cost.py`) only times a thread's own timeout and a
+                // process's kill; it does not yet observe what the five Rust experiments
+                // observe, so the Python column of the kill claim reads "not measured".
+                s.kill = None;
                 let spawn = s.python.iter().flat_map(|p| p.spawn.iter());
                 view.criterion.extend(spawn.map(|c| Estimate {
                     group: SPAWN.into(),

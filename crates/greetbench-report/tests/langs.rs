@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use greet_core::record::{FailureKind, RunFailure, RunRecord, RunRequest, RunResult};
 use greet_core::{Description, Family, Lang, Shape, Workload};
-use greetbench_report::results::{KillProbe, PythonSide, SpawnCost, read_versioned};
+use greetbench_report::results::{PyKillProbe, PythonSide, SpawnCost, read_versioned};
 use greetbench_report::verdicts::{self, Verdict};
 use greetbench_report::{Results, charts, html};
 
@@ -170,7 +170,7 @@ fn with_python() -> Results {
             cost("forkserver", 20e6),
             cost("process", 99e6),
         ],
-        kill: Some(KillProbe {
+        kill: Some(PyKillProbe {
             thread_timeout_s: 1.0,
             thread_ended_after_s: 1.004,
             process_kill_ms: 1.7,

@@ -702,3 +702,88 @@ fn no_model_is_named_in_the_reports_code() {
         assert!(checked.iter().any(|c| c == file), "{file} was not read");
     }
 }
+
+/// The page between `<h2 id="{id}">` and the next `<h2`.
+fn chapter<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!("<h2 id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no chapter {id}"));
+    let rest = &page[start + 4..];
+    let end = rest.find("<h2 ").unwrap_or(rest.len());
+    &page[start..start + 4 + end]
+}
+
+#[test]
+fn the_faults_section_shows_every_model_at_every_level_with_and_without_retries() {
+    let mut r = fixture();
+    let page = html::page(&r, &options());
+    assert!(chapter(&page, "faults").contains("Not measured in this run"));
+    // Runs under faults made from a stored record: at 0 % and 10 % resets, with 0 and 3
+    // retries; the retries win back all but one greet in a hundred.
+    let sweep = r.sweep.as_mut().unwrap();
+    let base = sweep
+        .entries
+        .iter()
+        .find_map(|e| e.record().filter(|k| k.request.workload == Workload::Greet))
+        .expect("a greet record")
+        .clone();
+    let models: Vec<String> = sweep.models.iter().map(|m| m.name.clone()).collect();
+    for m in &models {
+        for level in [0.0, 10.0] {
+            for retries in [0, 3] {
+                let mut k = base.clone();
+                k.request.model = m.clone();
+                k.request.count = 100;
+                k.request.retries = retries;
+                k.request.hosts.faults =
+                    greet_core::fault::Faults::parse(&format!("reset={level}%")).unwrap();
+                let errors = match (level > 0.0, retries) {
+                    (false, _) => 0,
+                    (true, 0) => 10,
+                    (true, _) => 1,
+                };
+                k.ok = 100 - errors;
+                k.errors = errors;
+                k.errors_by_kind = [(greet_core::ErrorKind::Reset, errors)]
+                    .into_iter()
+                    .filter(|(_, n)| *n > 0)
+                    .collect();
+                sweep.faults.push(RunResult::Record(Box::new(k)));
+            }
+        }
+    }
+    let page = html::page(&r, &options());
+    let section = chapter(&page, "faults");
+    let words = text(section);
+    assert!(
+        words.contains("At 10 % faults the models kept 90 % of their greets without retries"),
+        "{words}"
+    );
+    assert!(words.contains("and 99 % with 3"), "{words}");
+    assert!(words.contains("reset 100 %"), "the mix is stated: {words}");
+    // One row per model, in the descriptions' order, and one cell per level and retries,
+    // each adding up.
+    let rows: Vec<&str> = section.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), models.len());
+    for (row, m) in rows.iter().zip(&models) {
+        assert!(
+            row.starts_with(&format!("<th class=\"l\">{m}</th>")),
+            "{row}"
+        );
+        assert_eq!(row.matches("<td>").count(), 4, "{row}");
+        assert_eq!(row.matches('✓').count(), 4, "{row}");
+        assert!(
+            row.contains("90 ok, 10 errors") && row.contains("reset 10"),
+            "{row}"
+        );
+        assert!(row.contains("99 ok, 1 errors"), "{row}");
+    }
+    // The same page comes back from the stored file.
+    let dir = temp_dir("faults");
+    let file = dir.join("results.json");
+    greetbench_report::results::write_json(&file, &r).unwrap();
+    let stored = greetbench_report::render(&file, &dir, &dir).unwrap();
+    let again = std::fs::read_to_string(stored).unwrap();
+    assert_eq!(chapter(&again, "faults"), section);
+    std::fs::remove_dir_all(&dir).ok();
+}

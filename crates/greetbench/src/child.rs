@@ -27,10 +27,13 @@ pub const SUBCOMMAND: &str = "child";
 /// The most a request or a result may be, in bytes: far above any real one, and a bound.
 const MAX_MESSAGE: u64 = 16 << 20;
 
-/// A command that runs `exe` as the greetbench CLI.
+/// A command that runs `exe` as the greetbench CLI. The child dies with this process
+/// ([`crate::sys::die_with_parent`]): whatever signal ends `compare` or the sweep, no child
+/// (and, through the child's closed stdin, no `serve` grandchild) outlives it.
 pub fn command(exe: &Path) -> Command {
     let mut cmd = Command::new(exe);
     cmd.env(AS_CLI_ENV, "1");
+    crate::sys::die_with_parent(&mut cmd);
     cmd
 }
 

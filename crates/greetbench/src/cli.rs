@@ -1,20 +1,39 @@
 //! The command line: argument types (clap) and one function per subcommand. `main.rs` only
 //! calls [`main`].
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use greet_core::duration::{self, human};
+use greet_core::fault::Faults;
 use greet_core::plan::MAX_COUNT;
-use greet_core::record::{HostSpec, RunRecord, RunRequest, RunResult, Status};
+use greet_core::record::{FailureKind, HostSpec, RunRecord, RunRequest, RunResult, Status};
 use greet_core::{Lang, OsLimit, Workload};
 
 use crate::harness::{self, HarnessError};
+use crate::out::{say, warn};
 use crate::sweep::{Profile, ProfileError};
 use crate::{child, registry};
+
+/// The exit statuses, as README.md documents them.
+pub mod exit {
+    /// Every job succeeded, or every error was a fault injected on purpose (and the
+    /// accounting held).
+    pub const OK: u8 = 0;
+    /// The run finished, and some jobs failed for a reason other than an injected fault or
+    /// an OS limit.
+    pub const JOBS_FAILED: u8 = 1;
+    /// Bad arguments: the message names the fix.
+    pub const USAGE: u8 = 2;
+    /// An OS limit stopped part of the run, or kept it from starting.
+    pub const LIMIT: u8 = 3;
+    /// The command could not do its work (a server that did not start, a target that does
+    /// not answer, a file that cannot be written).
+    pub const COULD_NOT_RUN: u8 = 4;
+}
 
 /// greetbench: threads, processes, rayon or async — which one, and when?
 #[derive(Debug, Parser)]
@@ -40,6 +59,9 @@ enum Command {
     Sweep(SweepArgs),
     /// Write reports/index.html from the stored results (criterion's and the sweep's).
     Report(ReportArgs),
+    /// Run many greets with faults through one model in bounded batches, and show that every
+    /// greet is accounted for and nothing leaks.
+    Soak(SoakArgs),
     /// Run one request read as JSON from stdin and print its result as JSON: what `compare`
     /// and the sweep start in each fresh child process.
     #[command(hide = true)]
@@ -61,32 +83,75 @@ struct HostArgs {
     /// per destination address (Linux).
     #[arg(long)]
     spread_addresses: bool,
+    #[command(flatten)]
+    faults: FaultArgs,
+}
+
+/// Faults the hosts inject on purpose.
+#[derive(Debug, Clone, Args)]
+struct FaultArgs {
+    /// Inject faults into the greets: KIND=P%[,KIND=P%...]. Kinds: reset (RST instead of the
+    /// reply), stall (never reply), close (close without a reply), slow (reply at ~50 B/s),
+    /// slice (reply in 4-byte pieces), delay (+100ms), down=P%[/CYCLE] (the host refuses
+    /// connections P% of every cycle, 1s by default).
+    #[arg(long = "fault", value_name = "KIND=P%", value_parser = parse_fault)]
+    fault: Vec<String>,
+    /// The seed of the faults' draw: the same seed breaks the same greets.
+    #[arg(long, default_value_t = 1)]
+    fault_seed: u64,
+    /// Only these hosts misbehave (0,3,...) [default: every host].
+    #[arg(long, value_delimiter = ',')]
+    fault_hosts: Vec<u32>,
+}
+
+fn parse_fault(spec: &str) -> Result<String, String> {
+    Faults::parse(spec)
+        .map(|_| spec.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+impl FaultArgs {
+    /// The faults these flags ask for; every `--fault` adds its kinds.
+    fn faults(&self) -> Result<Faults, CliError> {
+        let mut faults = Faults {
+            seed: self.fault_seed,
+            hosts: self.fault_hosts.clone(),
+            ..Faults::default()
+        };
+        for spec in &self.fault {
+            faults
+                .add(spec)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+        }
+        Ok(faults)
+    }
 }
 
 impl WorkArgs {
     /// The request for `model` with these arguments and `hosts`.
-    fn request(&self, model: &str, hosts: &HostArgs) -> RunRequest {
-        RunRequest {
-            model: model.to_owned(),
-            workload: self.workload,
-            count: self.count,
+    fn request(&self, model: &str, hosts: &HostArgs) -> Result<RunRequest, CliError> {
+        Ok(RunRequest {
             work: self.work,
             workers: self.workers,
             timeout: self.timeout,
-            hosts: hosts.spec(),
-            targets: Vec::new(),
-        }
+            hosts: hosts.spec()?,
+            retries: self.retries,
+            backoff: self.backoff,
+            deadline: self.deadline,
+            ..RunRequest::new(model, self.workload, self.count)
+        })
     }
 }
 
 impl HostArgs {
-    fn spec(&self) -> HostSpec {
-        HostSpec {
+    fn spec(&self) -> Result<HostSpec, CliError> {
+        Ok(HostSpec {
             hosts: self.hosts,
             latency: self.latency,
             jitter: self.jitter,
             spread_addresses: self.spread_addresses,
-        }
+            faults: self.faults.faults()?,
+        })
     }
 }
 
@@ -105,9 +170,20 @@ struct WorkArgs {
     /// Pool size for thread-pool, processes and rayon [default: logical cores].
     #[arg(long)]
     workers: Option<usize>,
-    /// Give up on a greet after this long.
+    /// Give up on a greet after this long (each attempt, with --retries).
     #[arg(long, default_value = "10s", value_parser = duration::parse)]
     timeout: Duration,
+    /// Try a greet that failed (refused, reset, closed or timed out) up to this many more
+    /// times, with exponential backoff and jitter. A greet is idempotent, so this is safe.
+    #[arg(long, default_value_t = 0)]
+    retries: u32,
+    /// The wait before the first retry; each further one doubles it, up to 1s.
+    #[arg(long, default_value = "20ms", value_parser = duration::parse)]
+    backoff: Duration,
+    /// Stop the whole batch after this long; jobs it cuts off are counted errors [default:
+    /// twice the ideal time, plus one job's timeouts and backoffs, plus 10s].
+    #[arg(long, value_parser = duration::parse)]
+    deadline: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -119,12 +195,42 @@ struct RunArgs {
     work: WorkArgs,
     #[command(flatten)]
     hosts: HostArgs,
-    /// Greet these hosts (ADDR,ADDR,...) instead of starting a server.
-    #[arg(long, value_delimiter = ',')]
-    targets: Vec<SocketAddr>,
+    /// Greet these hosts instead of starting a server: ADDR=HOST,... checks that the reply
+    /// at ADDR names host HOST; ADDR,... alone does not check who answered. --latency, if
+    /// given, is taken as theirs for the ideal time (floor).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_parser = parse_target,
+        conflicts_with_all = ["hosts", "jitter", "spread_addresses", "fault", "fault_seed", "fault_hosts"]
+    )]
+    targets: Vec<(SocketAddr, Option<u32>)>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write every job's timeline here as Chrome trace-event JSON: open it in
+    /// https://ui.perfetto.dev ("Open trace file") or chrome://tracing.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<std::path::PathBuf>,
+}
+
+/// `ADDR` or `ADDR=HOST`.
+fn parse_target(text: &str) -> Result<(SocketAddr, Option<u32>), String> {
+    let (addr, host) = match text.split_once('=') {
+        Some((a, h)) => (a, Some(h)),
+        None => (text, None),
+    };
+    let addr = addr.trim().parse().map_err(|_| {
+        format!("'{addr}' is not an address: write IP:PORT, or IP:PORT=HOST to check who answers")
+    })?;
+    let host = host
+        .map(|h| {
+            h.trim()
+                .parse()
+                .map_err(|_| format!("'{h}' is not a host number: write IP:PORT=3"))
+        })
+        .transpose()?;
+    Ok((addr, host))
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +278,41 @@ struct SweepArgs {
     /// Sweep further (more sizes, 20,000 waiting greets); also GREETBENCH_PROFILE=full.
     #[arg(long)]
     full: bool,
+    /// Faults for every point's server (the "under faults" points keep their own mix).
+    #[command(flatten)]
+    faults: FaultArgs,
+}
+
+/// Arguments of `greetbench soak`.
+#[derive(Debug, Args)]
+struct SoakArgs {
+    /// The model (see `greetbench models`).
+    #[arg(long, default_value = "tokio")]
+    model: String,
+    /// Greets in all.
+    #[arg(long, default_value_t = 1_000_000)]
+    count: usize,
+    /// Greets per batch: the most in flight at once.
+    #[arg(long, default_value_t = 10_000)]
+    batch: usize,
+    #[command(flatten)]
+    work: SoakWork,
+    #[command(flatten)]
+    hosts: HostArgs,
+}
+
+/// The per-greet knobs of a soak (its own defaults: short timeouts, a few retries).
+#[derive(Debug, Args)]
+struct SoakWork {
+    /// Pool size for the pooled models [default: logical cores].
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Give up on an attempt after this long.
+    #[arg(long, default_value = "1s", value_parser = duration::parse)]
+    timeout: Duration,
+    /// Retries per greet.
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
 }
 
 /// Arguments of `greetbench report`.
@@ -197,6 +338,10 @@ struct ServeApiArgs {
     /// The port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// The most connections open at once; never more than the open-files limit allows. When
+    /// full, the connection idle longest is closed to make room.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
 }
 
 #[derive(Debug, Args)]
@@ -210,7 +355,8 @@ struct ServeArgs {
     /// CPU work (crunch size) per reply on the server.
     #[arg(long, default_value_t = 0)]
     work: u32,
-    /// The most connections open at once.
+    /// The most connections open at once; never more than the open-files limit less a
+    /// reserve. When full, the connection idle longest is closed to make room.
     #[arg(long, default_value_t = 20_000)]
     max_connections: usize,
     /// Also stop when stdin closes: the harness uses this so that a server child never
@@ -256,6 +402,27 @@ pub enum CliError {
         /// The error.
         source: std::io::Error,
     },
+    /// An OS limit keeps the command from starting.
+    #[error("{0}")]
+    Limit(String),
+}
+
+impl CliError {
+    /// The exit status this error ends the command with (see [`exit`]).
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            CliError::Usage(_) | CliError::Profile(_) => exit::USAGE,
+            CliError::Harness(h) => match h {
+                HarnessError::UnknownModel(_) | HarnessError::Plan(_) | HarnessError::Hosts(_) => {
+                    exit::USAGE
+                }
+                h if h.limit().is_some() => exit::LIMIT,
+                _ => exit::COULD_NOT_RUN,
+            },
+            CliError::Limit(_) => exit::LIMIT,
+            _ => exit::COULD_NOT_RUN,
+        }
+    }
 }
 
 fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> CliError {
@@ -272,40 +439,59 @@ fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> CliError {
 pub fn run_as_cli_if_requested() {
     model_processes::run_worker_if_requested();
     if std::env::var_os(child::AS_CLI_ENV).is_some() {
-        let code = main();
-        std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+        std::process::exit(i32::from(main_status()));
     }
 }
 
 /// Parses the arguments, runs the subcommand and turns any error into one line on stderr.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    ExitCode::from(main_status())
+}
+
+/// [`main`], as the exit status (see [`exit`]).
+pub fn main_status() -> u8 {
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) if !e.use_stderr() => {
-            let _ = e.print(); // --help and --version
-            return ExitCode::SUCCESS;
+            say(&e.render().to_string()); // --help and --version
+            return exit::OK;
         }
         Err(e) => {
             // clap's message, first line only: what is wrong, with the value and the flag.
             let text = e.render().to_string();
             let first = text.lines().next().unwrap_or("error: bad arguments");
-            eprintln!("{first} (see greetbench --help)");
-            return ExitCode::from(2);
+            warn(&format!("{first} (see greetbench --help)\n"));
+            return exit::USAGE;
         }
     };
-    match dispatch(cli.command) {
+    let status = match dispatch(cli.command, &matches) {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+        Err(e) => {
+            warn(&format!("error: {e}\n"));
+            e.exit_status()
         }
+    };
+    if crate::out::failed() && status == exit::OK {
+        return exit::COULD_NOT_RUN;
     }
+    status
 }
 
-fn dispatch(command: Command) -> Result<ExitCode, CliError> {
+/// Whether the user gave `--{id}` of subcommand `sub` on the command line (not a default).
+fn given(matches: &ArgMatches, sub: &str, id: &str) -> bool {
+    matches
+        .subcommand_matches(sub)
+        .and_then(|m| m.try_get_raw(id).ok().flatten().map(|_| m.value_source(id)))
+        .flatten()
+        == Some(ValueSource::CommandLine)
+}
+
+fn dispatch(command: Command, matches: &ArgMatches) -> Result<u8, CliError> {
     match command {
         Command::Models => {
-            let mut out = std::io::stdout().lock();
             for d in registry::descriptions() {
                 let lang = match d.lang {
                     greet_core::Lang::Rust => String::new(),
@@ -319,18 +505,20 @@ fn dispatch(command: Command) -> Result<ExitCode, CliError> {
                     "{:<22} {:<14} {lang}{}{historical}\n",
                     d.name, d.family, d.about
                 );
-                if out.write_all(line.as_bytes()).is_err() {
+                say(&line);
+                if crate::out::stdout_closed() {
                     break; // a closed pipe (`greetbench models | head -1`) is not an error
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(exit::OK)
         }
-        Command::Run(args) => run(&args),
+        Command::Run(args) => run(&args, given(matches, "run", "latency")),
         Command::Compare(args) => compare(&args),
         Command::Serve(args) => serve(&args),
         Command::ServeApi(args) => serve_api(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Report(args) => report(&args),
+        Command::Soak(args) => soak(&args),
         Command::Child => {
             let result = match child::read_request(std::io::stdin()) {
                 Ok(request) => match harness::execute(&request) {
@@ -339,24 +527,50 @@ fn dispatch(command: Command) -> Result<ExitCode, CliError> {
                 },
                 Err(message) => return Err(CliError::Usage(message)),
             };
-            let code = exit_code(result.status());
-            println!("{}", serde_json::to_string(&result).unwrap_or_default());
+            let code = result_status(&result);
+            say(&format!(
+                "{}\n",
+                serde_json::to_string(&result).unwrap_or_default()
+            ));
             Ok(code)
         }
     }
 }
 
-/// The exit status of a finished run: 0 ok, 3 when an OS limit stopped part of it, 1 when
-/// jobs failed otherwise.
-fn exit_code(status: Status) -> ExitCode {
+/// The exit status of a finished run (see [`exit`]): 0 when every job succeeded or every
+/// error was an injected fault, 3 when an OS limit stopped part of it, 1 when jobs failed
+/// otherwise.
+pub fn exit_status(status: Status) -> u8 {
     match status {
-        Status::Ok => ExitCode::SUCCESS,
-        Status::Limit(_) => ExitCode::from(3),
-        Status::Failed => ExitCode::FAILURE,
+        Status::Ok | Status::FaultsOnly => exit::OK,
+        Status::Limit(_) => exit::LIMIT,
+        Status::Failed => exit::JOBS_FAILED,
+    }
+}
+
+/// The exit status of a run's result: its record's, or for a run with no record, 3 for an OS
+/// limit, 2 for a refused request, 4 otherwise.
+fn result_status(result: &RunResult) -> u8 {
+    match result {
+        RunResult::Record(r) => exit_status(r.status()),
+        RunResult::Failure(f) => match (f.limit, f.kind) {
+            (Some(_), _) => exit::LIMIT,
+            (None, FailureKind::Request) => exit::USAGE,
+            (None, _) => exit::COULD_NOT_RUN,
+        },
     }
 }
 
 fn check_counts(work: &WorkArgs, hosts: &HostArgs) -> Result<(), CliError> {
+    if work.retries > greet_core::plan::MAX_RETRIES {
+        return Err(CliError::Usage(format!(
+            "--retries must be at most {}",
+            greet_core::plan::MAX_RETRIES
+        )));
+    }
+    if work.deadline.is_some_and(|d| d.is_zero()) {
+        return Err(CliError::Usage("--deadline must be greater than 0".into()));
+    }
     if work.count == 0 || work.count > MAX_COUNT {
         return Err(CliError::Usage(format!(
             "--count must be between 1 and {MAX_COUNT}"
@@ -380,6 +594,8 @@ struct RecordJson<'a> {
     status: Status,
     /// One message per OS limit hit, naming the limit and the way round it.
     limits_hit: Vec<&'static str>,
+    /// Whether each reply was checked to come from the host the job aimed at.
+    host_check: &'static str,
 }
 
 impl<'a> RecordJson<'a> {
@@ -388,45 +604,120 @@ impl<'a> RecordJson<'a> {
             record,
             status: record.status(),
             limits_hit: record.limits().into_iter().map(OsLimit::hint).collect(),
+            host_check: host_check(&record.request),
         }
     }
 }
 
-fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
+/// How a run's replies were checked, in words.
+fn host_check(request: &RunRequest) -> &'static str {
+    if !request.workload.greets() {
+        "no greets"
+    } else if request.targets.is_empty() {
+        "checked: each reply names the host greeted"
+    } else if request.target_hosts.is_empty() {
+        "host not checked (give --targets ADDR=HOST to check who answers)"
+    } else {
+        "checked against --targets ADDR=HOST"
+    }
+}
+
+fn run(args: &RunArgs, latency_given: bool) -> Result<u8, CliError> {
     registry::find(&args.model).map_err(HarnessError::from)?;
     check_counts(&args.work, &args.hosts)?;
-    let mut request = args.work.request(&args.model, &args.hosts);
-    request.targets = args.targets.clone();
+    let mut request = args.work.request(&args.model, &args.hosts)?;
+    request.targets = args.targets.iter().map(|(addr, _)| *addr).collect();
+    let hosts: Vec<u32> = args.targets.iter().filter_map(|(_, h)| *h).collect();
+    if !hosts.is_empty() && hosts.len() != args.targets.len() {
+        return Err(CliError::Usage(
+            "--targets: give every target its host (ADDR=HOST) or none".into(),
+        ));
+    }
+    request.target_hosts = hosts;
+    if !request.targets.is_empty() {
+        // Their latency is what the user says, or unknown (floor null, never 0).
+        request.targets_latency = latency_given.then_some(args.hosts.latency);
+    }
+    request.trace = args.trace.is_some();
     let record = harness::execute(&request)?;
+    if let Some(file) = &args.trace {
+        write_trace(file, &record)?;
+    }
     if args.json {
         let json = serde_json::to_string(&RecordJson::new(&record)).unwrap_or_default();
-        println!("{json}");
+        say(&format!("{json}\n"));
     } else {
         print_table(std::slice::from_ref(&record), &[]);
     }
     Ok(finish(&record))
 }
 
-/// Says which limit stopped part of the run, and gives its exit status.
-fn finish(record: &RunRecord) -> ExitCode {
-    let q = &record.request;
-    for limit in record.limits() {
-        eprintln!("limit: {} ({}): {}", q.model, q.workload, limit.hint());
-    }
-    for e in record.first_errors.iter().take(3) {
-        eprintln!("note: {} had errors, e.g. {e}", q.model);
-    }
-    exit_code(record.status())
+/// Writes the run's timeline to `file` as Chrome trace-event JSON, and says where.
+fn write_trace(file: &std::path::Path, record: &RunRecord) -> Result<(), CliError> {
+    let doc = crate::chrome::trace_events(record).unwrap_or_default();
+    let text = serde_json::to_string(&doc).unwrap_or_default();
+    std::fs::write(file, text + "\n").map_err(|e| {
+        CliError::Usage(format!(
+            "cannot write --trace {}: {e}; name a file in a directory you can write",
+            file.display()
+        ))
+    })?;
+    warn(&format!(
+        "trace: {} (open it in https://ui.perfetto.dev, \"Open trace file\", or chrome://tracing)\n",
+        file.display()
+    ));
+    Ok(())
 }
 
-fn compare(args: &CompareArgs) -> Result<ExitCode, CliError> {
+/// Says which limit stopped part of the run, and gives its exit status.
+fn finish(record: &RunRecord) -> u8 {
+    let q = &record.request;
+    for limit in record.limits() {
+        warn(&format!(
+            "limit: {} ({}): {}\n",
+            q.model,
+            q.workload,
+            limit.hint()
+        ));
+    }
+    if record.status() == Status::FaultsOnly {
+        warn(&format!(
+            "note: {}: every error was a fault injected on purpose ({} of {} jobs)\n",
+            q.model, record.errors, q.count
+        ));
+    }
+    for e in record.first_errors.iter().take(3) {
+        warn(&format!("note: {} had errors, e.g. {e}\n", q.model));
+    }
+    if q.workload.greets() && !q.targets.is_empty() && q.target_hosts.is_empty() {
+        warn(&format!("note: {}: {}\n", q.model, host_check(q)));
+    }
+    exit_status(record.status())
+}
+
+/// The more serious of two exit statuses: jobs that failed outrank an OS limit, which
+/// outranks success.
+fn worse(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        exit::OK => 0,
+        exit::LIMIT => 1,
+        _ => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn compare(args: &CompareArgs) -> Result<u8, CliError> {
     check_counts(&args.work, &args.hosts)?;
     let exe = std::env::current_exe().map_err(io("cannot find this executable"))?;
     let (w, h) = (&args.work, &args.hosts);
-    // Generous but finite: the slowest model (sequential) waits N x L.
-    let deadline = Duration::from_secs(120) + (h.latency + w.timeout / 10) * w.count as u32 * 2;
+    // Generous but finite: the slowest model (sequential) waits N x L, and each child bounds
+    // its own batch with its deadline.
+    let attempts = w.retries + 1;
+    let deadline = Duration::from_secs(120)
+        + (h.latency + w.timeout / 10) * w.count as u32 * 2 * attempts
+        + w.deadline.unwrap_or_default();
     let mut records = Vec::new();
-    let mut code = ExitCode::SUCCESS;
+    let mut code = exit::OK;
     let (models, not_run) = runnable(args.lang);
     if models.is_empty()
         && let Some((_, why)) = not_run.first()
@@ -437,25 +728,26 @@ fn compare(args: &CompareArgs) -> Result<ExitCode, CliError> {
     for model in &models {
         let model = model.as_str();
         if !args.json {
-            eprintln!("running {model}...");
+            warn(&format!("running {model}...\n"));
         }
-        match child::run(&exe, &w.request(model, h), deadline) {
+        let result = child::run(&exe, &w.request(model, h)?, deadline);
+        code = worse(code, result_status(&result));
+        match result {
             RunResult::Record(r) => {
-                let c = finish(&r);
-                if c != ExitCode::SUCCESS {
-                    code = c;
-                }
+                finish(&r);
                 records.push(*r);
             }
             RunResult::Failure(f) => {
-                eprintln!("error: {model}: {}", f.message);
-                code = ExitCode::FAILURE;
+                warn(&format!("error: {model}: {}\n", f.message));
             }
         }
     }
     if args.json {
         let all: Vec<RecordJson<'_>> = records.iter().map(RecordJson::new).collect();
-        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        say(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&all).unwrap_or_default()
+        ));
     } else {
         print_table(&records, &not_run);
     }
@@ -492,11 +784,11 @@ fn say_not_run(not_run: &[(String, String)]) {
             .filter(|(_, w)| w == why)
             .map(|(n, _)| n.as_str())
             .collect();
-        eprintln!("not run: {}: {why}", names.join(", "));
+        warn(&format!("not run: {}: {why}\n", names.join(", ")));
     }
 }
 
-fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
+fn serve(args: &ServeArgs) -> Result<u8, CliError> {
     if args.hosts.hosts == 0 || args.hosts.hosts > greet_server::MAX_HOSTS {
         return Err(CliError::Usage(format!(
             "--hosts must be between 1 and {}",
@@ -504,7 +796,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         )));
     }
     crate::sys::raise_open_files_limit();
-    let mut config = harness::server_config(&args.hosts.spec());
+    let mut config = harness::server_config(&args.hosts.spec()?);
     config.work = args.work;
     config.max_connections = args.max_connections;
     config.bind = match config.bind {
@@ -526,23 +818,39 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
             let addr = l
                 .local_addr()
                 .map_err(io("cannot read a listening address"))?;
-            println!("{}", greet_server::listening_line(i, addr));
+            say(&format!("{}\n", greet_server::listening_line(i, addr)));
         }
-        eprintln!(
-            "serving {} until interrupted (Ctrl-C)",
+        warn(&format!(
+            "serving {} until interrupted (Ctrl-C)\n",
             greet_server::describe(&config)
-        );
+        ));
         let stats = std::sync::Arc::new(greet_server::Stats::default());
         let watch_stdin = args.until_stdin_closes;
+        let asked = stats.clone();
         let shutdown = async move {
             let stdin_closed = async {
                 if watch_stdin {
+                    // The parent writes one request a line: `stats` asks for the counters,
+                    // answered as one line on stdout. Bounded: this ends at EOF (or an
+                    // error), and a line is cut at 64 bytes.
                     let mut sink = [0u8; 64];
+                    let mut line = Vec::with_capacity(64);
                     let mut stdin = tokio::io::stdin();
-                    // Bounded: the parent never writes; this ends at EOF (or an error).
                     while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stdin, &mut sink).await {
                         if n == 0 {
                             break;
+                        }
+                        for &b in &sink[..n] {
+                            if b != b'\n' {
+                                if line.len() < 64 {
+                                    line.push(b);
+                                }
+                                continue;
+                            }
+                            if line == harness::STATS_REQUEST.as_bytes() {
+                                say(&harness::stats_line(&asked.snapshot()));
+                            }
+                            line.clear();
                         }
                     }
                 } else {
@@ -556,32 +864,62 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         };
         greet_server::run(listeners, config, stats.clone(), shutdown).await;
         let s = stats.snapshot();
-        eprintln!(
-            "served {} greets, {} errors, peak {} in flight",
-            s.served, s.errors, s.peak_in_flight
-        );
+        warn(&format!(
+            "served {} greets, {} errors, peak {} in flight, {} faults injected, {} idle connections evicted\n",
+            s.served,
+            s.errors,
+            s.peak_in_flight,
+            s.faults.total(),
+            s.evicted
+        ));
         Ok::<_, CliError>(())
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::OK)
 }
 
-fn sweep(args: &SweepArgs) -> Result<ExitCode, CliError> {
+fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
     let exe = std::env::current_exe().map_err(io("cannot find this executable"))?;
     let profile = if args.full {
         Profile::Full
     } else {
         Profile::from_env()?
     };
-    let (sweep, written) = crate::sweep::run_and_store(&exe, profile, args.out.as_deref())?;
+    let faults = args.faults.faults()?;
+    let (sweep, written) =
+        crate::sweep::run_and_store_with_faults(&exe, profile, &faults, args.out.as_deref())?;
     let mut text = crate::sweep::table(&sweep);
     for file in written {
         text.push_str(&format!("wrote {}\n", file.display()));
     }
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    Ok(ExitCode::SUCCESS)
+    say(&text);
+    Ok(exit::OK)
 }
 
-fn report(args: &ReportArgs) -> Result<ExitCode, CliError> {
+fn soak(args: &SoakArgs) -> Result<u8, CliError> {
+    registry::find(&args.model).map_err(HarnessError::from)?;
+    if args.batch == 0 || args.batch > args.count.min(MAX_COUNT) {
+        return Err(CliError::Usage(format!(
+            "--batch must be between 1 and --count ({})",
+            args.count
+        )));
+    }
+    let request = RunRequest {
+        workers: args.work.workers,
+        timeout: args.work.timeout,
+        retries: args.work.retries,
+        hosts: args.hosts.spec()?,
+        ..RunRequest::new(&args.model, Workload::Greet, args.batch)
+    };
+    let report = crate::soak::run(&request, args.count)?;
+    say(&report.text());
+    Ok(if report.holds() {
+        exit::OK
+    } else {
+        exit::JOBS_FAILED
+    })
+}
+
+fn report(args: &ReportArgs) -> Result<u8, CliError> {
     let paths = greetbench_report::Paths::locate();
     let results = match &args.results {
         Some(file) => file.clone(),
@@ -589,15 +927,21 @@ fn report(args: &ReportArgs) -> Result<ExitCode, CliError> {
     };
     let out = args.out.clone().unwrap_or_else(|| paths.report_dir());
     let page = greetbench_report::render(&results, &out, &paths.target.join("criterion"))?;
-    println!("report: {} (from {})", page.display(), results.display());
-    Ok(ExitCode::SUCCESS)
+    say(&format!(
+        "report: {} (from {})\n",
+        page.display(),
+        results.display()
+    ));
+    Ok(exit::OK)
 }
 
-fn serve_api(args: &ServeApiArgs) -> Result<ExitCode, CliError> {
+fn serve_api(args: &ServeApiArgs) -> Result<u8, CliError> {
+    crate::sys::raise_open_files_limit();
     let config = greet_api::Config {
         hosts: args.hosts,
         latency: args.latency,
         bind: SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, args.port)),
+        max_connections: args.max_connections,
         ..greet_api::Config::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -609,25 +953,25 @@ fn serve_api(args: &ServeApiArgs) -> Result<ExitCode, CliError> {
         let addr = listener
             .local_addr()
             .map_err(io("cannot read the listening address"))?;
-        println!("api listening on {}", greet_api::base_url(addr));
-        eprintln!(
-            "serving {} as JSON until interrupted (Ctrl-C); try: curl {}/hosts/0/greeting",
+        say(&format!("api listening on {}\n", greet_api::base_url(addr)));
+        warn(&format!(
+            "serving {} as JSON until interrupted (Ctrl-C); try: curl {}/hosts/0/greeting\n",
             greet_api::describe(&config),
             greet_api::base_url(addr)
-        );
+        ));
         let stats = std::sync::Arc::new(greet_api::Stats::default());
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
         greet_api::run(listener, config, stats.clone(), shutdown).await;
         let s = stats.snapshot();
-        eprintln!(
-            "served {} greetings, {} not found, peak {} in flight",
+        warn(&format!(
+            "served {} greetings, {} not found, peak {} in flight\n",
             s.served, s.not_found, s.peak_in_flight
-        );
+        ));
         Ok::<_, CliError>(())
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::OK)
 }
 
 /// The human-readable table of `run` and `compare`; `not_run` are the models that cannot run
@@ -690,5 +1034,5 @@ fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
         ));
     }
     // A closed pipe (`greetbench compare | head`) ends the table quietly.
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    say(&out);
 }

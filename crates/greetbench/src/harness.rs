@@ -4,19 +4,24 @@
 //! CPU time, memory and threads measured here are the client's own. [`execute`] turns a
 //! request into a [`RunRecord`], the figures `greetbench run --json` prints and the sweep
 //! stores.
+//!
+//! Every batch has a deadline (the request's, or [`RunRequest::default_deadline`]), and a
+//! pool's `--workers` is checked against the open-files and process budgets before anything
+//! starts, so that a run too big for the machine fails at once, naming the limit.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use greet_core::outcome::AccountingError;
 use greet_core::plan::MAX_COUNT;
-use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRecord, RunRequest};
-use greet_core::{Model, ModelError, Plan, PlanError, Summary, Target};
-use greet_server::{Bind, Config, parse_listening_line};
+use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRecord, RunRequest, ServerCounts};
+use greet_core::trace::Trace;
+use greet_core::{Family, Model, ModelError, OsLimit, Plan, PlanError, Shape, Summary, Target};
+use greet_server::{Bind, Config, StatsSnapshot, parse_listening_line};
 
 use crate::registry::{self, UnknownModel};
 use crate::{child, sys};
@@ -32,8 +37,20 @@ pub fn server_config(hosts: &HostSpec) -> Config {
         } else {
             Config::default().bind
         },
+        faults: hosts.faults.clone(),
         ..Config::default()
     }
+}
+
+/// The line a harness writes on a `serve` child's stdin to ask for its counters.
+pub const STATS_REQUEST: &str = "stats";
+
+/// The line a `serve` child answers [`STATS_REQUEST`] with: `stats` and the counters as JSON.
+pub fn stats_line(stats: &StatsSnapshot) -> String {
+    format!(
+        "{STATS_REQUEST} {}\n",
+        serde_json::to_string(&stats.counts()).unwrap_or_default()
+    )
 }
 
 /// `greetbench serve` arguments for `hosts`.
@@ -49,6 +66,17 @@ fn serve_args(hosts: &HostSpec) -> Vec<String> {
     ];
     if hosts.spread_addresses {
         args.push("--spread-addresses".into());
+    }
+    if !hosts.faults.is_empty() {
+        args.push("--fault".into());
+        args.push(hosts.faults.spec());
+        args.push("--fault-seed".into());
+        args.push(hosts.faults.seed.to_string());
+        if !hosts.faults.hosts.is_empty() {
+            let chosen: Vec<String> = hosts.faults.hosts.iter().map(u32::to_string).collect();
+            args.push("--fault-hosts".into());
+            args.push(chosen.join(","));
+        }
     }
     args
 }
@@ -100,15 +128,57 @@ pub enum HarnessError {
         /// Why, and the fix.
         why: String,
     },
+    /// An OS limit keeps the run from starting (checked before starting anything).
+    #[error("{message}")]
+    Limit {
+        /// Which limit.
+        limit: OsLimit,
+        /// What was asked, what the limit leaves, and the way round it.
+        message: String,
+    },
+    /// The request's `target_hosts` does not match its `targets`.
+    #[error("--targets: give every target its host (ADDR=HOST) or none")]
+    TargetHosts,
+}
+
+impl HarnessError {
+    /// The OS limit behind this error, if one is: a budget found too small before the run,
+    /// or a model that could not start its workers because the OS refused (`EMFILE`, `ENFILE`
+    /// or `EAGAIN`, read from the OS error's code in the model's message).
+    pub fn limit(&self) -> Option<OsLimit> {
+        match self {
+            HarnessError::Limit { limit, .. } => Some(*limit),
+            HarnessError::Model(ModelError::Start { reason, .. }) => os_limit_in(reason),
+            _ => None,
+        }
+    }
+}
+
+/// The OS limit an `io::Error`'s text names by its code (`... (os error 24)`), if any.
+fn os_limit_in(message: &str) -> Option<OsLimit> {
+    let code: i32 = message
+        .rsplit_once("(os error ")?
+        .1
+        .split(')')
+        .next()?
+        .parse()
+        .ok()?;
+    match code {
+        23 | 24 => Some(OsLimit::OpenFiles),
+        11 => Some(OsLimit::Threads),
+        _ => None,
+    }
 }
 
 impl HarnessError {
     /// The stored form of this error, for the run that asked for `request`.
     pub fn into_failure(self, request: RunRequest) -> RunFailure {
         let kind = match &self {
-            HarnessError::UnknownModel(_) | HarnessError::Plan(_) | HarnessError::Hosts(_) => {
-                FailureKind::Request
-            }
+            HarnessError::UnknownModel(_)
+            | HarnessError::Plan(_)
+            | HarnessError::Hosts(_)
+            | HarnessError::TargetHosts => FailureKind::Request,
+            HarnessError::Limit { .. } => FailureKind::Start,
             HarnessError::Exe(_)
             | HarnessError::Server(_)
             | HarnessError::ServerSilent
@@ -120,7 +190,7 @@ impl HarnessError {
         RunFailure {
             request,
             kind,
-            limit: None,
+            limit: self.limit(),
             message: self.to_string(),
         }
     }
@@ -130,7 +200,9 @@ impl HarnessError {
 #[derive(Debug)]
 pub struct ServerProcess {
     child: Child,
-    _stdin: Option<std::process::ChildStdin>,
+    stdin: Option<std::process::ChildStdin>,
+    /// The server's stdout after its address lines: where it answers [`STATS_REQUEST`].
+    stdout: Option<BufReader<ChildStdout>>,
     addrs: Vec<SocketAddr>,
 }
 
@@ -153,29 +225,82 @@ impl ServerProcess {
         };
         // Read the address lines on a thread, so that waiting for them can time out.
         let (tx, rx) = mpsc::channel();
-        // It stops after the last address, so it is not counted in the client's threads.
+        // It stops after the last address, so it is not counted in the client's threads, and
+        // hands the pipe back for the counters later.
         let n = hosts.hosts;
         std::thread::spawn(move || {
-            let lines = BufReader::new(stdout).lines().map_while(Result::ok);
-            for line in lines.filter_map(|l| parse_listening_line(&l)).take(n) {
-                if tx.send(line).is_err() {
-                    break;
+            let mut reader = BufReader::new(stdout);
+            let mut found = 0;
+            let mut line = String::new();
+            // Bounded: n addresses, among at most n + 100 lines.
+            for _ in 0..n + 100 {
+                line.clear();
+                if !matches!(reader.read_line(&mut line), Ok(1..)) {
+                    return;
+                }
+                if let Some(addr) = parse_listening_line(&line) {
+                    found += 1;
+                    if tx.send(Ok(addr)).is_err() {
+                        return;
+                    }
+                    if found == n {
+                        let _ = tx.send(Err(reader));
+                        return;
+                    }
                 }
             }
         });
         let mut server = ServerProcess {
             child,
-            _stdin: stdin,
+            stdin,
+            stdout: None,
             addrs: Vec::with_capacity(hosts.hosts),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while server.addrs.len() < hosts.hosts {
+        while server.stdout.is_none() {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok((_, addr)) => server.addrs.push(addr),
+                Ok(Ok((_, addr))) => server.addrs.push(addr),
+                Ok(Err(reader)) => server.stdout = Some(reader),
                 Err(_) => return Err(HarnessError::ServerSilent),
             }
         }
         Ok(server)
+    }
+
+    /// The server's counters now, asked for on its stdin and read from its stdout within 2 s;
+    /// `None` if it does not answer (the question is then not asked again).
+    pub fn stats(&mut self) -> Option<ServerCounts> {
+        let mut reader = self.stdout.take()?;
+        let stdin = self.stdin.as_mut()?;
+        stdin
+            .write_all(format!("{STATS_REQUEST}\n").as_bytes())
+            .and_then(|()| stdin.flush())
+            .ok()?;
+        let (tx, rx) = mpsc::channel();
+        // A short-lived reader, so that waiting for the answer can time out.
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            // Bounded: the answer is the next line; at most 16 lines are skipped.
+            for _ in 0..16 {
+                line.clear();
+                if !matches!(reader.read_line(&mut line), Ok(1..)) {
+                    return;
+                }
+                if let Some(json) = line.trim_end().strip_prefix(STATS_REQUEST) {
+                    let counts = serde_json::from_str::<ServerCounts>(json.trim()).ok();
+                    let _ = tx.send((counts, reader));
+                    return;
+                }
+            }
+        });
+        let (counts, reader) = rx.recv_timeout(Duration::from_secs(2)).ok()?;
+        self.stdout = Some(reader);
+        counts
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The hosts' addresses, host `i` at index `i`.
@@ -214,6 +339,9 @@ pub fn job_time(work: u32) -> Duration {
 
 /// Checks what a plan cannot: the request's count and hosts are in range.
 fn check_request(request: &RunRequest) -> Result<(), HarnessError> {
+    if !request.target_hosts.is_empty() && request.target_hosts.len() != request.targets.len() {
+        return Err(HarnessError::TargetHosts);
+    }
     if request.count == 0 || request.count > MAX_COUNT {
         return Err(PlanError::Count(request.count).into());
     }
@@ -236,15 +364,25 @@ pub fn execute(request: &RunRequest) -> Result<RunRecord, HarnessError> {
             why,
         });
     }
-    let mut server = None;
+    // Before starting anything: a pool too big for the machine fails at once.
+    let workers = request.resolved().workers.unwrap_or(1);
+    if workers > 0 && workers <= greet_core::plan::MAX_WORKERS {
+        check_budget(model.as_ref(), workers)?;
+    }
+    let mut server: Option<ServerProcess> = None;
     let targets = if !request.targets.is_empty() {
         if request.workload.greets() {
             check_reachable(&request.targets)?;
         }
+        // Each reply is checked against the host the user named for its address, if any.
         request
             .targets
             .iter()
-            .map(|&addr| Target { addr, host: None })
+            .enumerate()
+            .map(|(i, &addr)| Target {
+                addr,
+                host: request.target_hosts.get(i).copied(),
+            })
             .collect()
     } else if request.workload.greets() {
         let exe = std::env::current_exe().map_err(HarnessError::Exe)?;
@@ -256,7 +394,79 @@ pub fn execute(request: &RunRequest) -> Result<RunRecord, HarnessError> {
         Vec::new()
     };
     let plan = request.plan(targets);
-    measure(model.as_ref(), request, &plan, server.as_ref())
+    measure(model.as_ref(), request, &plan, server.as_mut())
+}
+
+/// File descriptors a worker process of a pool holds open in the parent: the write end of its
+/// stdin pipe and the read end of its stdout pipe.
+pub const FDS_PER_WORKER_PROCESS: u64 = 2;
+
+/// Descriptors kept free for everything else a run opens (the runtime, the server's pipes).
+const FD_RESERVE: u64 = 64;
+
+/// Checks, before anything starts, that a pool of `plan.workers` fits this process's budgets:
+/// a pool of worker processes needs two open files here and a process (plus its reader
+/// thread) per worker; a pool of threads a thread per worker. A run past a budget would fail
+/// only after starting thousands of workers (47 s for 10,000 processes); this fails at once,
+/// naming the limit.
+pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessError> {
+    let d = registry::describe(model);
+    if d.shape != Shape::Pool {
+        return Ok(());
+    }
+    let k = workers as u64;
+    let too_many = |limit, message: String| {
+        Err(HarnessError::Limit {
+            limit,
+            message: format!("--workers {k} is past a limit: {message}, or lower --workers"),
+        })
+    };
+    let threads = greet_core::limits::thread_budget().map(|b| b as u64);
+    if d.family == Family::Processes {
+        let limit = sys::raise_open_files_limit();
+        let open = sys::open_fds();
+        let left = limit.saturating_sub(open + FD_RESERVE);
+        if limit > 0 && k * FDS_PER_WORKER_PROCESS > left {
+            return too_many(
+                OsLimit::OpenFiles,
+                format!(
+                    "{k} worker processes need {} open files here ({FDS_PER_WORKER_PROCESS} each), \
+                     but the open-files limit (RLIMIT_NOFILE {limit}, {open} in use) leaves \
+                     {left}; raise it (`ulimit -n`, up to the hard limit `ulimit -Hn`)",
+                    k * FDS_PER_WORKER_PROCESS
+                ),
+            );
+        }
+        if let Some(left) = sys::process_budget()
+            && 2 * k > left
+        {
+            return too_many(
+                OsLimit::Threads,
+                format!(
+                    "{k} worker processes and their {k} reader threads need {} tasks, but the \
+                     process limits (RLIMIT_NPROC, kernel.threads-max, kernel.pid_max) leave \
+                     {left}; raise them (`ulimit -u`)",
+                    2 * k
+                ),
+            );
+        }
+        if let Some(left) = threads
+            && k > left
+        {
+            return too_many(
+                OsLimit::Threads,
+                greet_core::limits::thread_budget_message(left as usize),
+            );
+        }
+    } else if let Some(left) = threads.into_iter().chain(sys::process_budget()).min()
+        && k > left
+    {
+        return too_many(
+            OsLimit::Threads,
+            format!("{k} pool threads, but the thread limits leave room for about {left}"),
+        );
+    }
+    Ok(())
 }
 
 /// Runs `plan` once on `model` and measures it; `request` is what the record says was run,
@@ -265,19 +475,44 @@ pub fn measure(
     model: &dyn Model,
     request: &RunRequest,
     plan: &Plan,
-    server: Option<&ServerProcess>,
+    mut server: Option<&mut ServerProcess>,
 ) -> Result<RunRecord, HarnessError> {
     plan.validate()?;
+    check_budget(model, plan.workers)?;
     let open_files_limit = sys::raise_open_files_limit();
     let job = if plan.workload.crunches() {
         job_time(plan.work)
     } else {
         Duration::ZERO
     };
+    let cores = greet_core::plan::default_workers();
+    // The floor needs the hosts' latency: our own hosts', or what the user says of
+    // `--targets`. Unknown, it is null, never 0.
+    let latency = if request.targets.is_empty() {
+        Some(request.hosts.latency)
+    } else {
+        request.targets_latency
+    };
+    let concurrency = model.concurrency(plan);
+    let floor_with = |job: Duration| match (plan.workload.greets(), latency) {
+        (false, _) => Some(concurrency.floor(plan, Duration::ZERO, job, cores)),
+        (true, Some(l)) => Some(concurrency.floor(plan, l, job, cores)),
+        (true, None) => None,
+    };
+    let floor = floor_with(job);
+    let floor_s = floor.map(|f| f.as_secs_f64());
+    // The batch's deadline: asked for, or derived. With an unknown latency, the derived one
+    // lets every wave of greets wait its whole timeout.
+    let waves = plan.count.div_ceil(concurrency.io.max(1));
+    let deadline = request.deadline.unwrap_or_else(|| {
+        let floor = floor.unwrap_or(plan.timeout.saturating_mul(waves as u32));
+        request.default_deadline(floor, waves)
+    });
+    let server_cpu = |s: &Option<&mut ServerProcess>| s.as_ref().map_or(0.0, |s| s.cpu_s());
 
     let baseline_rss_kib = sys::proc_status("VmRSS");
     let before = sys::self_usage().plus(sys::children_usage());
-    let server_before = server.map_or(0.0, ServerProcess::cpu_s);
+    let server_before = server_cpu(&server);
     let noise = sys::NoiseWatch::start();
     let sampler = sys::ThreadSampler::start();
 
@@ -293,20 +528,18 @@ pub fn measure(
     let started = sys::self_usage().plus(sys::children_usage()).since(before);
     let helpers_start_s: f64 = helpers.iter().map(|&pid| sys::process_cpu_s(pid)).sum();
     let start_cpu_s = started.user_s + started.sys_s + helpers_start_s;
-    // The floor needs the hosts' latency, which only our own hosts tell us, and the time of one
-    // crunch where the jobs run (an interpreter's, if the model says so).
-    let job = runner.crunch_time(plan.work).unwrap_or(job);
-    let cores = greet_core::plan::default_workers();
-    let floor = request.starts_hosts() || !plan.workload.greets();
-    let floor_s = floor.then(|| {
-        model
-            .concurrency(plan)
-            .floor(plan, request.hosts.latency, job, cores)
-            .as_secs_f64()
-    });
+    // The floor's crunch time is where the jobs run: an interpreter's, if the model says so.
+    let floor_s = match runner.crunch_time(plan.work) {
+        Some(job) if plan.workload.crunches() => floor_with(job).map(|f| f.as_secs_f64()),
+        _ => floor_s,
+    };
     let start_method = runner.start_method();
+    let mut plan = plan.clone();
+    plan.deadline = Some(SystemTime::now() + deadline);
     let t1 = Instant::now();
-    let batch = runner.run(plan)?;
+    // Every job is queued now: the timeline's zero, on the clock the jobs stamp with.
+    let t1_us = greet_core::trace::now_us();
+    let batch = runner.run(&plan)?;
     let wall_s = t1.elapsed().as_secs_f64();
     let helpers_rss_kib = runner.helpers_peak_rss_kib();
     // Drop the runner before reading the usage: worker processes are reaped here, and only
@@ -317,14 +550,17 @@ pub fn measure(
     let own = sys::self_usage();
     let total = own.plus(sys::children_usage()).since(before);
     // Everything we caused (the sampler and the server included) is not noise.
-    let ours =
-        total.user_s + total.sys_s + server.map_or(0.0, ServerProcess::cpu_s) - server_before;
+    let ours = total.user_s + total.sys_s + server_cpu(&server) - server_before;
     let noise = noise.finish(ours);
     // The sampler's CPU is the harness's, not the model's: take it out.
     let used = total.since(sampling);
     let summary = Summary::new(plan.count, &batch.outcomes)?;
+    let server_counts = server.as_mut().and_then(|s| s.stats());
     Ok(RunRecord {
-        request: request.resolved(),
+        request: RunRequest {
+            deadline: Some(deadline),
+            ..request.resolved()
+        },
         ok: summary.ok,
         errors: summary.errors,
         errors_by_kind: summary.errors_by_kind,
@@ -348,5 +584,44 @@ pub fn measure(
         distinct_pids: summary.distinct_pids,
         open_files_limit,
         noise,
+        attempts: summary.attempts,
+        retries_used: summary.retries,
+        server: server_counts,
+        timeline: request
+            .trace
+            .then(|| Trace::new(t1_us, &plan, &batch.outcomes)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_that_could_not_start_for_an_os_limit_is_that_limit() {
+        let emfile = std::io::Error::from_raw_os_error(24);
+        let error = HarnessError::Model(ModelError::Start {
+            model: "processes".into(),
+            reason: format!("cannot start /bin/greetbench: {emfile}"),
+        });
+        assert_eq!(error.limit(), Some(OsLimit::OpenFiles));
+        let request = RunRequest::new("processes", greet_core::Workload::Greet, 1);
+        assert_eq!(error.into_failure(request).limit, Some(OsLimit::OpenFiles));
+        let eagain = std::io::Error::from_raw_os_error(11);
+        assert_eq!(os_limit_in(&eagain.to_string()), Some(OsLimit::Threads));
+        assert_eq!(os_limit_in("workers did not start within 10 s"), None);
+        assert_eq!(os_limit_in("(os error 2)"), None);
+    }
+
+    #[test]
+    fn the_stats_line_reads_back_as_the_counters() {
+        let line = stats_line(&greet_server::StatsSnapshot {
+            greetings: 3,
+            served: 2,
+            ..Default::default()
+        });
+        let json = line.trim_end().strip_prefix(STATS_REQUEST).unwrap();
+        let counts: ServerCounts = serde_json::from_str(json.trim()).unwrap();
+        assert_eq!((counts.greetings, counts.served), (3, 2));
+    }
 }

@@ -33,6 +33,7 @@ pub fn models() -> Vec<Box<dyn Model>> {
         Box::new(model_processes::Processes::default()),
         Box::new(model_rayon::Rayon),
         Box::new(model_tokio::Tokio),
+        Box::new(model_tokio::TokioInline),
         Box::new(model_tokio_current_thread::TokioCurrentThread),
         Box::new(model_async_std::AsyncStd),
         Box::new(model_smol::Smol),

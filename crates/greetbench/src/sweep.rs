@@ -3,9 +3,13 @@
 //! the sweep records the rest (CPU user/sys, peak and baseline RSS, peak threads, context
 //! switches) and where an OS limit stopped a size, which limit.
 //!
-//! It also runs a small kill probe: a thread and a worker process each stuck on a host that
-//! never replies, to measure the course's claim that a process can be killed and a thread
-//! cannot.
+//! It also runs the kill probe ([`crate::probe`]): five experiments that try to stop a thread,
+//! a task and a process each stuck on a host that never replies, and record what happened,
+//! to test the course's claim that a process can be killed and a thread cannot.
+//!
+//! Last come the points **under faults** ([`fault_points`]): every model at 0, 1, 10 and 50 %
+//! faults of one documented mix ([`fault_mix`]), with and without retries, for the report's
+//! "Under faults" section.
 //!
 //! The Python models run here too, since criterion cannot time them in-process: the sweep
 //! repeats every cheap point (and its crunch points) so that the report can compare medians
@@ -16,12 +20,13 @@
 //! sweep through `benches/benches/sweep.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use greet_core::fault::{FaultKind, Faults};
 use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRequest, RunResult, Status};
+use greet_core::workload::DEFAULT_WORK;
 use greet_core::{Lang, Model, Shape, Workload};
-use greetbench_report::results::{FORMAT, KillProbe, PythonSide, Sweep, write_json};
+use greetbench_report::results::{FORMAT, PythonSide, Sweep, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
 use crate::{child, registry};
@@ -208,6 +213,110 @@ fn repeats(model: &dyn Model, p: &RunRequest, profile: Profile) -> usize {
     }
 }
 
+/// The fault levels of the "under faults" points: percent of greets hit.
+pub const FAULT_LEVELS: [f64; 4] = [0.0, 1.0, 10.0, 50.0];
+
+/// The retries of the "under faults" points: none, and three.
+pub const FAULT_RETRIES: [u32; 2] = [0, 3];
+
+/// The mix of the "under faults" points at `percent` % of greets: resets 40 % of it, closes
+/// 20 %, stalls 20 %, sliced replies 10 %, delayed replies 10 %. So at 10 %: 4 % of greets
+/// reset, 2 % closed, 2 % stalled (each waits out its timeout), 1 % sliced and 1 % delayed
+/// (both still answered, later). A fixed seed, so every model meets the same draw per host.
+pub fn fault_mix(percent: f64) -> Faults {
+    let share = [
+        (FaultKind::Reset, 0.4),
+        (FaultKind::Close, 0.2),
+        (FaultKind::Stall, 0.2),
+        (FaultKind::Slice, 0.1),
+        (FaultKind::Delay, 0.1),
+    ];
+    Faults {
+        rates: share
+            .into_iter()
+            .filter(|_| percent > 0.0)
+            .map(|(k, s)| (k, percent * s))
+            .collect(),
+        ..Faults::default()
+    }
+}
+
+/// The "under faults" points: every model at each of [`FAULT_LEVELS`] × [`FAULT_RETRIES`], on
+/// 8 hosts at 1 ms. Small in the default profile (100 greets, a 150 ms timeout: a few seconds
+/// a model, most of it the sequential model waiting out its stalls); 1,000 greets and a
+/// 250 ms timeout in the full one. The delay fault (100 ms) fits in either timeout, so a
+/// delayed reply still arrives; a stall never does.
+pub fn fault_points(profile: Profile) -> Vec<RunRequest> {
+    let (count, timeout) = match profile {
+        Profile::Default => (100, Duration::from_millis(150)),
+        Profile::Full => (1000, Duration::from_millis(250)),
+    };
+    let mut out = Vec::new();
+    for model in registry::names() {
+        for &level in &FAULT_LEVELS {
+            for &retries in &FAULT_RETRIES {
+                out.push(RunRequest {
+                    timeout,
+                    retries,
+                    backoff: Duration::from_millis(5),
+                    hosts: HostSpec {
+                        hosts: 8,
+                        latency: Duration::from_millis(1),
+                        faults: fault_mix(level),
+                        ..HostSpec::default()
+                    },
+                    ..RunRequest::new(model, Workload::Greet, count)
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The timelines' size: few enough greets to see each one, more than the pool's workers.
+pub const TIMELINE_COUNT: usize = 12;
+
+/// The timelines' pool size (`--workers`): the pools draw this many lanes.
+pub const TIMELINE_WORKERS: usize = 3;
+
+/// The timelines' latency: long beside a greet's own cost, so that the waits dominate.
+pub const TIMELINE_LATENCY: Duration = Duration::from_millis(50);
+
+/// About how long each mixed timeline job crunches: a fifth of the latency, long enough that
+/// a crunch on an event loop shows as a stall in every other task's wait.
+pub const TIMELINE_CRUNCH: Duration = Duration::from_millis(10);
+
+/// The small traced runs the report draws as timelines: every model, greet and mixed, at
+/// N = [`TIMELINE_COUNT`], K = [`TIMELINE_WORKERS`], L = [`TIMELINE_LATENCY`], one host per
+/// job. `work` is the crunch size of the mixed runs.
+pub fn timeline_points(work: u32) -> Vec<RunRequest> {
+    let mut out = Vec::new();
+    for workload in [Workload::Greet, Workload::Mixed] {
+        for model in registry::names() {
+            out.push(RunRequest {
+                work: workload.crunches().then_some(work),
+                workers: Some(TIMELINE_WORKERS),
+                hosts: HostSpec {
+                    hosts: TIMELINE_COUNT,
+                    latency: TIMELINE_LATENCY,
+                    ..HostSpec::default()
+                },
+                trace: true,
+                ..RunRequest::new(model, workload, TIMELINE_COUNT)
+            });
+        }
+    }
+    out
+}
+
+/// The crunch size that takes about `target` here, from the kernel's measured speed.
+pub fn work_for(target: Duration) -> u32 {
+    let one = greet_core::workload::crunch_time(DEFAULT_WORK).as_secs_f64();
+    let scaled = DEFAULT_WORK as f64 * target.as_secs_f64() / one.max(1e-9);
+    // Bounded: at least the default, and far below the size reserved for tests.
+    scaled.clamp(DEFAULT_WORK as f64, 1e9) as u32
+}
+
 /// How long a point may take before it is killed: generous but finite. Sequential waits
 /// N x L; the others about one L.
 fn deadline(p: &RunRequest) -> Duration {
@@ -217,68 +326,103 @@ fn deadline(p: &RunRequest) -> Duration {
 /// Runs every point of `profile` in a fresh child of `exe`, with a progress bar, then the kill
 /// probe. A point that fails is recorded, never fatal.
 pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
+    run_with_faults(exe, profile, paths, &Faults::default())
+}
+
+/// [`run`], with `faults` injected by every point's server (the points under faults keep their
+/// own mix).
+pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Faults) -> Sweep {
     let t0 = Instant::now();
-    let points = points(profile);
-    let bar = indicatif::ProgressBar::new(points.len() as u64 + 2);
+    let mut points = points(profile);
+    if !faults.is_empty() {
+        for p in &mut points {
+            p.hosts.faults = faults.clone();
+        }
+    }
+    let timelines = timeline_points(work_for(TIMELINE_CRUNCH));
+    let under_faults = fault_points(profile);
+    let bar = indicatif::ProgressBar::new(
+        (points.len() + timelines.len() + under_faults.len()) as u64 + 2,
+    );
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "sweep [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
     ) {
         bar.set_style(style);
     }
-    let mut entries = Vec::with_capacity(points.len());
     // Whether each model can run here, asked once: a model that cannot (python3 or uvloop not
     // installed) gets a "not installed" entry per point, said once, with no child started.
     let mut unavailable: Vec<(String, Option<String>)> = Vec::new();
-    for p in &points {
-        bar.set_message(format!("{} N={}", p.model, p.count));
-        let known = unavailable.iter().find(|(m, _)| *m == p.model).cloned();
-        let why = known.clone().map_or_else(
-            || registry::find(&p.model).ok().and_then(|m| m.unavailable()),
-            |(_, why)| why,
-        );
-        if known.is_none() {
-            unavailable.push((p.model.clone(), why.clone()));
-            if let Some(why) = &why {
-                bar.suspend(|| eprintln!("note: {}: {why}", p.model));
-            }
-        }
-        if let Some(why) = why {
-            entries.push(RunResult::Failure(RunFailure {
-                request: p.clone(),
-                kind: FailureKind::Unavailable,
-                limit: None,
-                message: why,
-            }));
-            bar.inc(1);
-            continue;
-        }
-        let result = child::run(exe, p, deadline(p));
-        if result.status() != Status::Ok {
-            let note = format!(
-                "note: {} N={}: {}",
-                p.model,
-                p.count,
-                result.message().unwrap_or_default()
+    let mut run_all = |points: &[RunRequest]| {
+        let mut entries = Vec::with_capacity(points.len());
+        for p in points {
+            let known = unavailable.iter().find(|(m, _)| *m == p.model).cloned();
+            let why = known.clone().map_or_else(
+                || registry::find(&p.model).ok().and_then(|m| m.unavailable()),
+                |(_, why)| why,
             );
-            bar.suspend(|| eprintln!("{note}"));
+            if known.is_none() {
+                unavailable.push((p.model.clone(), why.clone()));
+                if let Some(why) = &why {
+                    bar.suspend(|| crate::out::warn(&format!("note: {}: {why}\n", p.model)));
+                }
+            }
+            if let Some(why) = why {
+                entries.push(RunResult::Failure(RunFailure {
+                    request: p.clone(),
+                    kind: FailureKind::Unavailable,
+                    limit: None,
+                    message: why,
+                }));
+                bar.inc(1);
+                continue;
+            }
+            let traced = if p.trace { " traced" } else { "" };
+            let faulty = if p.hosts.faults.is_empty() && p.retries == 0 {
+                String::new()
+            } else {
+                format!(
+                    " under {}% faults, {} retries",
+                    p.hosts.faults.per_greet_total(),
+                    p.retries
+                )
+            };
+            bar.set_message(format!(
+                "{} {} N={}{traced}{faulty}",
+                p.model, p.workload, p.count
+            ));
+            let result = child::run(exe, p, deadline(p));
+            // Errors that were only the faults asked for are what those runs are for.
+            if !matches!(result.status(), Status::Ok | Status::FaultsOnly) {
+                let note = format!(
+                    "note: {} {} N={}: {}",
+                    p.model,
+                    p.workload,
+                    p.count,
+                    result.message().unwrap_or_default()
+                );
+                bar.suspend(|| crate::out::warn(&format!("{note}\n")));
+            }
+            entries.push(result);
+            bar.inc(1);
         }
-        entries.push(result);
-        bar.inc(1);
-    }
-    bar.set_message("kill probe");
-    let kill = match kill_probe(exe) {
-        Ok(k) => Some(k),
-        Err(e) => {
-            bar.suspend(|| eprintln!("note: the kill probe did not run: {e}"));
-            None
-        }
+        entries
     };
+    let entries = run_all(&points);
+    let timelines = run_all(&timelines);
+    let fault_entries = run_all(&under_faults);
+    bar.set_message("kill probe");
+    // Never fails as a whole: an experiment that cannot run records why.
+    let kill = Some(crate::probe::run(exe));
     bar.inc(1);
     bar.set_message("python spawn costs");
     let python = match python_side() {
         Ok(p) => Some(p),
         Err(e) => {
-            bar.suspend(|| eprintln!("note: the Python spawn costs were not measured: {e}"));
+            bar.suspend(|| {
+                crate::out::warn(&format!(
+                    "note: the Python spawn costs were not measured: {e}\n"
+                ))
+            });
             None
         }
     };
@@ -293,6 +437,8 @@ pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
         entries,
         kill,
         python,
+        timelines,
+        faults: fault_entries,
     }
 }
 
@@ -302,69 +448,6 @@ pub fn python_side() -> Result<PythonSide, String> {
     serde_json::from_str(out.trim()).map_err(|e| format!("spawn_cost.py printed no report: {e}"))
 }
 
-/// How long the stuck thread of the kill probe waits for its reply.
-const THREAD_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// A thread and a worker process each greet a host that never replies. The thread has no
-/// handle to stop it: it ends only when its own timeout fires. The process is killed
-/// (SIGKILL) as soon as its greet is waiting, and reaped.
-pub fn kill_probe(exe: &Path) -> Result<KillProbe, String> {
-    let server = greet_server::Server::start(greet_server::Config {
-        behavior: greet_server::Behavior::Silent,
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let addr = server.addrs()[0];
-
-    // The thread: std offers no way to stop it from outside; we can only wait.
-    let t = Instant::now();
-    let stuck = std::thread::spawn(move || greet_core::client::greet(addr, THREAD_TIMEOUT));
-    let _ = stuck.join();
-    let thread_ended_after_s = t.elapsed().as_secs_f64();
-
-    // The process: a `greetbench run` child that would wait 60 s for its reply.
-    let mut child = child::command(exe)
-        .args([
-            "run",
-            "--model=sequential",
-            "--count=1",
-            "--timeout=60s",
-            "--json",
-        ])
-        .arg(format!("--targets={addr}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    // Wait (at most 10 s) until its greet connects: `run --targets` first checks the host
-    // answers (connection 1), then greets (connection 2). A silent host counts no greet in
-    // flight, so give the greeting a moment to be sent: then the worker is stuck reading.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while server.stats().connections < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    if server.stats().connections < 2 {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err("the worker process never connected".into());
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    if let Ok(Some(status)) = child.try_wait() {
-        return Err(format!("the worker process ended by itself ({status})"));
-    }
-    let t = Instant::now();
-    child.kill().map_err(|e| format!("kill failed: {e}"))?;
-    let status = child.wait().map_err(|e| format!("wait failed: {e}"))?;
-    let process_kill_ms = t.elapsed().as_secs_f64() * 1e3;
-    Ok(KillProbe {
-        thread_timeout_s: THREAD_TIMEOUT.as_secs_f64(),
-        thread_ended_after_s,
-        process_kill_ms,
-        process_killed: !status.success(),
-    })
-}
-
 /// Runs the sweep and stores it in `target/greetbench/sweep.json` (and `out`, if given).
 /// Returns where it was stored.
 pub fn run_and_store(
@@ -372,8 +455,18 @@ pub fn run_and_store(
     profile: Profile,
     out: Option<&Path>,
 ) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
+    run_and_store_with_faults(exe, profile, &Faults::default(), out)
+}
+
+/// [`run_and_store`], with `faults` injected by every point's server.
+pub fn run_and_store_with_faults(
+    exe: &Path,
+    profile: Profile,
+    faults: &Faults,
+    out: Option<&Path>,
+) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
     let paths = Paths::locate();
-    let sweep = run(exe, profile, &paths);
+    let sweep = run_with_faults(exe, profile, &paths, faults);
     let mut written = vec![paths.sweep_file()];
     written.extend(out.map(Path::to_path_buf));
     for file in &written {
@@ -403,6 +496,10 @@ pub fn table(sweep: &Sweep) -> String {
             _ if e.unavailable().is_some() => "not installed".to_owned(),
             Status::Ok => "ok".to_owned(),
             Status::Limit(l) => format!("limit ({})", l.label()),
+            Status::FaultsOnly => format!(
+                "ok but for injected faults: {}",
+                e.message().unwrap_or_default()
+            ),
             Status::Failed => format!("failed: {}", e.message().unwrap_or_default()),
         };
         let figures = e.record().map_or_else(
@@ -435,11 +532,21 @@ pub fn table(sweep: &Sweep) -> String {
             },
         ));
     }
+    let traced = sweep.timelines.iter().filter(|e| e.status() == Status::Ok);
+    out.push_str(&format!(
+        "timelines: {} of {} traced runs ok (N = {TIMELINE_COUNT}, K = {TIMELINE_WORKERS}, L = {} ms)\n",
+        traced.count(),
+        sweep.timelines.len(),
+        TIMELINE_LATENCY.as_millis()
+    ));
+    if !sweep.faults.is_empty() {
+        out.push_str(&fault_table(&sweep.faults));
+    }
     if let Some(k) = &sweep.kill {
-        out.push_str(&format!(
-            "kill probe: a stuck thread ended only by its own {:.1} s timeout (after {:.3} s); a stuck worker process was killed and reaped in {:.2} ms\n",
-            k.thread_timeout_s, k.thread_ended_after_s, k.process_kill_ms
-        ));
+        out.push_str("kill probe:\n");
+        for line in k.sentences().into_iter().chain(k.resolution()) {
+            out.push_str(&format!("  {line}\n"));
+        }
     }
     if let Some(p) = &sweep.python {
         let costs: Vec<String> = p
@@ -458,6 +565,52 @@ pub fn table(sweep: &Sweep) -> String {
         "sweep ({}) took {:.1} s\n",
         sweep.profile, sweep.wall_s
     ));
+    out
+}
+
+/// The points under faults as a table: one line per model, level and retries.
+pub fn fault_table(entries: &[RunResult]) -> String {
+    let mut out = format!(
+        "under faults: {:<21} {:>6} {:>7} {:>6} {:>6}  {:<30} {:>8} {:>8}\n",
+        "model", "faults", "retries", "ok", "errors", "errors by kind", "wall", "p99"
+    );
+    for e in entries {
+        let q = e.request();
+        let (ok, errors, kinds, wall, p99) = match e.record() {
+            Some(r) => (
+                r.ok.to_string(),
+                r.errors.to_string(),
+                r.errors_by_kind
+                    .iter()
+                    .map(|(k, n)| {
+                        let k = serde_json::to_string(k).unwrap_or_default();
+                        format!("{} {n}", k.trim_matches('"'))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                format!("{:.3}s", r.wall_s),
+                r.latency_p99_ms.map_or("-".into(), |v| format!("{v:.1}ms")),
+            ),
+            None => (
+                "-".into(),
+                "-".into(),
+                e.message().unwrap_or_default(),
+                "-".into(),
+                "-".into(),
+            ),
+        };
+        out.push_str(&format!(
+            "under faults: {:<21} {:>5}% {:>7} {:>6} {:>6}  {:<30} {:>8} {:>8}\n",
+            q.model,
+            q.hosts.faults.per_greet_total(),
+            q.retries,
+            ok,
+            errors,
+            kinds,
+            wall,
+            p99
+        ));
+    }
     out
 }
 
@@ -512,6 +665,55 @@ mod tests {
             assert!(unpooled.contains(&p.model), "{}", p.model);
         }
         assert!(points(Profile::Full).len() > pts.len());
+    }
+
+    #[test]
+    fn fault_points_cover_every_model_at_every_level_with_and_without_retries() {
+        let pts = fault_points(Profile::Default);
+        assert_eq!(
+            pts.len(),
+            registry::names().len() * FAULT_LEVELS.len() * FAULT_RETRIES.len()
+        );
+        for m in registry::names() {
+            for &level in &FAULT_LEVELS {
+                for &retries in &FAULT_RETRIES {
+                    let p = pts.iter().find(|p| {
+                        p.model == m
+                            && p.retries == retries
+                            && (p.hosts.faults.per_greet_total() - level).abs() < 1e-9
+                    });
+                    assert!(p.is_some(), "{m} at {level}% with {retries} retries");
+                }
+            }
+        }
+        // The mix: resets, closes and stalls lose the reply; slices and delays do not.
+        let mix = fault_mix(10.0);
+        assert!((mix.rate(FaultKind::Reset) - 4.0).abs() < 1e-9);
+        assert!((mix.rate(FaultKind::Stall) - 2.0).abs() < 1e-9);
+        assert!(fault_mix(0.0).is_empty());
+        // A delayed reply still fits in the timeout; a stalled one never does.
+        assert!(pts.iter().all(|p| p.timeout > greet_core::fault::DELAY));
+    }
+
+    #[test]
+    fn timelines_trace_every_model_greet_and_mixed() {
+        let pts = timeline_points(1234);
+        for m in registry::names() {
+            for w in [Workload::Greet, Workload::Mixed] {
+                let p = pts
+                    .iter()
+                    .find(|p| p.model == m && p.workload == w)
+                    .unwrap_or_else(|| panic!("{m} {w}"));
+                assert!(p.trace, "{m} {w}");
+                assert_eq!(
+                    (p.count, p.workers),
+                    (TIMELINE_COUNT, Some(TIMELINE_WORKERS))
+                );
+                assert_eq!(p.work, (w == Workload::Mixed).then_some(1234));
+            }
+        }
+        assert_eq!(pts.len(), 2 * registry::names().len());
+        assert!(work_for(TIMELINE_CRUNCH) >= DEFAULT_WORK);
     }
 
     #[test]

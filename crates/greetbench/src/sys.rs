@@ -1,8 +1,9 @@
 //! The operating system's view of this process: CPU time, peak memory, threads, context
 //! switches, and the open-files limit. Linux-first; elsewhere the /proc readings are 0.
 //!
-//! This is the only module with `unsafe`: two libc calls (`getrusage`, `get/setrlimit`) that
-//! fill a struct we own.
+//! This is the only module with `unsafe`: libc calls that fill a struct we own (`getrusage`,
+//! `get/setrlimit`), read a constant (`sysconf`), `tgkill` for the kill probe, which touches no
+//! memory at all, and `prctl` in a child between fork and exec to set its death signal.
 #![allow(unsafe_code)]
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -306,4 +307,130 @@ pub fn process_cpu_s(pid: u32) -> f64 {
     };
     // After the ')' the fields start at 3 (state), so utime (14) is index 11.
     (field(11) + field(12)) / ticks_per_second()
+}
+
+/// The number of file descriptors this process has open now (entries of `/proc/self/fd`);
+/// 0 where there is no `/proc`.
+pub fn open_fds() -> u64 {
+    open_fds_of("self")
+}
+
+/// The number of file descriptors process `pid` (or `self`) has open; 0 if unreadable.
+pub fn open_fds_of(pid: &str) -> u64 {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count() as u64)
+}
+
+/// A `kB` field (`VmRSS`, `VmHWM`) of process `pid`'s `/proc/PID/status`, in KiB; 0 if
+/// unreadable.
+pub fn status_kib_of(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            let line = s
+                .lines()
+                .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// The children of this process that have exited but not been reaped (zombies), by pid.
+pub fn zombie_children() -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            let mut fields = after.split_whitespace();
+            let state = fields.next();
+            let ppid = fields.next().and_then(|p| p.parse::<u32>().ok());
+            state == Some("Z") && ppid == Some(me)
+        })
+        .collect()
+}
+
+fn rlimit(resource: libc::__rlimit_resource_t) -> Option<u64> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid rlimit that getrlimit fills in.
+    if unsafe { libc::getrlimit(resource, &mut lim) } != 0 || lim.rlim_cur == libc::RLIM_INFINITY {
+        return None;
+    }
+    Some(lim.rlim_cur)
+}
+
+/// How many more processes and threads this process can start, as far as the limits on tasks
+/// tell: the least of `RLIMIT_NPROC`, `kernel.threads-max` and `kernel.pid_max`, less every
+/// task running on the machine now (from `/proc/loadavg`; more than this user's own, so the
+/// budget errs low). `None` where none of them can be read.
+pub fn process_budget() -> Option<u64> {
+    let read =
+        |path: &str| -> Option<u64> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let limit = [
+        rlimit(libc::RLIMIT_NPROC),
+        read("/proc/sys/kernel/threads-max"),
+        read("/proc/sys/kernel/pid_max"),
+    ]
+    .into_iter()
+    .flatten()
+    .min()?;
+    // "0.10 0.20 0.30 2/345 6789": the fourth field is running/total tasks.
+    let tasks = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().nth(3)?.split('/').nth(1)?.parse().ok())
+        .unwrap_or(0u64);
+    Some(limit.saturating_sub(tasks))
+}
+
+/// Makes the child that `cmd` starts die (SIGKILL) when this process dies, however it dies:
+/// `PR_SET_PDEATHSIG`, set in the child between fork and exec. So `compare` and the sweep
+/// never leave a child behind when they are killed, and that child's own `serve` child then
+/// sees its stdin close and stops too.
+///
+/// Linux sends the signal when the *thread* that forked the child exits; greetbench starts
+/// its children from the thread that lives as long as the run (the main thread, or a
+/// harness's), so this is the process's life.
+pub fn die_with_parent(cmd: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id();
+        // SAFETY: the closure runs in the forked child before exec, where only
+        // async-signal-safe calls are allowed: prctl and getppid are system calls that neither
+        // allocate nor take locks.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent may have died before the prctl: then nobody will signal us.
+                if libc::getppid() as u32 != parent {
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                Ok(())
+            });
+        }
+    }
+}
+
+/// Sends `signal` to the one thread `tid` of process `pid` (the `tgkill` system call), as
+/// the kill probe does to show that a fatal signal aimed at one thread ends its whole process.
+pub fn signal_thread(pid: u32, tid: u32, signal: i32) -> std::io::Result<()> {
+    let (Ok(pid), Ok(tid)) = (libc::pid_t::try_from(pid), libc::pid_t::try_from(tid)) else {
+        return Err(std::io::ErrorKind::InvalidInput.into());
+    };
+    // SAFETY: tgkill takes three integers and reads or writes no memory of ours. The ids are
+    // checked by the kernel: a thread that is not in process `pid` gets ESRCH, not a signal.
+    let rc = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }

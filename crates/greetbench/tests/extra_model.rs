@@ -143,6 +143,8 @@ fn check() -> Result<(), String> {
                 .collect(),
             kill: None,
             python: None,
+            faults: Vec::new(),
+            timelines: Vec::new(),
         }),
         ..greetbench_report::Results::gather(
             &paths.workspace,

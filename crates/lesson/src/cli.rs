@@ -1,7 +1,8 @@
-//! The four commands of `cargo lesson`: list, check, hint, verify. `main.rs` only calls
-//! [`main`].
+//! The commands of `cargo lesson`: list, check, hint, predict, run, verify. `main.rs` only
+//! calls [`main`].
 
 use std::collections::BTreeSet;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -9,11 +10,38 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 
 use crate::course::{self, Lesson};
+use crate::data::{self, LessonData};
+use crate::measure::{self, RunRecord, Side};
+use crate::predict::{self, Answers};
 use crate::progress::{self, LessonProgress};
-use crate::runner::{self, Status, TestExe};
+use crate::runner::{self, Built, OnTimeout, Status, TestExe};
 use crate::{Error, Result, expected, hints};
 
-/// The greetbench course: list the lessons, check your exercise, get a hint.
+/// `println!` that ends the program quietly when stdout has been closed (`cargo lesson list |
+/// head -1`) instead of panicking: Rust ignores SIGPIPE, so the write fails with `BrokenPipe`.
+macro_rules! println {
+    () => {
+        print_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        print_line(format_args!($($arg)*))
+    };
+}
+
+/// One line on stdout; see [`println!`] above.
+fn print_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    // Any other failure to print (a full disk under a redirect) is not worth a crash either:
+    // the command's outcome is still its exit status.
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n"))
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// The greetbench course: list the lessons, check your exercise, get a hint, predict, measure.
 #[derive(Debug, Parser)]
 #[command(name = "cargo lesson", bin_name = "cargo lesson", version)]
 pub struct Cli {
@@ -37,9 +65,31 @@ enum Cmd {
     Hint {
         /// The lesson: 03, 3 or thread-queue.
         lesson: String,
-        /// Show hints 1 to this level.
+        /// Show hints 1 to this level (1 is the gentlest).
         #[arg(long, default_value_t = 1)]
         level: u32,
+    },
+    /// Record your answers to a lesson's numeric predict questions, before you measure (e.g.
+    /// `cargo lesson predict 01`; in a script, `--answer wall=1000`). Kept in target/.
+    Predict {
+        /// The lesson: 01, 1 or waiting.
+        lesson: String,
+        /// An answer, as ID=VALUE; repeat the flag for more. Without any, each question is
+        /// asked in the terminal.
+        #[arg(long = "answer", value_name = "ID=VALUE")]
+        answers: Vec<String>,
+        /// Show the questions, your answers and the last `cargo lesson run`; ask nothing.
+        #[arg(long, conflicts_with = "answers")]
+        show: bool,
+    },
+    /// Run your exercise and greetbench's model on the lesson's standard run, side by side, and
+    /// set your predictions against them (e.g. `cargo lesson run 03`).
+    Run {
+        /// The lesson: 03, 3 or thread-queue.
+        lesson: String,
+        /// Seconds each side may run before it is killed.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
     },
     /// For CI: every untouched stub fails exactly its expected checks, every solution passes
     /// all of them and is clippy-clean. Builds with `--locked`.
@@ -52,12 +102,31 @@ enum Cmd {
 
 /// Parses the arguments and runs the command; errors are printed as one line.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print(); // --help and --version
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!(
+                "cargo lesson: {}",
+                first_line_of_clap_error(&e.render().to_string())
+            );
+            return ExitCode::from(2);
+        }
+    };
     let root = course::workspace_root();
     let outcome = match cli.command {
         Cmd::List => list(&root),
         Cmd::Check { lesson, timeout } => check(&root, &lesson, Duration::from_secs(timeout)),
         Cmd::Hint { lesson, level } => hint(&root, &lesson, level),
+        Cmd::Predict {
+            lesson,
+            answers,
+            show,
+        } => predict(&root, &lesson, &answers, show),
+        Cmd::Run { lesson, timeout } => run(&root, &lesson, Duration::from_secs(timeout)),
         Cmd::Verify { timeout } => verify(&root, Duration::from_secs(timeout)),
     };
     match outcome {
@@ -68,6 +137,26 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// clap's error as one line: its first paragraph (what is wrong, with the value and the flag,
+/// or the missing arguments), without the usage that follows, and where to read more.
+fn first_line_of_clap_error(rendered: &str) -> String {
+    let what: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+        .collect();
+    let what = what.join(" ");
+    let what = what.trim_start_matches("error: ");
+    format!(
+        "{} (see cargo lesson --help)",
+        if what.is_empty() {
+            "bad arguments"
+        } else {
+            what
+        }
+    )
 }
 
 fn lessons(root: &Path) -> Result<Vec<Lesson>> {
@@ -92,10 +181,44 @@ fn progress_file(root: &Path) -> PathBuf {
     progress::path(&course::target_dir(root))
 }
 
+/// Reads the progress, saying in one line if the file was corrupt (and where its copy is).
+fn load_progress(root: &Path) -> progress::Progress {
+    let loaded = progress::load(&progress_file(root));
+    if let Some(note) = loaded.note {
+        eprintln!("cargo lesson: {note}");
+    }
+    loaded.value
+}
+
+/// The lesson's `lesson.toml` (an error naming the file if it is not valid).
+fn lesson_data(root: &Path, lesson: &Lesson) -> Result<LessonData> {
+    let file = lesson.data_file();
+    data::load(&file, &rel(root, &file))
+}
+
+/// The lesson has an exercise, and it is a workspace member that cargo can build.
+fn exercise_ready(root: &Path, lesson: &Lesson) -> Result<()> {
+    if !lesson.has_exercise() {
+        return Err(Error::new(format!(
+            "lesson {} has no exercise: read {} instead",
+            lesson.id(),
+            rel(root, &lesson.dir.join("README.md"))
+        )));
+    }
+    let members = course::workspace_members(root)?;
+    if !course::is_member(root, &members, &lesson.exercise_dir()) {
+        return Err(Error::new(format!(
+            "{} is not a workspace member yet: add it to `members` in Cargo.toml",
+            rel(root, &lesson.exercise_dir())
+        )));
+    }
+    Ok(())
+}
+
 /// `cargo lesson list`.
 fn list(root: &Path) -> Result<bool> {
     let lessons = lessons(root)?;
-    let progress = progress::load(&progress_file(root));
+    let progress = load_progress(root);
     println!("The greetbench course (read lessons/README.md first). Progress is from your last");
     println!("`cargo lesson check NN`, kept in target/lesson-progress.json.\n");
     let mut next: Option<&Lesson> = None;
@@ -106,7 +229,26 @@ fn list(root: &Path) -> Result<bool> {
                 rel(root, &l.dir.join("README.md"))
             )
         } else {
+            let changed_since = |p: &LessonProgress| {
+                l.exercise_modified_unix()
+                    .is_some_and(|m| m > p.checked_at_unix)
+            };
             match progress.lessons.get(&l.id()) {
+                Some(p) if p.build_failed => {
+                    next.get_or_insert(l);
+                    format!(
+                        "✗  does not compile (at your last check): fix it, then cargo lesson check {}",
+                        l.id()
+                    )
+                }
+                Some(p) if p.done() && changed_since(p) => {
+                    next.get_or_insert(l);
+                    format!(
+                        "?  passed ({}), but src/ changed since: cargo lesson check {} again",
+                        p.line(),
+                        l.id()
+                    )
+                }
                 Some(p) if p.done() => format!("✓  done ({})", p.line()),
                 Some(p) => {
                     next.get_or_insert(l);
@@ -135,29 +277,47 @@ fn list(root: &Path) -> Result<bool> {
 fn check(root: &Path, wanted: &str, timeout: Duration) -> Result<bool> {
     let lessons = lessons(root)?;
     let lesson = course::find(&lessons, wanted)?;
-    if !lesson.has_exercise() {
-        return Err(Error::new(format!(
-            "lesson {} has no exercise: read {} instead",
-            lesson.id(),
-            rel(root, &lesson.dir.join("README.md"))
-        )));
-    }
-    let members = course::workspace_members(root)?;
-    if !course::is_member(root, &members, &lesson.exercise_dir()) {
-        return Err(Error::new(format!(
-            "{} is not a workspace member yet: add it to `members` in Cargo.toml",
-            rel(root, &lesson.exercise_dir())
-        )));
-    }
+    exercise_ready(root, lesson)?;
+    let data = lesson_data(root, lesson)?;
     let package = lesson.exercise_package();
+    let id = lesson.id();
     println!(
-        "Lesson {} ({}): building {package}'s checks…",
-        lesson.id(),
+        "Lesson {id} ({}): building {package}'s checks…",
         lesson.topic
     );
-    let exes = runner::build(root, std::slice::from_ref(&package), false)?;
+    let file = progress_file(root);
+    let exes = match runner::build_or_report(root, std::slice::from_ref(&package), false)? {
+        Built::Exes(exes) => exes,
+        Built::DidNotCompile => {
+            // Remembered, so that `cargo lesson list` does not call a broken lesson done.
+            let mut all = load_progress(root);
+            let record = all.lessons.entry(id.clone()).or_default();
+            record.build_failed = true;
+            record.checked_at_unix = progress::now_unix();
+            if let Err(e) = progress::save(&file, &all) {
+                eprintln!("(could not record progress in {}: {e})", file.display());
+            }
+            return Err(Error::new(format!(
+                "{package} did not compile: fix the errors shown above, then cargo lesson check {id} again"
+            )));
+        }
+    };
     let exes: Vec<TestExe> = exes.into_iter().filter(|e| e.package == package).collect();
-    let results = runner::run_all(&exes, timeout, print_result)?;
+    let hang = data.hang_message();
+    let checked = runner::run_checks(&exes, timeout, OnTimeout::Stop, |name, status| {
+        for line in result_lines(name, status, &id, hang) {
+            println!("{line}");
+        }
+    })?;
+    if !checked.not_run.is_empty() {
+        for (i, line) in wrap(&not_run_line(&checked.not_run, timeout), 92)
+            .iter()
+            .enumerate()
+        {
+            println!("  {} {line}", if i == 0 { "·" } else { " " });
+        }
+    }
+    let results = checked.results;
     if results.is_empty() {
         return Err(Error::new(format!(
             "{package} has no checks: is {} intact?",
@@ -172,10 +332,11 @@ fn check(root: &Path, wanted: &str, timeout: Duration) -> Result<bool> {
             .map(|(n, _)| n.clone())
             .collect(),
         failed: failed.iter().cloned().collect(),
+        not_run: checked.not_run,
+        build_failed: false,
         checked_at_unix: progress::now_unix(),
     };
-    let file = progress_file(root);
-    let mut all = progress::load(&file);
+    let mut all = load_progress(root);
     println!("\nProgress: {}.", record.line());
     let done = record.done();
     all.lessons.insert(lesson.id(), record);
@@ -202,20 +363,64 @@ fn check(root: &Path, wanted: &str, timeout: Duration) -> Result<bool> {
     Ok(done)
 }
 
-fn print_result(name: &str, status: &Status) {
+/// What `cargo lesson check` prints for one check. A timeout names the lesson's usual
+/// deadlock (its `[hang]` message) and the `--timeout` flag.
+fn result_lines(name: &str, status: &Status, lesson_id: &str, hang: Option<&str>) -> Vec<String> {
+    let mut lines = Vec::new();
     match status {
-        Status::Passed => println!("  ✓ {name}"),
+        Status::Passed => lines.push(format!("  ✓ {name}")),
         Status::Failed(msg) => {
-            println!("  ✗ {name}");
-            for line in msg.lines() {
-                println!("      {line}");
-            }
+            lines.push(format!("  ✗ {name}"));
+            lines.extend(msg.lines().map(|l| format!("      {l}")));
         }
-        Status::TimedOut(t) => println!(
-            "  ✗ {name}\n      timed out after {} s and was killed — a deadlock or a missing timeout?",
-            t.as_secs()
-        ),
+        Status::TimedOut(t) => {
+            lines.push(format!("  ✗ {name}"));
+            lines.push(format!(
+                "      timed out after {} s and was killed: a deadlock, or a wait with no timeout?",
+                t.as_secs()
+            ));
+            if let Some(hang) = hang {
+                let text = format!("Lesson {lesson_id}'s usual one: {hang}");
+                lines.extend(wrap(&text, 88).into_iter().map(|l| format!("      {l}")));
+            }
+            lines.push(format!(
+                "      (Only a slow machine? cargo lesson check {lesson_id} --timeout {} waits longer.)",
+                t.as_secs().saturating_mul(2)
+            ));
+        }
     }
+    lines
+}
+
+/// The line after a hang: which checks were left unrun, and why.
+fn not_run_line(not_run: &[String], timeout: Duration) -> String {
+    let n = not_run.len();
+    format!(
+        "{n} more check{} not run ({}): code that hangs one check usually hangs the others \
+         too, {} s each. Fix the hang and check again.",
+        if n == 1 { "" } else { "s" },
+        not_run.join(", "),
+        timeout.as_secs()
+    )
+}
+
+/// `text` cut into lines of at most `width` characters, at spaces.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// `cargo lesson hint NN --level K`.
@@ -231,7 +436,7 @@ fn hint(root: &Path, wanted: &str, level: u32) -> Result<bool> {
         ))
     })?;
     let all = hints::parse(&text, &rel(root, &file))?;
-    let shown = hints::up_to(&all, level);
+    let shown = hints::up_to(&all, level, &lesson.id())?;
     for h in shown {
         println!(
             "Lesson {} ({}), hint {} of {}:\n",
@@ -255,6 +460,195 @@ fn hint(root: &Path, wanted: &str, level: u32) -> Result<bool> {
             lesson.id(),
             shown.len() + 1
         );
+    }
+    Ok(true)
+}
+
+/// `cargo lesson predict NN [--answer ID=VALUE]… [--show]`.
+fn predict(root: &Path, wanted: &str, flags: &[String], show: bool) -> Result<bool> {
+    let lessons = lessons(root)?;
+    let lesson = course::find(&lessons, wanted)?;
+    let data = lesson_data(root, lesson)?;
+    let id = lesson.id();
+    if data.predict.is_empty() {
+        return Err(Error::new(format!(
+            "lesson {id} has no numeric predict questions: answer the ones in {} on paper",
+            rel(root, &lesson.dir.join("README.md"))
+        )));
+    }
+    let target = course::target_dir(root);
+    let file = predict::path(&target);
+    let loaded = predict::load(&file);
+    if let Some(note) = loaded.note {
+        eprintln!("cargo lesson: {note}");
+    }
+    let mut all = loaded.value;
+    let last_run = last_run(root, lesson, &data);
+    let about = data
+        .run
+        .as_ref()
+        .map_or(String::new(), |r| format!(" ({})", r.describe()));
+    if show {
+        println!(
+            "Lesson {id} ({}): the predict questions about the standard run{about}.",
+            lesson.topic
+        );
+        for line in predict::report(&data, all.lessons.get(&id), last_run.as_ref(), &id) {
+            println!("{line}");
+        }
+        return Ok(true);
+    }
+    let previous = all
+        .lessons
+        .get(&id)
+        .map(|a| a.answers.clone())
+        .unwrap_or_default();
+    let interactive = flags.is_empty() && std::io::stdin().is_terminal();
+    if interactive {
+        println!(
+            "Lesson {id} ({}): {} questions about the standard run{about}.",
+            lesson.topic,
+            data.predict.len()
+        );
+        println!("Answer with a number; Enter keeps the answer in brackets, or skips.\n");
+    }
+    let answers = predict::gather(
+        flags,
+        &data,
+        &id,
+        &previous,
+        interactive,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+    )?;
+    let answered = answers.len();
+    all.lessons.insert(
+        id.clone(),
+        Answers {
+            answers,
+            answered_at_unix: progress::now_unix(),
+        },
+    );
+    predict::save(&file, &all).map_err(|e| {
+        Error::new(format!(
+            "cannot save your predictions in {}: {e}",
+            file.display()
+        ))
+    })?;
+    println!(
+        "\nSaved {answered} of {} answers in {}.",
+        data.predict.len(),
+        rel(root, &file)
+    );
+    match last_run {
+        Some(run) => {
+            println!("Against your last cargo lesson run {id}:");
+            for line in predict::report(&data, all.lessons.get(&id), Some(&run), &id) {
+                println!("{line}");
+            }
+        }
+        None => println!("Now measure them: cargo lesson run {id}"),
+    }
+    Ok(true)
+}
+
+/// The lesson's last `cargo lesson run`, if it ran the plan `lesson.toml` has now.
+fn last_run(root: &Path, lesson: &Lesson, data: &LessonData) -> Option<RunRecord> {
+    let loaded = measure::load(&measure::path(&course::target_dir(root)));
+    if let Some(note) = loaded.note {
+        eprintln!("cargo lesson: {note}");
+    }
+    let plan = data.run.as_ref()?.plan();
+    loaded
+        .value
+        .lessons
+        .get(&lesson.id())
+        .filter(|r| r.plan == plan)
+        .cloned()
+}
+
+/// `cargo lesson run NN`.
+fn run(root: &Path, wanted: &str, timeout: Duration) -> Result<bool> {
+    let lessons = lessons(root)?;
+    let lesson = course::find(&lessons, wanted)?;
+    let data = lesson_data(root, lesson)?;
+    let id = lesson.id();
+    let Some(spec) = &data.run else {
+        let why = data.no_run.as_deref().unwrap_or(
+            "it has no [run] in its lesson.toml (cargo lesson run measures lessons 01 to 06)",
+        );
+        return Err(Error::new(format!(
+            "cargo lesson run {id} has nothing to measure: {why}"
+        )));
+    };
+    exercise_ready(root, lesson)?;
+    let plan = spec.plan();
+    println!(
+        "Lesson {id} ({}), the standard run: {}.",
+        lesson.topic,
+        spec.describe()
+    );
+    println!(
+        "Building and running your exercise ({}'s lesson_run)…",
+        lesson.exercise_package()
+    );
+    let yours = measure::measure_yours(root, lesson, &plan, timeout, data.hang_message())?;
+    let reference = match &spec.reference {
+        Some(model) => {
+            println!(
+                "Building and running greetbench's {model} model (lesson-reference; its first build takes a few minutes)…"
+            );
+            Some(measure::measure_reference(root, model, &plan, timeout)?)
+        }
+        None => None,
+    };
+    let record = RunRecord {
+        plan,
+        reference_model: spec.reference.clone(),
+        yours,
+        reference,
+        measured_at_unix: progress::now_unix(),
+    };
+    println!();
+    for line in measure::table(spec, &record) {
+        println!("{line}");
+    }
+    println!(
+        "  Both rows are debug builds with the greet server in the same process, measured by the\n  \
+         same code (crates/lesson-measure): compare them with each other, not with --release runs."
+    );
+    let file = measure::path(&course::target_dir(root));
+    let loaded = measure::load(&file);
+    if let Some(note) = loaded.note {
+        eprintln!("cargo lesson: {note}");
+    }
+    let mut runs = loaded.value;
+    runs.lessons.insert(id.clone(), record.clone());
+    if let Err(e) = measure::save(&file, &runs) {
+        eprintln!("(could not remember this run in {}: {e})", file.display());
+    }
+    if !data.predict.is_empty() {
+        let loaded = predict::load(&predict::path(&course::target_dir(root)));
+        if let Some(note) = loaded.note {
+            eprintln!("cargo lesson: {note}");
+        }
+        match loaded.value.lessons.get(&id) {
+            Some(answers) => {
+                println!("\nYour predictions against the measurements:");
+                for line in predict::report(&data, Some(answers), Some(&record), &id) {
+                    println!("{line}");
+                }
+            }
+            None => println!(
+                "\nPredict before you measure: cargo lesson predict {id} asks about this run."
+            ),
+        }
+    }
+    if let Side::NotMeasured(_) = record.yours {
+        println!(
+            "\nYour exercise was not measured: finish it (cargo lesson check {id}), then run this again."
+        );
+        return Ok(false);
     }
     Ok(true)
 }
@@ -370,6 +764,10 @@ fn verify(root: &Path, timeout: Duration) -> Result<bool> {
             problems,
         );
     }
+    // Every known-wrong solution (lessonNN-wrong) fails the check that names its mistake.
+    for v in crate::wrong::verify(root, &lessons, timeout)? {
+        tally(&v.lesson, v.what, v.problems);
+    }
     // 3. The solutions are clippy-clean: one cargo call for all of them (one feature
     // resolution, one build of the dependencies); only if it fails, one call per lesson to
     // say which.
@@ -416,4 +814,85 @@ fn clippy(root: &Path, packages: &[String]) -> Result<bool> {
             ))
         })?;
     Ok(status.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timeout_names_the_usual_deadlock_and_the_flag() {
+        let lines = result_lines(
+            "every_job_comes_back_once",
+            &Status::TimedOut(Duration::from_secs(60)),
+            "03",
+            Some("Is a sender still alive? drop(done_tx) after spawning the workers."),
+        )
+        .join("\n");
+        assert!(lines.contains("✗ every_job_comes_back_once"), "{lines}");
+        assert!(lines.contains("timed out after 60 s"), "{lines}");
+        assert!(
+            lines.contains("Lesson 03's usual one: Is a sender still alive?"),
+            "{lines}"
+        );
+        assert!(
+            lines.contains("cargo lesson check 03 --timeout 120"),
+            "{lines}"
+        );
+        let plain = result_lines("x", &Status::TimedOut(Duration::from_secs(5)), "01", None);
+        assert!(!plain.join("\n").contains("usual one"), "{plain:?}");
+    }
+
+    #[test]
+    fn the_checks_left_after_a_hang_are_named() {
+        let line = not_run_line(&["b".into(), "c".into()], Duration::from_secs(60));
+        assert!(line.contains("2 more checks not run (b, c)"), "{line}");
+        assert!(line.contains("60 s each"), "{line}");
+        assert!(
+            not_run_line(&["b".into()], Duration::from_secs(1)).contains("1 more check not run")
+        );
+    }
+
+    #[test]
+    fn long_messages_wrap_at_spaces() {
+        let lines = wrap("one two three four five", 9);
+        assert_eq!(lines, ["one two", "three", "four five"]);
+        assert!(wrap("", 10).is_empty());
+    }
+
+    #[test]
+    fn clap_errors_are_one_line() {
+        let err = Cli::try_parse_from(["cargo lesson", "check"]).unwrap_err();
+        let line = first_line_of_clap_error(&err.render().to_string());
+        assert_eq!(line.lines().count(), 1, "{line}");
+        assert!(line.contains("<LESSON>"), "{line}");
+        assert!(line.ends_with("(see cargo lesson --help)"), "{line}");
+    }
+
+    #[test]
+    fn predict_takes_repeated_answers_or_show() {
+        let cli = Cli::try_parse_from([
+            "cargo lesson",
+            "predict",
+            "01",
+            "--answer",
+            "wall=1000",
+            "--answer",
+            "threads=0",
+        ])
+        .unwrap();
+        let Cmd::Predict {
+            lesson,
+            answers,
+            show,
+        } = cli.command
+        else {
+            panic!("not predict");
+        };
+        assert_eq!((lesson.as_str(), answers.len(), show), ("01", 2, false));
+        assert!(
+            Cli::try_parse_from(["cargo lesson", "predict", "01", "--show", "--answer", "a=1"])
+                .is_err()
+        );
+    }
 }

@@ -62,6 +62,47 @@ impl Lesson {
     pub fn expected_failures_file(&self) -> PathBuf {
         self.dir.join("expected-failures.txt")
     }
+
+    /// `lesson.toml`: the hang message, the standard run and the predict questions.
+    pub fn data_file(&self) -> PathBuf {
+        self.dir.join("lesson.toml")
+    }
+
+    /// When the learner last changed the exercise's sources (`src/`), in seconds since the
+    /// Unix epoch; `None` if that cannot be read.
+    pub fn exercise_modified_unix(&self) -> Option<u64> {
+        newest_mtime_unix(&self.exercise_dir().join("src"))
+    }
+}
+
+/// The newest modification time of a file under `dir`, in seconds since the Unix epoch. Looks
+/// at most 4 directories deep and at 10,000 entries: an exercise has a handful.
+pub fn newest_mtime_unix(dir: &Path) -> Option<u64> {
+    let mut newest: Option<u64> = None;
+    let mut dirs = vec![(dir.to_path_buf(), 0u32)];
+    let mut seen = 0u32;
+    while let Some((d, depth)) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).ok()?.flatten() {
+            seen += 1;
+            if seen > 10_000 {
+                return newest;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                if depth < 4 {
+                    dirs.push((entry.path(), depth + 1));
+                }
+                continue;
+            }
+            let secs = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs());
+            newest = newest.max(secs);
+        }
+    }
+    newest
 }
 
 /// Splits a lesson directory name `NN-topic` into its number and topic.
@@ -206,6 +247,22 @@ mod tests {
         assert!(!lessons[0].has_exercise());
         assert!(lessons[1].has_exercise());
         assert_eq!(lessons[1].exercise_package(), "lesson02-exercise");
+        assert_eq!(lessons[1].exercise_modified_unix(), None, "no src/ yet");
+        std::fs::create_dir_all(tmp.path().join("02-threads/lesson02-exercise/src/bin")).unwrap();
+        std::fs::write(
+            tmp.path().join("02-threads/lesson02-exercise/src/bin/w.rs"),
+            "",
+        )
+        .unwrap();
+        let file_mtime =
+            std::fs::metadata(tmp.path().join("02-threads/lesson02-exercise/src/bin/w.rs"))
+                .unwrap()
+                .modified()
+                .unwrap()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+        assert_eq!(lessons[1].exercise_modified_unix(), Some(file_mtime));
     }
 
     #[test]

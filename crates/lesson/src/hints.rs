@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Levels run 1, 2, 3, … without gaps; `cargo lesson hint NN` shows level 1, `--level K` shows
-//! levels 1 to K.
+//! levels 1 to K (all of them if K is past the last); level 0 is refused.
 
 use serde::Deserialize;
 
@@ -57,10 +57,17 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Hint>> {
     Ok(file.hint)
 }
 
-/// The hints up to `level` (at least one, at most all of them).
-pub fn up_to(hints: &[Hint], level: u32) -> &[Hint] {
-    let n = (level.max(1) as usize).min(hints.len());
-    &hints[..n]
+/// The hints up to `level` (all of them if `level` is past the last). Level 0 is an error
+/// naming the valid range; `lesson_id` goes into the command it suggests.
+pub fn up_to<'a>(hints: &'a [Hint], level: u32, lesson_id: &str) -> Result<&'a [Hint]> {
+    if level == 0 {
+        return Err(Error::new(format!(
+            "there is no hint level 0: lesson {lesson_id} has levels 1 to {} (cargo lesson hint {lesson_id} --level 1)",
+            hints.len()
+        )));
+    }
+    let n = (level as usize).min(hints.len());
+    Ok(&hints[..n])
 }
 
 fn one_line(s: &str) -> String {
@@ -87,17 +94,21 @@ on two lines."""
         let hints = parse(GOOD, "hints.toml").unwrap();
         assert_eq!(hints.len(), 2);
         assert_eq!(hints[1].text, "Second,\non two lines.");
-        assert_eq!(up_to(&hints, 1).len(), 1);
+        assert_eq!(up_to(&hints, 1, "03").unwrap().len(), 1);
         assert_eq!(
-            up_to(&hints, 0).len(),
-            1,
-            "level 0 still shows the first hint"
-        );
-        assert_eq!(
-            up_to(&hints, 9).len(),
+            up_to(&hints, 9, "03").unwrap().len(),
             2,
             "asking beyond the last shows them all"
         );
+    }
+
+    #[test]
+    fn level_zero_is_refused_with_the_valid_range() {
+        let hints = parse(GOOD, "hints.toml").unwrap();
+        let err = up_to(&hints, 0, "03").unwrap_err().to_string();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("levels 1 to 2"), "{err}");
+        assert!(err.contains("cargo lesson hint 03 --level 1"), "{err}");
     }
 
     #[test]

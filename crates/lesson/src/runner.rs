@@ -3,9 +3,13 @@
 //! - [`build`]: `cargo test --no-run --message-format=json-render-diagnostics -p …` compiles
 //!   the test executables (compiler errors still go to the terminal as usual) and reports their
 //!   paths.
-//! - [`list`]: `<exe> --list --format terse` names the tests.
+//! - [`list`]: `<exe> --list --format terse` names the tests, less the `#[ignore]`d ones
+//!   (each lesson's `lesson_run` measurement is one; checks never run it).
 //! - [`run_one`]: `<exe> --exact NAME`, killed if it outlives its timeout, so a deadlock is a
 //!   failure with a message rather than a hang.
+//! - [`run_checks`]: every check, one after another; with [`OnTimeout::Stop`] the first hang
+//!   ends the run, because the checks left would most likely hang the same way, a timeout each.
+//! - [`build_bin`]: `cargo build` one binary (`cargo lesson run`'s reference) and find it.
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -45,9 +49,31 @@ impl Status {
     }
 }
 
+/// How a build ended, when cargo could run at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Built {
+    /// It compiled: the test executables.
+    Exes(Vec<TestExe>),
+    /// It did not compile; cargo has shown the errors on the terminal.
+    DidNotCompile,
+}
+
 /// Builds the test executables of `packages` in one cargo call, from `root`. `locked` passes
-/// `--locked` (CI: fail rather than update `Cargo.lock`).
+/// `--locked` (CI: fail rather than update `Cargo.lock`). Code that does not compile is an
+/// error naming the fix; [`build_or_report`] tells it apart.
 pub fn build(root: &Path, packages: &[String], locked: bool) -> Result<Vec<TestExe>> {
+    match build_or_report(root, packages, locked)? {
+        Built::Exes(exes) => Ok(exes),
+        Built::DidNotCompile => Err(Error::new(format!(
+            "{} did not compile: fix the errors shown above, then run the command again",
+            packages.join(", ")
+        ))),
+    }
+}
+
+/// [`build`], with "it did not compile" as a result rather than an error; the error is for
+/// cargo not running at all.
+pub fn build_or_report(root: &Path, packages: &[String], locked: bool) -> Result<Built> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
@@ -68,13 +94,55 @@ pub fn build(root: &Path, packages: &[String], locked: bool) -> Result<Vec<TestE
         .output()
         .map_err(|e| Error::new(format!("cannot run cargo: {e}; is cargo on your PATH?")))?;
     if !out.status.success() {
-        return Err(Error::new(format!(
-            "{} did not compile: fix the errors shown above, then run the command again",
-            packages.join(", ")
-        )));
+        return Ok(Built::DidNotCompile);
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
-    Ok(parse_artifacts(&stdout))
+    Ok(Built::Exes(parse_artifacts(&stdout)))
+}
+
+/// Builds the binary `bin` of `package` (`cargo build -p PACKAGE --bin BIN`) and returns its
+/// path. Compiler errors go to the terminal.
+pub fn build_bin(root: &Path, package: &str, bin: &str) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "--message-format=json-render-diagnostics",
+        ])
+        .args(["-p", package, "--bin", bin])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| Error::new(format!("cannot run cargo: {e}; is cargo on your PATH?")))?;
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "{package} did not build: see the errors above (cargo build -p {package})"
+        )));
+    }
+    parse_bin_artifact(&String::from_utf8_lossy(&out.stdout), bin).ok_or_else(|| {
+        Error::new(format!(
+            "cargo built {package} but named no binary {bin}: is it in its Cargo.toml?"
+        ))
+    })
+}
+
+/// Picks the executable of binary target `bin` out of cargo's JSON messages.
+pub fn parse_bin_artifact(json_lines: &str, bin: &str) -> Option<PathBuf> {
+    json_lines.lines().find_map(|line| {
+        let msg = serde_json::from_str::<serde_json::Value>(line).ok()?;
+        let is_bin = msg["reason"] == "compiler-artifact"
+            && msg["target"]["name"] == bin
+            && msg["target"]["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bin"));
+        if !is_bin {
+            return None;
+        }
+        msg["executable"].as_str().map(PathBuf::from)
+    })
 }
 
 /// Picks the test executables out of cargo's JSON messages.
@@ -110,11 +178,26 @@ pub fn parse_artifacts(json_lines: &str) -> Vec<TestExe> {
     exes
 }
 
-/// The tests in `exe`, by name.
+/// The tests in `exe` that run by default, by name: `#[ignore]`d ones (a lesson's
+/// `lesson_run` measurement) are left out, since `--exact NAME` would only skip them.
 pub fn list(exe: &TestExe) -> Result<Vec<String>> {
+    let ignored = list_with(exe, &["--ignored"])?;
+    Ok(list_with(exe, &[])?
+        .into_iter()
+        .filter(|name| !ignored.contains(name))
+        .collect())
+}
+
+/// The `#[ignore]`d tests in `exe`, by name.
+pub fn list_ignored(exe: &TestExe) -> Result<Vec<String>> {
+    list_with(exe, &["--ignored"])
+}
+
+fn list_with(exe: &TestExe, extra: &[&str]) -> Result<Vec<String>> {
     let mut cmd = Command::new(&exe.path);
     cmd.current_dir(&exe.package_dir)
-        .args(["--list", "--format", "terse"]);
+        .args(["--list", "--format", "terse"])
+        .args(extra);
     let run = run_with_timeout(cmd, Duration::from_secs(60))?;
     if run.timed_out || !run.success {
         return Err(Error::new(format!(
@@ -194,21 +277,61 @@ pub fn failure_message(stdout: &str, name: &str) -> String {
     }
 }
 
-/// Runs every test of every executable, each alone; returns `(test, status)` in order.
+/// Runs every test of every executable, each alone; returns `(test, status)` in order. A hang
+/// costs its timeout and the run goes on (CI wants every check's verdict).
 pub fn run_all(
     exes: &[TestExe],
     timeout: Duration,
-    mut on_result: impl FnMut(&str, &Status),
+    on_result: impl FnMut(&str, &Status),
 ) -> Result<Vec<(String, Status)>> {
-    let mut results = Vec::new();
+    Ok(run_checks(exes, timeout, OnTimeout::Continue, on_result)?.results)
+}
+
+/// What [`run_checks`] does after a check times out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnTimeout {
+    /// Run the rest anyway.
+    Continue,
+    /// Stop: the rest are [`Checked::not_run`].
+    Stop,
+}
+
+/// What [`run_checks`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// `(test, status)` for each check that ran, in order.
+    pub results: Vec<(String, Status)>,
+    /// The checks left unrun after a hang, in order.
+    pub not_run: Vec<String>,
+}
+
+/// Runs the tests of every executable, each alone, calling `on_result` after each. With
+/// [`OnTimeout::Stop`], the first timeout ends the run: a deadlock in the learner's code
+/// usually hangs every check that calls it, and each would cost a full timeout.
+pub fn run_checks(
+    exes: &[TestExe],
+    timeout: Duration,
+    on_timeout: OnTimeout,
+    mut on_result: impl FnMut(&str, &Status),
+) -> Result<Checked> {
+    // Name every check first, so that the ones a hang leaves unrun can be named too.
+    let mut queue = Vec::new();
     for exe in exes {
-        for name in list(exe)? {
-            let status = run_one(exe, &name, timeout)?;
-            on_result(&name, &status);
-            results.push((name, status));
+        queue.extend(list(exe)?.into_iter().map(|name| (exe, name)));
+    }
+    let mut checked = Checked::default();
+    let mut queue = queue.into_iter();
+    for (exe, name) in queue.by_ref() {
+        let status = run_one(exe, &name, timeout)?;
+        on_result(&name, &status);
+        let hung = matches!(status, Status::TimedOut(_));
+        checked.results.push((name, status));
+        if hung && on_timeout == OnTimeout::Stop {
+            break;
         }
     }
-    Ok(results)
+    checked.not_run = queue.map(|(_, name)| name).collect();
+    Ok(checked)
 }
 
 /// The names of the tests that did not pass.
@@ -220,14 +343,19 @@ pub fn failed_names(results: &[(String, Status)]) -> BTreeSet<String> {
         .collect()
 }
 
-struct Finished {
-    success: bool,
-    timed_out: bool,
-    stdout: String,
+/// How a process run by [`run_with_timeout`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// It exited with status 0.
+    pub success: bool,
+    /// It was killed at the timeout.
+    pub timed_out: bool,
+    /// Its stdout and its stderr, each whole, in the order their pipes closed.
+    pub stdout: String,
 }
 
 /// Runs `cmd` with its output captured, killing it if it runs longer than `timeout`.
-fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Finished> {
+pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Finished> {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -348,6 +476,111 @@ test result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 4 filtered out
         assert_eq!(exes.len(), 1);
         assert_eq!(exes[0].package, "lesson01-exercise");
         assert_eq!(exes[0].path, PathBuf::from("/w/target/debug/deps/checks-1"));
+    }
+
+    #[test]
+    fn picks_a_binary_from_cargo_messages() {
+        let lines = [
+            r#"{"reason":"compiler-artifact","target":{"name":"greetbench","kind":["lib"]},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"lesson-reference","kind":["lib"]},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"lesson-reference","kind":["bin"]},"executable":"/w/target/debug/lesson-reference"}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+        ]
+        .join("\n");
+        assert_eq!(
+            parse_bin_artifact(&lines, "lesson-reference"),
+            Some(PathBuf::from("/w/target/debug/lesson-reference"))
+        );
+        assert_eq!(parse_bin_artifact(&lines, "greetbench"), None);
+    }
+
+    /// A stand-in for a libtest executable: four tests, one of them `#[ignore]`d; `b_hangs`
+    /// hangs. Each run appends the test's name to `ran.log` beside the script.
+    #[cfg(unix)]
+    fn fixture(dir: &Path) -> TestExe {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.join("checks-fixture");
+        std::fs::write(
+            &script,
+            r#"#!/bin/sh
+log="$(dirname "$0")/ran.log"
+case "$*" in
+  *--list*--ignored*) echo "lesson_run: test" ;;
+  *--list*) printf 'a_passes: test\nb_hangs: test\nc_after_the_hang: test\nlesson_run: test\n' ;;
+  *"--exact a_passes "*) echo a_passes >> "$log"; echo "test a_passes ... ok" ;;
+  *"--exact b_hangs "*) echo b_hangs >> "$log"; exec sleep 30 ;;
+  *"--exact c_after_the_hang "*) echo c_after_the_hang >> "$log"; echo "test c_after_the_hang ... ok" ;;
+  *) echo "unexpected: $*" >> "$log"; exit 101 ;;
+esac
+"#,
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        TestExe {
+            package: "lesson99-exercise".into(),
+            package_dir: dir.to_path_buf(),
+            path: script,
+        }
+    }
+
+    #[cfg(unix)]
+    fn ran(dir: &Path) -> Vec<String> {
+        std::fs::read_to_string(dir.join("ran.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn ignored_tests_are_not_checks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let exe = fixture(tmp.path());
+        assert_eq!(
+            list(&exe).unwrap(),
+            ["a_passes", "b_hangs", "c_after_the_hang"]
+        );
+        assert_eq!(list_ignored(&exe).unwrap(), ["lesson_run"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_first_hang_stops_the_checks_and_names_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let exe = fixture(tmp.path());
+        let mut seen = Vec::new();
+        let checked = run_checks(
+            std::slice::from_ref(&exe),
+            Duration::from_millis(300),
+            OnTimeout::Stop,
+            |name, _| seen.push(name.to_owned()),
+        )
+        .unwrap();
+        let names: Vec<&str> = checked.results.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a_passes", "b_hangs"]);
+        assert_eq!(checked.results[0].1, Status::Passed);
+        assert!(matches!(checked.results[1].1, Status::TimedOut(_)));
+        assert_eq!(checked.not_run, ["c_after_the_hang"]);
+        assert_eq!(seen, ["a_passes", "b_hangs"]);
+        assert_eq!(ran(tmp.path()), ["a_passes", "b_hangs"], "c never started");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn ci_runs_every_check_past_a_hang() {
+        let tmp = tempfile::tempdir().unwrap();
+        let exe = fixture(tmp.path());
+        let results = run_all(
+            std::slice::from_ref(&exe),
+            Duration::from_millis(300),
+            |_, _| {},
+        )
+        .unwrap();
+        let names: Vec<&str> = results.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a_passes", "b_hangs", "c_after_the_hang"]);
+        assert_eq!(results[2].1, Status::Passed);
+        assert_eq!(ran(tmp.path()), ["a_passes", "b_hangs", "c_after_the_hang"]);
     }
 
     #[test]

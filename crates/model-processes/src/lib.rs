@@ -14,17 +14,20 @@
 //!
 //! What a process gives that a thread cannot: it can be **killed**. A worker that dies is
 //! noticed when its pipe closes; a worker that does not answer within its job's budget is
-//! killed. Either way its job is reported as a counted error and the run goes on with the
-//! workers that are left. Nothing is waited on forever.
+//! killed. Either way its jobs are counted as errors and the run goes on with the workers
+//! that are left. Nothing is waited on forever.
 //!
-//! The executable must call [`run_worker_if_requested`] first thing in `main`.
+//! The executable must call [`run_worker_if_requested`] first thing in `main`. The test-only
+//! ways to make a worker misbehave are in [`faults`].
 #![forbid(unsafe_code)]
+
+pub mod faults;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::panic::catch_unwind;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use greet_core::wire::{self, FromWorker, ToWorker};
@@ -37,18 +40,20 @@ use greet_core::{
 /// The environment variable that puts the executable in worker mode.
 pub const WORKER_ENV: &str = "GREETBENCH_WORKER";
 
-/// Test-only: make a worker misbehave at its n-th job, as `exit:N`, `hang:N` or `garbage:N`
-/// (a stray line on stdout, as a debugging `println!` would write).
-pub const FAULT_ENV: &str = "GREETBENCH_WORKER_FAULT";
-
 /// How long a worker may take to start and say it is ready.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many jobs a worker holds at once: the one it runs and the next. With only one, a worker
+/// would sit idle for a pipe round trip after every job, waiting for the parent to send the
+/// next; Python's `Pool` prefetches for the same reason. A worker still *runs* one job at a
+/// time, so at most K greets are in flight.
+const DEPTH: usize = 2;
 
 /// A pool of worker processes.
 #[derive(Debug, Default, Clone)]
 pub struct Processes {
-    /// A fault for the workers to inject (`exit:N` or `hang:N`), for tests of the error paths.
-    pub fault: Option<String>,
+    /// Test-only: a fault for the workers to inject (see [`faults`]).
+    pub fault: Option<faults::Fault>,
 }
 
 impl Model for Processes {
@@ -76,38 +81,35 @@ impl Model for Processes {
     fn start(&self, plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
         let exe = match &plan.worker_exe {
             Some(exe) => exe.clone(),
-            None => std::env::current_exe().map_err(|e| start_error(format!("{e}")))?,
+            None => std::env::current_exe().map_err(|e| start_error(e.to_string()))?,
         };
+        let mut cmd = Command::new(&exe);
+        cmd.env(WORKER_ENV, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        faults::pass_on(&mut cmd, self.fault);
+        // The pool owns each worker as soon as it exists, so that a failure part-way through
+        // still kills and reaps the ones already started (see `Drop`).
         let (events_tx, events) = mpsc::channel();
         let mut pool = Pool {
             workers: Vec::new(),
             events,
         };
         for k in 0..plan.workers {
-            pool.workers.push(Worker::spawn(
-                k,
-                &exe,
-                self.fault.as_deref(),
-                events_tx.clone(),
-            )?);
+            pool.workers
+                .push(Worker::spawn(k, &mut cmd, events_tx.clone())?);
         }
-        // Wait for every worker to say it is ready, and learn its pid.
+        // Wait for every worker to say it is ready.
         let deadline = Instant::now() + START_TIMEOUT;
-        let mut ready = 0;
-        while ready < plan.workers {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match pool.events.recv_timeout(left) {
-                Ok((k, Event::Msg(FromWorker::Ready { pid }))) => {
-                    pool.workers[k].pid = Some(pid);
-                    ready += 1;
+        for _ in 0..plan.workers {
+            match pool.recv(deadline) {
+                Some((_, Event::Msg(FromWorker::Ready { .. }))) => {}
+                Some((k, _)) => {
+                    let exe = exe.display();
+                    let why = format!("worker {k} exited during start-up; is {exe} greetbench?");
+                    return Err(start_error(why));
                 }
-                Ok((k, _)) => {
-                    return Err(start_error(format!(
-                        "worker {k} exited during start-up; is {} a greetbench executable?",
-                        exe.display()
-                    )));
-                }
-                Err(_) => return Err(start_error("workers did not start within 10 s".into())),
+                None => return Err(start_error("workers did not start within 10 s".into())),
             }
         }
         Ok(Box::new(pool))
@@ -115,10 +117,8 @@ impl Model for Processes {
 }
 
 fn start_error(reason: String) -> ModelError {
-    ModelError::Start {
-        model: "processes".into(),
-        reason,
-    }
+    let model = "processes".into();
+    ModelError::Start { model, reason }
 }
 
 /// What a worker's reader thread forwards to the parent.
@@ -131,81 +131,87 @@ enum Event {
 
 struct Worker {
     child: Child,
+    /// `None` once the worker is finished with: killed, or its pipe broke.
     stdin: Option<ChildStdin>,
-    pid: Option<u32>,
     /// The jobs sent to it and not yet answered, oldest (the one it is running) first.
     queue: VecDeque<usize>,
     /// When the oldest job in `queue` started, as far as the parent can tell.
     head_since: Instant,
-    alive: bool,
 }
 
 impl Worker {
     fn spawn(
         k: usize,
-        exe: &PathBuf,
-        fault: Option<&str>,
-        events: mpsc::Sender<(usize, Event)>,
+        cmd: &mut Command,
+        events: Sender<(usize, Event)>,
     ) -> Result<Worker, ModelError> {
-        let mut cmd = Command::new(exe);
-        cmd.env(WORKER_ENV, "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        match fault {
-            Some(f) => cmd.env(FAULT_ENV, f),
-            // Never inherit a fault from the user's environment.
-            None => cmd.env_remove(FAULT_ENV),
-        };
+        let exe = cmd.get_program().to_string_lossy().into_owned();
         let mut child = cmd
             .spawn()
-            .map_err(|e| start_error(format!("cannot start {}: {e}", exe.display())))?;
+            .map_err(|e| start_error(format!("cannot start {exe}: {e}")))?;
         let stdout = child.stdout.take().expect("stdout is piped");
         // One reader thread per worker turns its stdout into events on one channel, so the
         // parent can wait on all workers at once, with a timeout.
-        std::thread::Builder::new()
-            .name(format!("worker-{k}-reader"))
-            .spawn(move || {
-                let mut garbage = None;
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    let Ok(msg) = wire::decode::<FromWorker>(&line) else {
-                        garbage = Some(line.chars().take(80).collect());
-                        break;
-                    };
-                    if events.send((k, Event::Msg(msg))).is_err() {
-                        return;
-                    }
+        let reader = move || {
+            let mut garbage = None;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let Ok(msg) = wire::decode::<FromWorker>(&line) else {
+                    garbage = Some(line.chars().take(80).collect());
+                    break;
+                };
+                if events.send((k, Event::Msg(msg))).is_err() {
+                    return;
                 }
-                let _ = events.send((k, Event::Closed(garbage)));
-            })
-            .map_err(|e| start_error(format!("cannot start a reader thread: {e}")))?;
+            }
+            let _ = events.send((k, Event::Closed(garbage)));
+        };
+        let thread = std::thread::Builder::new().name(format!("worker-{k}-reader"));
+        thread
+            .spawn(reader)
+            .map_err(|e| start_error(format!("no reader thread: {e}")))?;
+        let stdin = child.stdin.take();
+        let head_since = Instant::now();
         Ok(Worker {
-            stdin: child.stdin.take(),
             child,
-            pid: None,
+            stdin,
             queue: VecDeque::new(),
-            head_since: Instant::now(),
-            alive: true,
+            head_since,
         })
     }
 
+    fn alive(&self) -> bool {
+        self.stdin.is_some()
+    }
+
+    /// Writes one message; a worker whose pipe is broken is finished with.
     fn send(&mut self, msg: &ToWorker) -> bool {
-        let ok = self
+        let line = wire::encode(msg);
+        let sent = self
             .stdin
             .as_mut()
-            .is_some_and(|s| s.write_all(wire::encode(msg).as_bytes()).is_ok());
-        if !ok {
-            self.alive = false;
+            .is_some_and(|s| s.write_all(line.as_bytes()).is_ok());
+        if !sent {
+            self.stdin = None;
         }
-        ok
+        sent
     }
 
     /// Kills the worker (if it still runs) and reaps it, so it leaves no zombie.
     fn kill(&mut self) {
-        self.alive = false;
-        self.stdin.take();
+        self.stdin = None;
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Kills the worker and counts the jobs it held as failed: the oldest with `head`, the
+    /// one waiting behind it as lost with it.
+    fn write_off(&mut self, head: GreetError, outcomes: &mut Vec<Outcome>) {
+        self.kill();
+        let lost = GreetError::WorkerDied("queued on a worker that was lost".into());
+        let mut held = self.queue.drain(..);
+        outcomes.extend(held.next().map(|i| Outcome::failed(i, head)));
+        outcomes.extend(held.map(|i| Outcome::failed(i, lost.clone())));
     }
 }
 
@@ -214,59 +220,53 @@ struct Pool {
     events: Receiver<(usize, Event)>,
 }
 
-/// How many jobs a worker holds at once: the one it runs and the next. With only one, a
-/// worker would sit idle for a pipe round trip after every job, waiting for the parent to send
-/// the next; Python's `Pool` prefetches for the same reason. A worker still *runs* one job at a
-/// time, so at most K greets are in flight.
-const DEPTH: usize = 2;
+impl Pool {
+    /// The next event from any worker, or `None` if none comes by `deadline`. (Every reader
+    /// sends `Closed` before it ends, so the channel cannot run dry while a worker lives.)
+    fn recv(&self, deadline: Instant) -> Option<(usize, Event)> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        self.events.recv_timeout(wait).ok()
+    }
+}
 
 impl Runner for Pool {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
         // A job that takes this long is considered hung: twice the greet timeout, plus ten
         // times what its crunch should take here, plus slack. Crunch time is not bounded by
         // the greet timeout, so it must be in the budget or long crunches would be "hung".
-        let crunch = if plan.workload.crunches() {
-            crunch_time(plan.work)
-        } else {
-            Duration::ZERO
-        };
-        let budget = plan.timeout * 2 + crunch * 10 + Duration::from_secs(1);
-        // Messages left over from an earlier batch (a worker killed while its answer was on
-        // the way) belong to no job of this one.
+        let crunch = plan.workload.crunches().then(|| crunch_time(plan.work));
+        let budget = plan.timeout * 2 + crunch.unwrap_or_default() * 10 + Duration::from_secs(1);
+        // What is left over from an earlier batch belongs to no job of this one; a worker
+        // that died since is killed before it is given a job.
         while let Ok((k, event)) = self.events.try_recv() {
             if let Event::Closed(_) = event {
                 self.workers[k].kill();
             }
         }
-        let mut pending = (0..plan.count).rev().collect::<Vec<_>>();
+        let mut pending: Vec<usize> = (0..plan.count).rev().collect();
         let mut outcomes = Vec::with_capacity(plan.count);
-        for w in self.workers.iter_mut().filter(|w| w.alive) {
+        for w in &mut self.workers {
             w.send(&ToWorker::Plan(plan.clone()));
         }
-        dispatch(&mut self.workers, &mut pending);
         while outcomes.len() < plan.count {
-            if !self.workers.iter().any(|w| w.alive) {
-                // Nobody is left to run the rest. What the dead workers still held (a worker
-                // can be found dead by a failed write before its pipe-closed event arrives)
-                // and what was never sent end as counted errors.
+            dispatch(&mut self.workers, &mut pending);
+            if !self.workers.iter().any(Worker::alive) {
+                // Nobody is left to run the rest. What dead workers still held (a failed write
+                // can find one dead before its pipe-closed event arrives) and what was never
+                // sent end as counted errors.
+                let held = self.workers.iter_mut().flat_map(|w| w.queue.drain(..));
                 let why = || GreetError::WorkerDied("no worker process left".into());
-                for w in &mut self.workers {
-                    outcomes.extend(w.queue.drain(..).map(|i| Outcome::failed(i, why())));
-                }
-                outcomes.extend(pending.drain(..).map(|i| Outcome::failed(i, why())));
+                outcomes.extend(
+                    held.chain(pending.drain(..))
+                        .map(|i| Outcome::failed(i, why())),
+                );
                 break;
             }
             // Wait for the next message, but never past the earliest job deadline.
-            let next_deadline = self
-                .workers
-                .iter()
-                .filter(|w| !w.queue.is_empty())
-                .map(|w| w.head_since + budget)
-                .min();
-            let wait =
-                next_deadline.map_or(budget, |d| d.saturating_duration_since(Instant::now()));
-            match self.events.recv_timeout(wait) {
-                Ok((k, Event::Msg(FromWorker::Done(outcome)))) => {
+            let busy = self.workers.iter().filter(|w| !w.queue.is_empty());
+            let deadline = busy.map(|w| w.head_since + budget).min();
+            match self.recv(deadline.unwrap_or_else(|| Instant::now() + budget)) {
+                Some((k, Event::Msg(FromWorker::Done(outcome)))) => {
                     let w = &mut self.workers[k];
                     // Only an answer to a job this worker still holds counts: a job already
                     // written off (its worker was killed as hung) must not be reported twice.
@@ -276,60 +276,51 @@ impl Runner for Pool {
                         outcomes.push(outcome);
                     }
                 }
-                Ok((_, Event::Msg(_))) => {}
-                Ok((k, Event::Closed(garbage))) => {
+                Some((_, Event::Msg(_))) => {}
+                Some((k, Event::Closed(garbage))) => {
                     // The worker exited, or broke the protocol. Either way it is finished:
                     // kill it if it still runs (bounded, unlike waiting for it to exit) and
                     // count the jobs it held.
                     let w = &mut self.workers[k];
-                    let exited = matches!(w.child.try_wait(), Ok(Some(_)));
-                    let why = match (garbage, exited) {
-                        (Some(line), _) => {
-                            format!("wrote {line:?}, which is not a message; killed")
-                        }
-                        (None, true) => w.child.wait().map_or("exited".into(), |s| s.to_string()),
-                        (None, false) => "closed its stdout; killed".into(),
+                    let why = match (garbage, w.child.try_wait()) {
+                        (Some(line), _) => format!("wrote {line:?}, not a message; killed"),
+                        (None, Ok(Some(status))) => status.to_string(),
+                        (None, _) => "closed its stdout; killed".into(),
                     };
-                    w.kill();
-                    let lost = w.queue.drain(..);
-                    outcomes.extend(
-                        lost.map(|i| Outcome::failed(i, GreetError::WorkerDied(why.clone()))),
-                    );
+                    w.write_off(GreetError::WorkerDied(why), &mut outcomes);
                 }
-                Err(RecvTimeoutError::Timeout) => {
-                    // Whoever is past its deadline is hung: kill it, which a thread could not be.
-                    // Its current job counts as hung; the one waiting behind it is lost with it.
+                None => {
+                    // Whoever is past its deadline is hung: kill it, which a thread could not
+                    // be. Its current job counts as hung.
                     let now = Instant::now();
-                    for w in self
-                        .workers
-                        .iter_mut()
-                        .filter(|w| !w.queue.is_empty() && w.head_since + budget <= now)
-                    {
-                        w.kill();
-                        let mut lost = w.queue.drain(..);
-                        if let Some(i) = lost.next() {
-                            outcomes.push(Outcome::failed(i, GreetError::WorkerHung));
-                        }
-                        let why = || GreetError::WorkerDied("killed with a hung worker".into());
-                        outcomes.extend(lost.map(|i| Outcome::failed(i, why())));
-                    }
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    // Every reader has gone, so every worker has: count what they held.
                     for w in &mut self.workers {
-                        w.alive = false;
-                        let why = || GreetError::WorkerDied("worker pipe closed".into());
-                        outcomes.extend(w.queue.drain(..).map(|i| Outcome::failed(i, why())));
+                        if !w.queue.is_empty() && w.head_since + budget <= now {
+                            w.write_off(GreetError::WorkerHung, &mut outcomes);
+                        }
                     }
                 }
             }
-            dispatch(&mut self.workers, &mut pending);
         }
         Ok(Batch { outcomes })
     }
 
     fn helpers_peak_rss_kib(&mut self) -> u64 {
-        self.peak_rss_kib()
+        // Ask every live worker for its peak memory and add up the answers.
+        let sent = self.workers.iter_mut().map(|w| w.send(&ToWorker::Report));
+        let asked = sent.filter(|&sent| sent).count();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let (mut total, mut answered) = (0, 0);
+        while answered < asked {
+            match self.recv(deadline) {
+                Some((_, Event::Msg(FromWorker::Report { peak_rss_kib }))) => {
+                    total += peak_rss_kib;
+                    answered += 1;
+                }
+                Some(_) => {} // a late message from a worker that was killed
+                None => break,
+            }
+        }
+        total
     }
 }
 
@@ -338,10 +329,10 @@ impl Runner for Pool {
 /// makes it a queue: the next job goes to whichever worker finishes first.
 fn dispatch(workers: &mut [Worker], pending: &mut Vec<usize>) {
     for depth in 1..=DEPTH {
-        for w in workers.iter_mut().filter(|w| w.alive) {
-            if w.queue.len() >= depth {
-                continue;
-            }
+        for w in workers
+            .iter_mut()
+            .filter(|w| w.alive() && w.queue.len() < depth)
+        {
             let Some(i) = pending.pop() else { return };
             if !w.send(&ToWorker::Job(i)) {
                 pending.push(i);
@@ -355,37 +346,11 @@ fn dispatch(workers: &mut [Worker], pending: &mut Vec<usize>) {
     }
 }
 
-impl Pool {
-    /// Asks every live worker for its peak memory and sums the answers.
-    fn peak_rss_kib(&mut self) -> u64 {
-        let mut asked = 0;
-        for w in self.workers.iter_mut().filter(|w| w.alive) {
-            asked += usize::from(w.send(&ToWorker::Report));
-        }
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let (mut total, mut answered) = (0, 0);
-        while answered < asked {
-            match self
-                .events
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok((_, Event::Msg(FromWorker::Report { peak_rss_kib }))) => {
-                    total += peak_rss_kib;
-                    answered += 1;
-                }
-                Ok(_) => {} // a late message from a worker that was killed
-                Err(_) => break,
-            }
-        }
-        total
-    }
-}
-
 impl Drop for Pool {
     fn drop(&mut self) {
         // Closing a worker's stdin tells it to exit; give it a moment, then kill it.
         for w in &mut self.workers {
-            w.stdin.take();
+            w.stdin = None;
         }
         let deadline = Instant::now() + Duration::from_secs(2);
         for w in &mut self.workers {
@@ -404,36 +369,26 @@ pub fn run_worker_if_requested() {
     if std::env::var_os(WORKER_ENV).is_none() {
         return;
     }
-    let fault = std::env::var(FAULT_ENV).ok();
-    std::process::exit(match serve(fault.as_deref()) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("greetbench worker {}: {e}", std::process::id());
-            1
-        }
-    })
+    if let Err(e) = serve() {
+        eprintln!("greetbench worker {}: {e}", std::process::id());
+        std::process::exit(1);
+    }
+    std::process::exit(0);
 }
 
 /// The worker's loop: read a message, act, answer.
-fn serve(fault: Option<&str>) -> Result<(), String> {
-    let (fault_kind, fault_at) = match fault.and_then(|f| f.split_once(':')) {
-        Some((kind, n)) => (kind, n.parse::<usize>().map_err(|e| e.to_string())?),
-        None => ("", 0),
-    };
+fn serve() -> Result<(), String> {
+    let mut faults = faults::Injector::from_env()?;
     let mut out = std::io::stdout().lock();
-    let mut say = |msg: &FromWorker| {
-        out.write_all(wire::encode(msg).as_bytes())
-            .and_then(|()| out.flush())
-    };
-    say(&FromWorker::Ready {
-        pid: std::process::id(),
-    })
-    .map_err(|e| e.to_string())?;
+    say(
+        &mut out,
+        &FromWorker::Ready {
+            pid: std::process::id(),
+        },
+    )?;
     let mut plan = None;
-    let mut jobs_done = 0;
     for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(|e| e.to_string())?;
-        let reply = match wire::decode::<ToWorker>(&line)? {
+        let reply = match wire::decode::<ToWorker>(&line.map_err(|e| e.to_string())?)? {
             ToWorker::Plan(p) => {
                 plan = Some(p);
                 continue;
@@ -442,25 +397,24 @@ fn serve(fault: Option<&str>) -> Result<(), String> {
                 peak_rss_kib: wire::peak_rss_kib(),
             },
             ToWorker::Job(i) => {
-                jobs_done += 1;
-                if jobs_done == fault_at {
-                    match fault_kind {
-                        "exit" => std::process::exit(3),
-                        // A stray print, as a learner's debugging `println!` would be.
-                        "garbage" => {
-                            println!("debug: a stray line on stdout");
-                            std::io::stdout().flush().map_err(|e| e.to_string())?;
-                        }
-                        // Long enough to be noticed, bounded all the same.
-                        "hang" => std::thread::sleep(Duration::from_secs(3600)),
-                        _ => {}
-                    }
-                }
+                faults.before_job(&mut out).map_err(|e| e.to_string())?;
                 let plan = plan.as_ref().ok_or("a job arrived before its plan")?;
-                FromWorker::Done(run_job(plan, i))
+                // The worker catches a job's panic itself and answers with it as the job's
+                // error, so the panic costs neither the worker nor the jobs queued behind it.
+                let outcome = catch_unwind(|| run_job(plan, i))
+                    .unwrap_or_else(|p| Outcome::failed(i, GreetError::panicked(&*p)));
+                FromWorker::Done(outcome)
             }
         };
-        say(&reply).map_err(|e| e.to_string())?;
+        say(&mut out, &reply)?;
     }
     Ok(())
+}
+
+/// Writes one message to the parent, flushed so that it does not wait in a buffer.
+fn say(out: &mut impl Write, msg: &FromWorker) -> Result<(), String> {
+    let sent = out
+        .write_all(wire::encode(msg).as_bytes())
+        .and_then(|()| out.flush());
+    sent.map_err(|e| e.to_string())
 }

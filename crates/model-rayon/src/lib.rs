@@ -6,8 +6,11 @@
 //! is a result to show, not a bug to hide.
 #![forbid(unsafe_code)]
 
+use std::panic::catch_unwind;
+
 use greet_core::{
-    Batch, Concurrency, Description, Family, Model, ModelError, Plan, Runner, Shape, run_job,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Runner,
+    Shape, run_job,
 };
 use rayon::prelude::*;
 
@@ -57,12 +60,16 @@ struct RayonRunner(rayon::ThreadPool);
 impl Runner for RayonRunner {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
         // `with_max_len(1)`: hand out one job at a time, so that blocking greets are spread
-        // over every thread rather than handed out in batches.
+        // over every thread rather than handed out in batches. rayon would carry a job's
+        // panic out of `install` to the caller, so each job catches its own and counts it.
         let outcomes = self.0.install(|| {
             (0..plan.count)
                 .into_par_iter()
                 .with_max_len(1)
-                .map(|i| run_job(plan, i))
+                .map(|i| {
+                    catch_unwind(|| run_job(plan, i))
+                        .unwrap_or_else(|p| Outcome::failed(i, GreetError::panicked(&*p)))
+                })
                 .collect()
         });
         Ok(Batch { outcomes })

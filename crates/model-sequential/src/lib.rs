@@ -12,8 +12,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use std::panic::catch_unwind;
+
 use greet_core::{
-    Concurrency, Description, Family, FnRunner, Model, ModelError, Plan, Runner, Shape, run_job,
+    Concurrency, Description, Family, FnRunner, GreetError, Model, ModelError, Outcome, Plan,
+    Runner, Shape, run_job,
 };
 
 /// One job at a time.
@@ -44,7 +47,15 @@ impl Model for Sequential {
         // Nothing to set up: a plain loop on the calling thread. Job i+1 starts only when
         // job i has finished waiting.
         Ok(Box::new(FnRunner(|plan: &Plan| {
-            (0..plan.count).map(|i| run_job(plan, i)).collect()
+            (0..plan.count).map(|i| run_caught(plan, i)).collect()
         })))
     }
+}
+
+/// Runs job `i`, counting a panic as the job's error. With no thread around the job, a panic
+/// would unwind straight out of the loop and lose the batch: `catch_unwind` on the calling
+/// thread is how this model surfaces one.
+fn run_caught(plan: &Plan, i: usize) -> Outcome {
+    catch_unwind(|| run_job(plan, i))
+        .unwrap_or_else(|p| Outcome::failed(i, GreetError::panicked(&*p)))
 }

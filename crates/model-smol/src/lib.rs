@@ -1,22 +1,31 @@
 //! The **smol** model: one task per job on smol, async-std's successor.
 //!
 //! smol is a small runtime built from small crates (async-io for the reactor, async-executor
-//! for tasks, blocking for the thread pool). Diff this crate against `model-async-std`: only
-//! the names change, which is the whole migration.
+//! for tasks, blocking for the thread pool). Diff this crate against `model-async-std`: the
+//! code changes only in the names of the runtime's functions, which is the whole migration.
+//! What runs underneath changes more than the names:
+//!
+//! - smol's global executor runs **one thread** (`smol-1`) unless the `SMOL_THREADS`
+//!   environment variable asks for more; async-std's runs one per core. Every task is polled
+//!   on that one thread, which is plenty for greets that only wait.
+//! - It starts on the first `smol::spawn`. `smol::block_on` does not start it: it runs one
+//!   future on the calling thread and polls no spawned task.
 //!
 //! A waiting greet is a suspended task, not a blocked thread, and crunch goes to smol's
-//! blocking pool (`unblock`) so the event loop stays free.
+//! blocking pool (`unblock`), its own threads, so crunches still use every core while the
+//! executor's one thread stays free.
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use greet_core::model::catch_panic;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
-    Concurrency, Description, Family, FnRunner, GreetError, Model, ModelError, Outcome, Plan,
-    Reply, Runner, Shape, run_job_async,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Reply,
+    Runner, Shape, run_job_async,
 };
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::TcpStream;
@@ -49,10 +58,44 @@ impl Model for Smol {
     }
 
     fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
-        // smol's global executor is global and starts itself on first use; wake it now so
-        // that its start-up is not part of the first batch.
-        smol::block_on(async {});
-        Ok(Box::new(FnRunner(run_batch)))
+        let threads = executor_threads();
+        if threads == 0 {
+            // smol would start an executor with no thread, and every task would wait forever.
+            return Err(ModelError::Start {
+                model: self.name().into(),
+                reason: "SMOL_THREADS=0 gives smol's executor no thread to run tasks on: \
+                         unset it or set it to 1 or more"
+                    .into(),
+            });
+        }
+        // smol's global executor starts its threads on the first `smol::spawn`; spawn an
+        // empty task now, so that its start-up is not part of the first batch.
+        smol::block_on(smol::spawn(async {}));
+        Ok(Box::new(SmolRunner { threads }))
+    }
+}
+
+/// How many threads smol's global executor runs: smol's rule (smol 2.0 `spawn.rs`) is
+/// `SMOL_THREADS` if it parses, else 1.
+fn executor_threads() -> usize {
+    let from_env = std::env::var("SMOL_THREADS").ok();
+    let threads = from_env.and_then(|s| s.parse().ok());
+    threads.unwrap_or(1)
+}
+
+struct SmolRunner {
+    threads: usize,
+}
+
+impl Runner for SmolRunner {
+    fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
+        Ok(Batch {
+            outcomes: run_batch(plan),
+        })
+    }
+
+    fn executor_threads(&self) -> Option<usize> {
+        Some(self.threads)
     }
 }
 
@@ -64,20 +107,33 @@ fn run_batch(plan: &Plan) -> Vec<Outcome> {
         let tasks: Vec<_> = (0..plan.count)
             .map(|i| {
                 let plan = plan.clone();
-                smol::spawn(async move { run_job_async(&plan, i, greet, crunch_blocking).await })
+                smol::spawn(
+                    async move { run_job_async(&plan, i, greet, crunch_blocking, sleep).await },
+                )
             })
             .collect();
         // ...then await them. Awaiting in order does not serialise anything: they are all
-        // running already, this only collects.
+        // running already, this only collects. A task that panicked re-raises its panic here,
+        // in whoever awaits it; `catch_panic` counts it as the job's error.
         let mut outcomes = Vec::with_capacity(plan.count);
-        for t in tasks {
-            outcomes.push(t.await);
+        for (i, t) in tasks.into_iter().enumerate() {
+            outcomes.push(
+                catch_panic(t)
+                    .await
+                    .unwrap_or_else(|e| Outcome::failed(i, e)),
+            );
         }
         outcomes
     })
 }
 
-/// Crunch on the blocking pool, so the event loop's threads stay free for I/O.
+/// smol's timer, for the wait between two attempts of a retried greet.
+async fn sleep(wait: Duration) {
+    smol::Timer::after(wait).await;
+}
+
+/// Crunch on the blocking pool, so the event loop's threads stay free for I/O. (A crunch that
+/// panics there re-raises its panic in this task when awaited.)
 async fn crunch_blocking(work: u32, seed: u64) -> u64 {
     smol::unblock(move || crunch(work, seed)).await
 }

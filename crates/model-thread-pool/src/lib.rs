@@ -58,11 +58,10 @@ impl Model for ThreadPool {
             let worker = move || {
                 for (plan, i) in jobs_rx {
                     // A panicking job must not take its worker down with it, or its outcome
-                    // would never arrive.
-                    let outcome =
-                        std::panic::catch_unwind(|| run_job(&plan, i)).unwrap_or_else(|_| {
-                            Outcome::failed(i, GreetError::Io("job panicked".into()))
-                        });
+                    // would never arrive: the worker catches the panic and sends it back as
+                    // the job's error.
+                    let outcome = std::panic::catch_unwind(|| run_job(&plan, i))
+                        .unwrap_or_else(|p| Outcome::failed(i, GreetError::panicked(&*p)));
                     if outcomes_tx.send(outcome).is_err() {
                         break;
                     }

@@ -72,12 +72,13 @@ fn run_batch(plan: &Plan) -> Vec<Outcome> {
             }
         }
         // ...then join them. Joining in order does not serialise anything: the threads
-        // are already running, we only collect their results.
+        // are already running, we only collect their results. A job that panicked ended its
+        // own thread only; `join` hands back the panic, and it is counted as the job's error.
         let mut outcomes: Vec<Outcome> = handles
             .into_iter()
             .map(|(i, h)| {
                 h.join()
-                    .unwrap_or_else(|_| Outcome::failed(i, GreetError::Io("job panicked".into())))
+                    .unwrap_or_else(|p| Outcome::failed(i, GreetError::panicked(&*p)))
             })
             .collect();
         outcomes.extend(refused);

@@ -16,8 +16,8 @@ use std::time::Duration;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
-    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Plan, Reply, Runner,
-    Shape, run_job_async,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Reply,
+    Runner, Shape, run_job_async,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -71,19 +71,36 @@ impl Runner for TokioRunner {
         let plan = Arc::new(plan.clone());
         let outcomes = self.0.block_on(async {
             // Spawn every task first, so that all the greets are waiting at once...
-            let mut tasks = tokio::task::JoinSet::new();
-            for i in 0..plan.count {
-                let plan = plan.clone();
-                tasks.spawn(async move { run_job_async(&plan, i, greet, crunch_inline).await });
-            }
-            // ...then collect them in the order they finish.
+            let tasks: Vec<_> = (0..plan.count)
+                .map(|i| {
+                    let plan = plan.clone();
+                    tokio::spawn(async move {
+                        run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep).await
+                    })
+                })
+                .collect();
+            // ...then await them. Awaiting in order does not serialise anything: they are all
+            // running already, this only collects.
             let mut outcomes = Vec::with_capacity(plan.count);
-            while let Some(done) = tasks.join_next().await {
-                outcomes.push(done.map_err(|e| ModelError::Panicked(e.to_string()))?);
+            for (i, task) in tasks.into_iter().enumerate() {
+                outcomes.push(match task.await {
+                    Ok(outcome) => outcome,
+                    // tokio catches a task's panic and hands it back as a JoinError, leaving
+                    // the other tasks running: it is counted as the job's error.
+                    Err(e) if e.is_panic() => {
+                        Outcome::failed(i, GreetError::panicked(&*e.into_panic()))
+                    }
+                    Err(e) => Outcome::failed(i, GreetError::Io(e.to_string())),
+                });
             }
-            Ok::<_, ModelError>(outcomes)
-        })?;
+            outcomes
+        });
         Ok(Batch { outcomes })
+    }
+
+    fn executor_threads(&self) -> Option<usize> {
+        // Always 1, the thread that calls `block_on`; asked of the runtime all the same.
+        Some(self.0.metrics().num_workers())
     }
 }
 

@@ -1,4 +1,5 @@
-//! The **tokio** model: one task per job on tokio's multi-thread runtime.
+//! The **tokio** models: one task per job on tokio's multi-thread runtime, in two variants
+//! that differ only in where the crunch runs.
 //!
 //! A task is not a thread. A greet waiting for its reply is a suspended future that costs a
 //! few hundred bytes, and the runtime's few worker threads (one per core) run whichever tasks
@@ -6,29 +7,48 @@
 //! allocations, and N greets finish in about L.
 //!
 //! CPU work is different: a task that crunches holds its worker thread, and every task
-//! queued behind it waits. So crunch runs on tokio's blocking pool via `spawn_blocking`,
-//! which keeps the event loop free and lets crunches use every core. (rayon would do as well
-//! for pure CPU work; `spawn_blocking` needs no second pool and is what tokio's docs
-//! recommend for a blocking call inside async code.)
+//! queued behind it waits. So [`Tokio`] runs crunch on tokio's blocking pool via
+//! `spawn_blocking`, which keeps the workers free and lets crunches use every core. (rayon
+//! would do as well for pure CPU work; `spawn_blocking` needs no second pool and is what
+//! tokio's docs recommend for a blocking call inside async code.) [`TokioInline`] leaves the
+//! crunch on the worker threads, to measure what that advice saves.
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use greet_core::plan::default_workers;
 use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
 use greet_core::{
-    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Plan, Reply, Runner,
-    Shape, run_job_async,
+    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Reply,
+    Runner, Shape, run_job_async,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
 
-/// One task per job on the multi-thread runtime.
+/// One task per job on the multi-thread runtime; crunch on the blocking pool.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Tokio;
+
+/// The same runtime and tasks as [`Tokio`], with crunch run inline on the async workers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioInline;
+
+/// Where a tokio model runs its crunch: the one thing the two variants disagree on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrunchOn {
+    /// tokio's blocking pool (`spawn_blocking`), plain OS threads apart from the workers:
+    /// the advice for any blocking call in async code, and what [`Tokio`] does.
+    BlockingPool,
+    /// The async worker threads themselves, inline, blocking them while it runs: what
+    /// happens when the advice is ignored, and what [`TokioInline`] measures. Crunches run
+    /// on at most as many cores as there are workers, and a greet whose reply arrives while
+    /// every worker crunches waits for one to finish.
+    Workers,
+}
 
 impl Model for Tokio {
     fn name(&self) -> &'static str {
@@ -56,46 +76,136 @@ impl Model for Tokio {
     }
 
     fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
-        // One worker thread per core (tokio's default), plus the blocking pool on demand.
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| ModelError::Start {
-                model: self.name().into(),
-                reason: e.to_string(),
-            })?;
-        Ok(Box::new(TokioRunner(rt)))
+        start(self.name(), CrunchOn::BlockingPool)
     }
 }
 
-struct TokioRunner(Runtime);
+impl Model for TokioInline {
+    fn name(&self) -> &'static str {
+        "tokio-inline"
+    }
+
+    fn describe(&self) -> Description {
+        Description::new(
+            self.name(),
+            Family::Async,
+            Shape::PerJob,
+            "tokio's multi-thread runtime with crunch left inline on its workers (no spawn_blocking)",
+        )
+        .crunch_on("tokio's async worker threads, inline: blocks them")
+        .runtime("tokio")
+    }
+
+    fn concurrency(&self, plan: &Plan) -> Concurrency {
+        // Every greet still waits at once; crunches run only as many at a time as there
+        // are workers to block.
+        Concurrency {
+            io: plan.count,
+            cpu: plan.count.min(worker_threads().unwrap_or(1)),
+        }
+    }
+
+    fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
+        start(self.name(), CrunchOn::Workers)
+    }
+}
+
+/// Builds the runtime: its async worker threads (see `worker_threads`), plus the blocking pool
+/// on demand.
+fn start(model: &str, crunch: CrunchOn) -> Result<Box<dyn Runner>, ModelError> {
+    let start_error = |reason: String| ModelError::Start {
+        model: model.into(),
+        reason,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads().map_err(start_error)?)
+        .enable_all()
+        .build()
+        .map_err(|e| start_error(e.to_string()))?;
+    Ok(Box::new(TokioRunner { rt, crunch }))
+}
+
+/// How many async worker threads the runtime gets, by tokio's own rule:
+/// `TOKIO_WORKER_THREADS` if set, else one per core. (tokio panics on a bad value; this says
+/// how to fix it instead.)
+fn worker_threads() -> Result<usize, String> {
+    let Ok(value) = std::env::var("TOKIO_WORKER_THREADS") else {
+        return Ok(default_workers());
+    };
+    match value.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "TOKIO_WORKER_THREADS={value:?} is not a thread count: unset it or set it to 1 or more"
+        )),
+    }
+}
+
+struct TokioRunner {
+    rt: Runtime,
+    crunch: CrunchOn,
+}
 
 impl Runner for TokioRunner {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
         let plan = Arc::new(plan.clone());
-        let outcomes = self.0.block_on(async {
+        let crunch_on = self.crunch;
+        let outcomes = self.rt.block_on(async {
             // Spawn every task first, so that all the greets are waiting at once...
-            let mut tasks = tokio::task::JoinSet::new();
-            for i in 0..plan.count {
-                let plan = plan.clone();
-                tasks.spawn(async move { run_job_async(&plan, i, greet, crunch_blocking).await });
-            }
-            // ...then collect them in the order they finish.
+            let tasks: Vec<_> = (0..plan.count)
+                .map(|i| {
+                    let plan = plan.clone();
+                    tokio::spawn(async move {
+                        match crunch_on {
+                            CrunchOn::BlockingPool => {
+                                run_job_async(&plan, i, greet, crunch_blocking, tokio::time::sleep)
+                                    .await
+                            }
+                            CrunchOn::Workers => {
+                                run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep)
+                                    .await
+                            }
+                        }
+                    })
+                })
+                .collect();
+            // ...then await them. Awaiting in order does not serialise anything: they are all
+            // running already, this only collects.
             let mut outcomes = Vec::with_capacity(plan.count);
-            while let Some(done) = tasks.join_next().await {
-                outcomes.push(done.map_err(|e| ModelError::Panicked(e.to_string()))?);
+            for (i, task) in tasks.into_iter().enumerate() {
+                outcomes.push(match task.await {
+                    Ok(outcome) => outcome,
+                    // tokio catches a task's panic and hands it back as a JoinError, leaving
+                    // the other tasks running: it is counted as the job's error.
+                    Err(e) if e.is_panic() => {
+                        Outcome::failed(i, GreetError::panicked(&*e.into_panic()))
+                    }
+                    Err(e) => Outcome::failed(i, GreetError::Io(e.to_string())),
+                });
             }
-            Ok::<_, ModelError>(outcomes)
-        })?;
+            outcomes
+        });
         Ok(Batch { outcomes })
+    }
+
+    fn executor_threads(&self) -> Option<usize> {
+        Some(self.rt.metrics().num_workers())
     }
 }
 
 /// Crunch on the blocking pool, so the event loop's threads stay free for I/O.
 async fn crunch_blocking(work: u32, seed: u64) -> u64 {
-    tokio::task::spawn_blocking(move || crunch(work, seed))
-        .await
-        .unwrap_or(0)
+    match tokio::task::spawn_blocking(move || crunch(work, seed)).await {
+        Ok(checksum) => checksum,
+        // A crunch that panicked comes back as a JoinError: raise it again in this task, so
+        // that the task's own JoinError counts it (never an ok job with checksum 0).
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Crunch right here, on whichever worker thread runs this task: no `.await` inside, so that
+/// worker runs nothing else until it returns.
+async fn crunch_inline(work: u32, seed: u64) -> u64 {
+    crunch(work, seed)
 }
 
 /// One greet with tokio's socket. `.await` hands the thread back to the runtime while the

@@ -5,6 +5,7 @@
 #![allow(unused_variables, unused_imports)]
 #![forbid(unsafe_code)]
 
+use std::ops::AddAssign;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
@@ -18,24 +19,45 @@ pub use greet_core::client::greet_target as greet_one;
 /// Greets every target at the same time, one thread per target, and returns one result per
 /// target, in the targets' order.
 pub fn greet_all_threads(targets: &[Target], timeout: Duration) -> Vec<Result<Reply, GreetError>> {
-    // TODO: inside `thread::scope(|s| ...)`, first spawn one thread per target with
-    // `s.spawn(move || greet_one(t, timeout))` and keep the handles in a Vec; only then join
-    // them, in order. (Joining each thread right after spawning it would be sequential again.)
-    // A handle's `join()` is `Err` if the thread panicked: turn that into a `GreetError::Io`.
+    // TODO: one scoped thread per target (`thread::scope`), every greet waiting at the same
+    // time, and the results in the targets' order. A thread that panicked is an error result
+    // (`GreetError::Io`), not a crash.
     todo!("greet_all_threads")
+}
+
+/// Given: a counter that many threads may add to at once through a shared reference, as an
+/// atomic allows. `AtomicU64` is one; the checks pass their own, which also notes which threads
+/// added to it. Call it exactly as you would call `AtomicU64::fetch_add`.
+pub trait SharedCounter: Sync {
+    /// Adds `n` in one indivisible step and returns the value before.
+    fn fetch_add(&self, n: u64, order: Ordering) -> u64;
+}
+
+impl SharedCounter for AtomicU64 {
+    fn fetch_add(&self, n: u64, order: Ordering) -> u64 {
+        AtomicU64::fetch_add(self, n, order)
+    }
 }
 
 /// Starts `threads` threads that each add 1 to `counter`, `per_thread` times, holding the
 /// mutex for each increment. Returns when they have all finished.
-pub fn add_with_mutex(counter: &Mutex<u64>, threads: usize, per_thread: u64) {
-    // TODO: in a `thread::scope`, spawn `threads` threads; each adds 1 to the counter
-    // `per_thread` times through `counter.lock()`. Every thread borrows the same `&Mutex`.
+///
+/// The counter is anything `+= 1` works on: a `u64` in the README, and in the checks a counter
+/// that also notes which threads added to it, so the adding must really happen on `threads`
+/// threads of their own.
+pub fn add_with_mutex<C: AddAssign<u64> + Send>(
+    counter: &Mutex<C>,
+    threads: usize,
+    per_thread: u64,
+) {
+    // TODO: `threads` threads, each adding 1 to the counter `per_thread` times, one increment
+    // per turn of the lock.
     todo!("add_with_mutex")
 }
 
 /// The same with an atomic: no lock, one indivisible read-modify-write per increment.
-pub fn add_with_atomic(counter: &AtomicU64, threads: usize, per_thread: u64) {
-    // TODO: the same shape as `add_with_mutex`, with `counter.fetch_add(1, Ordering::...)`.
-    // Which ordering is enough for a counter? (The README says.)
+pub fn add_with_atomic(counter: &impl SharedCounter, threads: usize, per_thread: u64) {
+    // TODO: the same with `fetch_add` and no lock. Which `Ordering` is enough for a counter?
+    // (The README says.)
     todo!("add_with_atomic")
 }

@@ -4,6 +4,7 @@
 #![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
 
+use std::ops::AddAssign;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
@@ -36,9 +37,31 @@ pub fn greet_all_threads(targets: &[Target], timeout: Duration) -> Vec<Result<Re
     })
 }
 
+/// Given: a counter that many threads may add to at once through a shared reference, as an
+/// atomic allows. `AtomicU64` is one; the checks pass their own, which also notes which threads
+/// added to it. Call it exactly as you would call `AtomicU64::fetch_add`.
+pub trait SharedCounter: Sync {
+    /// Adds `n` in one indivisible step and returns the value before.
+    fn fetch_add(&self, n: u64, order: Ordering) -> u64;
+}
+
+impl SharedCounter for AtomicU64 {
+    fn fetch_add(&self, n: u64, order: Ordering) -> u64 {
+        AtomicU64::fetch_add(self, n, order)
+    }
+}
+
 /// Starts `threads` threads that each add 1 to `counter`, `per_thread` times, holding the
 /// mutex for each increment. Returns when they have all finished.
-pub fn add_with_mutex(counter: &Mutex<u64>, threads: usize, per_thread: u64) {
+///
+/// The counter is anything `+= 1` works on: a `u64` in the README, and in the checks a counter
+/// that also notes which threads added to it, so the adding must really happen on `threads`
+/// threads of their own.
+pub fn add_with_mutex<C: AddAssign<u64> + Send>(
+    counter: &Mutex<C>,
+    threads: usize,
+    per_thread: u64,
+) {
     thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
@@ -53,7 +76,7 @@ pub fn add_with_mutex(counter: &Mutex<u64>, threads: usize, per_thread: u64) {
 }
 
 /// The same with an atomic: no lock, one indivisible read-modify-write per increment.
-pub fn add_with_atomic(counter: &AtomicU64, threads: usize, per_thread: u64) {
+pub fn add_with_atomic(counter: &impl SharedCounter, threads: usize, per_thread: u64) {
     thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {

@@ -38,13 +38,8 @@ pub use greet_core::client::greet_target as greet_one;
 /// queue and put their results on a second queue. Returns one [`Done`] per target, in the order
 /// they finished.
 pub fn pool_greet(targets: &[Target], workers: usize, timeout: Duration) -> Vec<Done> {
-    // TODO: build it in four steps (the README's diagram shows the shape):
-    // 1. two queues: `let (jobs_tx, jobs_rx) = unbounded::<Job>();` and the same for `Done`;
-    // 2. inside `thread::scope`, spawn `workers` threads (at least one). Each gets its own
-    //    clone of `jobs_rx` and `done_tx`, loops `for job in jobs_rx { ... }`, greets with
-    //    `greet_one`, and sends a `Done` carrying `thread::current().id()`;
-    // 3. send one `Job` per target, then drop `jobs_tx` so the workers' loops can end;
-    // 4. drop your own `done_tx` too, then collect `done_rx.iter()` into the Vec you return.
-    //    (Forget that drop and the collecting loop waits forever: why?)
+    // TODO: the README's diagram, in code: `workers` threads (at least one) that take `Job`s
+    // from one queue and put `Done`s on another, and a caller that fills the first queue and
+    // empties the second. The README's squares example has the same shape.
     todo!("pool_greet")
 }

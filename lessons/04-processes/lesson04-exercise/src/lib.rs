@@ -150,10 +150,8 @@ pub fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
 /// Starts the worker executable `exe` with its stdin and stdout piped to us and its stderr
 /// written to the file `log`.
 pub fn spawn_worker(exe: &Path, log: &Path) -> std::io::Result<Worker> {
-    // TODO: create the log file (`File::create(log)?`), then start `exe` with
-    // `Command::new(exe)`: stdin and stdout piped (`Stdio::piped()`), stderr set to the log
-    // file (a `File` converts into a `Stdio`). Take the child's stdin and stdout out of it
-    // (`child.stdin.take()`), and turn stdout into a channel of lines with `lines_of`.
+    // TODO: start `exe` with its stdin and stdout piped to us and its stderr going into a new
+    // file at `log`, and hand its stdout to `lines_of`.
     todo!("spawn_worker")
 }
 
@@ -167,13 +165,10 @@ impl Worker {
     /// time is killed: `Err(GreetError::WorkerHung)`. A worker that has exited:
     /// `Err(GreetError::WorkerDied)`.
     pub fn ask(&mut self, job: &Job, timeout: Duration) -> Result<Done, GreetError> {
-        // TODO: 1. write `encode(job)` (one JSON line) to the worker's stdin and flush it; if
-        //          that fails, the worker has exited: `GreetError::WorkerDied(...)`.
-        //       2. wait for its answer with `self.replies.recv_timeout(timeout)`:
-        //          - a line: `decode::<Done>(&line)` (a bad line is a `GreetError::BadReply`);
-        //          - `Timeout`: kill the child, then `wait()` for it (no zombies), and return
-        //            `GreetError::WorkerHung`;
-        //          - `Disconnected`: its stdout closed, it died: `GreetError::WorkerDied`.
+        // TODO: send `job` as one line, then wait at most `timeout` for the answer line. No
+        // answer in time means the worker is hung: it must be gone, leaving no zombie, by the
+        // time `ask` returns `GreetError::WorkerHung`. A worker that has exited answers
+        // nothing: `GreetError::WorkerDied`.
         todo!("Worker::ask")
     }
 
@@ -210,14 +205,9 @@ pub fn run_pool(
     jobs: &[Job],
     job_timeout: Duration,
 ) -> std::io::Result<Vec<Done>> {
-    // TODO: 1. start `workers` workers (at least one) with `spawn_worker`, worker K logging
-    //          to `log_dir.join(format!("worker-{k}.log"))`;
-    //       2. as in lesson 03: a job queue holding every job (then closed) and a results
-    //          queue; inside `thread::scope`, one thread per worker takes jobs, calls
-    //          `worker.ask(job, job_timeout)` and sends the `Done`. When `ask` fails, send a
-    //          `Done` with that error and the worker's pid, and stop that thread: its worker
-    //          is gone. A thread whose queue runs dry calls `worker.finish()`;
-    //       3. collect the results; any job nobody answered (every worker died) gets a `Done`
-    //          with pid 0 and `GreetError::WorkerDied`, so that no job is lost.
+    // TODO: lesson 03's pool, where each pool thread drives one worker process (worker K logs
+    // to `worker-K.log` in `log_dir`). A worker that fails a job is gone: the other workers
+    // take the rest of the queue. No job is ever lost: one `Done` per job, even for jobs that
+    // no worker was left to run.
     todo!("run_pool")
 }

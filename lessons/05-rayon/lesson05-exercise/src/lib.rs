@@ -56,10 +56,8 @@ pub fn crunch_sequential(count: usize, work: u32) -> Crunched {
 
 /// Runs `count` crunch jobs in parallel on `pool` and adds them up.
 pub fn crunch_parallel(pool: &rayon::ThreadPool, count: usize, work: u32) -> Crunched {
-    // TODO: run `job(work, i)` for every `i` in `0..count` on the threads of `pool`, then
-    // `combine` the jobs. `crunch_sequential` above does the same on one thread.
-    // - `use rayon::prelude::*;` brings `into_par_iter()` into scope;
-    // - `pool.install(|| ...)` runs the closure, and any parallel iterator in it, on `pool`.
+    // TODO: run `job(work, i)` for every `i` in `0..count` in parallel, on the threads of
+    // `pool`, then `combine` the jobs. `crunch_sequential` above does the same on one thread.
     todo!("crunch_parallel")
 }
 
@@ -71,9 +69,8 @@ pub fn greet_all_on_pool(
     targets: &[Target],
     timeout: Duration,
 ) -> Vec<Result<Reply, GreetError>> {
-    // TODO: call `greet_checked(target, timeout)` for every target, in parallel on `pool`, and
-    // collect the results in the targets' order (`par_iter().map(..).collect()` keeps it).
-    // Tip: `.with_max_len(1)` hands the targets out one at a time, so every thread gets some.
+    // TODO: `greet_checked(target, timeout)` for every target, in parallel on `pool`, with the
+    // results in the targets' order.
     todo!("greet_all_on_pool")
 }
 

@@ -54,12 +54,8 @@ pub async fn crunch_inline(work: u32, seed: u64) -> u64 {
 /// Greets every target at once on a single-threaded tokio runtime (one task per target, in a
 /// `JoinSet`), and returns one result per target, in the targets' order.
 pub fn greet_all(targets: &[Target], timeout: Duration) -> Vec<Result<Reply, GreetError>> {
-    // TODO: build a current-thread runtime (`tokio::runtime::Builder::new_current_thread()`,
-    // with `.enable_all()` for sockets and timers) and `block_on` an async block that:
-    // - spawns one task per target on a `tokio::task::JoinSet`, each running
-    //   `greet(target.clone(), timeout)` and returning its index with the result;
-    // - then collects them with `join_next()` and puts each result back in its target's place.
-    // Spawn them all before awaiting any: awaiting each greet in turn is sequential.
+    // TODO: every greet waiting at once, all on this one thread: a current-thread tokio
+    // runtime, one task per target. The results come back in the targets' order.
     todo!("greet_all")
 }
 
@@ -70,16 +66,14 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    // TODO: run `f` on tokio's blocking pool (`tokio::task::spawn_blocking`) and await its
-    // `JoinHandle`. The handle's error means `f` panicked: `std::panic::resume_unwind(e.into_panic())`
-    // passes that panic on.
+    // TODO: run `f` on tokio's threads for blocking work, and await it there, so that the
+    // event loop stays free meanwhile. If `f` panicked, the panic carries on here.
     todo!("run_off_loop")
 }
 
 /// Crunches without blocking the event loop.
 pub async fn crunch_off_loop(work: u32, seed: u64) -> u64 {
-    // TODO: `crunch(work, seed)`, but through `run_off_loop`. (A closure that `move`s `work`
-    // and `seed` in is `Send + 'static`.)
+    // TODO: `crunch(work, seed)`, without blocking the event loop.
     todo!("crunch_off_loop")
 }
 
@@ -91,7 +85,7 @@ pub async fn mixed(
     work: u32,
     timeout: Duration,
 ) -> Result<u64, GreetError> {
-    // TODO: greet the target (`greet(target, timeout).await?`), then crunch off the loop with
-    // the seed `reply.seed(index)`.
+    // TODO: greet `target`; then crunch `work`, seeded by the reply (`reply.seed(index)`), off
+    // the event loop. A failed greet is the result.
     todo!("mixed")
 }

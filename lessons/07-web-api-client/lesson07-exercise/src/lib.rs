@@ -83,12 +83,9 @@ pub async fn fetch_greeting(
     base: &str,
     id: u32,
 ) -> Result<Greeting, FetchError> {
-    // TODO: send a GET to `greeting_url(base, id)` with `client` and await the reply.
-    // - A transport error (refused, timed out) is `FetchError::Http(e.to_string())`.
-    // - A status other than 200 is `FetchError::Status(code)`: the 404 of an unknown host is
-    //   a counted error, not a panic.
-    // - A 200's body is JSON: `reply.json::<Greeting>().await`.
-    // - A greeting whose `host` is not `id` is `FetchError::WrongHost`.
+    // TODO: one GET of `greeting_url(base, id)` with `client`. Each way it can go wrong is one
+    // of the `FetchError`s above, never a panic: the request fails, the status is not 200, the
+    // body is not a greeting, or the greeting is another host's.
     todo!("fetch_greeting")
 }
 
@@ -100,11 +97,7 @@ pub async fn fetch_all(
     ids: &[u32],
     limit: usize,
 ) -> Vec<(u32, Result<Greeting, FetchError>)> {
-    // TODO: call `fetch_greeting` for every id, with up to `limit` of them waiting at once
-    // and never more. Two ways (the README shows both):
-    // - a stream: `futures_util::stream::iter(..).map(..).buffer_unordered(limit)`;
-    // - a `tokio::sync::Semaphore` of `limit` permits around each request, in a `JoinSet`.
-    // Awaiting the fetches one after another in a `for` loop is correct but sequential: the
-    // checks will notice.
+    // TODO: `fetch_greeting` for every id, with up to `limit` requests waiting at once and
+    // never more, and a new one starting as soon as one finishes. The README shows two ways.
     todo!("fetch_all")
 }

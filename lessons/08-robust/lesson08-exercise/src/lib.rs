@@ -115,19 +115,17 @@ impl Session {
     /// One greet that gives up after the session's timeout. After any failure the connection
     /// is closed, so the next greet starts on a fresh one.
     pub async fn greet_once(&mut self) -> Result<Reply, GreetError> {
-        // TODO: wrap `self.exchange()` in `tokio::time::timeout(self.timeout, ...)`; running out
-        // of time is `Err(GreetError::Timeout)`. After *any* error, set `self.conn = None`: a
-        // reply that comes late would otherwise be read as the answer to the next greet.
+        // TODO: `self.exchange()`, given up after `self.timeout` (`GreetError::Timeout`). After
+        // any failure, this connection must not be used again: why? (The README says.)
         todo!("Session::greet_once")
     }
 
     /// Greets; if the connection turns out to be lost (the host closed or reset it since the
     /// last greet), reconnects once and greets again. Other errors are returned as they are.
     pub async fn greet(&mut self) -> Result<Reply, GreetError> {
-        // TODO: note whether a connection was open (`self.conn.is_some()`), then `greet_once`.
-        // If that fails with `GreetError::Closed` or `GreetError::Reset` on a connection that
-        // was already open, it had gone stale: greet once more (it will reconnect). Return any
-        // other result as it is; do not reconnect after a timeout.
+        // TODO: `greet_once`; if that failed because a connection that was already open had
+        // been lost (closed or reset by the host), greet once more, on a new one. Any other
+        // result is returned as it is: never reconnect after a timeout.
         todo!("Session::greet")
     }
 }
@@ -144,10 +142,9 @@ pub async fn greet_limited(
     sessions: usize,
     timeout: Duration,
 ) -> Vec<Result<Reply, GreetError>> {
-    // TODO: a `tokio::sync::Semaphore` with `sessions.max(1)` permits, shared in an `Arc`.
-    // Spawn `count` tasks on a `JoinSet`; each acquires a permit (`acquire_owned().await`),
-    // keeps it while it opens a `Session` and greets once, and returns `(i, result)`. Put the
-    // results back in task order, as in lesson 06.
+    // TODO: `count` tasks, each opening a `Session` to `addr` and greeting once, with never
+    // more than `sessions` of those sessions open at once. The results in task order, as in
+    // lesson 06.
     todo!("greet_limited")
 }
 
@@ -177,9 +174,7 @@ pub async fn fetch(client: &reqwest::Client, url: &str) -> Option<Greeting> {
 /// request fails). The requests still running then are cancelled: their connections close,
 /// and the server stops working on them.
 pub async fn first_greeting(client: &reqwest::Client, urls: &[String]) -> Option<Greeting> {
-    // TODO: spawn one `fetch(&client, &url)` per URL on a `JoinSet` (clone the client and the
-    // URL into each task), then `join_next()` until one returns `Some(greeting)` and return it.
-    // The others must be cancelled: dropping a `JoinSet` aborts its tasks, but a task spawned
-    // with `tokio::spawn` whose handle you drop keeps running.
+    // TODO: `fetch` every URL at once, each in a task of its own; return the first greeting
+    // that arrives, and make sure the requests still running are cancelled, not left running.
     todo!("first_greeting")
 }

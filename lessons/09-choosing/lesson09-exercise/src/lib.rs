@@ -31,7 +31,7 @@ pub struct Scenario {
 /// `greetbench models`) on a run of `count` jobs with a pool of `workers`. `None` for a name
 /// that is not a model.
 pub fn capacity(model: &str, count: usize, workers: usize) -> Option<Concurrency> {
-    // TODO: for each of the nine names `greetbench models` lists, return
+    // TODO: for each of the names `greetbench models` lists, return
     // `Some(Concurrency { io, cpu })`: how many greets can be *waiting* at the same time, and
     // how many crunches can be *running* at the same time, for `count` jobs and a pool of
     // `workers`. Think about what one waiting greet holds: a thread? a process? nothing?

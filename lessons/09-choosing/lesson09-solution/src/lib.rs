@@ -41,9 +41,16 @@ pub fn capacity(model: &str, count: usize, workers: usize) -> Option<Concurrency
         "tokio" | "async-std" | "smol" => (count, count),
         // One thread for everything: all greets wait at once, but crunches run one by one.
         "tokio-current-thread" => (count, 1),
+        // Tasks wait at once, but crunches block tokio's async workers, one per core.
+        "tokio-inline" => (count, count.min(cores())),
         _ => return None,
     };
     Some(Concurrency { io, cpu })
+}
+
+/// The machine's cores: tokio starts one async worker per core.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// The ideal wall time of `scenario` for a model of concurrency `c`: greets paid in waves of

@@ -1,0 +1,626 @@
+//! When each step of a job happened, and on which OS thread: the raw material of the timeline
+//! that shows *how* a model waits (`greetbench run --trace`, the report's "What waiting looks
+//! like").
+//!
+//! Recording is cheap enough to stay on in every run, so that a traced run is the same run as
+//! an untraced one:
+//! - a [`Stamp`] is a clock read (µs since the UNIX epoch) and the thread's id, written into
+//!   the job's own [`Outcome`](crate::Outcome); no lock, no allocation, nothing shared is
+//!   written per job;
+//! - the clock is a per-process anchor read once (`Instant` and `SystemTime` together) plus
+//!   the monotonic `Instant` elapsed since it. `Instant` alone is process-local, so a worker
+//!   process could not be compared with its parent; anchored to the wall clock, stamps from
+//!   every process on the machine line up;
+//! - the thread id is read once per thread (a `thread_local`, from `/proc/thread-self`).
+//!
+//! `GREETBENCH_TRACE=off` ([`ENV`]) turns recording off, only to measure what it costs.
+//!
+//! Who stamps what:
+//! - the blocking job runner [`crate::run_job`] stamps the job's start and end, and around the
+//!   crunch; the blocking client marks when it has connected and when the greeting has gone
+//!   ([`mark_connected`], [`mark_sent`]) in a per-thread cell the runner reads back;
+//! - the async runner [`crate::run_job_async`] cannot see inside a runtime's greet, so it
+//!   watches the polls of the greet future instead ([`observe`], [`Polls`]): the poll that
+//!   connected and sent the greeting, then the wait, then the poll that read the reply. Each
+//!   stamp names the thread that *polled*. A crunch future that completes in one poll ran on
+//!   that thread; one that needed more was moved elsewhere (a blocking pool), and its thread
+//!   is recorded as unknown.
+//!
+//! A run's [`Trace`] (in the record, when the request asks for it) turns the stamps into
+//! spans per phase, as offsets from the moment the batch began.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::outcome::{ErrorKind, Outcome};
+use crate::plan::Plan;
+
+/// `GREETBENCH_TRACE=off` turns stamping off in this process and its workers: the way to
+/// measure what recording costs. Anything else, or unset, leaves it on.
+pub const ENV: &str = "GREETBENCH_TRACE";
+
+/// The per-process clock: a wall-clock anchor and the monotonic instant it was read at.
+struct Clock {
+    at: Instant,
+    unix_us: u64,
+    on: bool,
+}
+
+static CLOCK: OnceLock<Clock> = OnceLock::new();
+
+fn clock() -> &'static Clock {
+    CLOCK.get_or_init(|| {
+        let at = Instant::now();
+        let unix_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+        Clock {
+            at,
+            // 0 means "no stamp", so the anchor is never 0.
+            unix_us: unix_us.max(1),
+            on: std::env::var(ENV).map_or(true, |v| v.trim() != "off"),
+        }
+    })
+}
+
+/// Now, in µs since the UNIX epoch, on a clock that every process of this machine shares and
+/// that never goes backwards within a process.
+pub fn now_us() -> u64 {
+    let c = clock();
+    let since = u64::try_from(c.at.elapsed().as_micros()).unwrap_or(u64::MAX);
+    c.unix_us.saturating_add(since)
+}
+
+/// Whether stamping is on in this process (see [`ENV`]).
+pub fn enabled() -> bool {
+    clock().on
+}
+
+/// Thread ids past any real one (Linux's `pid_max` is at most 2^22), for a system with no
+/// `/proc`: distinct per thread all the same.
+static NO_PROC: AtomicU32 = AtomicU32::new(1 << 31);
+
+thread_local! {
+    static TID: u32 = read_tid();
+    static MARKS: Cell<[Stamp; 2]> = const { Cell::new([Stamp::NONE; 2]) };
+}
+
+/// This thread's kernel id: `/proc/thread-self` links to `<pid>/task/<tid>`.
+fn read_tid() -> u32 {
+    std::fs::read_link("/proc/thread-self")
+        .ok()
+        .and_then(|p| p.file_name()?.to_str()?.parse().ok())
+        .unwrap_or_else(|| NO_PROC.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The calling thread's kernel id (its `tid`, as `ps -L` and Perfetto show it). Read once per
+/// thread.
+pub fn tid() -> u32 {
+    TID.with(|t| *t)
+}
+
+/// One moment of a job: when, and on which thread.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    /// µs since the UNIX epoch ([`now_us`]); 0 when it did not happen or was not recorded.
+    pub us: u64,
+    /// The OS thread that was running the job then; 0 when the job ran this step on a thread
+    /// it cannot see (a crunch moved to a runtime's blocking pool).
+    pub tid: u32,
+}
+
+impl Stamp {
+    /// No stamp.
+    pub const NONE: Stamp = Stamp { us: 0, tid: 0 };
+
+    /// Now, on this thread; [`Stamp::NONE`] when stamping is off.
+    pub fn now() -> Stamp {
+        if !enabled() {
+            return Stamp::NONE;
+        }
+        Stamp {
+            us: now_us(),
+            tid: tid(),
+        }
+    }
+
+    /// Whether there is no stamp.
+    pub fn is_none(&self) -> bool {
+        self.us == 0
+    }
+
+    /// The same moment, on a thread the job could not see.
+    fn elsewhere(self) -> Stamp {
+        Stamp { tid: 0, ..self }
+    }
+}
+
+/// Records, for the blocking client, that the job running on this thread has connected.
+pub fn mark_connected() {
+    MARKS.with(|m| m.set([Stamp::now(), Stamp::NONE]));
+}
+
+/// Records, for the blocking client, that the job running on this thread has sent its
+/// greeting and starts waiting for the reply.
+pub fn mark_sent() {
+    MARKS.with(|m| {
+        let [connected, _] = m.get();
+        m.set([connected, Stamp::now()]);
+    });
+}
+
+/// Every step of one job. Carried in its [`Outcome`], so it crosses a worker's pipe with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamps {
+    /// The job began on its thread or task: taken off the queue, or first polled.
+    #[serde(default, skip_serializing_if = "Stamp::is_none")]
+    pub picked: Stamp,
+    /// Its connection was open.
+    #[serde(default, skip_serializing_if = "Stamp::is_none")]
+    pub connected: Stamp,
+    /// Its greeting was sent: from here it waits.
+    #[serde(default, skip_serializing_if = "Stamp::is_none")]
+    pub sent: Stamp,
+    /// Its greet ended: the reply was read, or the greet gave up.
+    #[serde(default, skip_serializing_if = "Stamp::is_none")]
+    pub greeted: Stamp,
+    /// Its crunch began.
+    #[serde(default, skip_serializing_if = "Stamp::is_none")]
+    pub crunch_start: Stamp,
+    /// Its crunch ended.
+    #[serde(default, skip_serializing_if = "Stamp::is_none")]
+    pub crunch_end: Stamp,
+    /// The job ended.
+    #[serde(default, skip_serializing_if = "Stamp::is_none")]
+    pub done: Stamp,
+}
+
+impl Stamps {
+    /// A job starts on this thread now. Clears the thread's client marks, which belong to
+    /// whatever job ran here before.
+    pub fn begin() -> Stamps {
+        MARKS.with(|m| m.set([Stamp::NONE; 2]));
+        Stamps {
+            picked: Stamp::now(),
+            ..Stamps::default()
+        }
+    }
+
+    /// The blocking greet has just returned: reads the client's marks from this thread.
+    pub fn greet_returned(&mut self) {
+        let [connected, sent] = MARKS.with(Cell::get);
+        self.connected = connected;
+        self.sent = sent;
+        self.greeted = Stamp::now();
+    }
+
+    /// The async greet has ended, after the polls in `polls`. The last poll read the reply;
+    /// the one before it connected (when the connection needed a wait of its own) and sent
+    /// the greeting, after which the greet waited. A greet over in one poll (refused at once)
+    /// has only its end.
+    pub fn greet_polled(&mut self, polls: &Polls) {
+        if polls.count == 0 {
+            return;
+        }
+        self.greeted = polls.last.1;
+        if polls.count >= 2 {
+            self.sent = polls.prev.1;
+            self.connected = if polls.count >= 3 {
+                polls.prev.0
+            } else {
+                polls.prev.1
+            };
+        }
+    }
+
+    /// Runs a crunch here, stamping its start and end.
+    pub fn crunch<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        self.crunch_start = Stamp::now();
+        let out = f();
+        self.crunch_end = Stamp::now();
+        out
+    }
+
+    /// The async crunch has ended, after the polls in `polls`. Done in one poll, it ran on
+    /// the polling thread; needing more, it ran elsewhere and this task only waited for it.
+    pub fn crunch_polled(&mut self, polls: &Polls) {
+        if polls.count == 0 {
+            return;
+        }
+        let (start, end) = (polls.first.0, polls.last.1);
+        (self.crunch_start, self.crunch_end) = if polls.count == 1 {
+            (start, end)
+        } else {
+            (start.elsewhere(), end.elsewhere())
+        };
+    }
+
+    /// The job ends now.
+    pub fn finish(mut self) -> Stamps {
+        self.done = Stamp::now();
+        self
+    }
+
+    /// Whether nothing was stamped (recording off, or the job never ran).
+    pub fn is_empty(&self) -> bool {
+        self.picked.is_none() && self.done.is_none()
+    }
+}
+
+/// How a future was polled: how often, and the first, the next-to-last and the last poll,
+/// each as (start, end). Filled in by [`observe`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Polls {
+    /// How many times it was polled.
+    pub count: u32,
+    /// The first poll.
+    pub first: (Stamp, Stamp),
+    /// The poll before the last one.
+    pub prev: (Stamp, Stamp),
+    /// The last poll.
+    pub last: (Stamp, Stamp),
+}
+
+impl Polls {
+    fn record(&mut self, poll: (Stamp, Stamp)) {
+        if self.count == 0 {
+            self.first = poll;
+        }
+        self.prev = self.last;
+        self.last = poll;
+        self.count = self.count.saturating_add(1);
+    }
+}
+
+/// Awaits `future`, stamping the start and end of each of its polls into `polls`: two clock
+/// reads per poll, on whichever thread polls it.
+pub async fn observe<F: Future>(future: F, polls: &mut Polls) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let start = Stamp::now();
+        let poll = future.as_mut().poll(cx);
+        polls.record((start, Stamp::now()));
+        poll
+    })
+    .await
+}
+
+/// The phases a job's time is drawn in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// From the job's start until its connection is open.
+    Connecting,
+    /// Writing the greeting.
+    Sending,
+    /// From the greeting sent until the reply is read: the waiting.
+    Waiting,
+    /// The CPU work.
+    Crunching,
+}
+
+impl Phase {
+    /// Every phase, in a job's order.
+    pub const ALL: [Phase; 4] = [
+        Phase::Connecting,
+        Phase::Sending,
+        Phase::Waiting,
+        Phase::Crunching,
+    ];
+
+    /// The lower-case name used in JSON, traces and legends.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Connecting => "connecting",
+            Phase::Sending => "sending",
+            Phase::Waiting => "waiting",
+            Phase::Crunching => "crunching",
+        }
+    }
+}
+
+/// One phase of one job, as offsets from the batch's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    /// Which phase.
+    pub phase: Phase,
+    /// When it began, µs after the batch began.
+    pub start_us: u64,
+    /// When it ended, µs after the batch began.
+    pub end_us: u64,
+    /// The OS thread it ran on (for a wait: the thread that sent and then waited, or the
+    /// task's thread when it suspended); `None` when the job handed it to a thread it cannot
+    /// see (a crunch on a runtime's blocking pool).
+    #[serde(default)]
+    pub tid: Option<u32>,
+}
+
+/// One job's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JobTrace {
+    /// The job's index.
+    pub index: usize,
+    /// The process that ran it.
+    pub pid: u32,
+    /// The host it greeted (for greet and mixed jobs).
+    #[serde(default)]
+    pub host: Option<u32>,
+    /// How it failed, if it did.
+    #[serde(default)]
+    pub error: Option<ErrorKind>,
+    /// When its thread or task took it up, µs after the batch began (every job is queued
+    /// when the batch begins); `None` if it never ran or was not recorded.
+    #[serde(default)]
+    pub picked_us: Option<u64>,
+    /// When it ended, µs after the batch began.
+    #[serde(default)]
+    pub done_us: Option<u64>,
+    /// The thread that took it up.
+    #[serde(default)]
+    pub tid: Option<u32>,
+    /// Its phases, in order.
+    #[serde(default)]
+    pub spans: Vec<Span>,
+}
+
+/// Where a span ran: a process and one of its threads (`None`: a thread the job could not
+/// see). Timelines draw one lane per `Lane`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Lane {
+    /// The process.
+    pub pid: u32,
+    /// The thread.
+    pub tid: Option<u32>,
+}
+
+/// Every job of one run on one timeline: what a run record carries when its request asked
+/// for `trace`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Trace {
+    /// When the batch began, µs since the UNIX epoch (the clock of [`now_us`]). Every job was
+    /// queued then, and every `_us` offset of `jobs` counts from here.
+    pub t0_unix_us: u64,
+    /// The process that ran the batch (the client); jobs with another pid ran in workers.
+    pub pid: u32,
+    /// One per job, by index.
+    pub jobs: Vec<JobTrace>,
+}
+
+impl Trace {
+    /// The trace of a batch of `plan` that began at `t0_unix_us` (from [`now_us`]).
+    pub fn new(t0_unix_us: u64, plan: &Plan, outcomes: &[Outcome]) -> Trace {
+        let at = |s: Stamp| (!s.is_none()).then(|| s.us.saturating_sub(t0_unix_us));
+        let mut jobs: Vec<JobTrace> = outcomes
+            .iter()
+            .map(|o| {
+                let s = &o.stamps;
+                let mut spans = Vec::new();
+                let mut span = |phase, from: Stamp, to: Stamp| {
+                    if let (Some(start_us), Some(end_us)) = (at(from), at(to)) {
+                        spans.push(Span {
+                            phase,
+                            start_us,
+                            end_us: end_us.max(start_us),
+                            tid: (from.tid != 0).then_some(from.tid),
+                        });
+                    }
+                };
+                // A greet that failed ends the phase it failed in at `greeted`.
+                let or_end = |s: Stamp, end: Stamp| if s.is_none() { end } else { s };
+                if !s.greeted.is_none() {
+                    let connected = or_end(s.connected, s.greeted);
+                    span(Phase::Connecting, s.picked, connected);
+                    if !s.connected.is_none() {
+                        span(Phase::Sending, s.connected, or_end(s.sent, s.greeted));
+                    }
+                    if !s.sent.is_none() {
+                        span(Phase::Waiting, s.sent, s.greeted);
+                    }
+                }
+                span(Phase::Crunching, s.crunch_start, s.crunch_end);
+                let host = o.reply.map(|r| r.host).or_else(|| {
+                    plan.workload
+                        .greets()
+                        .then(|| plan.target(o.index).host)
+                        .flatten()
+                });
+                JobTrace {
+                    index: o.index,
+                    pid: o.pid,
+                    host,
+                    error: o.error.as_ref().map(|e| e.kind()),
+                    picked_us: at(s.picked),
+                    done_us: at(s.done),
+                    tid: (!s.picked.is_none()).then_some(s.picked.tid),
+                    spans,
+                }
+            })
+            .collect();
+        jobs.sort_by_key(|j| j.index);
+        Trace {
+            t0_unix_us,
+            pid: std::process::id(),
+            jobs,
+        }
+    }
+
+    /// Every span with its job, in job order.
+    pub fn spans(&self) -> impl Iterator<Item = (&JobTrace, &Span)> {
+        self.jobs
+            .iter()
+            .flat_map(|j| j.spans.iter().map(move |s| (j, s)))
+    }
+
+    /// Every lane some span ran on, in the order they were first used.
+    pub fn lanes(&self) -> Vec<Lane> {
+        let mut first: Vec<(u64, Lane)> = Vec::new();
+        for (j, s) in self.spans() {
+            let lane = Lane {
+                pid: j.pid,
+                tid: s.tid,
+            };
+            match first.iter_mut().find(|(_, l)| *l == lane) {
+                Some((t, _)) => *t = (*t).min(s.start_us),
+                None => first.push((s.start_us, lane)),
+            }
+        }
+        first.sort();
+        first.into_iter().map(|(_, l)| l).collect()
+    }
+
+    /// The most spans of `phase` in progress at one instant (spans that only touch do not
+    /// overlap): how many greets waited at once, say.
+    pub fn peak(&self, phase: Phase) -> usize {
+        // Ends sort before starts at the same instant, so touching spans do not count twice.
+        let mut edges: Vec<(u64, i32)> = self
+            .spans()
+            .filter(|(_, s)| s.phase == phase && s.end_us > s.start_us)
+            .flat_map(|(_, s)| [(s.start_us, 1), (s.end_us, -1)])
+            .collect();
+        edges.sort();
+        let (mut now, mut peak) = (0i32, 0i32);
+        for (_, d) in edges {
+            now += d;
+            peak = peak.max(now);
+        }
+        usize::try_from(peak).unwrap_or(0)
+    }
+
+    /// The end of the last job, µs after the batch began.
+    pub fn end_us(&self) -> u64 {
+        let spans = self.spans().map(|(_, s)| s.end_us);
+        let done = self.jobs.iter().filter_map(|j| j.done_us);
+        spans.chain(done).max().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::GreetError;
+    use crate::plan::Target;
+    use crate::protocol::Reply;
+    use crate::workload::Workload;
+    use std::time::Duration;
+
+    fn stamp(us: u64, tid: u32) -> Stamp {
+        Stamp { us, tid }
+    }
+
+    fn plan(workload: Workload) -> Plan {
+        let t = Target {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            host: Some(4),
+        };
+        Plan::new(workload, 2, vec![t])
+    }
+
+    #[test]
+    fn stamps_are_taken_on_this_thread_and_go_forwards() {
+        let a = Stamp::now();
+        let b = Stamp::now();
+        assert!(!a.is_none() && b.us >= a.us);
+        assert_eq!(a.tid, tid());
+        let other = std::thread::spawn(tid).join().unwrap();
+        assert_ne!(other, tid(), "each thread has its own id");
+        // The clock is the wall clock's: within a few seconds of SystemTime's.
+        let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        assert!(a.us.abs_diff(wall.as_micros() as u64) < 5_000_000);
+    }
+
+    #[test]
+    fn the_blocking_clients_marks_belong_to_the_job_on_this_thread() {
+        mark_sent(); // left over from something that was not a job
+        let mut s = Stamps::begin();
+        mark_connected();
+        mark_sent();
+        s.greet_returned();
+        assert!(!s.connected.is_none() && s.sent.us >= s.connected.us);
+        let mut next = Stamps::begin();
+        next.greet_returned();
+        assert!(next.connected.is_none() && next.sent.is_none(), "{next:?}");
+    }
+
+    #[test]
+    fn polls_place_connect_send_and_wait() {
+        let mut p = Polls::default();
+        for (i, tid) in [(1u64, 7u32), (3, 8), (9, 7)] {
+            p.record((stamp(i * 10, tid), stamp(i * 10 + 1, tid)));
+        }
+        let mut s = Stamps::default();
+        s.greet_polled(&p);
+        assert_eq!(s.connected, stamp(30, 8));
+        assert_eq!(s.sent, stamp(31, 8));
+        assert_eq!(s.greeted, stamp(91, 7));
+        // A crunch that needed a second poll ran elsewhere.
+        s.crunch_polled(&p);
+        assert_eq!((s.crunch_start.tid, s.crunch_end.tid), (0, 0));
+        let mut one = Polls::default();
+        one.record((stamp(5, 3), stamp(6, 3)));
+        s.crunch_polled(&one);
+        assert_eq!((s.crunch_start, s.crunch_end), (stamp(5, 3), stamp(6, 3)));
+    }
+
+    #[test]
+    fn a_trace_has_one_span_per_phase_and_counts_overlaps() {
+        let t0 = 1_000;
+        let job = |i: usize, base: u64, tid: u32| {
+            let mut o = Outcome::new(i, Duration::ZERO, Ok((Some(Reply { host: 4 }), 1)));
+            o.stamps = Stamps {
+                picked: stamp(t0 + base, tid),
+                connected: stamp(t0 + base + 10, tid),
+                sent: stamp(t0 + base + 11, tid),
+                greeted: stamp(t0 + base + 100, tid),
+                crunch_start: stamp(t0 + base + 100, 0),
+                crunch_end: stamp(t0 + base + 150, 0),
+                done: stamp(t0 + base + 150, tid),
+            };
+            o
+        };
+        let outcomes = [job(1, 50, 9), job(0, 0, 9)];
+        let trace = Trace::new(t0, &plan(Workload::Mixed), &outcomes);
+        assert_eq!(trace.jobs[0].index, 0);
+        let phases: Vec<Phase> = trace.jobs[0].spans.iter().map(|s| s.phase).collect();
+        assert_eq!(phases, Phase::ALL);
+        assert_eq!(trace.jobs[1].spans[2].start_us, 61);
+        assert_eq!(trace.jobs[1].host, Some(4));
+        // Waits 11..100 and 61..150 overlap; crunches 100..150 and 150..200 only touch.
+        assert_eq!(trace.peak(Phase::Waiting), 2);
+        assert_eq!(trace.peak(Phase::Crunching), 1);
+        let lanes = trace.lanes();
+        assert_eq!(lanes.len(), 2, "the thread, and the unseen crunch thread");
+        assert_eq!(lanes[1].tid, None);
+        assert_eq!(trace.end_us(), 200);
+        let back: Trace = serde_json::from_str(&serde_json::to_string(&trace).unwrap()).unwrap();
+        assert_eq!(back, trace);
+    }
+
+    #[test]
+    fn a_failed_greet_ends_its_phase_where_it_failed() {
+        let t0 = 1_000;
+        let mut o = Outcome::new(0, Duration::ZERO, Err(GreetError::Refused));
+        o.stamps = Stamps {
+            picked: stamp(t0, 5),
+            greeted: stamp(t0 + 20, 5),
+            done: stamp(t0 + 20, 5),
+            ..Stamps::default()
+        };
+        let never = Outcome::failed(1, GreetError::WorkerHung);
+        let trace = Trace::new(t0, &plan(Workload::Greet), &[o, never]);
+        let spans = &trace.jobs[0].spans;
+        assert_eq!(spans.len(), 1);
+        assert_eq!((spans[0].phase, spans[0].end_us), (Phase::Connecting, 20));
+        assert_eq!(trace.jobs[0].error, Some(ErrorKind::Refused));
+        assert!(trace.jobs[1].spans.is_empty() && trace.jobs[1].picked_us.is_none());
+        assert_eq!(
+            trace.jobs[1].host,
+            Some(4),
+            "the host it was meant to greet"
+        );
+    }
+}
