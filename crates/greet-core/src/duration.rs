@@ -31,7 +31,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     let secs = value * scale;
     if !secs.is_finite() || secs > 86_400.0 {
         return Err(format!(
-            "duration '{text}' is too long: use at most 24h (86400s)"
+            "duration '{text}' is too long: use at most 86400s (a day)"
         ));
     }
     Ok(Duration::from_secs_f64(secs))

@@ -527,8 +527,20 @@ async fn accept_loop(host: u32, listener: TcpListener, shared: Arc<Shared>) {
     let addr = listener.as_ref().and_then(|l| l.local_addr().ok());
     let period = shared.config.faults.down_period;
     let outage = shared.config.faults.outage(host);
-    // When this host's next outage starts, if it has any.
-    let mut next_down = outage.map(|(offset, _)| shared.started + offset);
+    // When this host's current or next outage starts, if it has any. The cycle is a phase:
+    // the outage that began one period before `offset` may still be on when the server
+    // starts, so a host down P % of every cycle is down P % of any run, however short.
+    let mut next_down = outage.map(|(offset, _)| {
+        let at = shared.started + offset;
+        at.checked_sub(period).unwrap_or(shared.started)
+    });
+    // Down the whole cycle: never listen at all (re-listening between two outages would let a
+    // connection into the backlog, only to be reset when the next outage closes it).
+    if outage.is_some_and(|(_, down)| down >= period) {
+        shared.stats.count_fault(FaultKind::Down);
+        drop(listener);
+        return;
+    }
     loop {
         // A host with a `down` fault closes its listener for a while once per cycle: clients
         // are refused, as by a host that crashed and restarts.

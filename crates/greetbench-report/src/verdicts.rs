@@ -747,18 +747,20 @@ fn io_verdict(r: &Results) -> Option<String> {
     if !pools.is_empty() {
         // The benches size every pool to the logical cores (`benches::cores`).
         let k = r.provenance.logical_cores.max(1);
-        let ideal = latency.mul_f64(count.div_ceil(k) as f64);
+        // In f64 seconds, not `Duration::mul_f64`, which panics past its range: a crafted
+        // results file must not crash the report.
+        let ideal_s = latency.as_secs_f64() * count.div_ceil(k) as f64;
         s += &format!(
             " The pools of K = {k} workers: {}; at most K greets wait at once, so at best ⌈N/K⌉ × L = {}.",
             pools.join(", "),
-            human_ns(ideal.as_secs_f64() * 1e9)
+            human_ns(ideal_s * 1e9)
         );
     }
     if !singles.is_empty() {
         s += &format!(
             " One greet at a time: {}; at best N × L = {}.",
             singles.join(", "),
-            human_ns(latency.mul_f64(count as f64).as_secs_f64() * 1e9)
+            human_ns(latency.as_secs_f64() * count as f64 * 1e9)
         );
     }
     s += &busy_note(r, &[&group], &used_runs);

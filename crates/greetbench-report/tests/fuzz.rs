@@ -203,3 +203,27 @@ fn mutated_text_is_parsed_or_refused_never_a_panic() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn huge_latencies_in_group_names_render_never_panic() {
+    // An io group's latency comes from its name, and the ideals multiply it by N: a day-long
+    // latency at N = 1e15 once overflowed `Duration::mul_f64` and panicked the report.
+    let dir = temp_dir("names");
+    let mut v = fixture();
+    if let Some(estimates) = v.get_mut("criterion").and_then(Value::as_array_mut) {
+        for e in estimates {
+            if e["group"] == "io_10ms" {
+                e["group"] = Value::from("io_86400s");
+                if e["size"] == 1000 {
+                    e["size"] = Value::from(1_000_000_000_000_000u64);
+                }
+            }
+        }
+    }
+    assert!(
+        v.to_string().contains("io_86400s"),
+        "the fixture has an io_10ms group"
+    );
+    assert!(render_within_deadline(&dir, 0, v.to_string()));
+    std::fs::remove_dir_all(&dir).ok();
+}

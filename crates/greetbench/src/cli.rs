@@ -286,9 +286,9 @@ struct SweepArgs {
 /// Arguments of `greetbench soak`.
 #[derive(Debug, Args)]
 struct SoakArgs {
-    /// The model (see `greetbench models`).
-    #[arg(long, default_value = "tokio")]
-    model: String,
+    /// The model (see `greetbench models`) [default: the first multi-threaded async model].
+    #[arg(long)]
+    model: Option<String>,
     /// Greets in all.
     #[arg(long, default_value_t = 1_000_000)]
     count: usize,
@@ -457,7 +457,12 @@ pub fn main_status() -> u8 {
         Ok(parsed) => parsed,
         Err(e) if !e.use_stderr() => {
             say(&e.render().to_string()); // --help and --version
-            return exit::OK;
+            // A full disk under a redirect is a failure here too (a closed pipe is not).
+            return if crate::out::failed() {
+                exit::COULD_NOT_RUN
+            } else {
+                exit::OK
+            };
         }
         Err(e) => {
             // clap's message, first line only: what is wrong, with the value and the flag.
@@ -896,7 +901,13 @@ fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
 }
 
 fn soak(args: &SoakArgs) -> Result<u8, CliError> {
-    registry::find(&args.model).map_err(HarnessError::from)?;
+    // By default a model that holds a whole batch waiting at once on every core.
+    let model = args.model.clone().unwrap_or_else(|| {
+        registry::first_where(|d| {
+            d.family == greet_core::Family::Async && !d.one_thread && d.historical.is_none()
+        })
+    });
+    registry::find(&model).map_err(HarnessError::from)?;
     if args.batch == 0 || args.batch > args.count.min(MAX_COUNT) {
         return Err(CliError::Usage(format!(
             "--batch must be between 1 and --count ({})",
@@ -908,7 +919,7 @@ fn soak(args: &SoakArgs) -> Result<u8, CliError> {
         timeout: args.work.timeout,
         retries: args.work.retries,
         hosts: args.hosts.spec()?,
-        ..RunRequest::new(&args.model, Workload::Greet, args.batch)
+        ..RunRequest::new(&model, Workload::Greet, args.batch)
     };
     let report = crate::soak::run(&request, args.count)?;
     say(&report.text());

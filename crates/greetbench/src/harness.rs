@@ -136,6 +136,11 @@ pub enum HarnessError {
         /// What was asked, what the limit leaves, and the way round it.
         message: String,
     },
+    /// A `--targets` address off this machine's loopback.
+    #[error(
+        "--targets {0} is not a loopback address: greetbench only greets hosts on this machine (127.0.0.0/8 or [::1]); run `greetbench serve` here and target it"
+    )]
+    NotLoopback(SocketAddr),
     /// The request's `target_hosts` does not match its `targets`.
     #[error("--targets: give every target its host (ADDR=HOST) or none")]
     TargetHosts,
@@ -177,7 +182,8 @@ impl HarnessError {
             HarnessError::UnknownModel(_)
             | HarnessError::Plan(_)
             | HarnessError::Hosts(_)
-            | HarnessError::TargetHosts => FailureKind::Request,
+            | HarnessError::TargetHosts
+            | HarnessError::NotLoopback(_) => FailureKind::Request,
             HarnessError::Limit { .. } => FailureKind::Start,
             HarnessError::Exe(_)
             | HarnessError::Server(_)
@@ -341,6 +347,10 @@ pub fn job_time(work: u32) -> Duration {
 fn check_request(request: &RunRequest) -> Result<(), HarnessError> {
     if !request.target_hosts.is_empty() && request.target_hosts.len() != request.targets.len() {
         return Err(HarnessError::TargetHosts);
+    }
+    // greetbench sends load: only to this machine's loopback, never to another host.
+    if let Some(&addr) = request.targets.iter().find(|a| !a.ip().is_loopback()) {
+        return Err(HarnessError::NotLoopback(addr));
     }
     if request.count == 0 || request.count > MAX_COUNT {
         return Err(PlanError::Count(request.count).into());
@@ -601,11 +611,11 @@ mod tests {
     fn a_worker_that_could_not_start_for_an_os_limit_is_that_limit() {
         let emfile = std::io::Error::from_raw_os_error(24);
         let error = HarnessError::Model(ModelError::Start {
-            model: "processes".into(),
+            model: "a pool of worker processes".into(),
             reason: format!("cannot start /bin/greetbench: {emfile}"),
         });
         assert_eq!(error.limit(), Some(OsLimit::OpenFiles));
-        let request = RunRequest::new("processes", greet_core::Workload::Greet, 1);
+        let request = RunRequest::new("any model", greet_core::Workload::Greet, 1);
         assert_eq!(error.into_failure(request).limit, Some(OsLimit::OpenFiles));
         let eagain = std::io::Error::from_raw_os_error(11);
         assert_eq!(os_limit_in(&eagain.to_string()), Some(OsLimit::Threads));

@@ -199,6 +199,11 @@ fn bad_input_gets_one_line_naming_the_fix() {
         &["run", "--model", m, "--targets", &free.to_string()],
         "cannot reach target",
     );
+    // Never off this machine: refused before any packet is sent (192.0.2.0/24 is TEST-NET-1).
+    refused(
+        &["run", "--model", m, "--targets", "192.0.2.1:9"],
+        "not a loopback address",
+    );
     refused(
         &["run", "--model", m, "--targets", "not-an-address"],
         "--targets",

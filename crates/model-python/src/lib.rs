@@ -234,6 +234,13 @@ impl Model for Python {
         if let Some(why) = self.unavailable() {
             return Err(fail(why));
         }
+        // Retries live in greet-core's job runners, which the Python programs do not use.
+        if plan.retry.retries > 0 {
+            return Err(fail(
+                "the Python models do not retry a greet yet: drop --retries, or use a Rust model"
+                    .into(),
+            ));
+        }
         let python = interpreter().map_err(fail)?;
         let mut cmd = Command::new(&python.executable);
         cmd.arg(python_dir().join(ENTRY))
