@@ -238,7 +238,9 @@ fn each_claim_column_is_computed_from_its_own_language() {
     assert_eq!(claim(&py, "Processes are slower").verdict, Verdict::Holds);
     // fork is far cheaper than a fresh interpreter, but dearer than a thread.
     assert_eq!(claim(&py, "fork is").verdict, Verdict::HoldsWithCaveat);
-    assert_eq!(claim(&py, "A thread cannot").verdict, Verdict::Holds);
+    // Python's probe times a thread's timeout and a process's kill but observes none of what
+    // the Rust experiments observe, so its column says not measured rather than holds.
+    assert_eq!(claim(&py, "A thread cannot").verdict, Verdict::NotMeasured);
     // Memory is compared at N = 1000, where every greet waited at once: 17 against 10 KiB.
     let thousands = claim(&py, "Async handles");
     assert_eq!(
