@@ -145,6 +145,19 @@ impl WorkArgs {
 
 impl HostArgs {
     fn spec(&self) -> Result<HostSpec, CliError> {
+        // A fault aimed at a host that does not exist could never fire: say so.
+        if let Some(h) = self
+            .faults
+            .fault_hosts
+            .iter()
+            .find(|&&h| h as usize >= self.hosts)
+        {
+            return Err(CliError::Usage(format!(
+                "--fault-hosts {h} names no host: the hosts are 0 to {} (--hosts {})",
+                self.hosts.saturating_sub(1),
+                self.hosts
+            )));
+        }
         Ok(HostSpec {
             hosts: self.hosts,
             latency: self.latency,

@@ -199,6 +199,18 @@ fn bad_input_gets_one_line_naming_the_fix() {
         &["run", "--model", m, "--targets", &free.to_string()],
         "cannot reach target",
     );
+    refused(
+        &[
+            "run",
+            "--model",
+            m,
+            "--fault-hosts",
+            "9",
+            "--fault",
+            "reset=100%",
+        ],
+        "--fault-hosts 9 names no host",
+    );
     // Never off this machine: refused before any packet is sent (192.0.2.0/24 is TEST-NET-1).
     refused(
         &["run", "--model", m, "--targets", "192.0.2.1:9"],
