@@ -112,8 +112,23 @@ fn credited(v: &[(&Description, f64)]) -> String {
 
 /// The thread models' speedup with every core: the GIL's claim, checked on whatever language
 /// these results hold.
+/// On one core nothing can speed CPU work up, so a flat speedup there would "confirm" every
+/// no-speedup claim and refute every speedup claim without testing either.
+fn one_core(r: &Results, claim: &'static str) -> Option<Claim> {
+    (r.provenance.logical_cores < 2).then(|| Claim {
+        claim,
+        evidence: "Measured on one core, where no model can speed CPU work up: it takes at least \
+                   two cores to test this claim."
+            .into(),
+        verdict: Verdict::NotMeasured,
+    })
+}
+
 fn threads_give_no_cpu_speedup(r: &Results) -> Claim {
     const CLAIM: &str = "Threads give no CPU speedup (the GIL).";
+    if let Some(c) = one_core(r, CLAIM) {
+        return c;
+    }
     let threads = all_core_speedups(r, |m| m.family == Family::Threads);
     if threads.is_empty() {
         return not_measured(CLAIM, "crunch run with every core of a threads model");
@@ -174,6 +189,9 @@ fn threads_give_no_cpu_speedup(r: &Results) -> Claim {
 /// the way to use the cores, or one way among others?
 fn use_multiprocessing(r: &Results) -> Claim {
     const CLAIM: &str = "For CPU-bound work, for all intents and purposes, use multiprocessing.";
+    if let Some(c) = one_core(r, CLAIM) {
+        return c;
+    }
     let procs = all_core_speedups(r, |m| m.family == Family::Processes);
     let others = all_core_speedups(r, |m| {
         !matches!(m.family, Family::Processes | Family::Sequential)
@@ -305,6 +323,9 @@ fn fork_is_lightweight(r: &Results) -> Claim {
 /// others' speedups come from the threads they crunch on, in their own words.
 fn async_is_not_parallel(r: &Results) -> Claim {
     const CLAIM: &str = "Async is not parallel, so it gives no CPU speedup.";
+    if let Some(c) = one_core(r, CLAIM) {
+        return c;
+    }
     let speedups = r.cpu_speedups();
     let measured: Vec<(&Description, f64)> = r
         .async_models()

@@ -787,3 +787,32 @@ fn the_faults_section_shows_every_model_at_every_level_with_and_without_retries(
     assert_eq!(chapter(&again, "faults"), section);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn cpu_claims_on_one_core_are_not_measured_rather_than_confirmed() {
+    // A flat speedup on one core would "confirm" that async or threads give none without
+    // testing anything: with one core, the CPU claims say so instead of holding.
+    let mut r: greetbench_report::Results =
+        greetbench_report::results::read_versioned(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/results.json"
+        )))
+        .unwrap();
+    let before = greetbench_report::verdicts::claims(&r);
+    r.provenance.logical_cores = 1;
+    let after = greetbench_report::verdicts::claims(&r);
+    let verdict = |cs: &[greetbench_report::verdicts::Claim], start: &str| {
+        cs.iter()
+            .find(|c| c.claim.starts_with(start))
+            .map(|c| c.verdict)
+    };
+    assert_ne!(
+        verdict(&before, "Async is not parallel"),
+        Some(greetbench_report::verdicts::Verdict::NotMeasured),
+        "the fixture measures it on two cores"
+    );
+    assert_eq!(
+        verdict(&after, "Async is not parallel"),
+        Some(greetbench_report::verdicts::Verdict::NotMeasured)
+    );
+}
