@@ -145,37 +145,35 @@ pub fn parse_bin_artifact(json_lines: &str, bin: &str) -> Option<PathBuf> {
     })
 }
 
+/// The test executable one of cargo's JSON messages announces, if it announces one: a
+/// `compiler-artifact` built with the test profile.
+pub fn test_artifact(msg: &serde_json::Value) -> Option<TestExe> {
+    if msg["reason"] != "compiler-artifact" || msg["profile"]["test"] != true {
+        return None;
+    }
+    let exe = msg["executable"].as_str()?;
+    let package_dir = Path::new(msg["manifest_path"].as_str()?)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let package = package_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Some(TestExe {
+        package,
+        package_dir,
+        path: PathBuf::from(exe),
+    })
+}
+
 /// Picks the test executables out of cargo's JSON messages.
 pub fn parse_artifacts(json_lines: &str) -> Vec<TestExe> {
-    let mut exes = Vec::new();
-    for line in json_lines.lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let is_test = msg["reason"] == "compiler-artifact" && msg["profile"]["test"] == true;
-        let (Some(exe), Some(manifest)) =
-            (msg["executable"].as_str(), msg["manifest_path"].as_str())
-        else {
-            continue;
-        };
-        if !is_test {
-            continue;
-        }
-        let package_dir = Path::new(manifest)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let package = package_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        exes.push(TestExe {
-            package,
-            package_dir,
-            path: PathBuf::from(exe),
-        });
-    }
-    exes
+    json_lines
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|msg| test_artifact(&msg))
+        .collect()
 }
 
 /// The tests in `exe` that run by default, by name: `#[ignore]`d ones (a lesson's

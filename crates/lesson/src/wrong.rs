@@ -141,36 +141,20 @@ pub fn parse_test_targets(json_lines: &str) -> Vec<TargetExe> {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        let is_test_target = msg["reason"] == "compiler-artifact"
-            && msg["profile"]["test"] == true
-            && msg["target"]["kind"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == "test"));
-        let (Some(exe), Some(manifest), Some(target)) = (
-            msg["executable"].as_str(),
-            msg["manifest_path"].as_str(),
+        // An integration-test target (`tests/NAME.rs`), not the library's unit tests.
+        let is_test_target = msg["target"]["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "test"));
+        let (true, Some(target), Some(exe)) = (
+            is_test_target,
             msg["target"]["name"].as_str(),
+            crate::runner::test_artifact(&msg),
         ) else {
             continue;
         };
-        if !is_test_target {
-            continue;
-        }
-        let package_dir = Path::new(manifest)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let package = package_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         out.push(TargetExe {
             target: target.to_owned(),
-            exe: TestExe {
-                package,
-                package_dir,
-                path: PathBuf::from(exe),
-            },
+            exe,
         });
     }
     out
