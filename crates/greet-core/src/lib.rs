@@ -25,6 +25,7 @@
 //! - [`fault`]: the faults a host injects on purpose (`--fault reset=20%`), and their draw.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
+//! - [`arrivals`]: open-loop runs, whose jobs are due over time ([`arrivals::Arrivals`]).
 //! - [`trace`]: per-job timestamps and thread ids, and a run's timeline ([`trace::Trace`]).
 //!
 //! # Example
@@ -35,6 +36,7 @@
 //! assert_ne!(crunch(1_000, 7), crunch(1_000, 8));
 //! ```
 
+pub mod arrivals;
 pub mod client;
 pub mod describe;
 pub mod duration;
@@ -51,7 +53,8 @@ pub mod workload;
 
 pub use describe::{Description, Family, Lang, Shape};
 pub use model::{Batch, FnRunner, Model, ModelError, Runner, run_job, run_job_async};
-pub use outcome::{ErrorKind, GreetError, OsLimit, Outcome, Summary};
+pub use arrivals::{Arrivals, Pattern};
+pub use outcome::{ErrorKind, GreetError, OpenLoop, OsLimit, Outcome, Summary};
 pub use plan::{Concurrency, Plan, PlanError, Retry, Target};
 pub use protocol::Reply;
 pub use workload::Workload;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::client;
 use crate::describe::Description;
-use crate::outcome::{GreetError, Outcome};
+use crate::outcome::{GreetError, OpenLoop, Outcome};
 use crate::plan::{Concurrency, Plan, PlanError};
 use crate::protocol::Reply;
 use crate::trace::{Polls, Stamps, observe};
@@ -156,6 +156,7 @@ pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, GreetError> 
 /// [`crate::Retry`]); the outcome counts the attempts.
 pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     let start = Instant::now();
+    let started_us = plan.arrivals.as_ref().map(|a| a.now_us());
     // Each step is stamped into the job's own outcome: no lock, nothing shared. With retries,
     // the client's marks are the last attempt's: earlier attempts and their backoffs read as
     // connecting.
@@ -180,7 +181,17 @@ pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     let mut outcome = Outcome::new(index, start.elapsed(), result);
     outcome.stamps = stamps.finish();
     outcome.attempts = attempts;
+    outcome.open_loop = open_loop(plan, started_us);
     outcome
+}
+
+/// An open-loop job's start (taken when it began) and end (now); `None` in a batch.
+fn open_loop(plan: &Plan, started_us: Option<u64>) -> Option<OpenLoop> {
+    let a = plan.arrivals.as_ref()?;
+    Some(OpenLoop {
+        started_us: started_us?,
+        done_us: a.now_us(),
+    })
 }
 
 /// The blocking greet of job `index`, with its retries. `attempts` counts the greets sent.
@@ -227,6 +238,7 @@ where
     SF: Future<Output = ()>,
 {
     let start = Instant::now();
+    let started_us = plan.arrivals.as_ref().map(|a| a.now_us());
     // The greet and the crunch are the runtime's: their steps are read off their polls, each
     // stamped with the thread that polled it (see `trace`). With retries, the greet's polls
     // are all its attempts' and backoffs'.
@@ -268,6 +280,7 @@ where
     let mut outcome = Outcome::new(index, start.elapsed(), result);
     outcome.stamps = stamps.finish();
     outcome.attempts = attempts;
+    outcome.open_loop = open_loop(plan, started_us);
     outcome
 }
 

@@ -233,6 +233,22 @@ pub struct Outcome {
     /// When each of its steps happened and on which thread (see [`crate::trace`]).
     #[serde(default, skip_serializing_if = "Stamps::is_empty")]
     pub stamps: Stamps,
+    /// In an open-loop run, when the job really started and ended, after the run's epoch
+    /// (see [`crate::arrivals`]); `None` in a batch, and for a job that never started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_loop: Option<OpenLoop>,
+}
+
+/// When an open-loop job really ran, in µs after the run's epoch
+/// ([`crate::arrivals::Arrivals::epoch_us`]). Its latency runs from when it was *due*, not
+/// from `started_us`: the gap between the two is time it spent queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OpenLoop {
+    /// When the model started the job (it picked it from a queue, or its thread or task
+    /// began).
+    pub started_us: u64,
+    /// When the job ended.
+    pub done_us: u64,
 }
 
 fn one() -> u32 {
@@ -260,6 +276,7 @@ impl Outcome {
             error,
             attempts: 1,
             stamps: Stamps::default(),
+            open_loop: None,
         }
     }
 

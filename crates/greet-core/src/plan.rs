@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use crate::arrivals::Arrivals;
 use crate::outcome::GreetError;
 use crate::protocol::Reply;
 use crate::workload::{DEFAULT_WORK, PANIC_WORK, Workload};
@@ -61,6 +62,14 @@ pub enum PlanError {
     /// The crunch size reserved for tests, [`PANIC_WORK`], which makes jobs panic.
     #[error("--work {PANIC_WORK} is reserved for greetbench's own tests: use a smaller size")]
     Work,
+    /// An open-loop plan whose schedule is not one arrival per job.
+    #[error("an open-loop plan of {count} jobs has {arrivals} arrivals: build it from the schedule")]
+    Arrivals {
+        /// The plan's count.
+        count: usize,
+        /// The schedule's.
+        arrivals: usize,
+    },
 }
 
 /// Everything a model needs to run one batch of jobs.
@@ -89,6 +98,10 @@ pub struct Plan {
     /// the processes model's workers (other processes) read the same instant.
     #[serde(default)]
     pub deadline: Option<SystemTime>,
+    /// When each job is due, for an open-loop run (`greetbench load`); `None` for a batch,
+    /// where every job is due at once. See [`crate::arrivals`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<Arrivals>,
 }
 
 impl Plan {
@@ -105,7 +118,29 @@ impl Plan {
             worker_exe: None,
             retry: Retry::default(),
             deadline: None,
+            arrivals: None,
         }
+    }
+
+    /// The jobs in the order they are due, each yielded once it is: at once for a batch, at
+    /// its intended start for an open-loop run (the calling thread sleeps in between). The
+    /// dispatch loop of a blocking model: `for i in plan.jobs() { hand job i over }`.
+    pub fn jobs(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.count).inspect(|&i| self.wait_due(i))
+    }
+
+    /// Blocks until job `index` is due (see [`Arrivals::wait_due`]); returns at once for a
+    /// batch.
+    pub fn wait_due(&self, index: usize) {
+        if let Some(a) = &self.arrivals {
+            a.wait_due(index);
+        }
+    }
+
+    /// How long until job `index` is due; `None` when it is (always, for a batch). An async
+    /// dispatcher sleeps this long on its runtime's timer before spawning the job.
+    pub fn until_due(&self, index: usize) -> Option<Duration> {
+        self.arrivals.as_ref().and_then(|a| a.until_due(index))
     }
 
     /// The time left before the batch's deadline (`None`: no deadline). Zero once it passed.
@@ -171,6 +206,14 @@ impl Plan {
         }
         if self.workload.crunches() && self.work == PANIC_WORK {
             return Err(PlanError::Work);
+        }
+        if let Some(a) = &self.arrivals
+            && a.count() != self.count
+        {
+            return Err(PlanError::Arrivals {
+                count: self.count,
+                arrivals: a.count(),
+            });
         }
         Ok(())
     }
