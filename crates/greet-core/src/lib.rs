@@ -51,9 +51,9 @@ pub mod trace;
 pub mod wire;
 pub mod workload;
 
+pub use arrivals::{Arrivals, Pattern};
 pub use describe::{Description, Family, Lang, Shape};
 pub use model::{Batch, FnRunner, Model, ModelError, Runner, run_job, run_job_async};
-pub use arrivals::{Arrivals, Pattern};
 pub use outcome::{ErrorKind, GreetError, OpenLoop, OsLimit, Outcome, Summary};
 pub use plan::{Concurrency, Plan, PlanError, Retry, Target};
 pub use protocol::Reply;

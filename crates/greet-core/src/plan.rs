@@ -63,7 +63,9 @@ pub enum PlanError {
     #[error("--work {PANIC_WORK} is reserved for greetbench's own tests: use a smaller size")]
     Work,
     /// An open-loop plan whose schedule is not one arrival per job.
-    #[error("an open-loop plan of {count} jobs has {arrivals} arrivals: build it from the schedule")]
+    #[error(
+        "an open-loop plan of {count} jobs has {arrivals} arrivals: build it from the schedule"
+    )]
     Arrivals {
         /// The plan's count.
         count: usize,

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::arrivals::Pattern;
 use crate::fault::{FaultKind, Faults};
 use crate::outcome::{ErrorKind, OsLimit, limits_of};
 use crate::plan::{Plan, Retry, Target, default_workers};
@@ -331,6 +332,100 @@ pub struct RunRecord {
     /// flag of that name is flattened into the same object.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Trace>,
+    /// An open-loop run's figures (`greetbench load`, the rate sweep); `None` for a batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadFigures>,
+    /// A scale point's memory and CPU per waiting greet (`greetbench sweep --scale`); `None`
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<ScaleFigures>,
+}
+
+/// What an open-loop run measured. Latencies run from each job's *intended* start (when it
+/// was due), so time spent queued behind a busy model counts: free of coordinated omission.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LoadFigures {
+    /// How arrivals were spaced.
+    pub arrivals: Pattern,
+    /// Greets offered per second: the schedule's count over its duration.
+    pub offered_rate: f64,
+    /// Greets that ended ok, per second, from the epoch to the last one's end.
+    pub achieved_rate: f64,
+    /// How long arrivals went on, s.
+    pub duration_s: f64,
+    /// Jobs that had not started when arrivals ended: still queued (they ran afterwards, or
+    /// were cut off by the deadline and counted as errors).
+    pub queued_at_end: usize,
+    /// Jobs started but not ended when arrivals ended.
+    pub in_flight_at_end: usize,
+    /// The most jobs due but not yet started at any one moment.
+    pub max_queued: usize,
+    /// Jobs that never started before the run's deadline (counted among the errors).
+    pub never_started: usize,
+    /// Latency from the intended start, over every job that ended (ok or not), from an HDR
+    /// histogram: median, ms.
+    pub latency_p50_ms: Option<f64>,
+    /// 90th percentile, ms.
+    pub latency_p90_ms: Option<f64>,
+    /// 99th percentile, ms.
+    pub latency_p99_ms: Option<f64>,
+    /// 99.9th percentile, ms.
+    pub latency_p999_ms: Option<f64>,
+    /// The largest, ms.
+    pub latency_max_ms: Option<f64>,
+    /// The rate past which this model must queue, greets/s: `K / L` for a pool of K at
+    /// latency L, the machine's CPU limit for the rest. `None` where it cannot be told.
+    pub predicted_knee_rate: Option<f64>,
+    /// Where `predicted_knee_rate` comes from, in a few words (`"K/L = 2 / 50 ms"`).
+    #[serde(default)]
+    pub knee_basis: String,
+}
+
+/// A scale point: what each greet held waiting costs, in user space and in the kernel.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScaleFigures {
+    /// Greets the server held at once at the peak (its own count).
+    pub peak_waiting: u64,
+    /// User-space memory per waiting greet, KiB: the client side's peak over its baseline,
+    /// as PSS where the model runs several processes (shared pages counted once).
+    pub user_kib_per_greet: f64,
+    /// Kernel memory per waiting greet, KiB: the deltas below, summed, per greet.
+    pub kernel_kib_per_greet: f64,
+    /// The deltas of kernel memory over the point, whole machine, KiB.
+    pub kernel: KernelMemory,
+    /// User and kernel, KiB per waiting greet.
+    pub total_kib_per_greet: f64,
+    /// CPU per greet, µs (client side, user plus system).
+    pub cpu_us_per_greet: f64,
+    /// Client processes the model ran (1, or its workers plus the parent).
+    pub client_processes: usize,
+    /// Server processes that held the hosts.
+    pub server_processes: usize,
+    /// How the run got past an OS limit, if it had to: a raised limit, or spreading over
+    /// processes or addresses, in a few words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub past_limits: Option<String>,
+}
+
+/// Deltas of the kernel's own memory over a run, KiB (`/proc/meminfo`, `/proc/net/sockstat`).
+/// Whole-machine figures: what else the machine did meanwhile is in them too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KernelMemory {
+    /// Slab (socket, file, dentry and epoll objects).
+    pub slab_kib: i64,
+    /// Kernel stacks (16 KiB per thread).
+    pub kernel_stack_kib: i64,
+    /// Page tables.
+    pub page_tables_kib: i64,
+    /// TCP socket buffers (`sockstat`'s `mem`, pages × 4 KiB).
+    pub tcp_mem_kib: i64,
+}
+
+impl KernelMemory {
+    /// All four, KiB.
+    pub fn total_kib(&self) -> i64 {
+        self.slab_kib + self.kernel_stack_kib + self.page_tables_kib + self.tcp_mem_kib
+    }
 }
 
 /// What the greet server counted: how many greetings it read, answered, and broke on purpose.
@@ -570,6 +665,8 @@ mod tests {
             retries_used: 0,
             server: None,
             timeline: None,
+            load: None,
+            scale: None,
         }
     }
 

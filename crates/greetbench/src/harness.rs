@@ -600,6 +600,8 @@ pub fn measure(
         timeline: request
             .trace
             .then(|| Trace::new(t1_us, &plan, &batch.outcomes)),
+        load: None,
+        scale: None,
     })
 }
 
