@@ -159,6 +159,15 @@ pub struct Sweep {
     /// python3 ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub python: Option<PythonSide>,
+    /// The rate sweep: open-loop runs (`greetbench load`) of each model from a low offered
+    /// rate to past its knee; each record carries [`greet_core::record::LoadFigures`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rates: Vec<RunResult>,
+    /// The scale sweep (`greetbench sweep --scale`): each model from 1,000 waiting greets up
+    /// to the limit that stopped it; records carry [`greet_core::record::ScaleFigures`], and a
+    /// point that hit an OS limit is a failure naming it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scale: Vec<RunResult>,
 }
 
 /// What `python3 python/spawn_cost.py --json` measured: the interpreter, the cost of starting

@@ -448,6 +448,8 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
         python,
         timelines,
         faults: fault_entries,
+        rates: Vec::new(),
+        scale: Vec::new(),
     }
 }
 

@@ -143,6 +143,8 @@ fn check() -> Result<(), String> {
                 .collect(),
             kill: None,
             python: None,
+            rates: Vec::new(),
+            scale: Vec::new(),
             faults: Vec::new(),
             timelines: Vec::new(),
         }),

@@ -340,6 +340,8 @@ fn the_report_draws_one_timeline_per_traced_run_with_a_bar_per_phase() {
             timelines: runs.clone(),
             faults: Vec::new(),
             python: None,
+            rates: Vec::new(),
+            scale: Vec::new(),
         }),
         ..greetbench_report::Results::gather(&paths.workspace, &nowhere, &descriptions)
     };
