@@ -117,10 +117,55 @@ class Target:
         return host
 
 
+def unix_to_monotonic(unix_s):
+    """A UNIX time, in seconds, as a reading of ``time.monotonic``.
+
+    The harness states instants in UNIX time, the clock every process of the machine shares.
+    The wall clock can be stepped, though (NTP), so our waits and stamps read
+    ``time.monotonic``, which never jumps. One reading of both clocks converts an instant.
+    """
+    return time.monotonic() + (unix_s - time.time())
+
+
+class Arrivals:
+    """When each job of an open-loop run is due: ``greet_core::Arrivals``, read from its JSON.
+
+    Job ``i`` is due at ``epoch + offsets_us[i]``. A model's dispatcher (the loop that starts
+    threads, feeds a queue or creates tasks) hands job ``i`` over no earlier than that, and the
+    job stamps when it really started and ended (``open_loop``), in µs after the epoch.
+    """
+
+    __slots__ = ("offsets_us", "epoch_mono")
+
+    def __init__(self, value):
+        self.offsets_us = [int(o) for o in value["offsets_us"]]
+        # The epoch on time.monotonic, converted once for the whole run. time.monotonic is
+        # CLOCK_MONOTONIC, one clock for the machine, so the processes model's workers read
+        # this same value in their own interpreters.
+        self.epoch_mono = unix_to_monotonic(int(value["epoch_us"]) / 1e6)
+
+    def due(self, index):
+        """When job ``index`` is due, on ``time.monotonic``."""
+        return self.epoch_mono + self.offsets_us[index] / 1e6
+
+    def now_us(self):
+        """Now, in µs after the epoch (0 before it): the clock of an outcome's ``open_loop``."""
+        return max(0, int((time.monotonic() - self.epoch_mono) * 1e6))
+
+
 class Plan:
     """Everything a model needs to run one batch: ``greet_core::Plan``, read from its JSON."""
 
-    __slots__ = ("workload", "count", "targets", "work", "workers", "timeout")
+    __slots__ = (
+        "workload",
+        "count",
+        "targets",
+        "work",
+        "workers",
+        "timeout",
+        "arrivals",
+        "deadline",
+    )
 
     def __init__(self, value):
         self.workload = value["workload"]
@@ -130,10 +175,61 @@ class Plan:
         self.workers = int(value["workers"])
         timeout = value["timeout"]
         self.timeout = timeout["secs"] + timeout["nanos"] / 1e9
+        # An open-loop run's schedule; None for a batch, where every job is due at once.
+        arrivals = value.get("arrivals")
+        self.arrivals = None if arrivals is None else Arrivals(arrivals)
+        # The run's deadline (serde writes a SystemTime as seconds and nanoseconds since the
+        # UNIX epoch), on time.monotonic. Only an open-loop run reads it: see ``cut``.
+        deadline = value.get("deadline")
+        self.deadline = None
+        if deadline is not None:
+            unix_s = deadline["secs_since_epoch"] + deadline["nanos_since_epoch"] / 1e9
+            self.deadline = unix_to_monotonic(unix_s)
 
     def target(self, index):
         """The host job ``index`` greets: round-robin over the targets."""
         return self.targets[index % len(self.targets)]
+
+    def until_due(self, index):
+        """Seconds until job ``index`` may be handed over (``Plan::until_due``): 0 in a batch,
+        and once it is due. Never past the run's deadline: a job due after it will not start,
+        and is counted as soon as a worker takes it (see ``cut``)."""
+        if self.arrivals is None:
+            return 0.0
+        at = self.arrivals.due(index)
+        if self.deadline is not None:
+            at = min(at, self.deadline)
+        return max(0.0, at - time.monotonic())
+
+    def wait_due(self, index):
+        """Blocks the calling thread until job ``index`` is due; returns at once in a batch."""
+        wait = self.until_due(index)
+        if wait > 0:
+            time.sleep(wait)
+
+    def now_us(self):
+        """Now, in µs after an open-loop run's epoch; None in a batch."""
+        return None if self.arrivals is None else self.arrivals.now_us()
+
+    def cut(self, index):
+        """The outcome of open-loop job ``index`` if the run's deadline passed before it could
+        start (``Deadline``: it never ran, so no ``open_loop``), else None. Always None in a
+        batch, which leaves its deadline to the harness, as before open-loop runs existed."""
+        if self.arrivals is None or self.deadline is None:
+            return None
+        if time.monotonic() < self.deadline:
+            return None
+        cut = failed(index, JobError("Deadline"))
+        cut["attempts"] = 0  # it never greeted, as greet_core's Outcome::failed says
+        return cut
+
+    def stamped(self, result, started_us):
+        """``result`` with its ``open_loop`` (start and end, µs after the epoch) in an
+        open-loop run, ``started_us`` being ``now_us()`` when the job began; unchanged in a
+        batch."""
+        if started_us is not None:
+            result["open_loop"] = {"started_us": started_us, "done_us": self.now_us()}
+        return result
 
     def job_budget(self):
         """How long one job may take before it counts as hung: twice the greet timeout, ten
@@ -235,7 +331,20 @@ def failed(index, error):
 
 
 def run_job(plan, index):
-    """Runs job ``index`` of ``plan`` on the calling thread, blocking until it ends."""
+    """Runs job ``index`` of ``plan`` on the calling thread, blocking until it ends.
+
+    In an open-loop run the outcome also says when the job began and ended (``open_loop``),
+    and a job that begins past the run's deadline does not run: it is counted as cut off.
+    """
+    cut = plan.cut(index)
+    if cut is not None:
+        return cut
+    began_us = plan.now_us()
+    return plan.stamped(run_one(plan, index), began_us)
+
+
+def run_one(plan, index):
+    """The job itself: crunch, greet, or both, ending as one outcome."""
     started = time.perf_counter_ns()
     try:
         if plan.workload == "crunch":

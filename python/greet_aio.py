@@ -64,8 +64,33 @@ async def greet_async(target, timeout):
     return target.check(parse_reply(line))
 
 
+async def sleep_until_due(plan, index):
+    """Sleeps on the event loop's own timer until job ``index`` is due (at once in a batch):
+    ``Plan.wait_due`` for a coroutine, which must never block the loop with ``time.sleep``.
+
+    A loop's timer may wake a little early (uvloop counts whole milliseconds from a clock it
+    reads once per turn of the loop), so it looks again: a few ever-shorter naps at most.
+    """
+    for _ in range(5):
+        wait = plan.until_due(index)
+        if wait <= 0:
+            return
+        await asyncio.sleep(wait)
+
+
 async def run_job_async(plan, index):
-    """Runs job ``index`` of ``plan`` as a coroutine; the crunch, if any, runs inline."""
+    """Runs job ``index`` of ``plan`` as a coroutine; the crunch, if any, runs inline. In an
+    open-loop run it stamps ``open_loop`` and honours the deadline as ``greet.run_job`` does.
+    """
+    cut = plan.cut(index)
+    if cut is not None:
+        return cut
+    began_us = plan.now_us()
+    return plan.stamped(await run_one_async(plan, index), began_us)
+
+
+async def run_one_async(plan, index):
+    """The job itself, as a coroutine: crunch, greet, or both, ending as one outcome."""
     started = time.perf_counter_ns()
     try:
         if plan.workload == "crunch":

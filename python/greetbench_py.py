@@ -8,8 +8,10 @@ speaking greet-core's wire style, one JSON object per line:
 
     -> {"Ready": {"pid": ..., "python": "CPython 3.11.7", "start_method": ..., "workers": [...],
                   "seconds_per_round": ...}}
-    <- {"Plan": {...}}            a greet_core::Plan: run every job of it
+    <- {"Plan": {...}}            a greet_core::Plan: run every job of it (with "arrivals",
+                                  an open-loop run: each job no earlier than it is due)
     -> {"Done": {...}}            a greet_core::Outcome, once per job, as each job ends
+                                  (with "open_loop" stamps in an open-loop run)
     -> {"Finished": {"threads": N}}   the batch is over (N: the most threads seen alive)
     ... more plans, until the harness closes stdin; then the model is closed and we exit.
 

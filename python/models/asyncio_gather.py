@@ -8,7 +8,7 @@ runs on the loop and nothing else moves meanwhile, so asyncio gives no CPU speed
 
 import asyncio
 
-from greet_aio import run_job_async
+from greet_aio import run_job_async, sleep_until_due
 
 
 class Asyncio:
@@ -22,7 +22,15 @@ class Asyncio:
             emit(await run_job_async(plan, i))
 
         async def batch():
-            await asyncio.gather(*(job(i) for i in range(plan.count)))
+            tasks = []
+            for i in range(plan.count):
+                # Open loop: this coroutine, the dispatcher, sleeps on the loop's own timer
+                # until job i is due, and only then creates its task; while it sleeps, the
+                # loop runs the tasks already created. In a batch it never sleeps: every
+                # task is created at once, as gather over the coroutines would.
+                await sleep_until_due(plan, i)
+                tasks.append(asyncio.create_task(job(i)))
+            await asyncio.gather(*tasks)
 
         self.loop.run_until_complete(batch())
 

@@ -112,7 +112,10 @@ class Processes:
 
     def run(self, plan, emit):
         budget = plan.job_budget()
-        pending = collections.deque(range(plan.count))
+        # The jobs that are due and not yet sent to a worker: every job at once in a batch;
+        # in an open-loop run, ``arrive`` adds each one at its due time.
+        pending = collections.deque()
+        arrived = arrive(plan, 0, pending)
         for w in self.live():
             w.send(("plan", plan))
         self.dispatch(pending)
@@ -126,12 +129,16 @@ class Processes:
             if not live:
                 # Nobody is left to run the rest: what dead workers held and what was never
                 # sent end as counted errors.
-                for i in self.drain_all() + list(pending):
+                left = self.drain_all() + list(pending) + list(range(arrived, plan.count))
+                for i in left:
                     emit(failed(i, JobError("WorkerDied", "no worker process left")))
                 return
-            # Wait for the next answer, but never past the earliest job's budget.
+            # Wait for the next answer, but never past the earliest job's budget, nor (in an
+            # open-loop run) past the moment the next job is due.
             busy = [w.since + budget for w in live if w.held]
             timeout = max(0.0, min(busy) - time.monotonic()) if busy else budget
+            if arrived < plan.count:
+                timeout = min(timeout, plan.until_due(arrived))
             ready = wait([w.conn for w in live], timeout)
             for w in [w for w in live if w.conn in ready]:
                 try:
@@ -147,6 +154,10 @@ class Processes:
                     done += 1
             if not ready:
                 done += self.kill_hung(budget, emit)
+            # Jobs that have come due join the queue, and go to a worker with room: one that
+            # is idle starts at once; otherwise a job waits, in ``pending`` or in a worker's
+            # pipe (``DEPTH``). Its ``open_loop`` start is when a worker began it.
+            arrived = arrive(plan, arrived, pending)
             self.dispatch(pending)
 
     def live(self):
@@ -203,6 +214,15 @@ class Processes:
             if w.process.exitcode is None:
                 w.process.kill()
                 w.process.join(2.0)
+
+
+def arrive(plan, arrived, pending):
+    """Appends to ``pending`` every job from ``arrived`` on that is due by now (all of them in
+    a batch), in order; returns how many jobs have arrived."""
+    while arrived < plan.count and plan.until_due(arrived) <= 0:
+        pending.append(arrived)
+        arrived += 1
+    return arrived
 
 
 def start(workers):

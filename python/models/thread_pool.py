@@ -1,7 +1,8 @@
 """py-thread-pool: K worker threads fed by a ``queue.Queue``, results on a second queue.
 
 The course's "multi-threaded program with a message queue". At most K greets wait at once,
-so N greets take about ceil(N/K) x L; the GIL still runs one crunch at a time.
+so N greets take about ceil(N/K) x L; the GIL still runs one crunch at a time. Under an
+open-loop rate above K/L, jobs wait ever longer in the queue: the pool's knee.
 """
 
 import queue
@@ -30,19 +31,34 @@ class ThreadPool:
             self.results.put(run_job(plan, index))
 
     def run(self, plan, emit):
-        for i in range(plan.count):
-            self.jobs.put((plan, i))
         pending = set(range(plan.count))
+        queued = 0  # jobs put on the queue so far, in the order they are due
         # A thread cannot be killed: if no result comes within a job's budget, the jobs still
         # out are written off (as timeouts) rather than waited for forever.
         budget = plan.job_budget()
+        heard = time.monotonic()  # when a job was last queued or a result last came
         while pending:
+            # Queue every job that is due: all of them at once in a batch, each at its due
+            # time in an open-loop run. A free worker takes it at once; while all K are busy
+            # it waits in the queue, and that wait is the pool's queueing.
+            while queued < plan.count and plan.until_due(queued) <= 0:
+                self.jobs.put((plan, queued))
+                queued += 1
+                heard = time.monotonic()
+            # Wait for a result, but wake when the next job is due to queue it.
+            silent_until = heard + budget
+            wait = silent_until - time.monotonic()
+            if queued < plan.count:
+                wait = min(wait, plan.until_due(queued))
             try:
-                result = self.results.get(timeout=budget)
+                result = self.results.get(timeout=max(0.0, wait))
             except queue.Empty:
+                if time.monotonic() < silent_until:
+                    continue  # not silent: a job is due
                 for i in sorted(pending):
                     emit(failed(i, JobError("Timeout")))
                 return
+            heard = time.monotonic()
             pending.discard(result["index"])
             emit(result)
 

@@ -20,6 +20,10 @@ class Threads:
 
         threads = []
         for i in range(plan.count):
+            # Open loop: this thread, the dispatcher, sleeps until job i is due and only then
+            # starts its thread (never a thread per job started early, sleeping in it). A
+            # batch never waits: every thread starts at once.
+            plan.wait_due(i)
             thread = threading.Thread(target=work, args=(i,), daemon=True)
             try:
                 thread.start()

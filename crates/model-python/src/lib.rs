@@ -13,6 +13,13 @@
 //!                   ◀── {"Done": Outcome} once per job, then {"Finished": …}
 //! ```
 //!
+//! An open-loop plan (with [`greet_core::Arrivals`]) travels in the same line: the Python
+//! dispatcher hands job `i` over no earlier than it is due (threads and processes start or
+//! queue it then; asyncio sleeps on its loop's timer, then creates the task), and each outcome
+//! carries its [`greet_core::OpenLoop`] stamps, read on `time.monotonic` from the UNIX epoch
+//! converted once. A job the run's deadline cuts before it starts ends as
+//! [`GreetError::Deadline`]. A batch (no arrivals) runs exactly as it always has.
+//!
 //! The interpreter is a child of the harness. Its CPU time, and that of the worker processes
 //! it reaps, counts in `RUSAGE_CHILDREN` once the runner is dropped (which reaps it);
 //! [`Runner::helper_pids`] names it and its workers so the harness samples their threads and
@@ -606,8 +613,13 @@ impl Runner for Session {
         }
         let cpu = Python::new(self.kind).concurrency(plan).cpu;
         let idle = self.idle_budget(plan, cpu);
+        let last = plan.count.saturating_sub(1);
         loop {
-            match self.lines.recv_timeout(idle) {
+            // In an open-loop run the interpreter may rightly stay silent while it waits for
+            // jobs to come due: its budget runs from when the last one is (bounded: no job is
+            // due more than an hour after the epoch).
+            let wait = idle + plan.until_due(last).unwrap_or_default();
+            match self.lines.recv_timeout(wait) {
                 Ok(Line::Msg(FromPython::Done(outcome))) => {
                     if let Some(s) = seen.get_mut(outcome.index) {
                         *s = true;

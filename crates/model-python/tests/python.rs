@@ -1,7 +1,9 @@
 //! The course's Python models against the real greet server, checked by structure, never by
 //! the clock: replies from the intended hosts, every job accounted for, Rust's checksums, the
 //! server's peak of greets in flight (a rendezvous host replies only once K greets wait
-//! together), the interpreter's threads, the workers' PIDs, and a hung worker killed.
+//! together), the interpreter's threads, the workers' PIDs, and a hung worker killed. In
+//! open-loop runs: no job started before it was due, starts spread over the schedule, jobs cut
+//! by the deadline counted, and a pool's queue, each read off the jobs' own stamps.
 //!
 //! Every test needs `python3` (3.9 or newer). Without it, each one prints a note and passes:
 //! CI installs python3, so there they run.
@@ -9,10 +11,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use greet_core::workload::crunch;
-use greet_core::{ErrorKind, Model, Outcome, Plan, Reply, Summary, Target, Workload};
+use greet_core::{
+    Arrivals, ErrorKind, Model, OpenLoop, Outcome, Pattern, Plan, Reply, Shape, Summary, Target,
+    Workload,
+};
 use greet_server::{Behavior, Config, Server};
 use model_python::{Kind, Python};
 
@@ -75,6 +80,8 @@ fn every_python_model_every_workload_reaches_the_intended_hosts_with_rusts_check
             for o in &outcomes {
                 let want = workload.greets().then_some((o.index % 3) as u32);
                 assert_eq!(o.reply.map(|r| r.host), want, "{name} {workload}");
+                // A batch is not an open-loop run: no stamps, as before arrivals existed.
+                assert_eq!(o.open_loop, None, "{name} {workload}");
             }
             // The same work gives Rust's checksum: Python's crunch is Rust's, bit for bit.
             if workload.crunches() {
@@ -419,5 +426,214 @@ fn uvloop_is_a_row_where_it_imports_and_not_installed_where_it_does_not() {
             let (s, _) = summary(&uvloop, &plan(Workload::Crunch, 3, Vec::new(), 1));
             assert_eq!(s.ok, 3);
         }
+    }
+}
+
+/// How far an open-loop stamp may read before the instant greet-core means: the interpreter
+/// converts the UNIX epoch to `time.monotonic` once, from two clock readings a few µs apart,
+/// and asyncio's timer may wake a hair early. Far below the 10 ms between two arrivals here.
+const CLOCK_SLACK_US: u64 = 2_000;
+
+/// An open-loop greet plan of `rate` greets/s for `duration` (a constant schedule), its epoch
+/// not set yet: see [`run_open`].
+fn open_plan(targets: Vec<Target>, rate: f64, duration: Duration, workers: usize) -> Plan {
+    let arrivals = Arrivals::new(Pattern::Constant, rate, duration, 0).unwrap();
+    let mut p = plan(Workload::Greet, arrivals.count(), targets, workers);
+    p.arrivals = Some(arrivals);
+    p
+}
+
+/// Starts `model`, then sets `plan`'s epoch 100 ms ahead (the interpreter's start-up is not
+/// queueing) and runs it; `deadline_after`, if any, is the run's deadline after the epoch.
+/// Every job is accounted for, once.
+fn run_open(
+    model: &Python,
+    plan: &mut Plan,
+    deadline_after: Option<Duration>,
+) -> (Summary, Vec<Outcome>) {
+    let name = model.name();
+    let mut runner = model.start(plan).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let arrivals = plan.arrivals.take().unwrap();
+    let arrivals = arrivals.start_in(Duration::from_millis(100));
+    plan.deadline = deadline_after
+        .map(|d| SystemTime::UNIX_EPOCH + Duration::from_micros(arrivals.epoch_us) + d);
+    plan.arrivals = Some(arrivals);
+    plan.validate().unwrap();
+    let batch = runner.run(plan).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let s = Summary::new(plan.count, &batch.outcomes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(s.ok + s.errors, plan.count, "{name}");
+    (s, batch.outcomes)
+}
+
+/// An outcome's open-loop stamps, checked against its schedule: never started before it was
+/// due, never ended before it started.
+fn stamps(name: &str, plan: &Plan, o: &Outcome) -> OpenLoop {
+    let ol = o
+        .open_loop
+        .unwrap_or_else(|| panic!("{name}: job {} ran but has no open_loop", o.index));
+    let due = plan.arrivals.as_ref().unwrap().offset_us(o.index);
+    assert!(
+        ol.started_us + CLOCK_SLACK_US >= due,
+        "{name}: job {} started at {} µs, before it was due at {due} µs",
+        o.index,
+        ol.started_us
+    );
+    assert!(
+        ol.done_us >= ol.started_us,
+        "{name}: job {}: {ol:?}",
+        o.index
+    );
+    ol
+}
+
+#[test]
+fn every_python_model_runs_an_open_loop_plan_each_job_once_and_none_early() {
+    if !python("every_python_model_runs_an_open_loop_plan") {
+        return;
+    }
+    let server = Server::start(Config {
+        hosts: 4,
+        latency: Duration::from_millis(2),
+        ..Config::default()
+    })
+    .unwrap();
+    let models = runnable();
+    assert!(models.len() >= 5, "every model but uvloop runs here");
+    for model in models {
+        let name = model.name();
+        // 20 greets at 100/s: one due every 10 ms.
+        let mut p = open_plan(server.targets(), 100.0, Duration::from_millis(200), 2);
+        assert_eq!(p.count, 20);
+        let (s, outcomes) = run_open(&model, &mut p, None);
+        assert_eq!(s.ok, p.count, "{name}: {:?}", s.first_errors);
+        for o in &outcomes {
+            assert_eq!(
+                o.reply.map(|r| r.host),
+                Some((o.index % 4) as u32),
+                "{name}"
+            );
+            stamps(name, &p, o);
+        }
+    }
+}
+
+#[test]
+fn python_open_loop_starts_spread_over_the_schedule_not_all_at_once() {
+    if !python("python_open_loop_starts_spread_over_the_schedule") {
+        return;
+    }
+    let server = Server::start(Config {
+        hosts: 2,
+        latency: Duration::from_millis(2),
+        ..Config::default()
+    })
+    .unwrap();
+    for model in runnable() {
+        let name = model.name();
+        // 10 greets at 10/s: due at 0, 100, ..., 900 ms.
+        let mut p = open_plan(server.targets(), 10.0, Duration::from_secs(1), 2);
+        let last_due = p.arrivals.as_ref().unwrap().offset_us(p.count - 1);
+        assert_eq!((p.count, last_due), (10, 900_000));
+        let (s, outcomes) = run_open(&model, &mut p, None);
+        assert_eq!(s.ok, p.count, "{name}: {:?}", s.first_errors);
+        let started: Vec<u64> = outcomes
+            .iter()
+            .map(|o| stamps(name, &p, o).started_us)
+            .collect();
+        // A driver that started every job at once would start them all within a few ms.
+        let spread = started.iter().max().unwrap() - started.iter().min().unwrap();
+        assert!(
+            spread >= last_due * 8 / 10,
+            "{name}: the starts span {spread} µs of a {last_due} µs schedule: {started:?}"
+        );
+    }
+}
+
+#[test]
+fn python_jobs_due_after_the_deadline_are_counted_as_cut_off() {
+    if !python("python_jobs_due_after_the_deadline_are_counted_as_cut_off") {
+        return;
+    }
+    let server = Server::start(Config::default()).unwrap();
+    let deadline = Duration::from_millis(350);
+    for model in runnable() {
+        let name = model.name();
+        // Due at 0, 100, ..., 900 ms; the deadline at 350 ms: jobs 4 to 9 can never start.
+        let mut p = open_plan(server.targets(), 10.0, Duration::from_secs(1), 2);
+        let (s, outcomes) = run_open(&model, &mut p, Some(deadline));
+        let cut = s.errors_by_kind.get(&ErrorKind::Deadline).copied();
+        assert!(cut >= Some(6), "{name}: {:?}", s.errors_by_kind);
+        // Nothing else failed: every error is a job the deadline cut before it started.
+        assert_eq!(cut, Some(s.errors), "{name}: {:?}", s.first_errors);
+        for o in &outcomes {
+            match &o.error {
+                None => {
+                    let ol = stamps(name, &p, o);
+                    assert!(ol.started_us <= deadline.as_micros() as u64 + CLOCK_SLACK_US);
+                }
+                Some(_) => assert_eq!(o.open_loop, None, "{name}: job {} never ran", o.index),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_python_pool_queues_jobs_that_arrive_faster_than_k_over_l() {
+    if !python("a_python_pool_queues_jobs_that_arrive_faster_than_k_over_l") {
+        return;
+    }
+    // K = 2 workers, L = 50 ms: the pool serves at most K/L = 40 greets/s. At 100/s, 20 jobs
+    // arrive within 200 ms, but the server holds each reply 50 ms, so the pool needs at least
+    // ten rounds: its last job starts no earlier than 9 x 50 ms, long after it was due.
+    let (k, latency) = (2, Duration::from_millis(50));
+    let server = Server::start(Config {
+        hosts: 2,
+        latency,
+        ..Config::default()
+    })
+    .unwrap();
+    let pools: Vec<Python> = runnable()
+        .into_iter()
+        .filter(|m| m.describe().shape == Shape::Pool)
+        .collect();
+    assert_eq!(pools.len(), 2, "py-thread-pool and py-processes");
+    for model in pools {
+        let name = model.name();
+        let mut p = open_plan(server.targets(), 100.0, Duration::from_millis(200), k);
+        let (s, outcomes) = run_open(&model, &mut p, None);
+        assert_eq!(s.ok, p.count, "{name}: {:?}", s.first_errors);
+        let last_due = p.arrivals.as_ref().unwrap().offset_us(p.count - 1);
+        let last_start = outcomes
+            .iter()
+            .map(|o| stamps(name, &p, o).started_us)
+            .max()
+            .unwrap();
+        let rounds = (p.count / k) as u64;
+        let floor = (rounds - 1) * latency.as_micros() as u64;
+        assert!(
+            last_start + CLOCK_SLACK_US >= floor && floor > last_due,
+            "{name}: the last job started at {last_start} µs; the schedule ended at {last_due} µs"
+        );
+        // However many are queued, no more than K greets wait on the server at once.
+        assert!(server.stats().peak_in_flight <= k as u64, "{name}");
+    }
+}
+
+#[test]
+fn a_python_model_may_stay_silent_while_it_waits_for_a_job_to_come_due() {
+    if !python("a_python_model_may_stay_silent_while_it_waits_for_a_job_to_come_due") {
+        return;
+    }
+    let server = Server::start(Config::default()).unwrap();
+    // Two jobs, 7 s apart: longer than the silence a batch of 100 ms greets is allowed (twice
+    // the timeout plus 5 s), after which a silent interpreter counts as hung and is killed.
+    let mut p = open_plan(server.targets(), 2.0 / 14.0, Duration::from_secs(14), 1);
+    assert_eq!(p.count, 2);
+    p.timeout = Duration::from_millis(100);
+    let model = Python::new(Kind::Sequential);
+    let (s, outcomes) = run_open(&model, &mut p, None);
+    assert_eq!(s.ok, 2, "{:?}", s.first_errors);
+    for o in &outcomes {
+        stamps(model.name(), &p, o);
     }
 }
