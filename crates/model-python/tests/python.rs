@@ -434,11 +434,17 @@ fn uvloop_is_a_row_where_it_imports_and_not_installed_where_it_does_not() {
 /// and asyncio's timer may wake a hair early. Far below the 10 ms between two arrivals here.
 const CLOCK_SLACK_US: u64 = 2_000;
 
-/// An open-loop greet plan of `rate` greets/s for `duration` (a constant schedule), its epoch
-/// not set yet: see [`run_open`].
-fn open_plan(targets: Vec<Target>, rate: f64, duration: Duration, workers: usize) -> Plan {
+/// An open-loop plan of `rate` jobs/s for `duration` (a constant schedule), its epoch not set
+/// yet: see [`run_open`].
+fn open_plan(
+    workload: Workload,
+    targets: Vec<Target>,
+    rate: f64,
+    duration: Duration,
+    workers: usize,
+) -> Plan {
     let arrivals = Arrivals::new(Pattern::Constant, rate, duration, 0).unwrap();
-    let mut p = plan(Workload::Greet, arrivals.count(), targets, workers);
+    let mut p = plan(workload, arrivals.count(), targets, workers);
     p.arrivals = Some(arrivals);
     p
 }
@@ -487,7 +493,7 @@ fn stamps(name: &str, plan: &Plan, o: &Outcome) -> OpenLoop {
 }
 
 #[test]
-fn every_python_model_runs_an_open_loop_plan_each_job_once_and_none_early() {
+fn every_python_model_runs_every_open_loop_workload_each_job_once_and_none_early() {
     if !python("every_python_model_runs_an_open_loop_plan") {
         return;
     }
@@ -499,20 +505,28 @@ fn every_python_model_runs_an_open_loop_plan_each_job_once_and_none_early() {
     .unwrap();
     let models = runnable();
     assert!(models.len() >= 5, "every model but uvloop runs here");
-    for model in models {
-        let name = model.name();
-        // 20 greets at 100/s: one due every 10 ms.
-        let mut p = open_plan(server.targets(), 100.0, Duration::from_millis(200), 2);
-        assert_eq!(p.count, 20);
-        let (s, outcomes) = run_open(&model, &mut p, None);
-        assert_eq!(s.ok, p.count, "{name}: {:?}", s.first_errors);
-        for o in &outcomes {
-            assert_eq!(
-                o.reply.map(|r| r.host),
-                Some((o.index % 4) as u32),
-                "{name}"
+    for workload in Workload::ALL {
+        for model in &models {
+            let name = model.name();
+            // 20 jobs at 100/s: one due every 10 ms.
+            let mut p = open_plan(
+                workload,
+                server.targets(),
+                100.0,
+                Duration::from_millis(200),
+                2,
             );
-            stamps(name, &p, o);
+            assert_eq!(p.count, 20);
+            let (s, outcomes) = run_open(model, &mut p, None);
+            assert_eq!(s.ok, p.count, "{name} {workload}: {:?}", s.first_errors);
+            for o in &outcomes {
+                let want = workload.greets().then_some((o.index % 4) as u32);
+                assert_eq!(o.reply.map(|r| r.host), want, "{name} {workload}");
+                stamps(name, &p, o);
+            }
+            if workload.crunches() {
+                assert_eq!(Some(s.checksum), p.expected_checksum(), "{name} {workload}");
+            }
         }
     }
 }
@@ -531,7 +545,13 @@ fn python_open_loop_starts_spread_over_the_schedule_not_all_at_once() {
     for model in runnable() {
         let name = model.name();
         // 10 greets at 10/s: due at 0, 100, ..., 900 ms.
-        let mut p = open_plan(server.targets(), 10.0, Duration::from_secs(1), 2);
+        let mut p = open_plan(
+            Workload::Greet,
+            server.targets(),
+            10.0,
+            Duration::from_secs(1),
+            2,
+        );
         let last_due = p.arrivals.as_ref().unwrap().offset_us(p.count - 1);
         assert_eq!((p.count, last_due), (10, 900_000));
         let (s, outcomes) = run_open(&model, &mut p, None);
@@ -559,7 +579,13 @@ fn python_jobs_due_after_the_deadline_are_counted_as_cut_off() {
     for model in runnable() {
         let name = model.name();
         // Due at 0, 100, ..., 900 ms; the deadline at 350 ms: jobs 4 to 9 can never start.
-        let mut p = open_plan(server.targets(), 10.0, Duration::from_secs(1), 2);
+        let mut p = open_plan(
+            Workload::Greet,
+            server.targets(),
+            10.0,
+            Duration::from_secs(1),
+            2,
+        );
         let (s, outcomes) = run_open(&model, &mut p, Some(deadline));
         let cut = s.errors_by_kind.get(&ErrorKind::Deadline).copied();
         assert!(cut >= Some(6), "{name}: {:?}", s.errors_by_kind);
@@ -599,7 +625,13 @@ fn a_python_pool_queues_jobs_that_arrive_faster_than_k_over_l() {
     assert_eq!(pools.len(), 2, "py-thread-pool and py-processes");
     for model in pools {
         let name = model.name();
-        let mut p = open_plan(server.targets(), 100.0, Duration::from_millis(200), k);
+        let mut p = open_plan(
+            Workload::Greet,
+            server.targets(),
+            100.0,
+            Duration::from_millis(200),
+            k,
+        );
         let (s, outcomes) = run_open(&model, &mut p, None);
         assert_eq!(s.ok, p.count, "{name}: {:?}", s.first_errors);
         let last_due = p.arrivals.as_ref().unwrap().offset_us(p.count - 1);
@@ -627,7 +659,13 @@ fn a_python_model_may_stay_silent_while_it_waits_for_a_job_to_come_due() {
     let server = Server::start(Config::default()).unwrap();
     // Two jobs, 7 s apart: longer than the silence a batch of 100 ms greets is allowed (twice
     // the timeout plus 5 s), after which a silent interpreter counts as hung and is killed.
-    let mut p = open_plan(server.targets(), 2.0 / 14.0, Duration::from_secs(14), 1);
+    let mut p = open_plan(
+        Workload::Greet,
+        server.targets(),
+        2.0 / 14.0,
+        Duration::from_secs(14),
+        1,
+    );
     assert_eq!(p.count, 2);
     p.timeout = Duration::from_millis(100);
     let model = Python::new(Kind::Sequential);
