@@ -155,6 +155,9 @@ pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, GreetError> 
 /// fails is tried again as `plan.retry` says, each attempt with its own timeout (see
 /// [`crate::Retry`]); the outcome counts the attempts.
 pub fn run_job(plan: &Plan, index: usize) -> Outcome {
+    if let Some(cut) = cut_before_start(plan, index) {
+        return cut;
+    }
     let start = Instant::now();
     let started_us = plan.arrivals.as_ref().map(|a| a.now_us());
     // Each step is stamped into the job's own outcome: no lock, nothing shared. With retries,
@@ -183,6 +186,15 @@ pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     outcome.attempts = attempts;
     outcome.open_loop = open_loop(plan, started_us);
     outcome
+}
+
+/// An open-loop job that comes up (is due, or leaves its queue) after the run's deadline never
+/// starts: it was still queued when the run was cut, so it counts as a
+/// [`GreetError::Deadline`] with no [`OpenLoop`] times. `None` otherwise, and always in a batch.
+fn cut_before_start(plan: &Plan, index: usize) -> Option<Outcome> {
+    plan.arrivals.as_ref()?;
+    let cut = plan.attempt_timeout().is_err();
+    cut.then(|| Outcome::failed(index, GreetError::Deadline))
 }
 
 /// An open-loop job's start (taken when it began) and end (now); `None` in a batch.
@@ -237,6 +249,9 @@ where
     S: Fn(Duration) -> SF,
     SF: Future<Output = ()>,
 {
+    if let Some(cut) = cut_before_start(plan, index) {
+        return cut;
+    }
     let start = Instant::now();
     let started_us = plan.arrivals.as_ref().map(|a| a.now_us());
     // The greet and the crunch are the runtime's: their steps are read off their polls, each

@@ -131,18 +131,25 @@ impl Plan {
         (0..self.count).inspect(|&i| self.wait_due(i))
     }
 
-    /// Blocks until job `index` is due (see [`Arrivals::wait_due`]); returns at once for a
+    /// Blocks until job `index` is due (see [`Self::until_due`]); returns at once for a
     /// batch.
     pub fn wait_due(&self, index: usize) {
-        if let Some(a) = &self.arrivals {
-            a.wait_due(index);
+        if let Some(wait) = self.until_due(index) {
+            std::thread::sleep(wait.min(crate::arrivals::MAX_DURATION));
         }
     }
 
     /// How long until job `index` is due; `None` when it is (always, for a batch). An async
-    /// dispatcher sleeps this long on its runtime's timer before spawning the job.
+    /// dispatcher sleeps this long on its runtime's timer before spawning the job. Never past
+    /// the deadline: a job due after it is handed over when it passes, and [`crate::run_job`]
+    /// counts it as cut before it started.
     pub fn until_due(&self, index: usize) -> Option<Duration> {
-        self.arrivals.as_ref().and_then(|a| a.until_due(index))
+        let wait = self.arrivals.as_ref()?.until_due(index)?;
+        match self.time_left() {
+            Some(left) if left.is_zero() => None,
+            Some(left) => Some(wait.min(left)),
+            None => Some(wait),
+        }
     }
 
     /// The time left before the batch's deadline (`None`: no deadline). Zero once it passed.
