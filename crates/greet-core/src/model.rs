@@ -343,6 +343,40 @@ mod tests {
     }
 
     #[test]
+    fn an_open_loop_job_that_comes_up_after_the_deadline_never_starts() {
+        use crate::arrivals::{Arrivals, Pattern};
+        let target = crate::Target {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            host: None,
+        };
+        let mut plan = Plan::new(Workload::Crunch, 2, vec![target]);
+        plan.work = 10;
+        plan.deadline = Some(std::time::SystemTime::now() - Duration::from_secs(1));
+        // In a batch the job runs into the deadline as before: no open-loop stamps either way.
+        assert_eq!(run_job(&plan, 0).error, Some(GreetError::Deadline));
+        let a = Arrivals::new(Pattern::Constant, 100.0, Duration::from_millis(20), 0).unwrap();
+        plan.arrivals = Some(a.start_in(Duration::ZERO));
+        let cut_async = poll_once(run_job_async(
+            &plan,
+            1,
+            |_, _| async { Err(GreetError::Refused) },
+            |_, _| async { 0 },
+            |_| async {},
+        ));
+        let Poll::Ready(cut_async) = cut_async else {
+            panic!("a job cut before it starts returns at once")
+        };
+        for cut in [run_job(&plan, 1), cut_async] {
+            assert_eq!(cut.error, Some(GreetError::Deadline));
+            assert_eq!((cut.open_loop, cut.attempts), (None, 0));
+        }
+        // Before the deadline, the same job starts and is stamped.
+        plan.deadline = None;
+        let ran = run_job(&plan, 1);
+        assert!(ran.is_ok() && ran.open_loop.is_some(), "{ran:?}");
+    }
+
+    #[test]
     fn catch_panic_counts_a_panic_and_passes_the_rest_through() {
         assert_eq!(poll_once(catch_panic(async { 7 })), Poll::Ready(Ok(7)));
         let panics = catch_panic(async { panic!("boom") });

@@ -379,6 +379,21 @@ mod tests {
     }
 
     #[test]
+    fn an_open_loop_job_is_never_waited_for_past_the_deadline() {
+        use crate::arrivals::{Arrivals, Pattern};
+        let mut p = plan(Workload::Greet, 10);
+        assert_eq!(p.until_due(9), None, "a batch has every job due at once");
+        let a = Arrivals::new(Pattern::Constant, 1.0, Duration::from_secs(10), 0).unwrap();
+        p.arrivals = Some(a.start_in(Duration::ZERO));
+        assert!(p.until_due(9) > Some(Duration::from_secs(5)));
+        p.deadline = Some(SystemTime::now() + Duration::from_secs(1));
+        let capped = p.until_due(9).expect("the deadline has not passed");
+        assert!(capped <= Duration::from_secs(1), "{capped:?}");
+        p.deadline = Some(SystemTime::now() - Duration::from_secs(1));
+        assert_eq!(p.until_due(9), None, "past the deadline, every job is due");
+    }
+
+    #[test]
     fn floor_counts_waves() {
         let p = plan(Workload::Greet, 10);
         let l = Duration::from_millis(10);
