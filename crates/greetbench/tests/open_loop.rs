@@ -280,3 +280,38 @@ fn a_pools_queue_stays_short_below_its_knee_and_grows_with_the_rate_above_it() {
         "{name}: queues {most_below}, {at_100}, {at_200}"
     );
 }
+
+#[test]
+fn a_hung_worker_process_holds_only_its_own_job_and_the_rest_wait_in_the_parent() {
+    // Each of 2 workers hangs at its 2nd job. In a batch a worker holds a second job behind the
+    // one it runs (prefetch), lost with it when it is killed. In an open-loop run the parent
+    // sends a job only to an idle worker: each hung worker holds only the job it hangs on, and
+    // the jobs due meanwhile wait in the parent, never sent, until no worker is left for them.
+    let server = Server::start(Config::default()).unwrap();
+    let model = model_processes::Processes {
+        fault: Some(model_processes::faults::Fault::Hang(2)),
+    };
+    let mut p = plan(server.targets(), 2);
+    p.timeout = Duration::from_millis(200);
+    let (outcomes, _) = run(&model, p, constant(20.0, 400), None);
+    let hung = outcomes
+        .iter()
+        .filter(|o| o.error == Some(GreetError::WorkerHung));
+    assert_eq!(hung.count(), 2, "{outcomes:#?}");
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        2,
+        "{outcomes:#?}"
+    );
+    for o in outcomes.iter().filter(|o| !o.is_ok()) {
+        // Never started where the parent could see it: no stamps came back.
+        assert_eq!(o.open_loop, None, "job {}", o.index);
+        if let Some(GreetError::WorkerDied(why)) = &o.error {
+            assert!(
+                why.contains("no worker process left"),
+                "job {}: {why}",
+                o.index
+            );
+        }
+    }
+}
