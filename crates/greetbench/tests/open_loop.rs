@@ -46,7 +46,8 @@ fn constant(rate: f64, millis: u64) -> Arrivals {
 }
 
 /// Starts `model` for `plan`, then runs the open-loop `schedule` on it (the epoch set after
-/// start, as `greetbench load` does), and checks that every job is accounted for exactly once.
+/// start, so that start-up is not queueing), and checks that every job is accounted for
+/// exactly once.
 /// `deadline_ms`, if given, cuts the run that long after the epoch. Returns the outcomes and
 /// the schedule with its epoch.
 fn run(
