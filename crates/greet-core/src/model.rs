@@ -155,6 +155,9 @@ pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, GreetError> 
 /// fails is tried again as `plan.retry` says, each attempt with its own timeout (see
 /// [`crate::Retry`]); the outcome counts the attempts.
 pub fn run_job(plan: &Plan, index: usize) -> Outcome {
+    if let Some(cut) = cut_before_start(plan, index) {
+        return cut;
+    }
     let start = Instant::now();
     let started_us = plan.arrivals.as_ref().map(|a| a.now_us());
     // Each step is stamped into the job's own outcome: no lock, nothing shared. With retries,
@@ -183,6 +186,15 @@ pub fn run_job(plan: &Plan, index: usize) -> Outcome {
     outcome.attempts = attempts;
     outcome.open_loop = open_loop(plan, started_us);
     outcome
+}
+
+/// An open-loop job that comes up (is due, or leaves its queue) after the run's deadline never
+/// starts: it was still queued when the run was cut, so it counts as a
+/// [`GreetError::Deadline`] with no [`OpenLoop`] times. `None` otherwise, and always in a batch.
+fn cut_before_start(plan: &Plan, index: usize) -> Option<Outcome> {
+    plan.arrivals.as_ref()?;
+    let cut = plan.attempt_timeout().is_err();
+    cut.then(|| Outcome::failed(index, GreetError::Deadline))
 }
 
 /// An open-loop job's start (taken when it began) and end (now); `None` in a batch.
@@ -237,6 +249,9 @@ where
     S: Fn(Duration) -> SF,
     SF: Future<Output = ()>,
 {
+    if let Some(cut) = cut_before_start(plan, index) {
+        return cut;
+    }
     let start = Instant::now();
     let started_us = plan.arrivals.as_ref().map(|a| a.now_us());
     // The greet and the crunch are the runtime's: their steps are read off their polls, each
@@ -325,6 +340,40 @@ mod tests {
     /// Polls a future that needs no waking once.
     fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
         std::pin::pin!(future).poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn an_open_loop_job_that_comes_up_after_the_deadline_never_starts() {
+        use crate::arrivals::{Arrivals, Pattern};
+        let target = crate::Target {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            host: None,
+        };
+        let mut plan = Plan::new(Workload::Crunch, 2, vec![target]);
+        plan.work = 10;
+        plan.deadline = Some(std::time::SystemTime::now() - Duration::from_secs(1));
+        // In a batch the job runs into the deadline as before: no open-loop stamps either way.
+        assert_eq!(run_job(&plan, 0).error, Some(GreetError::Deadline));
+        let a = Arrivals::new(Pattern::Constant, 100.0, Duration::from_millis(20), 0).unwrap();
+        plan.arrivals = Some(a.start_in(Duration::ZERO));
+        let cut_async = poll_once(run_job_async(
+            &plan,
+            1,
+            |_, _| async { Err(GreetError::Refused) },
+            |_, _| async { 0 },
+            |_| async {},
+        ));
+        let Poll::Ready(cut_async) = cut_async else {
+            panic!("a job cut before it starts returns at once")
+        };
+        for cut in [run_job(&plan, 1), cut_async] {
+            assert_eq!(cut.error, Some(GreetError::Deadline));
+            assert_eq!((cut.open_loop, cut.attempts), (None, 0));
+        }
+        // Before the deadline, the same job starts and is stamped.
+        plan.deadline = None;
+        let ran = run_job(&plan, 1);
+        assert!(ran.is_ok() && ran.open_loop.is_some(), "{ran:?}");
     }
 
     #[test]

@@ -131,18 +131,25 @@ impl Plan {
         (0..self.count).inspect(|&i| self.wait_due(i))
     }
 
-    /// Blocks until job `index` is due (see [`Arrivals::wait_due`]); returns at once for a
+    /// Blocks until job `index` is due (see [`Self::until_due`]); returns at once for a
     /// batch.
     pub fn wait_due(&self, index: usize) {
-        if let Some(a) = &self.arrivals {
-            a.wait_due(index);
+        if let Some(wait) = self.until_due(index) {
+            std::thread::sleep(wait.min(crate::arrivals::MAX_DURATION));
         }
     }
 
     /// How long until job `index` is due; `None` when it is (always, for a batch). An async
-    /// dispatcher sleeps this long on its runtime's timer before spawning the job.
+    /// dispatcher sleeps this long on its runtime's timer before spawning the job. Never past
+    /// the deadline: a job due after it is handed over when it passes, and [`crate::run_job`]
+    /// counts it as cut before it started.
     pub fn until_due(&self, index: usize) -> Option<Duration> {
-        self.arrivals.as_ref().and_then(|a| a.until_due(index))
+        let wait = self.arrivals.as_ref()?.until_due(index)?;
+        match self.time_left() {
+            Some(left) if left.is_zero() => None,
+            Some(left) => Some(wait.min(left)),
+            None => Some(wait),
+        }
     }
 
     /// The time left before the batch's deadline (`None`: no deadline). Zero once it passed.
@@ -369,6 +376,21 @@ mod tests {
                 .to_string()
                 .contains("smaller size")
         );
+    }
+
+    #[test]
+    fn an_open_loop_job_is_never_waited_for_past_the_deadline() {
+        use crate::arrivals::{Arrivals, Pattern};
+        let mut p = plan(Workload::Greet, 10);
+        assert_eq!(p.until_due(9), None, "a batch has every job due at once");
+        let a = Arrivals::new(Pattern::Constant, 1.0, Duration::from_secs(10), 0).unwrap();
+        p.arrivals = Some(a.start_in(Duration::ZERO));
+        assert!(p.until_due(9) > Some(Duration::from_secs(5)));
+        p.deadline = Some(SystemTime::now() + Duration::from_secs(1));
+        let capped = p.until_due(9).expect("the deadline has not passed");
+        assert!(capped <= Duration::from_secs(1), "{capped:?}");
+        p.deadline = Some(SystemTime::now() - Duration::from_secs(1));
+        assert_eq!(p.until_due(9), None, "past the deadline, every job is due");
     }
 
     #[test]

@@ -97,14 +97,19 @@ fn run_batch(plan: &Plan) -> Vec<Outcome> {
     let plan = Arc::new(plan.clone());
     task::block_on(async {
         // Spawn every task first, so that all the greets are waiting at once...
-        let tasks: Vec<_> = (0..plan.count)
-            .map(|i| {
-                let plan = plan.clone();
-                task::spawn(async move {
-                    run_job_async(&plan, i, greet, crunch_blocking, task::sleep).await
-                })
-            })
-            .collect();
+        let mut tasks = Vec::with_capacity(plan.count);
+        for i in 0..plan.count {
+            // ...each once it is due, in an open-loop run (never, in a batch), sleeping on the
+            // runtime's timer: `block_on` polls this loop on the calling thread, and the
+            // spawned tasks run on the executor's threads meanwhile.
+            if let Some(wait) = plan.until_due(i) {
+                task::sleep(wait).await;
+            }
+            let plan = plan.clone();
+            tasks.push(task::spawn(async move {
+                run_job_async(&plan, i, greet, crunch_blocking, task::sleep).await
+            }));
+        }
         // ...then await them. Awaiting in order does not serialise anything: they are all
         // running already, this only collects. A task that panicked re-raises its panic here,
         // in whoever awaits it; `catch_panic` counts it as the job's error.

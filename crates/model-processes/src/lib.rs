@@ -46,7 +46,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many jobs a worker holds at once: the one it runs and the next. With only one, a worker
 /// would sit idle for a pipe round trip after every job, waiting for the parent to send the
 /// next; Python's `Pool` prefetches for the same reason. A worker still *runs* one job at a
-/// time, so at most K greets are in flight.
+/// time, so at most K greets are in flight. A batch only: an open-loop run sends a job only to
+/// an idle worker (see `dispatch_due`).
 const DEPTH: usize = 2;
 
 /// A pool of worker processes.
@@ -184,6 +185,14 @@ impl Worker {
         self.stdin.is_some()
     }
 
+    /// Notes that job `i` was sent to it.
+    fn hold(&mut self, i: usize) {
+        if self.queue.is_empty() {
+            self.head_since = Instant::now();
+        }
+        self.queue.push_back(i);
+    }
+
     /// Writes one message; a worker whose pipe is broken is finished with.
     fn send(&mut self, msg: &ToWorker) -> bool {
         let line = wire::encode(msg);
@@ -249,7 +258,10 @@ impl Runner for Pool {
             w.send(&ToWorker::Plan(plan.clone()));
         }
         while outcomes.len() < plan.count {
-            dispatch(&mut self.workers, &mut pending);
+            let next_due = match plan.arrivals {
+                None => dispatch(&mut self.workers, &mut pending),
+                Some(_) => dispatch_due(plan, &mut self.workers, &mut pending),
+            };
             if !self.workers.iter().any(Worker::alive) {
                 // Nobody is left to run the rest. What dead workers still held (a failed write
                 // can find one dead before its pipe-closed event arrives) and what was never
@@ -262,9 +274,10 @@ impl Runner for Pool {
                 );
                 break;
             }
-            // Wait for the next message, but never past the earliest job deadline.
+            // Wait for the next message, but never past the earliest job deadline, nor past
+            // when the next job is due.
             let busy = self.workers.iter().filter(|w| !w.queue.is_empty());
-            let deadline = busy.map(|w| w.head_since + budget).min();
+            let deadline = busy.map(|w| w.head_since + budget).chain(next_due).min();
             match self.recv(deadline.unwrap_or_else(|| Instant::now() + budget)) {
                 Some((k, Event::Msg(FromWorker::Done(outcome)))) => {
                     let w = &mut self.workers[k];
@@ -326,24 +339,45 @@ impl Runner for Pool {
 
 /// Hands out jobs: first one to every live, idle worker, so that N <= K jobs run on N
 /// workers at once, then a second to each while jobs remain (see [`DEPTH`]). This is what
-/// makes it a queue: the next job goes to whichever worker finishes first.
-fn dispatch(workers: &mut [Worker], pending: &mut Vec<usize>) {
+/// makes it a queue: the next job goes to whichever worker finishes first. Returns `None`: in
+/// a batch, no job is due later.
+fn dispatch(workers: &mut [Worker], pending: &mut Vec<usize>) -> Option<Instant> {
     for depth in 1..=DEPTH {
         for w in workers
             .iter_mut()
             .filter(|w| w.alive() && w.queue.len() < depth)
         {
-            let Some(i) = pending.pop() else { return };
+            let i = pending.pop()?;
             if !w.send(&ToWorker::Job(i)) {
                 pending.push(i);
                 continue;
             }
-            if w.queue.is_empty() {
-                w.head_since = Instant::now();
-            }
-            w.queue.push_back(i);
+            w.hold(i);
         }
     }
+    None
+}
+
+/// The open-loop dispatcher: hands each job that is due to an idle worker, and returns when
+/// the next job falls due (`None`: it already has, or none is left). A job is never sent
+/// before it is due, and never to a busy worker: without [`DEPTH`]'s prefetch, a due job that
+/// finds every worker busy waits here, in `pending`, and goes to whichever worker frees first.
+/// Its wait is queueing, as in the thread-pool model; the worker stamps its start.
+fn dispatch_due(plan: &Plan, workers: &mut [Worker], pending: &mut Vec<usize>) -> Option<Instant> {
+    // Bounded: each turn sends a job, or finds a worker's pipe broken and finishes with it.
+    while let Some(&i) = pending.last() {
+        if let Some(wait) = plan.until_due(i) {
+            return Some(Instant::now() + wait);
+        }
+        let w = workers
+            .iter_mut()
+            .find(|w| w.alive() && w.queue.is_empty())?;
+        if w.send(&ToWorker::Job(i)) {
+            pending.pop();
+            w.hold(i);
+        }
+    }
+    None
 }
 
 impl Drop for Pool {

@@ -96,8 +96,12 @@ impl Runner for Pool {
             .jobs
             .as_ref()
             .expect("the job queue is open until drop");
-        // Queue every job. The queue is unbounded, so this never waits on the workers.
-        for i in 0..plan.count {
+        // Queue every job. The queue is unbounded, so this never waits on the workers. In an
+        // open-loop run, `jobs()` queues each job only once it is due: a free worker picks it
+        // at once, and when all K are busy it waits in the queue. Above K/L jobs a second
+        // (K workers, latency L) jobs arrive faster than they leave, and that wait grows for
+        // as long as the load lasts: queueing, the knee of a pool's latency curve.
+        for i in plan.jobs() {
             if jobs.send((plan.clone(), i)).is_err() {
                 break;
             }

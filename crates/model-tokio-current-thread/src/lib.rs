@@ -71,14 +71,19 @@ impl Runner for TokioRunner {
         let plan = Arc::new(plan.clone());
         let outcomes = self.0.block_on(async {
             // Spawn every task first, so that all the greets are waiting at once...
-            let tasks: Vec<_> = (0..plan.count)
-                .map(|i| {
-                    let plan = plan.clone();
-                    tokio::spawn(async move {
-                        run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep).await
-                    })
-                })
-                .collect();
+            let mut tasks = Vec::with_capacity(plan.count);
+            for i in 0..plan.count {
+                // ...each once it is due, in an open-loop run (never, in a batch). The wait
+                // must be tokio's timer: this loop runs on the loop's one thread, and a
+                // blocking sleep here would stall every task already spawned.
+                if let Some(wait) = plan.until_due(i) {
+                    tokio::time::sleep(wait).await;
+                }
+                let plan = plan.clone();
+                tasks.push(tokio::spawn(async move {
+                    run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep).await
+                }));
+            }
             // ...then await them. Awaiting in order does not serialise anything: they are all
             // running already, this only collects.
             let mut outcomes = Vec::with_capacity(plan.count);

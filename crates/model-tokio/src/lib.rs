@@ -151,23 +151,27 @@ impl Runner for TokioRunner {
         let crunch_on = self.crunch;
         let outcomes = self.rt.block_on(async {
             // Spawn every task first, so that all the greets are waiting at once...
-            let tasks: Vec<_> = (0..plan.count)
-                .map(|i| {
-                    let plan = plan.clone();
-                    tokio::spawn(async move {
-                        match crunch_on {
-                            CrunchOn::BlockingPool => {
-                                run_job_async(&plan, i, greet, crunch_blocking, tokio::time::sleep)
-                                    .await
-                            }
-                            CrunchOn::Workers => {
-                                run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep)
-                                    .await
-                            }
+            let mut tasks = Vec::with_capacity(plan.count);
+            for i in 0..plan.count {
+                // ...each once it is due, in an open-loop run (never, in a batch). The wait is
+                // on tokio's timer: this loop is a task too, and while it sleeps the workers
+                // run the jobs already spawned.
+                if let Some(wait) = plan.until_due(i) {
+                    tokio::time::sleep(wait).await;
+                }
+                let plan = plan.clone();
+                tasks.push(tokio::spawn(async move {
+                    match crunch_on {
+                        CrunchOn::BlockingPool => {
+                            run_job_async(&plan, i, greet, crunch_blocking, tokio::time::sleep)
+                                .await
                         }
-                    })
-                })
-                .collect();
+                        CrunchOn::Workers => {
+                            run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep).await
+                        }
+                    }
+                }));
+            }
             // ...then await them. Awaiting in order does not serialise anything: they are all
             // running already, this only collects.
             let mut outcomes = Vec::with_capacity(plan.count);
