@@ -1,6 +1,8 @@
 //! The **prefork** model: K worker processes, each running a one-thread tokio event loop over
 //! its share of the greets. This is the shape of nginx, and of gunicorn with uvicorn workers:
-//! fork one process per core, and let each hold thousands of waiting sockets on its own loop.
+//! start one process per core before the work arrives (here by re-executing this binary, as
+//! the processes model does, not by `fork`), and let each hold thousands of waiting sockets
+//! on its own loop.
 //!
 //! ```text
 //!            stdin: Order::Run { plan, worker: k } ──▶ ┌──────────────────────────────┐
@@ -16,8 +18,9 @@
 //! The split is **round-robin** (worker k takes jobs k, k+K, k+2K, …), not contiguous blocks:
 //! in an open-loop run the jobs are in order of arrival, and round-robin gives every worker
 //! every K-th arrival, so the load is spread over the workers *at every moment*; contiguous
-//! blocks would give the first 1/K of the run to worker 0 alone. The split is static, as
-//! nginx's is per connection: a worker that dies takes its share with it.
+//! blocks would give the first 1/K of the run to worker 0 alone. The split is static, as an
+//! nginx connection stays with the worker that accepted it: a worker that dies takes its
+//! share with it.
 //!
 //! Dead and hung workers are handled as in the processes model: a worker whose pipe closes is
 //! killed and reaped, and whatever of its share had not been answered is counted as errors; a
