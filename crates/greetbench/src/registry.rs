@@ -23,14 +23,15 @@ pub type Factory = fn() -> Box<dyn Model>;
 static EXTRA: Mutex<Vec<Factory>> = Mutex::new(Vec::new());
 
 /// Every model that runs in this process, in the order tables list them: the baseline, the
-/// thread models, processes, rayon, the async runtimes, then any registered with
-/// [`register`]. The Python models follow them in [`all`].
+/// thread models, the process models (a pool, then prefork's event loops), rayon, the async
+/// runtimes, then any registered with [`register`]. The Python models follow them in [`all`].
 pub fn models() -> Vec<Box<dyn Model>> {
     let mut all: Vec<Box<dyn Model>> = vec![
         Box::new(model_sequential::Sequential),
         Box::new(model_threads::Threads),
         Box::new(model_thread_pool::ThreadPool),
         Box::new(model_processes::Processes::default()),
+        Box::new(model_prefork::Prefork),
         Box::new(model_rayon::Rayon),
         Box::new(model_tokio::Tokio),
         Box::new(model_tokio::TokioInline),

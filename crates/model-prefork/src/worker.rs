@@ -1,0 +1,142 @@
+//! The prefork worker: one process, one thread, one tokio event loop over its share of the
+//! greets. It reads orders from stdin (blocking, between batches: the loop is idle then) and
+//! answers each job on stdout the moment it ends, so that a worker killed half-way has still
+//! reported what it finished.
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use greet_core::model::catch_panic;
+use greet_core::protocol::{GREETING, ReplyReader};
+use greet_core::wire::{self, FromWorker};
+use greet_core::workload::crunch;
+use greet_core::{GreetError, Outcome, Plan, Reply, run_job_async};
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::{Order, share};
+
+/// The environment variable that puts the executable in prefork-worker mode.
+pub const WORKER_ENV: &str = "GREETBENCH_PREFORK_WORKER";
+
+/// Call first thing in `main` of every executable that can serve as a prefork worker. If this
+/// process was started as one, it serves orders from stdin until stdin closes, then exits;
+/// otherwise it returns at once.
+pub fn run_worker_if_requested() {
+    if std::env::var_os(WORKER_ENV).is_none() {
+        return;
+    }
+    if let Err(e) = serve() {
+        eprintln!("greetbench prefork worker {}: {e}", std::process::id());
+        std::process::exit(1);
+    }
+    std::process::exit(0);
+}
+
+fn serve() -> Result<(), String> {
+    raise_open_files_limit();
+    // The one thread this process runs: `block_on` drives every task on the caller's thread.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    say(&FromWorker::Ready {
+        pid: std::process::id(),
+    });
+    for line in std::io::stdin().lock().lines() {
+        match wire::decode::<Order>(&line.map_err(|e| e.to_string())?)? {
+            Order::Run {
+                plan,
+                worker,
+                workers,
+            } => rt.block_on(run_share(Arc::from(plan), worker, workers)),
+            Order::Report => say(&FromWorker::Report {
+                peak_rss_kib: wire::peak_rss_kib(),
+            }),
+        }
+    }
+    Ok(())
+}
+
+/// Each worker holds up to count / K sockets at once (15,000 of a 60,000 run on 4 workers):
+/// past the usual soft limit of 1,024 open files. Raise it to the hard limit, which needs no
+/// privilege. A worker that still runs out gets `EMFILE` at `connect`, and that greet is
+/// counted as an [`GreetError::OpenFiles`] error like any other: the batch goes on.
+fn raise_open_files_limit() {
+    let lim = getrlimit(Resource::Nofile);
+    if lim.current != lim.maximum {
+        let raised = Rlimit {
+            current: lim.maximum,
+            maximum: lim.maximum,
+        };
+        let _ = setrlimit(Resource::Nofile, raised);
+    }
+}
+
+/// Runs this worker's share of `plan` on the event loop: one task per job, each answering
+/// the parent as soon as it ends.
+async fn run_share(plan: Arc<Plan>, worker: usize, workers: usize) {
+    let mut tasks = Vec::new();
+    for i in share(worker, workers, plan.count) {
+        // Open loop: not before job i is due, on tokio's timer, so the loop keeps running
+        // the tasks already started meanwhile. Never past the run's deadline: a job due after
+        // it starts at once and ends as a deadline error. A batch never sleeps here.
+        if let Some(wait) = plan.until_due(i) {
+            let wait = plan.time_left().map_or(wait, |left| wait.min(left));
+            tokio::time::sleep(wait).await;
+        }
+        let plan = plan.clone();
+        tasks.push(tokio::spawn(async move {
+            let job = run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep);
+            // A job's panic is caught here and answered as its error: the worker lives on.
+            let outcome = catch_panic(job)
+                .await
+                .unwrap_or_else(|e| Outcome::failed(i, e));
+            say(&FromWorker::Done(outcome));
+        }));
+    }
+    // Every task is running already; this only waits for the last to end. (A task cannot
+    // fail: its panic was caught inside it.)
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+/// Writes one message to the parent, flushed. A write that fails means the parent is gone;
+/// then stdin closes too and the worker exits, so the error is not acted on here.
+fn say(msg: &FromWorker) {
+    let mut out = std::io::stdout().lock();
+    let _ = out
+        .write_all(wire::encode(msg).as_bytes())
+        .and_then(|()| out.flush());
+}
+
+/// Crunch on the event loop, as a CPU-bound coroutine does in asyncio: this worker's other
+/// tasks wait, the other workers' loops do not.
+async fn crunch_inline(work: u32, seed: u64) -> u64 {
+    crunch(work, seed)
+}
+
+/// One greet with tokio's socket; `.await` hands the thread back to the loop while it waits.
+async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
+    let greet = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        stream.write_all(GREETING).await?;
+        let mut reader = ReplyReader::new();
+        let mut buf = [0u8; 64];
+        loop {
+            // One read may bring only part of the reply: read until the newline.
+            let n = stream.read(&mut buf).await?;
+            if let Some(reply) = reader.push(&buf[..n])? {
+                return Ok(reply);
+            }
+        }
+    };
+    tokio::time::timeout(timeout, greet)
+        .await
+        .unwrap_or(Err(GreetError::Timeout))
+}
