@@ -85,7 +85,7 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// Crunch size `W`.
     pub work: u32,
-    /// Pool size for the pooled models (thread-pool, processes, rayon).
+    /// Pool size for the pooled models (thread-pool, processes, rayon); prefork's processes.
     pub workers: usize,
     /// Every greet gives up after this long and counts as a timeout error.
     pub timeout: Duration,

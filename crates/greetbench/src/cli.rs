@@ -180,7 +180,8 @@ struct WorkArgs {
     /// about 0.8 ms per job on the reference machine].
     #[arg(long)]
     work: Option<u32>,
-    /// Pool size for thread-pool, processes and rayon [default: logical cores].
+    /// Pool size for the pooled models (thread-pool, processes, rayon), and prefork's worker
+    /// processes [default: logical cores].
     #[arg(long)]
     workers: Option<usize>,
     /// Give up on a greet after this long (each attempt, with --retries).
@@ -442,7 +443,7 @@ fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> CliError {
     move |source| CliError::Io { what, source }
 }
 
-/// If this process was started with [`child::AS_CLI_ENV`] (or as a processes-model worker),
+/// If this process was started with [`child::AS_CLI_ENV`] (or as a model's worker process),
 /// acts as the `greetbench` binary and exits; otherwise returns at once.
 ///
 /// The harness starts its children (`serve`, `child`) by re-executing the *current*
@@ -450,7 +451,7 @@ fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> CliError {
 /// benchmark or test binary calls this first thing in `main`, so that it can be its own server
 /// and its own child runs, with no separately built `greetbench` needed.
 pub fn run_as_cli_if_requested() {
-    model_processes::run_worker_if_requested();
+    crate::registry::run_worker_if_requested();
     if std::env::var_os(child::AS_CLI_ENV).is_some() {
         std::process::exit(i32::from(main_status()));
     }

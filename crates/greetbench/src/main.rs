@@ -2,7 +2,6 @@
 
 fn main() -> std::process::ExitCode {
     // The processes and prefork models re-execute this binary as their workers.
-    model_processes::run_worker_if_requested();
-    model_prefork::run_worker_if_requested();
+    greetbench::registry::run_worker_if_requested();
     greetbench::cli::main()
 }

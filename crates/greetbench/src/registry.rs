@@ -43,6 +43,15 @@ pub fn models() -> Vec<Box<dyn Model>> {
     all
 }
 
+/// If this process was started as a model's worker process, serves as one and exits;
+/// otherwise returns at once. The models that re-execute the current binary as their workers
+/// (processes, prefork) each have a hook, called here in one place: every binary that can be a
+/// worker (greetbench, a bench or a test acting as the CLI) calls this first thing in `main`.
+pub fn run_worker_if_requested() {
+    model_processes::run_worker_if_requested();
+    model_prefork::run_worker_if_requested();
+}
+
 /// The course's own Python models, run by `python3` (see `model_python`): one line each.
 pub fn python_models() -> Vec<Box<dyn Model>> {
     use model_python::{Kind, Python};
