@@ -418,6 +418,7 @@ pub fn rate_chart(results: &Results) -> Result<Option<Chart>, String> {
     // The bound of a sustained rate, drawn when every line shares one latency.
     let latencies: Vec<Duration> = {
         let mut v: Vec<Duration> = lines.iter().map(|l| l.latency).collect();
+        v.sort_unstable();
         v.dedup();
         v
     };
