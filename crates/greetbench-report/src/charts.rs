@@ -35,8 +35,8 @@ pub struct Chart {
     pub caption: String,
 }
 
-const WIDTH: u32 = 760;
-const HEIGHT: u32 = 420;
+pub(crate) const WIDTH: u32 = 760;
+pub(crate) const HEIGHT: u32 = 420;
 
 /// A fixed colour per model: its place in [`Results::model_names`] (the registry's order, then
 /// undescribed models), so a model keeps its colour in every chart; any other name by hash.
@@ -96,14 +96,14 @@ const SERIES: [RGBColor; 4] = [
 ];
 
 /// Draws into an SVG string; any plotters error becomes a message.
-fn draw_svg(
+pub(crate) fn draw_svg(
     f: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
 ) -> Result<String, String> {
     draw_svg_sized(HEIGHT, f)
 }
 
 /// [`draw_svg`], `height` pixels high.
-fn draw_svg_sized(
+pub(crate) fn draw_svg_sized(
     height: u32,
     f: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
 ) -> Result<String, String> {
@@ -137,7 +137,7 @@ pub fn human_ns(ns: f64) -> String {
 }
 
 /// Trims a number to three significant digits.
-fn sig3(v: f64) -> String {
+pub(crate) fn sig3(v: f64) -> String {
     if v >= 100.0 {
         format!("{v:.0}")
     } else if v >= 10.0 {
@@ -166,7 +166,7 @@ pub fn on_linear_axis(v: f64) -> bool {
 const MAX_CORES: usize = 1024;
 
 /// Padded log-axis bounds around the values a log axis can draw.
-fn log_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+pub(crate) fn log_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (lo, hi) = values
         .filter(|v| on_log_axis(*v))
         .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
@@ -174,7 +174,7 @@ fn log_bounds(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 }
 
 /// One series of a line chart: the line, a dot at each point, and its legend entry.
-fn line_with_points<'a, DB, X, Y>(
+pub(crate) fn line_with_points<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     name: &str,
     pts: &[(f64, f64)],
@@ -197,7 +197,7 @@ where
 }
 
 /// The legend box every chart uses, at `position`.
-fn legend<'a, DB, X, Y>(
+pub(crate) fn legend<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     position: SeriesLabelPosition,
 ) -> Result<(), String>

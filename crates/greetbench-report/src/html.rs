@@ -67,6 +67,8 @@ pub fn page(results: &Results, options: &Options) -> String {
     for (key, chart) in charts::all(results) {
         section(&mut h, results, options, &key, chart.as_ref());
     }
+    crate::load::section(&mut h, results);
+    crate::scale::section(&mut h, results);
     sweep_table(&mut h, results);
     faults_section(&mut h, results);
     noise_table(&mut h, results);
@@ -179,14 +181,19 @@ fn claims(h: &mut String, r: &Results) {
     h.push_str("</table>\n");
 }
 
-/// A claim's evidence and verdict cells.
-fn claim_cells(c: &verdicts::Claim) -> String {
-    let class = match c.verdict {
+/// The page's class for a verdict's colour.
+pub(crate) fn verdict_class(v: Verdict) -> &'static str {
+    match v {
         Verdict::Holds => "holds",
         Verdict::HoldsWithCaveat => "caveat",
         Verdict::DoesNotHold => "nothold",
         Verdict::NotMeasured => "none",
-    };
+    }
+}
+
+/// A claim's evidence and verdict cells.
+fn claim_cells(c: &verdicts::Claim) -> String {
+    let class = verdict_class(c.verdict);
     format!(
         "<td class=\"l\">{}</td><td class=\"l {class}\"><b>{}</b></td>",
         escape(&c.evidence),

@@ -13,6 +13,10 @@
 //! - [`charts`]: one function per chart, each returning an SVG string.
 //! - [`timeline`]: "What waiting looks like": each traced run's greets, per thread.
 //! - [`verdicts`]: sentences and claim checks computed from the results.
+//! - [`load`]: "Under load": p99 against offered rate, the knee measured against the knee
+//!   predicted, and each model's highest sustained rate (the rate sweep).
+//! - [`scale`]: "To the OS limits": memory per waiting greet, user and kernel, against N up to
+//!   each model's limit, and the largest N each model held (the scale sweep).
 //! - [`html`]: the page.
 //!
 //! ```no_run
@@ -24,8 +28,10 @@
 pub mod charts;
 pub mod html;
 pub mod kill;
+pub mod load;
 pub mod provenance;
 pub mod results;
+pub mod scale;
 pub mod timeline;
 pub mod verdicts;
 

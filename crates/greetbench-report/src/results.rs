@@ -670,6 +670,8 @@ impl Results {
         if let Some(s) = view.sweep.as_mut() {
             s.models.retain(|m| m.lang == lang);
             s.entries.retain(|e| keep(&e.request().model));
+            s.rates.retain(|e| keep(&e.request().model));
+            s.scale.retain(|e| keep(&e.request().model));
             if lang == Lang::Python {
                 // The Python probe (`spawn_cost.py`) only times a thread's own timeout and a
                 // process's kill; it does not yet observe what the five Rust experiments

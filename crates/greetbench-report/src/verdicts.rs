@@ -403,7 +403,12 @@ fn async_is_not_parallel(r: &Results) -> Claim {
 /// The thread-per-job model against the async models, at the largest N of the sweep's memory
 /// points where both were run.
 fn async_handles_thousands(r: &Results) -> Claim {
-    const CLAIM: &str = "Async handles thousands of connections where threads get expensive.";
+    const CLAIM: &str = crate::scale::THOUSANDS_CLAIM;
+    // The scale sweep goes to each model's limit and counts the kernel's memory too: where it
+    // ran, it decides; otherwise the resource sweep's largest sizes do.
+    if crate::scale::measured(r) {
+        return crate::scale::thousands_claim(r, CLAIM);
+    }
     if r.sweep.is_none() {
         return not_measured(CLAIM, "resource sweep");
     }

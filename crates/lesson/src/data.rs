@@ -19,7 +19,7 @@
 //! id = "wall"
 //! question = "{count} greets at L = {latency_ms} ms on {workers} workers: how long?"
 //! unit = "ms"
-//! figure = "wall_ms"         # wall_ms | peak_in_flight | threads_added
+//! figure = "wall_ms"         # wall_ms | peak_in_flight | threads_added | rate_per_s
 //! of = "yours"               # yours (default) | reference
 //! ```
 //!
@@ -138,6 +138,10 @@ pub enum Figure {
     PeakInFlight,
     /// The threads the code started, at its peak.
     ThreadsAdded,
+    /// Greets completed per second: ok greets over the wall time. A batch keeps a pool busy,
+    /// so for a pool of K at latency L this is its capacity, about K/L: the knee past which
+    /// greets arriving at a steady rate must queue (`greetbench load` measures that side).
+    RatePerS,
 }
 
 impl Figure {
@@ -147,6 +151,10 @@ impl Figure {
             Figure::WallMs => Some(m.wall_ms()),
             Figure::PeakInFlight => Some(m.peak_in_flight as f64),
             Figure::ThreadsAdded => m.threads_added().map(|t| t as f64),
+            Figure::RatePerS => {
+                let wall_s = m.wall_ms() / 1e3;
+                (wall_s > 0.0).then(|| m.ok as f64 / wall_s)
+            }
         }
     }
 }
@@ -323,6 +331,13 @@ of = "reference"
         assert_eq!(Figure::WallMs.of(&m), Some(2.5));
         assert_eq!(Figure::PeakInFlight.of(&m), Some(3.0));
         assert_eq!(Figure::ThreadsAdded.of(&m), Some(4.0));
+        // 4 greets ok in 2.5 ms: 1600 greets/s.
+        assert_eq!(Figure::RatePerS.of(&m), Some(1600.0));
+        let instant = Measurement {
+            wall_us: 0,
+            ..m.clone()
+        };
+        assert_eq!(Figure::RatePerS.of(&instant), None, "no rate from no time");
         let no_proc = Measurement {
             peak_threads: None,
             ..m
