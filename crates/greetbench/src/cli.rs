@@ -296,6 +296,10 @@ struct SweepArgs {
     /// Sweep further (more sizes, 20,000 waiting greets); also GREETBENCH_PROFILE=full.
     #[arg(long)]
     full: bool,
+    /// Run only the rate sweep (models under open-loop load, from well below their knee to
+    /// well past it) and store it as the rates of target/greetbench/sweep.json.
+    #[arg(long)]
+    rates: bool,
     /// Faults for every point's server (the "under faults" points keep their own mix).
     #[command(flatten)]
     faults: FaultArgs,
@@ -910,6 +914,16 @@ fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
         Profile::from_env()?
     };
     let faults = args.faults.faults()?;
+    if args.rates {
+        let (sweep, written) =
+            crate::sweep::rates::run_alone_and_store(&exe, profile, args.out.as_deref())?;
+        let mut text = crate::sweep::rates::table(&sweep.rates);
+        for file in written {
+            text.push_str(&format!("wrote {}\n", file.display()));
+        }
+        say(&text);
+        return Ok(exit::OK);
+    }
     let (sweep, written) =
         crate::sweep::run_and_store_with_faults(&exe, profile, &faults, args.out.as_deref())?;
     let mut text = crate::sweep::table(&sweep);
