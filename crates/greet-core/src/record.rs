@@ -422,8 +422,8 @@ pub struct LoadFigures {
     pub max_queued: usize,
     /// Jobs that never started before the run's deadline (counted among the errors).
     pub never_started: usize,
-    /// Latency from the intended start, over every job that ended (ok or not), from an HDR
-    /// histogram: median, ms.
+    /// Latency from the intended start, over every job that ended (ok or not; a job the
+    /// deadline cut off before it started ends then), from an HDR histogram: median, ms.
     pub latency_p50_ms: Option<f64>,
     /// 90th percentile, ms.
     pub latency_p90_ms: Option<f64>,

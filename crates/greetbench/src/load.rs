@@ -10,7 +10,9 @@
 //!
 //! Every offered job is accounted for: it ended (ok or an error, in the record's counts), and
 //! when arrivals stopped it had ended, was running (`in_flight_at_end`) or had not started yet
-//! (`queued_at_end`, of which `never_started` never did before the run's deadline).
+//! (`queued_at_end`, of which `never_started` never did before the run's deadline). A job the
+//! deadline cut off counts in the latencies as ending then (a lower bound on its wait), so
+//! the jobs that waited longest are never left out of the tail.
 //!
 //! The *predicted knee* is the offered rate past which the model must queue. A model that
 //! keeps at most K greets waiting (a pool of K, or one greet at a time: K = 1), each for the
@@ -94,6 +96,15 @@ pub fn figures(
         if never(o) {
             never_started += 1;
             queued_at_end += 1;
+            // It ended when the deadline cut it off: its wait until then is its latency (a
+            // lower bound), so the tail is never flattered by the jobs that waited longest.
+            if let Some(cut) = o.open_loop.map(|ol| ol.done_us).or(deadline_us) {
+                let latency = cut.saturating_sub(due);
+                if let Some(h) = hist.as_mut() {
+                    h.saturating_record(latency);
+                }
+                max_us = max_us.max(Some(latency));
+            }
             continue;
         }
         // `never` is false only for a job with a stamp.
@@ -324,8 +335,11 @@ mod tests {
         assert_eq!(f.queued_at_end, 2);
         // Both were still waiting at the end: never started, the queue never drained.
         assert_eq!(f.max_queued, 2);
-        // Only the jobs that ran have latencies.
-        assert_eq!(f.latency_max_ms, Some(10.0));
+        // The jobs cut off waited until the deadline cut them: 2 s less when they were due
+        // (800 and 900 ms). Their waits are the tail.
+        assert_eq!(f.latency_max_ms, Some(1200.0));
+        assert!((f.latency_p50_ms.unwrap() - 10.0).abs() <= 0.01);
+        assert!(f.latency_p90_ms.unwrap() >= 1100.0 * 0.999);
         assert!((f.achieved_rate - 8.0 / 0.71).abs() < 1e-9);
     }
 
