@@ -400,9 +400,13 @@ mod tests {
         let none: Vec<Outcome> = (0..a.count())
             .map(|i| Outcome::failed(i, GreetError::Deadline))
             .collect();
-        let f = figures(&a, &none, Some(0), pool, &cpu);
+        let f = figures(&a, &none, Some(1_000_000), pool, &cpu);
         assert_eq!(f.cpu_limit_rate, None);
         assert_eq!(f.predicted_knee_rate, Some(40.0));
+        // Each waited from when it was due to the deadline at 1 s: job 0 the longest.
+        assert_eq!(f.latency_max_ms, Some(1000.0));
+        // With neither a stamp nor a deadline, a job has no latency at all.
+        let f = figures(&a, &none, None, pool, &cpu);
         assert_eq!(f.latency_p99_ms, None);
         assert_eq!(f.achieved_rate, 0.0);
         assert_eq!(f.never_started, a.count());
