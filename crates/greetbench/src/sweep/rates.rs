@@ -7,7 +7,7 @@
 //! greets waiting (a pool of K, or one at a time) has its knee at K / L, known before it runs:
 //! its grid is that knee times [`Profile`]'s multipliers ([`multipliers`]). A model with one
 //! thread or task per greet is bound only by the CPU, which the run itself measures: it first
-//! runs at [`CALIBRATION_RATE`], far below any CPU limit on loopback, and its grid is the knee
+//! runs at [`CALIBRATION_RATE`], below any CPU limit on loopback, and its grid is the knee
 //! that run predicts (the cores over the CPU per greet, client and server) times the same
 //! multipliers. The calibration run is kept as the grid's lowest point.
 //!
@@ -15,7 +15,7 @@
 //! gets a shorter duration), and its deadline is 3 × its duration + 1 s, so a point past the
 //! knee stops draining its queue by then; the greets still queued are counted, not dropped.
 //! The default profile (`cargo bench`) sweeps two models, the first Rust thread pool and the
-//! first multi-threaded async model, at 1 s per point: about 25 s here. The full profile
+//! first multi-threaded async model, at 1 s per point: about 20 s here. The full profile
 //! sweeps every model, at 2 s per point and twice the points.
 
 use std::path::{Path, PathBuf};
@@ -43,9 +43,11 @@ pub const HOSTS: usize = 16;
 /// A greet's timeout at every point.
 pub const TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The first rate of a model bound only by the CPU, greets/s: far below a CPU limit on
-/// loopback (thousands a second), enough greets to measure the CPU one costs.
-pub const CALIBRATION_RATE: f64 = 200.0;
+/// The first rate of a model bound only by the CPU, greets/s: below a CPU limit on loopback
+/// (about 10,000 a second for Rust here, a few thousand for Python), and enough greets that the
+/// run's fixed costs (timers, idle wake-ups) weigh little on the CPU it measures per greet (at
+/// 200/s they doubled it).
+pub const CALIBRATION_RATE: f64 = 1000.0;
 
 /// The most greets one point offers: a point faster than this over its duration is shorter.
 pub const MAX_POINT_COUNT: usize = 25_000;
@@ -139,10 +141,19 @@ pub fn known_knee(model: &dyn Model) -> Option<f64> {
 pub fn grid(model: &str, knee: f64, floor: f64, profile: Profile) -> Vec<RunRequest> {
     multipliers(profile)
         .into_iter()
-        .map(|m| knee * m)
+        .map(|m| round_rate(knee * m))
         .filter(|&rate| rate > floor * 1.01)
         .filter_map(|rate| point(model, rate, duration(profile)))
         .collect()
+}
+
+/// A rate as a table shows it: whole greets/s from 100 up, a tenth below.
+fn round_rate(rate: f64) -> f64 {
+    if rate >= 100.0 {
+        rate.round()
+    } else {
+        (rate * 10.0).round() / 10.0
+    }
 }
 
 /// How many points a profile runs at most (for a progress bar).
