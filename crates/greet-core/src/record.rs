@@ -409,7 +409,9 @@ pub struct LoadFigures {
     pub arrivals: Pattern,
     /// Greets offered per second: the schedule's count over its duration.
     pub offered_rate: f64,
-    /// Greets that ended ok, per second, from the epoch to the last one's end.
+    /// Greets that ended ok, per second, from the epoch to the end of arrivals or to the last
+    /// one's end, whichever is later: the offered rate for a model that keeps up, less for one
+    /// that falls behind.
     pub achieved_rate: f64,
     /// How long arrivals went on, s.
     pub duration_s: f64,
