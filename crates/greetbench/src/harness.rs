@@ -526,12 +526,12 @@ pub fn measure(
         request.targets_latency
     };
     let concurrency = model.concurrency(plan);
-    let floor_with = |job: Duration| match (plan.workload.greets(), latency) {
+    let batch_floor = |job: Duration| match (plan.workload.greets(), latency) {
         (false, _) => Some(concurrency.floor(plan, Duration::ZERO, job, cores)),
         (true, Some(l)) => Some(concurrency.floor(plan, l, job, cores)),
         (true, None) => None,
     };
-    let floor = floor_with(job);
+    let floor = batch_floor(job);
     // The batch's deadline: asked for, or derived. With an unknown latency, the derived one
     // lets every wave of greets wait its whole timeout.
     let waves = plan.count.div_ceil(concurrency.io.max(1));
@@ -545,10 +545,10 @@ pub fn measure(
     // An open-loop run cannot end before its last job is due, plus its latency: with the
     // lead before the epoch, that is its ideal time when it is longer than the batch's.
     let floor_with = |job: Duration| {
-        let batch = floor_with(job)?;
+        let batch = batch_floor(job)?;
         Some(match &plan.arrivals {
             Some(a) => batch.max(
-                crate::load::LEAD
+                load::LEAD
                     + Duration::from_micros(a.offset_us(a.count().saturating_sub(1)))
                     + latency.unwrap_or_default(),
             ),
@@ -586,7 +586,7 @@ pub fn measure(
     let mut plan = plan.clone();
     plan.deadline = Some(SystemTime::now() + deadline);
     // Time zero of an open-loop run: now that the model has started, a little ahead.
-    plan.arrivals = plan.arrivals.take().map(|a| a.start_in(crate::load::LEAD));
+    plan.arrivals = plan.arrivals.take().map(|a| a.start_in(load::LEAD));
     let t1 = Instant::now();
     // Every job is queued now: the timeline's zero, on the clock the jobs stamp with.
     let t1_us = greet_core::trace::now_us();
