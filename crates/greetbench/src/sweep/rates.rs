@@ -156,10 +156,18 @@ fn round_rate(rate: f64) -> f64 {
     }
 }
 
-/// How many points a profile runs at most (for a progress bar).
+/// How many points a profile runs at most (for a progress bar): the grid per model, plus the
+/// calibration run of each model bound only by the CPU.
 pub fn count(profile: Profile) -> usize {
-    let per_model = multipliers(profile).len() + 1;
-    models(profile).len() * per_model
+    let grid = multipliers(profile).len();
+    models(profile)
+        .iter()
+        .filter_map(|name| registry::find(name).ok())
+        .map(|m| match known_knee(m.as_ref()) {
+            Some(_) => grid,
+            None => grid + 1,
+        })
+        .sum()
 }
 
 /// Runs the rate sweep of `profile`, each point through `run` (which runs it in a fresh child
@@ -354,6 +362,7 @@ mod tests {
         assert_eq!(describe(&default[0]).shape, Shape::Pool);
         assert_eq!(describe(&default[1]).family, Family::Async);
         assert_eq!(models(Profile::Full), registry::names());
-        assert_eq!(count(Profile::Default), 2 * (5 + 1));
+        // The pool's grid, and the event loop's calibration run and grid.
+        assert_eq!(count(Profile::Default), 5 + (1 + 5));
     }
 }
