@@ -2,7 +2,8 @@
 //! switches — and where does an OS limit stop it?
 //!
 //! Not a criterion benchmark: it runs `greetbench sweep`'s default sweep (each model and size
-//! in a fresh child process, about a minute here; `GREETBENCH_PROFILE=full` sweeps further),
+//! in a fresh child process, about a minute here, then the rate sweep's two models under
+//! open-loop load, about 20 s more; `GREETBENCH_PROFILE=full` sweeps further),
 //! stores `target/greetbench/sweep.json`, then regenerates `reports/index.html`. Cargo runs
 //! bench targets in name order, so this one comes last and its report includes every
 //! criterion group. It runs only under `cargo bench` with no name filter, or a filter that

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::arrivals::Pattern;
+use crate::arrivals::{Arrivals, ArrivalsError, Pattern};
 use crate::fault::{FaultKind, Faults};
 use crate::outcome::{ErrorKind, OsLimit, limits_of};
 use crate::plan::{Plan, Retry, Target, default_workers};
@@ -91,6 +91,38 @@ pub struct RunRequest {
     /// that ordinary records stay small; the stamps are taken either way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trace: bool,
+    /// The load offered over time, for an open-loop run (`greetbench load`, the rate sweep):
+    /// jobs arrive at a rate rather than all at once, and `count` is the schedule's. `None`
+    /// (and absent from the JSON) for a batch. Not called `load`: the record's figures of that
+    /// name share the flattened object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered: Option<LoadSpec>,
+}
+
+/// An open-loop run's arrivals, as asked for: `rate` greets per second for `duration`, spaced
+/// as `arrivals` says (`seed` draws a Poisson schedule). [`LoadSpec::schedule`] makes the
+/// [`Arrivals`]; the same spec always makes the same schedule.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LoadSpec {
+    /// Offered greets per second.
+    pub rate: f64,
+    /// How long arrivals go on.
+    #[serde(rename = "duration_ms", with = "ms")]
+    pub duration: Duration,
+    /// Constant or Poisson spacing.
+    #[serde(default)]
+    pub arrivals: Pattern,
+    /// The seed of a Poisson schedule.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+impl LoadSpec {
+    /// The schedule this spec asks for (its epoch not set yet), or why there is none; the
+    /// message names the flag that fixes it.
+    pub fn schedule(&self) -> Result<Arrivals, ArrivalsError> {
+        Arrivals::new(self.arrivals, self.rate, self.duration, self.seed)
+    }
 }
 
 fn default_backoff() -> Duration {
@@ -173,7 +205,32 @@ impl RunRequest {
             backoff: default_backoff(),
             deadline: None,
             trace: false,
+            offered: None,
         }
+    }
+
+    /// An open-loop request: `spec`'s arrivals, its count the schedule's (a Poisson draw's
+    /// count is known only once drawn), with the defaults of [`RunRequest::new`].
+    pub fn open_loop(
+        model: &str,
+        workload: Workload,
+        spec: LoadSpec,
+    ) -> Result<RunRequest, ArrivalsError> {
+        let count = spec.schedule()?.count();
+        Ok(RunRequest {
+            offered: Some(spec),
+            ..RunRequest::new(model, workload, count)
+        })
+    }
+
+    /// The deadline of an open-loop run when none is asked for: the arrivals' duration, plus
+    /// every attempt's timeout and backoff of one job, plus 10 s of slack. A job still queued
+    /// when it passes ends as a counted `deadline` error, so a model that falls behind stops
+    /// within it rather than draining its queue for as long as that takes.
+    pub fn open_loop_deadline(&self, duration: Duration) -> Duration {
+        let attempts = self.retries.saturating_add(1);
+        let backoffs = Retry::default().max_backoff.saturating_mul(self.retries);
+        duration + self.timeout.saturating_mul(attempts) + backoffs + Duration::from_secs(10)
     }
 
     /// The deadline of a batch when none is asked for: twice the run's ideal time (`floor`,
@@ -229,6 +286,9 @@ impl RunRequest {
             backoff: self.backoff,
             ..Retry::default()
         };
+        // The schedule, its epoch not set: the harness sets it just before the run. A spec
+        // that makes no schedule leaves none, and the harness refuses the request first.
+        plan.arrivals = self.offered.as_ref().and_then(|s| s.schedule().ok());
         plan
     }
 }
@@ -343,13 +403,15 @@ pub struct RunRecord {
 
 /// What an open-loop run measured. Latencies run from each job's *intended* start (when it
 /// was due), so time spent queued behind a busy model counts: free of coordinated omission.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoadFigures {
     /// How arrivals were spaced.
     pub arrivals: Pattern,
     /// Greets offered per second: the schedule's count over its duration.
     pub offered_rate: f64,
-    /// Greets that ended ok, per second, from the epoch to the last one's end.
+    /// Greets that ended ok, per second, from the epoch to the end of arrivals or to the last
+    /// one's end, whichever is later: the offered rate for a model that keeps up, less for one
+    /// that falls behind.
     pub achieved_rate: f64,
     /// How long arrivals went on, s.
     pub duration_s: f64,
@@ -362,8 +424,8 @@ pub struct LoadFigures {
     pub max_queued: usize,
     /// Jobs that never started before the run's deadline (counted among the errors).
     pub never_started: usize,
-    /// Latency from the intended start, over every job that ended (ok or not), from an HDR
-    /// histogram: median, ms.
+    /// Latency from the intended start, over every job that ended (ok or not; a job the
+    /// deadline cut off before it started ends then), from an HDR histogram: median, ms.
     pub latency_p50_ms: Option<f64>,
     /// 90th percentile, ms.
     pub latency_p90_ms: Option<f64>,
@@ -379,6 +441,20 @@ pub struct LoadFigures {
     /// Where `predicted_knee_rate` comes from, in a few words (`"K/L = 2 / 50 ms"`).
     #[serde(default)]
     pub knee_basis: String,
+    /// The rate at which the jobs' CPU would fill the machine, greets/s: the cores over the
+    /// CPU one job cost in this run (client and, where the harness started it, server), or the
+    /// client's usable cores over the client's CPU per job, whichever is lower. `None` when no
+    /// job ran or none used measurable CPU.
+    #[serde(default)]
+    pub cpu_limit_rate: Option<f64>,
+    /// The CPU one job cost in this run, µs: the client's (start-up excluded) plus, where the
+    /// harness started the hosts, the server's, over the jobs that ran.
+    #[serde(default)]
+    pub cpu_us_per_job: Option<f64>,
+    /// Jobs that started more than 1 ms before they were due: a model whose dispatcher did
+    /// not pace itself (0 for every model that takes part in open-loop runs).
+    #[serde(default)]
+    pub started_early: usize,
 }
 
 /// A scale point: what each greet held waiting costs, in user space and in the kernel.
@@ -760,6 +836,42 @@ mod tests {
         let result = RunResult::Record(Box::new(r));
         let text = serde_json::to_string(&result).unwrap();
         assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);
+    }
+
+    #[test]
+    fn an_open_loop_request_counts_its_schedule_and_roundtrips_beside_its_figures() {
+        let spec = LoadSpec {
+            rate: 20.0,
+            duration: Duration::from_secs(3),
+            arrivals: Pattern::Constant,
+            seed: 0,
+        };
+        let req = RunRequest::open_loop("m", Workload::Greet, spec.clone()).unwrap();
+        assert_eq!(req.count, 60);
+        let plan = req.plan(Vec::new());
+        assert_eq!(plan.arrivals.as_ref().map(Arrivals::count), Some(60));
+        // A batch says nothing of it.
+        let batch = serde_json::to_value(RunRequest::new("m", Workload::Greet, 1)).unwrap();
+        assert!(batch.get("offered").is_none());
+        // The request's spec and the record's figures are distinct keys of one flat object.
+        let mut r = record(&[]);
+        r.request.offered = Some(spec);
+        r.load = Some(LoadFigures {
+            offered_rate: 20.0,
+            ..LoadFigures::default()
+        });
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["offered"]["duration_ms"], 3000.0);
+        assert_eq!(json["offered"]["arrivals"], "constant");
+        assert_eq!(json["load"]["offered_rate"], 20.0);
+        assert_eq!(serde_json::from_value::<RunRecord>(json).unwrap(), r);
+        // A rate that makes no schedule names its flag.
+        let bad = LoadSpec {
+            rate: 0.0,
+            ..req.offered.clone().unwrap()
+        };
+        let e = RunRequest::open_loop("m", Workload::Greet, bad).unwrap_err();
+        assert!(e.to_string().starts_with("--rate"), "{e}");
     }
 
     #[test]

@@ -10,8 +10,10 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand}
 use greet_core::duration::{self, human};
 use greet_core::fault::Faults;
 use greet_core::plan::MAX_COUNT;
-use greet_core::record::{FailureKind, HostSpec, RunRecord, RunRequest, RunResult, Status};
-use greet_core::{Lang, OsLimit, Workload};
+use greet_core::record::{
+    FailureKind, HostSpec, LoadFigures, LoadSpec, RunRecord, RunRequest, RunResult, Status,
+};
+use greet_core::{Lang, OsLimit, Pattern, Workload};
 
 use crate::harness::{self, HarnessError};
 use crate::out::{say, warn};
@@ -62,6 +64,9 @@ enum Command {
     /// Run many greets with faults through one model in bounded batches, and show that every
     /// greet is accounted for and nothing leaks.
     Soak(SoakArgs),
+    /// Offer one model greets at a fixed rate for a while (an open loop) and report their
+    /// latency from when each was due, queueing included.
+    Load(LoadArgs),
     /// Run one request read as JSON from stdin and print its result as JSON: what `compare`
     /// and the sweep start in each fresh child process.
     #[command(hide = true)]
@@ -292,6 +297,10 @@ struct SweepArgs {
     /// Sweep further (more sizes, 20,000 waiting greets); also GREETBENCH_PROFILE=full.
     #[arg(long)]
     full: bool,
+    /// Run only the rate sweep (models under open-loop load, from well below their knee to
+    /// well past it) and store it as the rates of target/greetbench/sweep.json.
+    #[arg(long)]
+    rates: bool,
     /// Faults for every point's server (the "under faults" points keep their own mix).
     #[command(flatten)]
     faults: FaultArgs,
@@ -427,9 +436,10 @@ impl CliError {
         match self {
             CliError::Usage(_) | CliError::Profile(_) => exit::USAGE,
             CliError::Harness(h) => match h {
-                HarnessError::UnknownModel(_) | HarnessError::Plan(_) | HarnessError::Hosts(_) => {
-                    exit::USAGE
-                }
+                HarnessError::UnknownModel(_)
+                | HarnessError::Plan(_)
+                | HarnessError::Arrivals(_)
+                | HarnessError::Hosts(_) => exit::USAGE,
                 h if h.limit().is_some() => exit::LIMIT,
                 _ => exit::COULD_NOT_RUN,
             },
@@ -538,6 +548,7 @@ fn dispatch(command: Command, matches: &ArgMatches) -> Result<u8, CliError> {
         Command::Sweep(args) => sweep(&args),
         Command::Report(args) => report(&args),
         Command::Soak(args) => soak(&args),
+        Command::Load(args) => load(&args),
         Command::Child => {
             let result = match child::read_request(std::io::stdin()) {
                 Ok(request) => match harness::execute(&request) {
@@ -904,6 +915,16 @@ fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
         Profile::from_env()?
     };
     let faults = args.faults.faults()?;
+    if args.rates {
+        let (sweep, written) =
+            crate::sweep::rates::run_alone_and_store(&exe, profile, args.out.as_deref())?;
+        let mut text = crate::sweep::rates::table(&sweep.rates);
+        for file in written {
+            text.push_str(&format!("wrote {}\n", file.display()));
+        }
+        say(&text);
+        return Ok(exit::OK);
+    }
     let (sweep, written) =
         crate::sweep::run_and_store_with_faults(&exe, profile, &faults, args.out.as_deref())?;
     let mut text = crate::sweep::table(&sweep);
@@ -1060,4 +1081,266 @@ fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
     }
     // A closed pipe (`greetbench compare | head`) ends the table quietly.
     say(&out);
+}
+
+/// Arguments of `greetbench load`.
+#[derive(Debug, Args)]
+struct LoadArgs {
+    /// The model (see `greetbench models`).
+    #[arg(long)]
+    model: String,
+    /// Greets offered per second, whether or not the model keeps up.
+    #[arg(long, allow_hyphen_values = true)]
+    rate: f64,
+    /// How long greets keep arriving (3s, 500ms); at most 1h.
+    #[arg(long, value_parser = duration::parse)]
+    duration: Duration,
+    /// How arrivals are spaced: constant (every 1/rate) or poisson (random gaps, mean 1/rate).
+    #[arg(long, default_value = "constant")]
+    arrivals: Pattern,
+    /// The seed of a poisson schedule: the same seed, the same arrivals.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// greet (I/O-bound), crunch (CPU-bound) or mixed.
+    #[arg(long, default_value = "greet")]
+    workload: Workload,
+    /// Crunch size W for crunch and mixed [default: 250000].
+    #[arg(long)]
+    work: Option<u32>,
+    /// Pool size for thread-pool, processes and rayon [default: logical cores].
+    #[arg(long)]
+    workers: Option<usize>,
+    /// Give up on a greet after this long (each attempt, with --retries).
+    #[arg(long, default_value = "10s", value_parser = duration::parse)]
+    timeout: Duration,
+    /// Try a failed greet up to this many more times.
+    #[arg(long, default_value_t = 0)]
+    retries: u32,
+    /// Stop the run this long after it starts; greets still queued then are counted errors
+    /// [default: --duration, plus one greet's timeouts and backoffs, plus 10s].
+    #[arg(long, value_parser = duration::parse)]
+    deadline: Option<Duration>,
+    #[command(flatten)]
+    hosts: HostArgs,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+impl LoadArgs {
+    /// The open-loop request these arguments ask for, or the one line that names the fix.
+    fn request(&self) -> Result<RunRequest, CliError> {
+        registry::find(&self.model).map_err(HarnessError::from)?;
+        if self.retries > greet_core::plan::MAX_RETRIES {
+            return Err(CliError::Usage(format!(
+                "--retries must be at most {}",
+                greet_core::plan::MAX_RETRIES
+            )));
+        }
+        if self.deadline.is_some_and(|d| d.is_zero()) {
+            return Err(CliError::Usage("--deadline must be greater than 0".into()));
+        }
+        if self.timeout.is_zero() {
+            return Err(CliError::Usage("--timeout must be greater than 0".into()));
+        }
+        if self.hosts.hosts == 0 || self.hosts.hosts > greet_server::MAX_HOSTS {
+            return Err(CliError::Usage(format!(
+                "--hosts must be between 1 and {}",
+                greet_server::MAX_HOSTS
+            )));
+        }
+        let spec = LoadSpec {
+            rate: self.rate,
+            duration: self.duration,
+            arrivals: self.arrivals,
+            seed: self.seed,
+        };
+        let request = RunRequest::open_loop(&self.model, self.workload, spec)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        Ok(RunRequest {
+            work: self.work,
+            workers: self.workers,
+            timeout: self.timeout,
+            retries: self.retries,
+            deadline: self.deadline,
+            hosts: self.hosts.spec()?,
+            ..request
+        })
+    }
+}
+
+/// `greetbench load`: one open-loop run in a fresh child process (as `compare` runs each
+/// model), so that the progress bar drawn here costs the record nothing.
+fn load(args: &LoadArgs) -> Result<u8, CliError> {
+    let request = args.request()?;
+    let exe = std::env::current_exe().map_err(io("cannot find this executable"))?;
+    // The run's own deadline, plus time to start the hosts and the model.
+    let run_deadline = request
+        .deadline
+        .unwrap_or_else(|| request.open_loop_deadline(args.duration));
+    let result = with_load_bar(args, || {
+        child::run(&exe, &request, run_deadline + Duration::from_secs(120))
+    });
+    let record = match result {
+        RunResult::Record(r) => r,
+        RunResult::Failure(f) => {
+            let message = f.message;
+            return Err(match (f.limit, f.kind) {
+                (Some(_), _) => CliError::Limit(message),
+                (None, FailureKind::Request) => CliError::Usage(message),
+                _ => CliError::Run {
+                    model: args.model.clone(),
+                    message,
+                },
+            });
+        }
+    };
+    let Some(figures) = record.load.as_ref() else {
+        return Err(CliError::Run {
+            model: args.model.clone(),
+            message: "the run came back without its open-loop figures: a bug in the harness".into(),
+        });
+    };
+    if args.json {
+        let json = serde_json::to_string(&LoadJson::new(&record, figures)).unwrap_or_default();
+        say(&format!("{json}\n"));
+    } else {
+        say(&load_table(&record, figures));
+    }
+    Ok(finish(&record))
+}
+
+/// Runs `work` while a progress bar on stderr follows the arrivals' duration. indicatif hides
+/// the bar when stderr is not a terminal (a pipe, a file, a closed pipe), so it never writes
+/// there; on a terminal a failed draw is dropped, never a panic.
+fn with_load_bar<T>(args: &LoadArgs, work: impl FnOnce() -> T) -> T {
+    let total_ms = u64::try_from(args.duration.as_millis()).unwrap_or(u64::MAX);
+    let bar = indicatif::ProgressBar::new(total_ms.max(1));
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("load [{elapsed_precise}] {bar:30} {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(format!(
+        "{}: {} greets/s for {} ({})",
+        args.model,
+        args.rate,
+        human(args.duration),
+        args.arrivals.name()
+    ));
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let t0 = std::time::Instant::now();
+            // Bounded: it ends when the work does, and the work has a deadline.
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let elapsed = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
+                bar.set_position(elapsed.min(total_ms));
+                if elapsed >= total_ms {
+                    bar.set_message(format!(
+                        "{}: arrivals over, waiting for the last greets",
+                        args.model
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        });
+        let out = work();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        out
+    })
+}
+
+/// `load --json`: one flat object. Its top-level latency keys are the open-loop ones, from
+/// each greet's *intended* start ([`greet_core::record::LoadFigures`], flattened in); the
+/// whole run record, whose own `latency_p50_ms`/`latency_p99_ms` run from each greet's actual
+/// start as in a batch, is under `record`.
+#[derive(serde::Serialize)]
+struct LoadJson<'a> {
+    /// The model.
+    model: &'a str,
+    /// Greets offered (the schedule's count).
+    count: usize,
+    /// Greets that succeeded.
+    ok: usize,
+    /// Greets that failed; `ok + errors == count`.
+    errors: usize,
+    /// The client's user CPU, s.
+    cpu_user_s: f64,
+    /// The client's system CPU, s.
+    cpu_sys_s: f64,
+    /// The open-loop figures.
+    #[serde(flatten)]
+    load: &'a LoadFigures,
+    /// ok, faults_only, limit or failed.
+    status: Status,
+    /// The run record, with `status`, `limits_hit` and `host_check`.
+    record: RecordJson<'a>,
+}
+
+impl<'a> LoadJson<'a> {
+    fn new(record: &'a RunRecord, load: &'a LoadFigures) -> LoadJson<'a> {
+        LoadJson {
+            model: &record.request.model,
+            count: record.request.count,
+            ok: record.ok,
+            errors: record.errors,
+            cpu_user_s: record.cpu_user_s,
+            cpu_sys_s: record.cpu_sys_s,
+            load,
+            status: record.status(),
+            record: RecordJson::new(record),
+        }
+    }
+}
+
+/// The human-readable figures of one open-loop run: a short table and two lines.
+fn load_table(record: &RunRecord, f: &LoadFigures) -> String {
+    let ms = |v: Option<f64>| v.map_or("-".into(), |v| human(Duration::from_secs_f64(v / 1e3)));
+    let mut out = format!(
+        "{:<21} {:>9} {:>9} {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+        "model",
+        "offered",
+        "achieved",
+        "count",
+        "ok",
+        "errors",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "max"
+    );
+    out.push_str(&format!(
+        "{:<21} {:>7.1}/s {:>7.1}/s {:>7} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
+        record.request.model,
+        f.offered_rate,
+        f.achieved_rate,
+        record.request.count,
+        record.ok,
+        record.errors,
+        ms(f.latency_p50_ms),
+        ms(f.latency_p90_ms),
+        ms(f.latency_p99_ms),
+        ms(f.latency_p999_ms),
+        ms(f.latency_max_ms),
+    ));
+    out.push_str(&format!(
+        "when arrivals ended ({} s, {}): {} queued, {} running; at most {} queued at once; {} never started\n",
+        f.duration_s,
+        f.arrivals.name(),
+        f.queued_at_end,
+        f.in_flight_at_end,
+        f.max_queued,
+        f.never_started
+    ));
+    let knee = f
+        .predicted_knee_rate
+        .map_or("-".into(), |k| format!("{k:.1}/s"));
+    out.push_str(&format!(
+        "predicted knee {knee} ({}); cpu {:.3} s user, {:.3} s sys; latency from each greet's intended start\n",
+        f.knee_basis, record.cpu_user_s, record.cpu_sys_s
+    ));
+    out
 }

@@ -8,6 +8,12 @@
 //! Every batch has a deadline (the request's, or [`RunRequest::default_deadline`]), and a
 //! pool's `--workers` is checked against the open-files and process budgets before anything
 //! starts, so that a run too big for the machine fails at once, naming the limit.
+//!
+//! An open-loop request ([`RunRequest::offered`]) runs the same way, with the schedule's
+//! epoch set just before [`greet_core::Runner::run`] (after the model started, so start-up is
+//! not queueing), a deadline of the arrivals' duration plus a job's timeouts and 10 s
+//! ([`RunRequest::open_loop_deadline`]), and its figures in [`RunRecord::load`]
+//! ([`crate::load`]).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -16,6 +22,7 @@ use std::process::{Child, ChildStdout, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
+use greet_core::arrivals::ArrivalsError;
 use greet_core::outcome::AccountingError;
 use greet_core::plan::MAX_COUNT;
 use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRecord, RunRequest, ServerCounts};
@@ -24,7 +31,7 @@ use greet_core::{Family, Model, ModelError, OsLimit, Plan, PlanError, Shape, Sum
 use greet_server::{Bind, Config, StatsSnapshot, parse_listening_line};
 
 use crate::registry::{self, UnknownModel};
-use crate::{child, sys};
+use crate::{child, load, sys};
 
 /// The server configuration for `hosts`.
 pub fn server_config(hosts: &HostSpec) -> Config {
@@ -90,6 +97,9 @@ pub enum HarnessError {
     /// The request's numbers are out of range.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The request's offered load (`--rate`, `--duration`) makes no schedule.
+    #[error(transparent)]
+    Arrivals(#[from] ArrivalsError),
     /// `--hosts` is out of range.
     #[error("--hosts must be between 1 and {max} (got {0})", max = greet_server::MAX_HOSTS)]
     Hosts(usize),
@@ -181,6 +191,7 @@ impl HarnessError {
         let kind = match &self {
             HarnessError::UnknownModel(_)
             | HarnessError::Plan(_)
+            | HarnessError::Arrivals(_)
             | HarnessError::Hosts(_)
             | HarnessError::TargetHosts
             | HarnessError::NotLoopback(_) => FailureKind::Request,
@@ -355,6 +366,17 @@ fn check_request(request: &RunRequest) -> Result<(), HarnessError> {
     if request.count == 0 || request.count > MAX_COUNT {
         return Err(PlanError::Count(request.count).into());
     }
+    // An open-loop request's count is its schedule's.
+    if let Some(spec) = &request.offered {
+        let arrivals = spec.schedule()?.count();
+        if arrivals != request.count {
+            return Err(PlanError::Arrivals {
+                count: request.count,
+                arrivals,
+            }
+            .into());
+        }
+    }
     if request.starts_hosts()
         && (request.hosts.hosts == 0 || request.hosts.hosts > greet_server::MAX_HOSTS)
     {
@@ -504,20 +526,37 @@ pub fn measure(
         request.targets_latency
     };
     let concurrency = model.concurrency(plan);
-    let floor_with = |job: Duration| match (plan.workload.greets(), latency) {
+    let batch_floor = |job: Duration| match (plan.workload.greets(), latency) {
         (false, _) => Some(concurrency.floor(plan, Duration::ZERO, job, cores)),
         (true, Some(l)) => Some(concurrency.floor(plan, l, job, cores)),
         (true, None) => None,
     };
-    let floor = floor_with(job);
-    let floor_s = floor.map(|f| f.as_secs_f64());
+    let floor = batch_floor(job);
     // The batch's deadline: asked for, or derived. With an unknown latency, the derived one
     // lets every wave of greets wait its whole timeout.
     let waves = plan.count.div_ceil(concurrency.io.max(1));
-    let deadline = request.deadline.unwrap_or_else(|| {
-        let floor = floor.unwrap_or(plan.timeout.saturating_mul(waves as u32));
-        request.default_deadline(floor, waves)
+    let deadline = request.deadline.unwrap_or_else(|| match &plan.arrivals {
+        Some(a) => request.open_loop_deadline(Duration::from_micros(a.duration_us)),
+        None => {
+            let floor = floor.unwrap_or(plan.timeout.saturating_mul(waves as u32));
+            request.default_deadline(floor, waves)
+        }
     });
+    // An open-loop run cannot end before its last job is due, plus its latency: with the
+    // lead before the epoch, that is its ideal time when it is longer than the batch's.
+    let floor_with = |job: Duration| {
+        let batch = batch_floor(job)?;
+        Some(match &plan.arrivals {
+            Some(a) => batch.max(
+                load::LEAD
+                    + Duration::from_micros(a.offset_us(a.count().saturating_sub(1)))
+                    + latency.unwrap_or_default(),
+            ),
+            None => batch,
+        })
+    };
+    let floor = floor_with(job);
+    let floor_s = floor.map(|f| f.as_secs_f64());
     let server_cpu = |s: &Option<&mut ServerProcess>| s.as_ref().map_or(0.0, |s| s.cpu_s());
 
     let baseline_rss_kib = sys::proc_status("VmRSS");
@@ -546,6 +585,8 @@ pub fn measure(
     let start_method = runner.start_method();
     let mut plan = plan.clone();
     plan.deadline = Some(SystemTime::now() + deadline);
+    // Time zero of an open-loop run: now that the model has started, a little ahead.
+    plan.arrivals = plan.arrivals.take().map(|a| a.start_in(load::LEAD));
     let t1 = Instant::now();
     // Every job is queued now: the timeline's zero, on the clock the jobs stamp with.
     let t1_us = greet_core::trace::now_us();
@@ -560,11 +601,34 @@ pub fn measure(
     let own = sys::self_usage();
     let total = own.plus(sys::children_usage()).since(before);
     // Everything we caused (the sampler and the server included) is not noise.
-    let ours = total.user_s + total.sys_s + server_cpu(&server) - server_before;
+    let server_used = server_cpu(&server) - server_before;
+    let ours = total.user_s + total.sys_s + server_used;
     let noise = noise.finish(ours);
     // The sampler's CPU is the harness's, not the model's: take it out.
     let used = total.since(sampling);
     let summary = Summary::new(plan.count, &batch.outcomes)?;
+    let load = plan.arrivals.as_ref().map(|a| {
+        // A model that keeps at most K greets waiting serves at most K / L (its mean
+        // latency, jitter included); one thread or task per job is bound by the CPU alone.
+        let bound = (registry::describe(model).shape != Shape::PerJob && plan.workload.greets())
+            .then_some(latency)
+            .flatten()
+            .map(|l| load::Bound {
+                k: concurrency.io,
+                latency: l + request.hosts.jitter / 2,
+            });
+        let cpu = load::CpuUse {
+            client_s: (used.user_s + used.sys_s - start_cpu_s).max(0.0),
+            server_s: server.is_some().then_some(server_used.max(0.0)),
+            cores,
+            client_cores: concurrency.cpu.min(cores),
+        };
+        let deadline_us = plan
+            .deadline
+            .and_then(|d| d.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map(|d| (d.as_micros() as u64).saturating_sub(a.epoch_us));
+        load::figures(a, &batch.outcomes, deadline_us, bound, &cpu)
+    });
     let server_counts = server.as_mut().and_then(|s| s.stats());
     Ok(RunRecord {
         request: RunRequest {
@@ -600,7 +664,7 @@ pub fn measure(
         timeline: request
             .trace
             .then(|| Trace::new(t1_us, &plan, &batch.outcomes)),
-        load: None,
+        load,
         scale: None,
     })
 }

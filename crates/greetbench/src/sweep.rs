@@ -16,6 +16,9 @@
 //! with their spread, Rust beside Python, and it stores what `python/spawn_cost.py` measures
 //! (Python's spawn costs and kill probe) beside the runs.
 //!
+//! Then the **rate sweep** ([`rates`]): models under open-loop load, from well below their
+//! predicted knee to well past it (`greetbench sweep --rates` runs it alone).
+//!
 //! `greetbench sweep` writes `target/greetbench/sweep.json`; `cargo bench` runs the default
 //! sweep through `benches/benches/sweep.rs`.
 
@@ -30,6 +33,8 @@ use greetbench_report::results::{FORMAT, PythonSide, Sweep, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
 use crate::{child, registry};
+
+pub mod rates;
 
 /// The environment variable that picks the profile: `full` sweeps further.
 pub const PROFILE_ENV: &str = "GREETBENCH_PROFILE";
@@ -71,7 +76,8 @@ impl Profile {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// `default` or `full`, as stored.
+    pub fn name(self) -> &'static str {
         match self {
             Profile::Default => "default",
             Profile::Full => "full",
@@ -351,7 +357,7 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
     let timelines = timeline_points(work_for(TIMELINE_CRUNCH));
     let under_faults = fault_points(profile);
     let bar = indicatif::ProgressBar::new(
-        (points.len() + timelines.len() + under_faults.len()) as u64 + 2,
+        (points.len() + timelines.len() + under_faults.len() + rates::count(profile)) as u64 + 2,
     );
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "sweep [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
@@ -395,11 +401,18 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
                     p.retries
                 )
             };
+            let rate = p
+                .offered
+                .as_ref()
+                .map_or(String::new(), |s| format!(" at {:.0}/s", s.rate));
             bar.set_message(format!(
-                "{} {} N={}{traced}{faulty}",
+                "{} {} N={}{rate}{traced}{faulty}",
                 p.model, p.workload, p.count
             ));
-            let result = child::run(exe, p, deadline(p));
+            let result = match &p.offered {
+                Some(_) => child::run(exe, p, rates::child_deadline(p)),
+                None => child::run(exe, p, deadline(p)),
+            };
             // Errors that were only the faults asked for are what those runs are for.
             if !matches!(result.status(), Status::Ok | Status::FaultsOnly) {
                 let note = format!(
@@ -419,6 +432,16 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
     let entries = run_all(&points);
     let timelines = run_all(&timelines);
     let fault_entries = run_all(&under_faults);
+    let rate_entries = rates::run(profile, |p| {
+        run_all(std::slice::from_ref(p)).pop().unwrap_or_else(|| {
+            RunResult::Failure(RunFailure {
+                request: p.clone(),
+                kind: FailureKind::Crashed,
+                limit: None,
+                message: "the point was not run".into(),
+            })
+        })
+    });
     bar.set_message("kill probe");
     // Never fails as a whole: an experiment that cannot run records why.
     let kill = Some(crate::probe::run(exe));
@@ -448,7 +471,7 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
         python,
         timelines,
         faults: fault_entries,
-        rates: Vec::new(),
+        rates: rate_entries,
         scale: Vec::new(),
     }
 }
@@ -552,6 +575,9 @@ pub fn table(sweep: &Sweep) -> String {
     ));
     if !sweep.faults.is_empty() {
         out.push_str(&fault_table(&sweep.faults));
+    }
+    if !sweep.rates.is_empty() {
+        out.push_str(&rates::table(&sweep.rates));
     }
     if let Some(k) = &sweep.kill {
         out.push_str("kill probe:\n");
