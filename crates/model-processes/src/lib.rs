@@ -138,7 +138,7 @@ impl Runner for Pool {
                 None => self.dispatch(&mut pending),
                 Some(_) => self.dispatch_due(plan, &mut pending),
             };
-            if !(0..self.workers.count()).any(|k| self.workers.alive(k)) {
+            if !self.workers.any_alive() {
                 // Nobody is left to run the rest. What dead workers still held (a failed write
                 // can find one dead before its pipe-closed event arrives) and what was never
                 // sent end as counted errors.
@@ -154,10 +154,8 @@ impl Runner for Pool {
             // when the next job is due.
             let busy = self.held.iter().filter(|h| !h.queue.is_empty());
             let deadline = busy.map(|h| h.since + budget).chain(next_due).min();
-            match self
-                .workers
-                .recv(deadline.unwrap_or_else(|| Instant::now() + budget))
-            {
+            let deadline = deadline.unwrap_or_else(|| Instant::now() + budget);
+            match self.workers.recv(deadline) {
                 Some((k, Event::Msg(FromWorker::Done(outcome)))) => {
                     let h = &mut self.held[k];
                     // Only an answer to a job this worker still holds counts: a job already

@@ -153,6 +153,11 @@ impl Workers {
         self.workers[k].stdin.is_some()
     }
 
+    /// Whether any worker is still in use.
+    pub fn any_alive(&self) -> bool {
+        self.workers.iter().any(|w| w.stdin.is_some())
+    }
+
     /// The next event from any worker, or `None` if none comes by `deadline`. (Every reader
     /// sends `Closed` before it ends, so the channel cannot run dry while a worker lives.)
     pub fn recv(&self, deadline: Instant) -> Option<(usize, Event)> {
@@ -383,7 +388,7 @@ mod tests {
         assert!(!pids.contains(&std::process::id()));
         // Nothing is stale after start, so nobody is killed.
         workers.clear_stale();
-        assert!((0..3).all(|k| workers.alive(k)));
+        assert!((0..3).all(|k| workers.alive(k)) && workers.any_alive());
         assert_eq!(workers.peak_rss_kib(&"report"), 3 * 7);
         drop(workers);
         for pid in pids {
@@ -419,6 +424,7 @@ mod tests {
         }
         assert!(!workers.alive(0));
         assert!(workers.pids().is_empty());
+        assert!(!workers.any_alive());
     }
 
     #[test]
