@@ -25,14 +25,13 @@
 //! Dead and hung workers are handled as in the processes model: a worker whose pipe closes is
 //! killed and reaped, and whatever of its share had not been answered is counted as errors; a
 //! worker still holding jobs when the batch's budget (or the run's deadline) runs out is killed
-//! the same way. The worker side is in [`worker`]; the executable must call
-//! [`run_worker_if_requested`] first thing in `main`.
+//! the same way. The plumbing (starting the workers, the pipes, reading them, kill and reap)
+//! is the `worker_process` crate's, shared with the processes model. The worker side is in
+//! [`worker`]; the executable must call [`run_worker_if_requested`] first thing in `main`.
 #![forbid(unsafe_code)]
 
-mod pipe;
 mod worker;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use greet_core::wire::FromWorker;
@@ -42,8 +41,8 @@ use greet_core::{
     Shape,
 };
 
-use pipe::{Event, Workers};
 pub use worker::{WORKER_ENV, run_worker_if_requested};
+use worker_process::{Event, WorkerError, Workers};
 
 /// Parent to worker, one JSON line each.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -95,16 +94,10 @@ impl Model for Prefork {
     }
 
     fn start(&self, plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
-        let exe = match &plan.worker_exe {
-            Some(exe) => exe.clone(),
-            None => std::env::current_exe().map_err(|e| start_error(e.to_string()))?,
-        };
-        let mut cmd = Command::new(&exe);
-        cmd.env(WORKER_ENV, "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        let workers = Workers::start(&mut cmd, plan.workers)
-            .map_err(|e| start_error(format!("{e} (is {} greetbench?)", exe.display())))?;
+        // Each worker is this executable again, in worker mode (see `run_worker_if_requested`).
+        let exe = plan.worker_exe.as_deref();
+        let mut cmd = worker_process::command(exe, WORKER_ENV).map_err(start_error)?;
+        let workers = Workers::start(&mut cmd, plan.workers).map_err(start_error)?;
         Ok(Box::new(Pool {
             workers,
             held: vec![0; plan.workers],
@@ -112,8 +105,9 @@ impl Model for Prefork {
     }
 }
 
-fn start_error(reason: String) -> ModelError {
+fn start_error(e: WorkerError) -> ModelError {
     let model = "prefork".into();
+    let reason = e.to_string();
     ModelError::Start { model, reason }
 }
 
@@ -178,14 +172,10 @@ impl Tally {
 
 impl Runner for Pool {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
-        let k_all = self.workers.len();
+        let k_all = self.workers.count();
         let share_of = |k| share(k, k_all, plan.count);
         // Left over from an earlier batch: a worker that died since is finished with.
-        while let Some((k, event)) = self.workers.try_recv() {
-            if let Event::Closed(_) = event {
-                self.workers.kill(k);
-            }
-        }
+        self.workers.clear_stale();
         let mut tally = Tally {
             answered: vec![false; plan.count],
             outcomes: Vec::with_capacity(plan.count),

@@ -3,14 +3,14 @@
 //! answers each job on stdout the moment it ends, so that a worker killed half-way has still
 //! reported what it finished.
 
-use std::io::{BufRead, Write};
+use std::error::Error;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use greet_core::model::catch_panic;
 use greet_core::protocol::{GREETING, ReplyReader};
-use greet_core::wire::{self, FromWorker};
+use greet_core::wire::FromWorker;
 use greet_core::workload::crunch;
 use greet_core::{GreetError, Outcome, Plan, Reply, run_job_async};
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
@@ -26,36 +26,24 @@ pub const WORKER_ENV: &str = "GREETBENCH_PREFORK_WORKER";
 /// process was started as one, it serves orders from stdin until stdin closes, then exits;
 /// otherwise it returns at once.
 pub fn run_worker_if_requested() {
-    if std::env::var_os(WORKER_ENV).is_none() {
-        return;
-    }
-    if let Err(e) = serve() {
-        eprintln!("greetbench prefork worker {}: {e}", std::process::id());
-        std::process::exit(1);
-    }
-    std::process::exit(0);
+    worker_process::serve_if_requested(WORKER_ENV, serve);
 }
 
-fn serve() -> Result<(), String> {
+fn serve() -> Result<(), Box<dyn Error>> {
     raise_open_files_limit();
     // The one thread this process runs: `block_on` drives every task on the caller's thread.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    say(&FromWorker::Ready {
-        pid: std::process::id(),
-    });
-    for line in std::io::stdin().lock().lines() {
-        match wire::decode::<Order>(&line.map_err(|e| e.to_string())?)? {
+        .build()?;
+    say(&worker_process::ready());
+    for order in worker_process::orders(std::io::stdin().lock()) {
+        match order? {
             Order::Run {
                 plan,
                 worker,
                 workers,
             } => rt.block_on(run_share(Arc::from(plan), worker, workers)),
-            Order::Report => say(&FromWorker::Report {
-                peak_rss_kib: wire::peak_rss_kib(),
-            }),
+            Order::Report => say(&worker_process::report()),
         }
     }
     Ok(())
@@ -108,10 +96,7 @@ async fn run_share(plan: Arc<Plan>, worker: usize, workers: usize) {
 /// Writes one message to the parent, flushed. A write that fails means the parent is gone;
 /// then stdin closes too and the worker exits, so the error is not acted on here.
 fn say(msg: &FromWorker) {
-    let mut out = std::io::stdout().lock();
-    let _ = out
-        .write_all(wire::encode(msg).as_bytes())
-        .and_then(|()| out.flush());
+    let _ = worker_process::say(&mut std::io::stdout().lock(), msg);
 }
 
 /// Crunch on the event loop, as a CPU-bound coroutine does in asyncio: this worker's other

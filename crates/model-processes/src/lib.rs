@@ -17,31 +17,29 @@
 //! killed. Either way its jobs are counted as errors and the run goes on with the workers
 //! that are left. Nothing is waited on forever.
 //!
-//! The executable must call [`run_worker_if_requested`] first thing in `main`. The test-only
-//! ways to make a worker misbehave are in [`faults`].
+//! The plumbing (starting the workers, the pipes, reading them, kill and reap) is the
+//! `worker_process` crate's, shared with the prefork model: this file is how jobs are handed
+//! out. The executable must call [`run_worker_if_requested`] first thing in `main`. The
+//! test-only ways to make a worker misbehave are in [`faults`].
 #![forbid(unsafe_code)]
 
 pub mod faults;
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
+use std::error::Error;
 use std::panic::catch_unwind;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use greet_core::wire::{self, FromWorker, ToWorker};
+use greet_core::wire::{FromWorker, ToWorker};
 use greet_core::workload::crunch_time;
 use greet_core::{
     Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Runner,
     Shape, run_job,
 };
+use worker_process::{Event, WorkerError, Workers};
 
 /// The environment variable that puts the executable in worker mode.
 pub const WORKER_ENV: &str = "GREETBENCH_WORKER";
-
-/// How long a worker may take to start and say it is ready.
-const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many jobs a worker holds at once: the one it runs and the next. With only one, a worker
 /// would sit idle for a pipe round trip after every job, waiting for the parent to send the
@@ -80,161 +78,43 @@ impl Model for Processes {
     }
 
     fn start(&self, plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
-        let exe = match &plan.worker_exe {
-            Some(exe) => exe.clone(),
-            None => std::env::current_exe().map_err(|e| start_error(e.to_string()))?,
-        };
-        let mut cmd = Command::new(&exe);
-        cmd.env(WORKER_ENV, "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
+        // Each worker is this executable again, in worker mode (see `run_worker_if_requested`).
+        let exe = plan.worker_exe.as_deref();
+        let mut cmd = worker_process::command(exe, WORKER_ENV).map_err(start_error)?;
         faults::pass_on(&mut cmd, self.fault);
-        // The pool owns each worker as soon as it exists, so that a failure part-way through
-        // still kills and reaps the ones already started (see `Drop`).
-        let (events_tx, events) = mpsc::channel();
-        let mut pool = Pool {
-            workers: Vec::new(),
-            events,
-        };
-        for k in 0..plan.workers {
-            pool.workers
-                .push(Worker::spawn(k, &mut cmd, events_tx.clone())?);
-        }
-        // Wait for every worker to say it is ready.
-        let deadline = Instant::now() + START_TIMEOUT;
-        for _ in 0..plan.workers {
-            match pool.recv(deadline) {
-                Some((_, Event::Msg(FromWorker::Ready { .. }))) => {}
-                Some((k, _)) => {
-                    let exe = exe.display();
-                    let why = format!("worker {k} exited during start-up; is {exe} greetbench?");
-                    return Err(start_error(why));
-                }
-                None => return Err(start_error("workers did not start within 10 s".into())),
-            }
-        }
-        Ok(Box::new(pool))
+        let workers = Workers::start(&mut cmd, plan.workers).map_err(start_error)?;
+        let held = (0..plan.workers).map(|_| Held::new()).collect();
+        Ok(Box::new(Pool { workers, held }))
     }
 }
 
-fn start_error(reason: String) -> ModelError {
+fn start_error(e: WorkerError) -> ModelError {
     let model = "processes".into();
+    let reason = e.to_string();
     ModelError::Start { model, reason }
 }
 
-/// What a worker's reader thread forwards to the parent.
-enum Event {
-    Msg(FromWorker),
-    /// The reader stopped: the worker's stdout closed (it exited), or it wrote something that
-    /// is not a message (`Some(line)`), after which nothing it says can be trusted.
-    Closed(Option<String>),
+struct Pool {
+    workers: Workers,
+    /// What each worker holds, by worker number.
+    held: Vec<Held>,
 }
 
-struct Worker {
-    child: Child,
-    /// `None` once the worker is finished with: killed, or its pipe broke.
-    stdin: Option<ChildStdin>,
-    /// The jobs sent to it and not yet answered, oldest (the one it is running) first.
+/// The jobs one worker holds.
+struct Held {
+    /// Sent to it and not yet answered, oldest (the one it is running) first.
     queue: VecDeque<usize>,
     /// When the oldest job in `queue` started, as far as the parent can tell.
-    head_since: Instant,
+    since: Instant,
 }
 
-impl Worker {
-    fn spawn(
-        k: usize,
-        cmd: &mut Command,
-        events: Sender<(usize, Event)>,
-    ) -> Result<Worker, ModelError> {
-        let exe = cmd.get_program().to_string_lossy().into_owned();
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| start_error(format!("cannot start {exe}: {e}")))?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        // One reader thread per worker turns its stdout into events on one channel, so the
-        // parent can wait on all workers at once, with a timeout.
-        let reader = move || {
-            let mut garbage = None;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let Ok(msg) = wire::decode::<FromWorker>(&line) else {
-                    garbage = Some(line.chars().take(80).collect());
-                    break;
-                };
-                if events.send((k, Event::Msg(msg))).is_err() {
-                    return;
-                }
-            }
-            let _ = events.send((k, Event::Closed(garbage)));
-        };
-        let thread = std::thread::Builder::new().name(format!("worker-{k}-reader"));
-        thread
-            .spawn(reader)
-            .map_err(|e| start_error(format!("no reader thread: {e}")))?;
-        let stdin = child.stdin.take();
-        let head_since = Instant::now();
-        Ok(Worker {
-            child,
-            stdin,
+impl Held {
+    fn new() -> Held {
+        let since = Instant::now();
+        Held {
             queue: VecDeque::new(),
-            head_since,
-        })
-    }
-
-    fn alive(&self) -> bool {
-        self.stdin.is_some()
-    }
-
-    /// Notes that job `i` was sent to it.
-    fn hold(&mut self, i: usize) {
-        if self.queue.is_empty() {
-            self.head_since = Instant::now();
+            since,
         }
-        self.queue.push_back(i);
-    }
-
-    /// Writes one message; a worker whose pipe is broken is finished with.
-    fn send(&mut self, msg: &ToWorker) -> bool {
-        let line = wire::encode(msg);
-        let sent = self
-            .stdin
-            .as_mut()
-            .is_some_and(|s| s.write_all(line.as_bytes()).is_ok());
-        if !sent {
-            self.stdin = None;
-        }
-        sent
-    }
-
-    /// Kills the worker (if it still runs) and reaps it, so it leaves no zombie.
-    fn kill(&mut self) {
-        self.stdin = None;
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Kills the worker and counts the jobs it held as failed: the oldest with `head`, the
-    /// one waiting behind it as lost with it.
-    fn write_off(&mut self, head: GreetError, outcomes: &mut Vec<Outcome>) {
-        self.kill();
-        let lost = GreetError::WorkerDied("queued on a worker that was lost".into());
-        let mut held = self.queue.drain(..);
-        outcomes.extend(held.next().map(|i| Outcome::failed(i, head)));
-        outcomes.extend(held.map(|i| Outcome::failed(i, lost.clone())));
-    }
-}
-
-struct Pool {
-    workers: Vec<Worker>,
-    events: Receiver<(usize, Event)>,
-}
-
-impl Pool {
-    /// The next event from any worker, or `None` if none comes by `deadline`. (Every reader
-    /// sends `Closed` before it ends, so the channel cannot run dry while a worker lives.)
-    fn recv(&self, deadline: Instant) -> Option<(usize, Event)> {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        self.events.recv_timeout(wait).ok()
     }
 }
 
@@ -247,26 +127,22 @@ impl Runner for Pool {
         let budget = plan.timeout * 2 + crunch.unwrap_or_default() * 10 + Duration::from_secs(1);
         // What is left over from an earlier batch belongs to no job of this one; a worker
         // that died since is killed before it is given a job.
-        while let Ok((k, event)) = self.events.try_recv() {
-            if let Event::Closed(_) = event {
-                self.workers[k].kill();
-            }
-        }
+        self.workers.clear_stale();
         let mut pending: Vec<usize> = (0..plan.count).rev().collect();
         let mut outcomes = Vec::with_capacity(plan.count);
-        for w in &mut self.workers {
-            w.send(&ToWorker::Plan(plan.clone()));
+        for k in 0..self.workers.count() {
+            self.workers.send(k, &ToWorker::Plan(plan.clone()));
         }
         while outcomes.len() < plan.count {
             let next_due = match plan.arrivals {
-                None => dispatch(&mut self.workers, &mut pending),
-                Some(_) => dispatch_due(plan, &mut self.workers, &mut pending),
+                None => self.dispatch(&mut pending),
+                Some(_) => self.dispatch_due(plan, &mut pending),
             };
-            if !self.workers.iter().any(Worker::alive) {
+            if !self.workers.any_alive() {
                 // Nobody is left to run the rest. What dead workers still held (a failed write
                 // can find one dead before its pipe-closed event arrives) and what was never
                 // sent end as counted errors.
-                let held = self.workers.iter_mut().flat_map(|w| w.queue.drain(..));
+                let held = self.held.iter_mut().flat_map(|h| h.queue.drain(..));
                 let why = || GreetError::WorkerDied("no worker process left".into());
                 outcomes.extend(
                     held.chain(pending.drain(..))
@@ -276,16 +152,17 @@ impl Runner for Pool {
             }
             // Wait for the next message, but never past the earliest job deadline, nor past
             // when the next job is due.
-            let busy = self.workers.iter().filter(|w| !w.queue.is_empty());
-            let deadline = busy.map(|w| w.head_since + budget).chain(next_due).min();
-            match self.recv(deadline.unwrap_or_else(|| Instant::now() + budget)) {
+            let busy = self.held.iter().filter(|h| !h.queue.is_empty());
+            let deadline = busy.map(|h| h.since + budget).chain(next_due).min();
+            let deadline = deadline.unwrap_or_else(|| Instant::now() + budget);
+            match self.workers.recv(deadline) {
                 Some((k, Event::Msg(FromWorker::Done(outcome)))) => {
-                    let w = &mut self.workers[k];
+                    let h = &mut self.held[k];
                     // Only an answer to a job this worker still holds counts: a job already
                     // written off (its worker was killed as hung) must not be reported twice.
-                    if let Some(at) = w.queue.iter().position(|&i| i == outcome.index) {
-                        w.queue.remove(at);
-                        w.head_since = Instant::now();
+                    if let Some(at) = h.queue.iter().position(|&i| i == outcome.index) {
+                        h.queue.remove(at);
+                        h.since = Instant::now();
                         outcomes.push(outcome);
                     }
                 }
@@ -294,21 +171,17 @@ impl Runner for Pool {
                     // The worker exited, or broke the protocol. Either way it is finished:
                     // kill it if it still runs (bounded, unlike waiting for it to exit) and
                     // count the jobs it held.
-                    let w = &mut self.workers[k];
-                    let why = match (garbage, w.child.try_wait()) {
-                        (Some(line), _) => format!("wrote {line:?}, not a message; killed"),
-                        (None, Ok(Some(status))) => status.to_string(),
-                        (None, _) => "closed its stdout; killed".into(),
-                    };
-                    w.write_off(GreetError::WorkerDied(why), &mut outcomes);
+                    let why = self.workers.why_closed(k, garbage);
+                    self.write_off(k, GreetError::WorkerDied(why), &mut outcomes);
                 }
                 None => {
                     // Whoever is past its deadline is hung: kill it, which a thread could not
                     // be. Its current job counts as hung.
                     let now = Instant::now();
-                    for w in &mut self.workers {
-                        if !w.queue.is_empty() && w.head_since + budget <= now {
-                            w.write_off(GreetError::WorkerHung, &mut outcomes);
+                    for k in 0..self.held.len() {
+                        let h = &self.held[k];
+                        if !h.queue.is_empty() && h.since + budget <= now {
+                            self.write_off(k, GreetError::WorkerHung, &mut outcomes);
                         }
                     }
                 }
@@ -319,80 +192,71 @@ impl Runner for Pool {
 
     fn helpers_peak_rss_kib(&mut self) -> u64 {
         // Ask every live worker for its peak memory and add up the answers.
-        let sent = self.workers.iter_mut().map(|w| w.send(&ToWorker::Report));
-        let asked = sent.filter(|&sent| sent).count();
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let (mut total, mut answered) = (0, 0);
-        while answered < asked {
-            match self.recv(deadline) {
-                Some((_, Event::Msg(FromWorker::Report { peak_rss_kib }))) => {
-                    total += peak_rss_kib;
-                    answered += 1;
+        self.workers.peak_rss_kib(&ToWorker::Report)
+    }
+}
+
+impl Pool {
+    /// Sends job `i` to worker `k` and notes that it holds it; false if its pipe is broken.
+    fn send_job(&mut self, k: usize, i: usize) -> bool {
+        if !self.workers.send(k, &ToWorker::Job(i)) {
+            return false;
+        }
+        let h = &mut self.held[k];
+        if h.queue.is_empty() {
+            h.since = Instant::now();
+        }
+        h.queue.push_back(i);
+        true
+    }
+
+    /// Hands out jobs: first one to every live, idle worker, so that N <= K jobs run on N
+    /// workers at once, then a second to each while jobs remain (see [`DEPTH`]). This is what
+    /// makes it a queue: the next job goes to whichever worker finishes first. Returns `None`:
+    /// in a batch, no job is due later.
+    fn dispatch(&mut self, pending: &mut Vec<usize>) -> Option<Instant> {
+        for depth in 1..=DEPTH {
+            for k in 0..self.held.len() {
+                if self.workers.alive(k) && self.held[k].queue.len() < depth {
+                    let i = pending.pop()?;
+                    if !self.send_job(k, i) {
+                        pending.push(i);
+                    }
                 }
-                Some(_) => {} // a late message from a worker that was killed
-                None => break,
             }
         }
-        total
+        None
     }
-}
 
-/// Hands out jobs: first one to every live, idle worker, so that N <= K jobs run on N
-/// workers at once, then a second to each while jobs remain (see [`DEPTH`]). This is what
-/// makes it a queue: the next job goes to whichever worker finishes first. Returns `None`: in
-/// a batch, no job is due later.
-fn dispatch(workers: &mut [Worker], pending: &mut Vec<usize>) -> Option<Instant> {
-    for depth in 1..=DEPTH {
-        for w in workers
-            .iter_mut()
-            .filter(|w| w.alive() && w.queue.len() < depth)
-        {
-            let i = pending.pop()?;
-            if !w.send(&ToWorker::Job(i)) {
-                pending.push(i);
-                continue;
+    /// The open-loop dispatcher: hands each job that is due to an idle worker, and returns when
+    /// the next job falls due (`None`: it already has, or none is left). A job is never sent
+    /// before it is due, and never to a busy worker: without [`DEPTH`]'s prefetch, a due job
+    /// that finds every worker busy waits here, in `pending`, and goes to whichever worker
+    /// frees first. Its wait is queueing, as in the thread-pool model; the worker stamps its
+    /// start.
+    fn dispatch_due(&mut self, plan: &Plan, pending: &mut Vec<usize>) -> Option<Instant> {
+        // Bounded: each turn sends a job, or finds a worker's pipe broken and finishes with it.
+        while let Some(&i) = pending.last() {
+            if let Some(wait) = plan.until_due(i) {
+                return Some(Instant::now() + wait);
             }
-            w.hold(i);
-        }
-    }
-    None
-}
-
-/// The open-loop dispatcher: hands each job that is due to an idle worker, and returns when
-/// the next job falls due (`None`: it already has, or none is left). A job is never sent
-/// before it is due, and never to a busy worker: without [`DEPTH`]'s prefetch, a due job that
-/// finds every worker busy waits here, in `pending`, and goes to whichever worker frees first.
-/// Its wait is queueing, as in the thread-pool model; the worker stamps its start.
-fn dispatch_due(plan: &Plan, workers: &mut [Worker], pending: &mut Vec<usize>) -> Option<Instant> {
-    // Bounded: each turn sends a job, or finds a worker's pipe broken and finishes with it.
-    while let Some(&i) = pending.last() {
-        if let Some(wait) = plan.until_due(i) {
-            return Some(Instant::now() + wait);
-        }
-        let w = workers
-            .iter_mut()
-            .find(|w| w.alive() && w.queue.is_empty())?;
-        if w.send(&ToWorker::Job(i)) {
-            pending.pop();
-            w.hold(i);
-        }
-    }
-    None
-}
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        // Closing a worker's stdin tells it to exit; give it a moment, then kill it.
-        for w in &mut self.workers {
-            w.stdin = None;
-        }
-        let deadline = Instant::now() + Duration::from_secs(2);
-        for w in &mut self.workers {
-            while matches!(w.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(1));
+            let idle = |k: &usize| self.workers.alive(*k) && self.held[*k].queue.is_empty();
+            let k = (0..self.held.len()).find(idle)?;
+            if self.send_job(k, i) {
+                pending.pop();
             }
-            w.kill();
         }
+        None
+    }
+
+    /// Kills worker `k` and counts the jobs it held as failed: the oldest with `head`, the
+    /// one waiting behind it as lost with it.
+    fn write_off(&mut self, k: usize, head: GreetError, outcomes: &mut Vec<Outcome>) {
+        self.workers.kill(k);
+        let lost = GreetError::WorkerDied("queued on a worker that was lost".into());
+        let mut held = self.held[k].queue.drain(..);
+        outcomes.extend(held.next().map(|i| Outcome::failed(i, head)));
+        outcomes.extend(held.map(|i| Outcome::failed(i, lost.clone())));
     }
 }
 
@@ -400,38 +264,24 @@ impl Drop for Pool {
 /// was started as a worker, it serves jobs from stdin until stdin closes, then exits;
 /// otherwise it returns at once.
 pub fn run_worker_if_requested() {
-    if std::env::var_os(WORKER_ENV).is_none() {
-        return;
-    }
-    if let Err(e) = serve() {
-        eprintln!("greetbench worker {}: {e}", std::process::id());
-        std::process::exit(1);
-    }
-    std::process::exit(0);
+    worker_process::serve_if_requested(WORKER_ENV, serve);
 }
 
 /// The worker's loop: read a message, act, answer.
-fn serve() -> Result<(), String> {
+fn serve() -> Result<(), Box<dyn Error>> {
     let mut faults = faults::Injector::from_env()?;
     let mut out = std::io::stdout().lock();
-    say(
-        &mut out,
-        &FromWorker::Ready {
-            pid: std::process::id(),
-        },
-    )?;
+    worker_process::say(&mut out, &worker_process::ready())?;
     let mut plan = None;
-    for line in std::io::stdin().lock().lines() {
-        let reply = match wire::decode::<ToWorker>(&line.map_err(|e| e.to_string())?)? {
+    for order in worker_process::orders(std::io::stdin().lock()) {
+        let reply = match order? {
             ToWorker::Plan(p) => {
                 plan = Some(p);
                 continue;
             }
-            ToWorker::Report => FromWorker::Report {
-                peak_rss_kib: wire::peak_rss_kib(),
-            },
+            ToWorker::Report => worker_process::report(),
             ToWorker::Job(i) => {
-                faults.before_job(&mut out).map_err(|e| e.to_string())?;
+                faults.before_job(&mut out)?;
                 let plan = plan.as_ref().ok_or("a job arrived before its plan")?;
                 // The worker catches a job's panic itself and answers with it as the job's
                 // error, so the panic costs neither the worker nor the jobs queued behind it.
@@ -440,15 +290,7 @@ fn serve() -> Result<(), String> {
                 FromWorker::Done(outcome)
             }
         };
-        say(&mut out, &reply)?;
+        worker_process::say(&mut out, &reply)?;
     }
     Ok(())
-}
-
-/// Writes one message to the parent, flushed so that it does not wait in a buffer.
-fn say(out: &mut impl Write, msg: &FromWorker) -> Result<(), String> {
-    let sent = out
-        .write_all(wire::encode(msg).as_bytes())
-        .and_then(|()| out.flush());
-    sent.map_err(|e| e.to_string())
 }
