@@ -153,7 +153,9 @@ pub fn why_no_io_uring(error: &io::Error, disabled: Option<&str>) -> String {
             "the kernel has no io_uring, or a seccomp filter hides it".into(),
         ),
         _ => {
-            return format!("io_uring is not available here: compio's io_uring driver did not start: {error}");
+            return format!(
+                "io_uring is not available here: compio's io_uring driver did not start: {error}"
+            );
         }
     };
     format!("io_uring is not available here: io_uring_setup returned {errno} ({cause})")
