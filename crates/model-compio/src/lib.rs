@@ -25,9 +25,9 @@
 //! picks one of the two at run time). This workspace builds it with io_uring alone, so there is
 //! no silent fallback: [`Model::start`] checks which driver the runtime got and refuses to run
 //! anything but io_uring under this name. Where io_uring cannot start (an old kernel,
-//! `kernel.io_uring_disabled`, a seccomp filter such as Docker's default),
-//! [`Model::unavailable`] says so in one line and why, and the model is reported as not
-//! available here.
+//! `kernel.io_uring_disabled`, a container's seccomp profile),
+//! [`Model::unavailable`] says so in one line and why, and greetbench reports that line in
+//! the model's row instead of running it.
 #![forbid(unsafe_code)]
 
 use std::io;
