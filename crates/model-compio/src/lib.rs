@@ -19,6 +19,16 @@
 //! Crunch goes to compio's blocking pool (`spawn_blocking`), its own threads, so crunches use
 //! every core while the event loop's thread stays free to reap completions.
 //!
+//! What it does to a batch: a greet here is four operations on the ring (open the socket,
+//! connect, send, receive), and the task waits for each one's completion before it submits
+//! the next. With every task spawned at once and polled in turn on one thread, all of them
+//! open their sockets, then all connect, then all send: the greetings leave in one burst,
+//! after the last connect. tokio's tasks make the socket, connect and send calls themselves
+//! in their first polls, so their greetings leave while later tasks are still connecting.
+//! The ring saves system calls (one `io_uring_enter` submits and reaps dozens of
+//! operations), but the kernel's TCP work per greet is the same, so the CPU is about the
+//! same and the first replies come later.
+//!
 //! # Which driver runs
 //!
 //! compio can also drive sockets with epoll (its `polling` driver, or the `fusion` driver that
