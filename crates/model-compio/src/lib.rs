@@ -5,8 +5,8 @@
 //! can I read now?", then makes the `read` call itself. io_uring works the other way round:
 //! the runtime hands the kernel the whole operation (connect, write, read, with the buffer)
 //! on a shared submission ring, and later picks the finished result off a completion ring.
-//! One `io_uring_enter` call can submit and reap many operations at once. Two things follow,
-//! and they are the whole diff against `model-tokio-current-thread` and `model-smol`:
+//! One `io_uring_enter` call can submit and reap many operations at once. Three things
+//! follow, and they are the whole diff against `model-tokio-current-thread` and `model-smol`:
 //!
 //! - **Buffers are owned, not lent.** While the kernel works on a read, it owns the buffer,
 //!   even if the task that asked for it is dropped (a greet that timed out). So compio's
@@ -15,6 +15,10 @@
 //! - **One runtime per thread.** compio is built thread-per-core: a runtime, its ring and its
 //!   tasks live on the one thread that calls `block_on` and are never sent to another, so the
 //!   tasks share the plan through `Rc`, not `Arc`. Every greet waits on that one thread.
+//! - **The ring gets a thread of its own.** The runner keeps its runtime on its own thread
+//!   and sends it each batch, where tokio-current-thread runs on the caller's: closing a ring
+//!   leaves kernel work for the thread that used it, which interrupts that thread's next
+//!   blocking socket call with a timeout (see `CompioRunner`).
 //!
 //! Crunch goes to compio's blocking pool (`spawn_blocking`), its own threads, so crunches use
 //! every core while the event loop's thread stays free to reap completions.
@@ -44,6 +48,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::panic::resume_unwind;
 use std::rc::Rc;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use compio::BufResult;
@@ -94,17 +99,26 @@ impl Model for Compio {
     }
 
     fn start(&self, _plan: &Plan) -> Result<Box<dyn Runner>, ModelError> {
-        // The ring is set up here, outside any timing: one io_uring_setup call.
-        let rt = io_uring_runtime().map_err(|reason| ModelError::Start {
+        let start_error = |reason: String| ModelError::Start {
             model: self.name().into(),
             reason,
-        })?;
-        Ok(Box::new(CompioRunner(rt)))
+        };
+        CompioRunner::start().map_err(start_error)
     }
 
     fn unavailable(&self) -> Option<String> {
-        // The one sure test is to try: set a ring up, and drop it at once.
-        io_uring_runtime().err()
+        // The one sure test is to try: set a ring up and drop it at once, on a thread of its
+        // own, like the runner's (see `CompioRunner`).
+        let probe = std::thread::Builder::new()
+            .name("compio-probe".into())
+            .spawn(|| io_uring_runtime().err());
+        match probe.map(|t| t.join()) {
+            Ok(Ok(why)) => why,
+            Ok(Err(_)) => Some("io_uring is not available here: setting up a ring panicked".into()),
+            Err(e) => Some(format!(
+                "io_uring could not be tried here: no thread to set up a ring on: {e}"
+            )),
+        }
     }
 }
 
@@ -171,44 +185,75 @@ pub fn why_no_io_uring(error: &io::Error, disabled: Option<&str>) -> String {
     format!("io_uring is not available here: io_uring_setup returned {errno} ({cause})")
 }
 
-/// A started runtime: its ring, its timers and its task queue, all on this thread.
-struct CompioRunner(Runtime);
+/// A started model: a thread of its own that holds the runtime (its ring, its timers and its
+/// task queue) and runs each batch it is sent.
+///
+/// Why a thread of its own, when tokio-current-thread runs on the caller's: closing a ring
+/// leaves kernel work queued for the thread that used it, and that work interrupts the
+/// thread's next blocking socket call that has a timeout (EINTR). The benches and tests run
+/// the models one after another on one thread, so no trace of the ring may reach it.
+struct CompioRunner {
+    /// Plans to run; dropping it tells the thread to drop its runtime and end.
+    plans: Option<mpsc::Sender<Plan>>,
+    /// Each batch's outcomes, in the order the plans were sent.
+    outcomes: mpsc::Receiver<Vec<Outcome>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CompioRunner {
+    /// Starts the runtime's thread and waits until its ring is up: one io_uring_setup call,
+    /// outside any timing. The reason, in one line, if it could not be.
+    fn start() -> Result<Box<dyn Runner>, String> {
+        let (ready_tx, ready) = mpsc::channel();
+        let (plans, plans_rx) = mpsc::channel::<Plan>();
+        let (outcomes_tx, outcomes) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("compio-runtime".into())
+            .spawn(move || {
+                let rt = match io_uring_runtime() {
+                    Ok(rt) => rt,
+                    Err(why) => return drop(ready_tx.send(Err(why))),
+                };
+                let _ = ready_tx.send(Ok(()));
+                // Bounded: it ends when the runner drops its sender, or stops reading.
+                for plan in plans_rx {
+                    if outcomes_tx.send(run_batch(&rt, plan)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| format!("could not start the runtime's thread: {e}"))?;
+        let runner = CompioRunner {
+            plans: Some(plans),
+            outcomes,
+            thread: Some(thread),
+        };
+        // Setting up a ring takes microseconds; a thread that never answers is a broken one.
+        match ready.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(())) => Ok(Box::new(runner)),
+            Ok(Err(why)) => Err(why),
+            Err(_) => Err("compio's runtime thread did not set its ring up within 10 s".into()),
+        }
+    }
+}
 
 impl Runner for CompioRunner {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
-        // One shared copy of the plan for every task. Rc, not Arc: compio's tasks never leave
-        // the thread that runs `block_on`.
-        let plan = Rc::new(plan.clone());
-        let outcomes = self.0.block_on(async {
-            // Spawn every task first, so that all the greets are waiting at once. In an
-            // open-loop run, job i is spawned only once it is due: the loop sleeps on compio's
-            // timer until then (a batch never sleeps).
-            let mut tasks = Vec::with_capacity(plan.count);
-            for i in 0..plan.count {
-                if let Some(wait) = plan.until_due(i) {
-                    compio::time::sleep(wait).await;
-                }
-                let plan = plan.clone();
-                tasks.push(compio::runtime::spawn(async move {
-                    run_job_async(&plan, i, greet, crunch_blocking, compio::time::sleep).await
-                }));
-            }
-            // ...then await them. Awaiting in order does not serialise anything: they are all
-            // running already, this only collects.
-            let mut outcomes = Vec::with_capacity(plan.count);
-            for (i, task) in tasks.into_iter().enumerate() {
-                outcomes.push(match task.await {
-                    Ok(outcome) => outcome,
-                    // compio catches a task's panic and hands it back as a JoinError, leaving
-                    // the other tasks running: it is counted as the job's error.
-                    Err(JoinError::Panicked(payload)) => {
-                        Outcome::failed(i, GreetError::panicked(&*payload))
-                    }
-                    Err(e) => Outcome::failed(i, GreetError::Io(e.to_string())),
-                });
-            }
-            outcomes
-        });
+        let stopped = |why: &str| ModelError::Start {
+            model: "compio".into(),
+            reason: format!("compio's runtime thread {why}"),
+        };
+        let plans = self.plans.as_ref().ok_or_else(|| stopped("has stopped"))?;
+        plans
+            .send(plan.clone())
+            .map_err(|_| stopped("has stopped"))?;
+        // No timeout of its own: the batch ends by the greets' timeouts and the plan's
+        // deadline, as a batch on the caller's thread would; if the thread dies instead, its
+        // sender is dropped and this returns at once.
+        let outcomes = self
+            .outcomes
+            .recv()
+            .map_err(|_| stopped("died during the batch"))?;
         Ok(Batch { outcomes })
     }
 
@@ -217,6 +262,54 @@ impl Runner for CompioRunner {
         // configuration (for more cores, compio runs one runtime per thread).
         Some(1)
     }
+}
+
+impl Drop for CompioRunner {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread's loop; it drops the runtime (closing the ring)
+        // on its own thread and returns.
+        drop(self.plans.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs every job of `plan` on `rt`, on this thread (the runtime's).
+fn run_batch(rt: &Runtime, plan: Plan) -> Vec<Outcome> {
+    // One shared copy of the plan for every task. Rc, not Arc: compio's tasks never leave the
+    // thread that runs `block_on`.
+    let plan = Rc::new(plan);
+    rt.block_on(async {
+        // Spawn every task first, so that all the greets are waiting at once. In an open-loop
+        // run, job i is spawned only once it is due: the loop sleeps on compio's timer until
+        // then (a batch never sleeps).
+        let mut tasks = Vec::with_capacity(plan.count);
+        for i in 0..plan.count {
+            if let Some(wait) = plan.until_due(i) {
+                compio::time::sleep(wait).await;
+            }
+            let plan = plan.clone();
+            tasks.push(compio::runtime::spawn(async move {
+                run_job_async(&plan, i, greet, crunch_blocking, compio::time::sleep).await
+            }));
+        }
+        // ...then await them. Awaiting in order does not serialise anything: they are all
+        // running already, this only collects.
+        let mut outcomes = Vec::with_capacity(plan.count);
+        for (i, task) in tasks.into_iter().enumerate() {
+            outcomes.push(match task.await {
+                Ok(outcome) => outcome,
+                // compio catches a task's panic and hands it back as a JoinError, leaving the
+                // other tasks running: it is counted as the job's error.
+                Err(JoinError::Panicked(payload)) => {
+                    Outcome::failed(i, GreetError::panicked(&*payload))
+                }
+                Err(e) => Outcome::failed(i, GreetError::Io(e.to_string())),
+            });
+        }
+        outcomes
+    })
 }
 
 /// Crunch on compio's blocking pool, so the event loop's thread stays free to reap

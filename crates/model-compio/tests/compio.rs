@@ -305,3 +305,25 @@ fn without_io_uring_the_model_says_why_in_one_line_and_does_not_start() {
         assert_eq!(printed(&report, "START: "), why);
     }
 }
+
+#[test]
+fn a_blocking_greet_on_the_same_thread_after_a_batch_is_not_interrupted() {
+    // Closing a ring can queue kernel work to the thread that used it, and that interrupts a
+    // blocking socket call with a timeout (EINTR). The benches and tests run the models one
+    // after another on one thread, so no trace of compio's ring may reach the caller's thread.
+    let server = Server::start(Config {
+        hosts: 2,
+        latency: Duration::from_millis(1),
+        ..Config::default()
+    })
+    .unwrap();
+    let targets = server.targets();
+    for round in 0..20 {
+        let (s, _) = run(&plan(Workload::Greet, 8, targets.clone()));
+        assert_eq!(s.ok, 8, "{:?}", s.first_errors);
+        for t in &targets {
+            let reply = greet_core::client::greet_target(t, Duration::from_secs(5));
+            assert!(reply.is_ok(), "round {round}: {reply:?}");
+        }
+    }
+}
