@@ -63,8 +63,9 @@ use greet_core::{
     Runner, Shape, run_job_async,
 };
 
-/// How many threads compio's blocking pool may start for crunches (compio's own default,
-/// set here so that [`Model::concurrency`] can say it).
+/// How many threads compio's blocking pool may start for crunches: compio's own default, set
+/// here so that it is stated. Like tokio's (512) and smol's (500), it is far above any core
+/// count, so [`Model::concurrency`] counts one crunch lane per job, as theirs do.
 pub const BLOCKING_THREADS: usize = 256;
 
 /// One task per job on compio's io_uring runtime.
@@ -94,7 +95,7 @@ impl Model for Compio {
     fn concurrency(&self, plan: &Plan) -> Concurrency {
         Concurrency {
             io: plan.count,
-            cpu: plan.count.min(BLOCKING_THREADS),
+            cpu: plan.count,
         }
     }
 
