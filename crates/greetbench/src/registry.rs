@@ -38,6 +38,7 @@ pub fn models() -> Vec<Box<dyn Model>> {
         Box::new(model_tokio_current_thread::TokioCurrentThread),
         Box::new(model_async_std::AsyncStd),
         Box::new(model_smol::Smol),
+        Box::new(model_compio::Compio),
     ];
     all.extend(extra().iter().map(|make| make()));
     all

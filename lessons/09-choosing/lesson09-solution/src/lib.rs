@@ -38,7 +38,7 @@ pub fn capacity(model: &str, count: usize, workers: usize) -> Option<Concurrency
         // runs one crunch at a time.
         "thread-pool" | "processes" | "rayon" => (workers, workers),
         // A task per job: waiting greets hold no thread; crunches go to worker threads.
-        "tokio" | "async-std" | "smol" => (count, count),
+        "tokio" | "async-std" | "smol" | "compio" => (count, count),
         // One thread for everything: all greets wait at once, but crunches run one by one.
         "tokio-current-thread" => (count, 1),
         // Tasks wait at once, but crunches block tokio's async workers, one per core.

@@ -14,7 +14,7 @@ pub fn capacity(model: &str, count: usize, workers: usize) -> Option<Concurrency
         "threads" => (count, count),
         "thread-pool" | "processes" | "rayon" => (workers, workers),
         // The mistake: `tokio-current-thread` is put with the multi-threaded runtimes.
-        "tokio" | "async-std" | "smol" | "tokio-current-thread" => (count, count),
+        "tokio" | "async-std" | "smol" | "compio" | "tokio-current-thread" => (count, count),
         _ => return None,
     };
     Some(Concurrency { io, cpu })
