@@ -41,6 +41,9 @@ pub fn capacity(model: &str, count: usize, workers: usize) -> Option<Concurrency
         "tokio" | "async-std" | "smol" | "compio" => (count, count),
         // One thread for everything: all greets wait at once, but crunches run one by one.
         "tokio-current-thread" => (count, 1),
+        // K processes, each one event loop: every greet waits at once (as tasks, spread over
+        // the processes), and each process crunches on its one thread.
+        "prefork" => (count, workers),
         // Tasks wait at once, but crunches block tokio's async workers, one per core.
         "tokio-inline" => (count, count.min(cores())),
         _ => return None,

@@ -15,6 +15,11 @@ pub fn capacity(model: &str, count: usize, workers: usize) -> Option<Concurrency
         "thread-pool" | "processes" | "rayon" => (workers, workers),
         // The mistake: `tokio-current-thread` is put with the multi-threaded runtimes.
         "tokio" | "async-std" | "smol" | "compio" | "tokio-current-thread" => (count, count),
+        "tokio-inline" => (
+            count,
+            count.min(std::thread::available_parallelism().map_or(1, usize::from)),
+        ),
+        "prefork" => (count, workers),
         _ => return None,
     };
     Some(Concurrency { io, cpu })
