@@ -41,7 +41,7 @@ pub trait Model: Send + Sync {
 
     /// Why this machine cannot run the model, if it cannot: its runtime is not installed (a
     /// Python model without `python3`, or without a package it needs). One line that names
-    /// the fix. Not an error to report for a comparison: the row reads "not installed".
+    /// the fix. Not an error to report for a comparison: the row reads "not available here".
     fn unavailable(&self) -> Option<String> {
         None
     }

@@ -624,7 +624,7 @@ pub enum FailureKind {
     /// The run's process ended without a result (crashed, or killed by a signal).
     Crashed,
     /// The model cannot run on this machine: its runtime is not installed (see
-    /// `Model::unavailable`). Not an error: the row reads "not installed".
+    /// `Model::unavailable`). Not an error: the row reads "not available here".
     Unavailable,
 }
 
@@ -680,7 +680,7 @@ impl RunResult {
         }
     }
 
-    /// Why the model could not run here (its runtime is not installed), if that is why this
+    /// Why the model could not run here (its runtime is not installed, or io_uring is off), if that is why this
     /// run has no record.
     pub fn unavailable(&self) -> Option<&str> {
         match self {

@@ -67,7 +67,7 @@ pub fn colour(results: &Results, name: &str) -> RGBColor {
 /// What stopped a sweep run, in a few words: the OS limit's name, "failed", or "ok".
 pub fn stopped_by(run: &RunResult) -> String {
     if run.unavailable().is_some() {
-        return NOT_INSTALLED.into();
+        return NOT_AVAILABLE.into();
     }
     match run.status() {
         Status::Ok => "ok".into(),
@@ -391,8 +391,9 @@ fn cpu_speedup_titled(results: &Results, prefix: &str, id: &str) -> Result<Optio
 /// The marker of a size that was not swept for a model.
 const NOT_RUN: &str = "not run";
 
-/// The marker of a model whose runtime is not installed on the machine that ran the sweep.
-pub const NOT_INSTALLED: &str = "not installed";
+/// The marker of a model that could not run on the machine that ran the sweep: its runtime is
+/// not installed, or the kernel refuses what it needs (io_uring).
+pub const NOT_AVAILABLE: &str = "not available here";
 
 /// One bar of a [`Bars`] chart: `(series index, value, marker)`, where a `marker` replaces a
 /// missing bar with its text (e.g. the OS limit that stopped that size).

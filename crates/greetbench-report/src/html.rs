@@ -747,7 +747,7 @@ fn outcome(e: &RunResult) -> String {
     let mut out = match e.status() {
         _ if e.unavailable().is_some() => format!(
             "{}: {}",
-            charts::NOT_INSTALLED,
+            charts::NOT_AVAILABLE,
             escape(
                 e.unavailable()
                     .unwrap_or_default()

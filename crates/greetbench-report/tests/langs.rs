@@ -1,7 +1,7 @@
 //! Rust beside Python in the report: the fixture's Rust results plus a Python side built here
 //! (descriptions with `lang: python`, sweep runs, spawn costs and a kill probe), rendered and
 //! checked by structure. Each claim column reads only its own language's rows, the side-by-side
-//! charts are drawn from both, a model that is not installed reads "not installed", and a
+//! charts are drawn from both, a model that is not installed reads "not available here", and a
 //! results file without a Python model renders the page it always did.
 //!
 //! The Python models here have made-up names: the report must pick rows by description.
@@ -315,7 +315,7 @@ fn the_side_by_side_charts_draw_both_languages() {
             "{name}"
         );
     }
-    assert!(greet.contains("not installed"));
+    assert!(greet.contains("not available here"));
     let rows = charts::paired(&r, r.model_names());
     let at = |n: &str| rows.iter().position(|m| m == n).unwrap();
     assert_eq!(at(SEQ), at(rust_model) + 1, "{rows:?}");
@@ -357,7 +357,7 @@ fn a_model_that_is_not_installed_reads_not_installed_not_failed() {
             link_base: ".".into(),
         },
     );
-    assert!(page.contains("not installed: uvloop cannot be imported"));
+    assert!(page.contains("not available here: uvloop cannot be imported"));
     assert!(!page.contains("failed (no figures): not installed"));
     assert!(page.contains("id=\"langs\"") && page.contains("CPython 3.99.0"));
 }

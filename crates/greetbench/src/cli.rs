@@ -785,7 +785,7 @@ fn compare(args: &CompareArgs) -> Result<u8, CliError> {
 }
 
 /// The models `lang` picks that can run here, and those that cannot, with why. A model that
-/// cannot run is not an error: its row reads "not installed".
+/// cannot run is not an error: its row reads "not available here".
 fn runnable(lang: LangArg) -> (Vec<String>, Vec<(String, String)>) {
     let (mut run, mut not_run) = (Vec::new(), Vec::<(String, String)>::new());
     for d in registry::descriptions() {
@@ -1021,7 +1021,7 @@ fn serve_api(args: &ServeApiArgs) -> Result<u8, CliError> {
 }
 
 /// The human-readable table of `run` and `compare`; `not_run` are the models that cannot run
-/// here (a row each: "not installed").
+/// here (a row each: "not available here").
 fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
     let mut out = String::new();
     out.push_str(&format!(
@@ -1057,7 +1057,7 @@ fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
         ));
     }
     for (name, _) in not_run {
-        out.push_str(&format!("{name:<21} not installed\n"));
+        out.push_str(&format!("{name:<21} not available here\n"));
     }
     if let Some(r) = records.first() {
         let q = &r.request;

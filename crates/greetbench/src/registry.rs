@@ -44,6 +44,24 @@ pub fn models() -> Vec<Box<dyn Model>> {
     all
 }
 
+/// The models of [`models`] that can run on this machine: those whose
+/// [`Model::unavailable`] names no reason (compio needs io_uring, which a kernel or a seccomp
+/// policy may refuse). Each one left out is said once on stderr, so a test run shows it.
+pub fn runnable() -> Vec<Box<dyn Model>> {
+    let mut all = models();
+    all.retain(|m| match m.unavailable() {
+        None => true,
+        Some(why) => {
+            crate::out::warn(&format!(
+                "{}: not available here, skipped: {why}\n",
+                m.name()
+            ));
+            false
+        }
+    });
+    all
+}
+
 /// If this process was started as a model's worker process, serves as one and exits;
 /// otherwise returns at once. The models that re-execute the current binary as their workers
 /// (processes, prefork) each have a hook, called here in one place: every binary that can be a

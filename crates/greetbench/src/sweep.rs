@@ -365,7 +365,7 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
         bar.set_style(style);
     }
     // Whether each model can run here, asked once: a model that cannot (python3 or uvloop not
-    // installed) gets a "not installed" entry per point, said once, with no child started.
+    // installed, or io_uring is off) gets a "not available here" entry per point, said once, with no child started.
     let mut unavailable: Vec<(String, Option<String>)> = Vec::new();
     let mut run_all = |points: &[RunRequest]| {
         let mut entries = Vec::with_capacity(points.len());
@@ -527,7 +527,7 @@ pub fn table(sweep: &Sweep) -> String {
     for e in &sweep.entries {
         let q = e.request();
         let outcome = match e.status() {
-            _ if e.unavailable().is_some() => "not installed".to_owned(),
+            _ if e.unavailable().is_some() => "not available here".to_owned(),
             Status::Ok => "ok".to_owned(),
             Status::Limit(l) => format!("limit ({})", l.label()),
             Status::FaultsOnly => format!(

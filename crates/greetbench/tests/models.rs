@@ -54,7 +54,7 @@ fn every_model_every_workload_reaches_the_intended_hosts_with_equal_checksums() 
     let count = 12;
     for workload in Workload::ALL {
         let mut checksums = Vec::new();
-        for model in registry::models() {
+        for model in registry::runnable() {
             let p = plan(workload, count, server.targets(), 2);
             let (s, outcomes) = summary(model.as_ref(), &p);
             assert_eq!(
@@ -119,7 +119,7 @@ fn sequential_never_has_two_greets_in_flight() {
 
 /// The registered models of one shape.
 fn models_shaped(shape: Shape) -> Vec<Box<dyn Model>> {
-    let models = registry::models().into_iter();
+    let models = registry::runnable().into_iter();
     models.filter(|m| m.describe().shape == shape).collect()
 }
 
@@ -166,7 +166,7 @@ fn processes_run_jobs_in_other_processes() {
 
 /// Runs every model against `targets` and checks that every job failed with `kind`.
 fn every_model_fails_with(targets: Vec<Target>, timeout: Duration, kind: ErrorKind) {
-    for model in registry::models() {
+    for model in registry::runnable() {
         let mut p = plan(Workload::Greet, 4, targets.clone(), 2);
         p.timeout = timeout;
         let (s, _) = summary(model.as_ref(), &p);
@@ -287,7 +287,7 @@ fn a_runner_can_be_reused_for_many_batches() {
         ..Config::default()
     })
     .unwrap();
-    for model in registry::models() {
+    for model in registry::runnable() {
         let p = plan(Workload::Mixed, 5, server.targets(), 2);
         let mut runner = model.start(&p).unwrap();
         for _ in 0..3 {
@@ -375,7 +375,7 @@ fn quiet_injected_panics() {
 fn a_job_that_panics_is_a_counted_error_in_every_model_and_its_siblings_complete() {
     let count = 8;
     let p = panicking_plan(count);
-    for model in registry::models() {
+    for model in registry::runnable() {
         let name = model.name();
         let mut runner = model.start(&p).unwrap_or_else(|e| panic!("{name}: {e}"));
         // The runner returns normally: no job's panic unwinds out of it.
@@ -517,7 +517,7 @@ fn async_models_report_the_executor_threads_their_runtimes_run() {
     }
     // Only the async models have an executor to report.
     let p = plan(Workload::Crunch, 1, Vec::new(), 1);
-    for model in registry::models() {
+    for model in registry::runnable() {
         let runner = model.start(&p).unwrap();
         let is_async = model.describe().family == Family::Async;
         assert_eq!(

@@ -104,7 +104,7 @@ fn every_model_accounts_for_every_job_and_starts_none_before_it_is_due() {
         ..Config::default()
     })
     .unwrap();
-    for model in registry::models() {
+    for model in registry::runnable() {
         let name = model.name();
         let (outcomes, schedule) = run(
             model.as_ref(),
@@ -137,7 +137,7 @@ fn every_model_starts_its_jobs_spread_over_the_schedule_not_at_once() {
         ..Config::default()
     })
     .unwrap();
-    for model in registry::models() {
+    for model in registry::runnable() {
         let name = model.name();
         let (outcomes, schedule) = run(
             model.as_ref(),
@@ -182,7 +182,7 @@ fn every_model_counts_the_jobs_a_deadline_cuts_before_they_start() {
     })
     .unwrap();
     let cut_at_us = 400_000;
-    for model in registry::models() {
+    for model in registry::runnable() {
         let name = model.name();
         let (outcomes, schedule) = run(
             model.as_ref(),

@@ -19,7 +19,7 @@ const EXE: &str = env!("CARGO_BIN_EXE_greetbench");
 
 /// The registered models whose description satisfies `keep`.
 fn models_where(keep: impl Fn(&Description) -> bool) -> Vec<Box<dyn Model>> {
-    let models = registry::models().into_iter();
+    let models = registry::runnable().into_iter();
     models.filter(|m| keep(&m.describe())).collect()
 }
 
@@ -143,7 +143,7 @@ fn the_event_loop_runs_every_phase_on_one_thread_while_the_waits_overlap() {
 
 #[test]
 fn every_model_traces_one_span_per_phase_inside_its_job() {
-    for model in registry::models() {
+    for model in registry::runnable() {
         let name = model.name();
         let trace = traced(model.as_ref(), Workload::Mixed, 6, 2, None);
         assert_eq!(trace.jobs.len(), 6, "{name}");

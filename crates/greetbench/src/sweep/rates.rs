@@ -171,7 +171,7 @@ pub fn count(profile: Profile) -> usize {
 }
 
 /// Runs the rate sweep of `profile`, each point through `run` (which runs it in a fresh child
-/// and may say "not installed" without one). A model bound only by the CPU whose calibration
+/// and may say "not available here" without one). A model bound only by the CPU whose calibration
 /// run predicts no knee gets no further points.
 pub fn run(profile: Profile, mut run: impl FnMut(&RunRequest) -> RunResult) -> Vec<RunResult> {
     let mut out = Vec::new();
@@ -211,7 +211,7 @@ pub fn child_deadline(p: &RunRequest) -> Duration {
 }
 
 /// `greetbench sweep --rates`: the rate sweep alone, each point in a fresh child of `exe`,
-/// with a progress bar. A model that cannot run here gets "not installed" entries, no child.
+/// with a progress bar. A model that cannot run here gets "not available here" entries, no child.
 pub fn run_alone(exe: &Path, profile: Profile) -> Vec<RunResult> {
     let bar = indicatif::ProgressBar::new(count(profile) as u64);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
