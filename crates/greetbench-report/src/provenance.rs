@@ -13,6 +13,8 @@ pub const TRACKED_CRATES: &[&str] = &[
     "tokio",
     "async-std",
     "smol",
+    "compio",
+    "hdrhistogram",
     "rayon",
     "crossbeam-channel",
     "criterion",
