@@ -91,6 +91,11 @@ pub struct RunRequest {
     /// that ordinary records stay small; the stamps are taken either way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trace: bool,
+    /// Measure the run as a scale point (`greetbench sweep --scale`): sample kernel memory,
+    /// the client's PSS and the server's waiting greets during the batch, and fill
+    /// [`RunRecord::scale`]. Off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scale: bool,
 }
 
 fn default_backoff() -> Duration {
@@ -173,6 +178,7 @@ impl RunRequest {
             backoff: default_backoff(),
             deadline: None,
             trace: false,
+            scale: false,
         }
     }
 

@@ -6,6 +6,8 @@
 //! - [`harness`]: runs one request against a `greetbench serve` child and measures it.
 //! - [`child`]: runs one request in a fresh child process, with a deadline.
 //! - [`sys`]: CPU time, memory, threads and limits from the OS.
+//! - [`memory`]: kernel and user memory (`/proc/meminfo`, `sockstat`, PSS) sampled at a scale
+//!   point's peak.
 //! - [`chrome`]: a run's timeline as Chrome trace-event JSON, for Perfetto.
 //! - [`sweep`]: every model and size in a fresh child process, with its resource costs.
 //! - [`probe`]: the kill probe: what stops a thread, a task or a process stuck on a silent host.
@@ -21,6 +23,7 @@ pub mod child;
 pub mod chrome;
 pub mod cli;
 pub mod harness;
+pub mod memory;
 pub mod out;
 pub mod probe;
 pub mod registry;
