@@ -93,9 +93,10 @@ pub struct RunRequest {
     pub trace: bool,
     /// Measure the run as a scale point (`greetbench sweep --scale`): sample kernel memory,
     /// the client's PSS and the server's waiting greets during the batch, and fill
-    /// [`RunRecord::scale`]. Off by default.
+    /// [`RunRecord::scale`]. Off by default. (Not called `scale`: the record's figures of
+    /// that name share the flattened object.)
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub scale: bool,
+    pub scale_point: bool,
 }
 
 fn default_backoff() -> Duration {
@@ -178,7 +179,7 @@ impl RunRequest {
             backoff: default_backoff(),
             deadline: None,
             trace: false,
-            scale: false,
+            scale_point: false,
         }
     }
 
@@ -763,6 +764,30 @@ mod tests {
             jobs: Vec::new(),
         });
         // The request's flag and the record's timeline share one flat object: distinct keys.
+        let result = RunResult::Record(Box::new(r));
+        let text = serde_json::to_string(&result).unwrap();
+        assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);
+    }
+
+    #[test]
+    fn a_scale_point_roundtrips_with_its_request_flag_and_its_figures() {
+        let mut r = record(&[]);
+        r.request.scale_point = true;
+        r.scale = Some(ScaleFigures {
+            peak_waiting: 10,
+            user_kib_per_greet: 1.5,
+            kernel_kib_per_greet: 2.5,
+            kernel: KernelMemory {
+                slab_kib: 20,
+                ..KernelMemory::default()
+            },
+            total_kib_per_greet: 4.0,
+            cpu_us_per_greet: 30.0,
+            client_processes: 1,
+            server_processes: 2,
+            past_limits: Some("server spread over 2 processes".into()),
+        });
+        // The request's flag and the record's figures share one flat object: distinct keys.
         let result = RunResult::Record(Box::new(r));
         let text = serde_json::to_string(&result).unwrap();
         assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);

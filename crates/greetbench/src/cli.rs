@@ -288,9 +288,15 @@ struct SweepArgs {
     /// Also write the sweep's JSON here (it always goes to target/greetbench/sweep.json).
     #[arg(long)]
     out: Option<std::path::PathBuf>,
-    /// Sweep further (more sizes, 20,000 waiting greets); also GREETBENCH_PROFILE=full.
+    /// Sweep further (more sizes, 20,000 waiting greets, and the scale sweep); also
+    /// GREETBENCH_PROFILE=full.
     #[arg(long)]
     full: bool,
+    /// Run only the scale sweep: each model from 1,000 waiting greets up to the OS limit that
+    /// stops it, with memory (user and kernel) and CPU per waiting greet. Stored as `scale` in
+    /// sweep.json, beside what an earlier sweep stored there.
+    #[arg(long, conflicts_with_all = ["full", "fault", "fault_seed", "fault_hosts"])]
+    scale: bool,
     /// Faults for every point's server (the "under faults" points keep their own mix).
     #[command(flatten)]
     faults: FaultArgs,
@@ -978,6 +984,17 @@ fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
         Profile::from_env()?
     };
     let faults = args.faults.faults()?;
+    if args.scale {
+        let options = crate::scale::Options::default();
+        let (sweep, written) =
+            crate::sweep::run_scale_and_store(&exe, &options, args.out.as_deref())?;
+        let mut text = crate::scale::table(&sweep.scale);
+        for file in written {
+            text.push_str(&format!("wrote {}\n", file.display()));
+        }
+        say(&text);
+        return Ok(exit::OK);
+    }
     let (sweep, written) =
         crate::sweep::run_and_store_with_faults(&exe, profile, &faults, args.out.as_deref())?;
     let mut text = crate::sweep::table(&sweep);

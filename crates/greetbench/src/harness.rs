@@ -703,7 +703,9 @@ pub fn measure(
     plan.deadline = Some(SystemTime::now() + deadline);
     // A scale point looks before the batch, then samples beside it (see `memory`).
     let servers = server.as_ref().map(|s| s.pids()).unwrap_or_default();
-    let look_before = request.scale.then(|| memory::Sample::now(0, &servers));
+    let look_before = request
+        .scale_point
+        .then(|| memory::Sample::now(0, &servers));
     let stop = std::sync::atomic::AtomicBool::new(false);
     let t1 = Instant::now();
     // Every job is queued now: the timeline's zero, on the clock the jobs stamp with.

@@ -10,13 +10,14 @@
 //!   point's peak.
 //! - [`chrome`]: a run's timeline as Chrome trace-event JSON, for Perfetto.
 //! - [`sweep`]: every model and size in a fresh child process, with its resource costs.
+//! - [`scale`]: each model from 1,000 waiting greets up to the OS limit that stops it.
 //! - [`probe`]: the kill probe: what stops a thread, a task or a process stuck on a silent host.
 //! - [`soak`]: a million greets with faults through one model, every one accounted for.
 //! - [`out`]: stdout and stderr without panics on a closed pipe or a full disk.
 //! - [`cli`]: the subcommands `models`, `run`, `compare`, `serve`, `serve-api`, `sweep`,
 //!   `report` and `soak`.
 //!
-//! Modules depend one way: `cli` → `sweep` → `child`, `cli` → `chrome`, `cli` → `soak` →
+//! Modules depend one way: `cli` → `sweep` → `scale` → `child`, `harness` → `memory`, `cli` → `chrome`, `cli` → `soak` →
 //! `harness`, and `cli` → `harness` → `registry`, `sys`, `child`. Nothing imports `cli`.
 
 pub mod child;
@@ -27,6 +28,7 @@ pub mod memory;
 pub mod out;
 pub mod probe;
 pub mod registry;
+pub mod scale;
 pub mod soak;
 pub mod sweep;
 pub mod sys;

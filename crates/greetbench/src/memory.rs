@@ -175,10 +175,17 @@ pub fn watch(
 ) -> Peak {
     let t0 = Instant::now();
     let mut peak = Peak::default();
+    let mut last_kernel = KernelMemory::default();
     let rounds = (limit.as_millis() / SAMPLE_EVERY.as_millis()).max(1) as u64;
     // Bounded: at most `limit` worth of looks, and it stops when told.
     for _ in 0..rounds {
-        let look = Sample::now(waiting().unwrap_or(0), servers);
+        let mut look = Sample::now(waiting().unwrap_or(0), servers);
+        // A process at its open-files limit cannot open /proc: keep the last reading rather
+        // than take zeros for the kernel's memory.
+        if look.kernel == KernelMemory::default() && peak.samples > 0 {
+            look.kernel = last_kernel;
+        }
+        last_kernel = look.kernel;
         peak.samples += 1;
         peak.client_processes = peak.client_processes.max(look.client_processes);
         let key = |s: &Sample| (s.waiting, s.kernel.total_kib());
