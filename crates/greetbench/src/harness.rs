@@ -240,8 +240,9 @@ struct Talk {
     stdout: ChildStdout,
     /// Bytes read and not yet returned as a line.
     pending: Vec<u8>,
-    /// Set once it failed to answer in time: it is not asked again.
-    broken: bool,
+    /// Questions asked and not yet answered: a late answer belongs to an earlier question
+    /// and is skipped, never taken for the latest one.
+    owed: usize,
 }
 
 impl Talk {
@@ -272,28 +273,33 @@ impl Talk {
         None
     }
 
-    /// Asks for the counters; the answer within 2 s, or `None` (and it is not asked again).
+    /// Questions left unanswered past which the server is taken for gone and not asked again.
+    const GIVE_UP: usize = 3;
+
+    /// Asks for the counters; the answer within 2 s, or `None`. Answers to earlier questions
+    /// that came late are skipped; after [`Talk::GIVE_UP`] unanswered questions it is not
+    /// asked again.
     fn stats(&mut self) -> Option<StatsSnapshot> {
-        if self.broken {
+        if self.owed >= Self::GIVE_UP {
             return None;
         }
-        let answer = (|| {
-            self.stdin
-                .write_all(format!("{STATS_REQUEST}\n").as_bytes())
-                .and_then(|()| self.stdin.flush())
-                .ok()?;
-            let deadline = Instant::now() + Duration::from_secs(2);
-            // Bounded: the answer is the next line; at most 16 lines are skipped.
-            for _ in 0..16 {
-                let line = self.line(deadline)?;
-                if let Some(json) = line.trim_end().strip_prefix(STATS_REQUEST) {
+        self.stdin
+            .write_all(format!("{STATS_REQUEST}\n").as_bytes())
+            .and_then(|()| self.stdin.flush())
+            .ok()?;
+        self.owed += 1;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        // Bounded: the answers owed, among at most 16 other lines.
+        for _ in 0..16 + Self::GIVE_UP {
+            let line = self.line(deadline)?;
+            if let Some(json) = line.trim_end().strip_prefix(STATS_REQUEST) {
+                self.owed -= 1;
+                if self.owed == 0 {
                     return serde_json::from_str::<StatsSnapshot>(json.trim()).ok();
                 }
             }
-            None
-        })();
-        self.broken = answer.is_none();
-        answer
+        }
+        None
     }
 }
 
@@ -377,7 +383,7 @@ impl ServerProcess {
                 stdin,
                 stdout,
                 pending: Vec::new(),
-                broken: false,
+                owed: 0,
             };
             children.push(ServeChild {
                 child,
