@@ -718,16 +718,21 @@ pub fn measure(
     let t1_us = greet_core::trace::now_us();
     let (batch, peak) = std::thread::scope(|scope| {
         let shared: Option<&ServerProcess> = server.as_deref();
+        // Started before the model's threads, so it cannot meet a thread limit; if it cannot
+        // start at all, the point has no scale figures rather than a panic.
         let watcher = look_before.is_some().then(|| {
             let (stop, servers) = (&stop, &servers);
-            scope.spawn(move || {
-                let waiting = || shared.and_then(|s| s.snapshot()).map(|s| s.in_flight);
-                memory::watch(stop, waiting, servers, deadline + Duration::from_secs(10))
-            })
+            std::thread::Builder::new()
+                .name("scale-watch".into())
+                .spawn_scoped(scope, move || {
+                    let waiting = || shared.and_then(|s| s.snapshot()).map(|s| s.in_flight);
+                    memory::watch(stop, waiting, servers, deadline + Duration::from_secs(10))
+                })
+                .ok()
         });
         let batch = runner.run(&plan);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        (batch, watcher.and_then(|w| w.join().ok()))
+        (batch, watcher.flatten().and_then(|w| w.join().ok()))
     });
     let batch = batch?;
     let wall_s = t1.elapsed().as_secs_f64();

@@ -176,16 +176,21 @@ pub fn watch(
     let t0 = Instant::now();
     let mut peak = Peak::default();
     let mut last_kernel = KernelMemory::default();
+    let mut last_pss = 0;
     let rounds = (limit.as_millis() / SAMPLE_EVERY.as_millis()).max(1) as u64;
     // Bounded: at most `limit` worth of looks, and it stops when told.
     for _ in 0..rounds {
         let mut look = Sample::now(waiting().unwrap_or(0), servers);
-        // A process at its open-files limit cannot open /proc: keep the last reading rather
-        // than take zeros for the kernel's memory.
+        // A process at its open-files limit cannot open /proc: keep the last readings rather
+        // than take zeros for the kernel's memory or the client's.
         if look.kernel == KernelMemory::default() && peak.samples > 0 {
             look.kernel = last_kernel;
         }
         last_kernel = look.kernel;
+        if look.client_pss_kib == 0 && peak.samples > 0 {
+            look.client_pss_kib = last_pss;
+        }
+        last_pss = look.client_pss_kib;
         peak.samples += 1;
         peak.client_processes = peak.client_processes.max(look.client_processes);
         let key = |s: &Sample| (s.waiting, s.kernel.total_kib());
