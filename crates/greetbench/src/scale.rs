@@ -272,7 +272,7 @@ pub fn largest(entries: &[RunResult]) -> Vec<(String, Option<usize>, Option<Stri
                     .and_then(|r| r.scale.as_ref())
                     .map(|s| s.peak_waiting);
                 row.2 = Some(format!(
-                    "at {}, only {} waited at once: the model starts greets slower than the latency allows",
+                    "greets not all waiting at once: at {}, {} waited together at most",
                     q.count,
                     held.unwrap_or(0)
                 ));
