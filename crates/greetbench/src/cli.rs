@@ -297,6 +297,10 @@ struct SweepArgs {
     /// sweep.json, beside what an earlier sweep stored there.
     #[arg(long, conflicts_with_all = ["full", "fault", "fault_seed", "fault_hosts"])]
     scale: bool,
+    /// With --scale: only these models (repeat, or comma-separate) [default: every model that
+    /// keeps all its greets waiting at once].
+    #[arg(long = "model", value_delimiter = ',')]
+    models: Vec<String>,
     /// Faults for every point's server (the "under faults" points keep their own mix).
     #[command(flatten)]
     faults: FaultArgs,
@@ -984,8 +988,19 @@ fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
         Profile::from_env()?
     };
     let faults = args.faults.faults()?;
+    if !args.scale && !args.models.is_empty() {
+        return Err(CliError::Usage(
+            "--model picks the scale sweep's models: add --scale".into(),
+        ));
+    }
     if args.scale {
-        let options = crate::scale::Options::default();
+        let mut options = crate::scale::Options::default();
+        if !args.models.is_empty() {
+            for m in &args.models {
+                registry::find(m).map_err(HarnessError::from)?;
+            }
+            options.models = args.models.clone();
+        }
         let (sweep, written) =
             crate::sweep::run_scale_and_store(&exe, &options, args.out.as_deref())?;
         let mut text = crate::scale::table(&sweep.scale);

@@ -257,3 +257,20 @@ fn the_scale_sweep_stops_at_the_open_files_limit_and_names_it() {
         assert!(r.ok > 0 && r.ok < 1000, "{}", r.ok);
     }
 }
+
+#[test]
+fn sweep_model_needs_scale_and_a_known_model_each_in_one_line() {
+    for (args, says) in [
+        (&["sweep", "--model", "tokio"][..], "add --scale"),
+        (
+            &["sweep", "--scale", "--model", "tokyo"][..],
+            "unknown model 'tokyo'",
+        ),
+    ] {
+        let out = Command::new(EXE).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+}
