@@ -91,6 +91,12 @@ pub struct RunRequest {
     /// that ordinary records stay small; the stamps are taken either way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trace: bool,
+    /// Measure the run as a scale point (`greetbench sweep --scale`): sample kernel memory,
+    /// the client's PSS and the server's waiting greets during the batch, and fill
+    /// [`RunRecord::scale`]. Off by default. (Not called `scale`: the record's figures of
+    /// that name share the flattened object.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scale_point: bool,
     /// The load offered over time, for an open-loop run (`greetbench load`, the rate sweep):
     /// jobs arrive at a rate rather than all at once, and `count` is the schedule's. `None`
     /// (and absent from the JSON) for a batch. Not called `load`: the record's figures of that
@@ -206,6 +212,7 @@ impl RunRequest {
             deadline: None,
             trace: false,
             offered: None,
+            scale_point: false,
         }
     }
 
@@ -872,6 +879,30 @@ mod tests {
         };
         let e = RunRequest::open_loop("m", Workload::Greet, bad).unwrap_err();
         assert!(e.to_string().starts_with("--rate"), "{e}");
+    }
+
+    #[test]
+    fn a_scale_point_roundtrips_with_its_request_flag_and_its_figures() {
+        let mut r = record(&[]);
+        r.request.scale_point = true;
+        r.scale = Some(ScaleFigures {
+            peak_waiting: 10,
+            user_kib_per_greet: 1.5,
+            kernel_kib_per_greet: 2.5,
+            kernel: KernelMemory {
+                slab_kib: 20,
+                ..KernelMemory::default()
+            },
+            total_kib_per_greet: 4.0,
+            cpu_us_per_greet: 30.0,
+            client_processes: 1,
+            server_processes: 2,
+            past_limits: Some("server spread over 2 processes".into()),
+        });
+        // The request's flag and the record's figures share one flat object: distinct keys.
+        let result = RunResult::Record(Box::new(r));
+        let text = serde_json::to_string(&result).unwrap();
+        assert_eq!(serde_json::from_str::<RunResult>(&text).unwrap(), result);
     }
 
     #[test]

@@ -98,6 +98,11 @@ pub enum Bind {
 pub struct Config {
     /// How many hosts (listening sockets).
     pub hosts: usize,
+    /// The number of this server's first host: its hosts are `first_host..first_host + hosts`,
+    /// each answering with its own number and listening where that host would (its port or
+    /// its address). 0 for a server that holds every host; a server spread over several
+    /// processes (`greetbench serve --processes P`) gives each process one block of hosts.
+    pub first_host: usize,
     /// Where they listen.
     pub bind: Bind,
     /// How long a host waits before replying.
@@ -135,6 +140,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             hosts: 1,
+            first_host: 0,
             bind: Bind::Ports {
                 ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 port: 0,
@@ -216,8 +222,9 @@ pub struct Stats {
     evicted: AtomicU64,
 }
 
-/// A copy of the counters at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+/// A copy of the counters at one moment. A server spread over several processes answers
+/// with their sum ([`StatsSnapshot::plus`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StatsSnapshot {
     /// Greets answered.
     pub served: u64,
@@ -238,7 +245,7 @@ pub struct StatsSnapshot {
 }
 
 /// Faults injected, one counter per [`FaultKind`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FaultCounts {
     /// Resets instead of replies.
     pub reset: u64,
@@ -277,6 +284,32 @@ impl FaultCounts {
 }
 
 impl StatsSnapshot {
+    /// The counters of two servers that hold different hosts, added: every count is a sum.
+    /// `in_flight` read at the same moment is the greets both hold at once; `peak_in_flight`
+    /// is the sum of each one's peak, which is what they held at once only if their peaks
+    /// coincided (an upper bound otherwise; to see the peak of the whole, sample `in_flight`).
+    pub fn plus(self, o: StatsSnapshot) -> StatsSnapshot {
+        let f = |k: FaultKind| self.faults.get(k) + o.faults.get(k);
+        StatsSnapshot {
+            served: self.served + o.served,
+            errors: self.errors + o.errors,
+            connections: self.connections + o.connections,
+            in_flight: self.in_flight + o.in_flight,
+            peak_in_flight: self.peak_in_flight + o.peak_in_flight,
+            greetings: self.greetings + o.greetings,
+            faults: FaultCounts {
+                reset: f(FaultKind::Reset),
+                stall: f(FaultKind::Stall),
+                close: f(FaultKind::Close),
+                slow: f(FaultKind::Slow),
+                slice: f(FaultKind::Slice),
+                delay: f(FaultKind::Delay),
+                down: f(FaultKind::Down),
+            },
+            evicted: self.evicted + o.evicted,
+        }
+    }
+
     /// The counters a run record keeps ([`ServerCounts`]).
     pub fn counts(&self) -> ServerCounts {
         ServerCounts {
@@ -349,6 +382,14 @@ impl Config {
                 "--hosts must be between 1 and {MAX_HOSTS}"
             )));
         }
+        if self.first_host + self.hosts > MAX_HOSTS {
+            return Err(ServerError::Config(format!(
+                "hosts {} to {} pass the last host number, {}",
+                self.first_host,
+                self.first_host + self.hosts - 1,
+                MAX_HOSTS - 1
+            )));
+        }
         if self.max_connections == 0 {
             return Err(ServerError::Config(
                 "--max-connections must be at least 1".into(),
@@ -365,8 +406,9 @@ impl Config {
         Ok(())
     }
 
-    /// The address host `i` binds.
+    /// The address this server's `i`-th host (host number `first_host + i`) binds.
     fn addr(&self, i: usize) -> Result<SocketAddr, ServerError> {
+        let i = self.first_host + i;
         match self.bind {
             Bind::Ports { ip, port: 0 } => Ok(SocketAddr::new(ip, 0)),
             Bind::Ports { ip, port } => u16::try_from(usize::from(port) + i)
@@ -437,8 +479,9 @@ pub async fn run(
         config,
     });
     let mut hosts = tokio::task::JoinSet::new();
-    for (host, listener) in listeners.into_iter().enumerate() {
-        hosts.spawn(accept_loop(host as u32, listener, shared.clone()));
+    let first = shared.config.first_host;
+    for (i, listener) in listeners.into_iter().enumerate() {
+        hosts.spawn(accept_loop((first + i) as u32, listener, shared.clone()));
     }
     shutdown.await;
     // Dropping the JoinSet aborts every accept loop; open connections are aborted when the
@@ -693,7 +736,7 @@ async fn serve_connection(host: u32, stream: TcpStream, shared: &Shared) {
         // This greeting's fate, drawn from the seed, the host and the greeting's number.
         let n = shared
             .greets_per_host
-            .get(host as usize)
+            .get((host as usize).saturating_sub(cfg.first_host))
             .map_or(0, |c| c.fetch_add(1, Ordering::SeqCst));
         let fault = cfg.faults.pick(host, n);
         if let Some(kind) = fault {

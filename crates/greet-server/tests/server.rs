@@ -465,3 +465,58 @@ fn the_cap_stays_below_the_open_files_limit() {
     );
     assert_eq!(greet_server::effective_max_connections(&config, Some(3)), 1);
 }
+
+#[test]
+fn a_block_of_hosts_answers_with_their_own_numbers_and_two_blocks_add_up() {
+    // Two servers that split six hosts, as `serve --processes 2` does: each host answers
+    // with its number among all six, wherever it runs.
+    let block = |first_host| {
+        Server::start(Config {
+            hosts: 3,
+            first_host,
+            ..Config::default()
+        })
+        .unwrap()
+    };
+    let (low, high) = (block(0), block(3));
+    for (server, first) in [(&low, 0u32), (&high, 3)] {
+        for (i, &addr) in server.addrs().iter().enumerate() {
+            assert_eq!(greet(addr, T).unwrap().host, first + i as u32);
+        }
+    }
+    greet(high.addrs()[0], T).unwrap();
+    let (a, b) = (low.stats(), high.stats());
+    assert_eq!((a.served, b.served), (3, 4));
+    let sum = a.plus(b);
+    assert_eq!((sum.served, sum.connections, sum.greetings), (7, 7, 7));
+    assert_eq!(sum.peak_in_flight, a.peak_in_flight + b.peak_in_flight);
+}
+
+#[test]
+fn a_spread_block_listens_on_its_hosts_own_addresses() {
+    let server = Server::start(Config {
+        hosts: 2,
+        first_host: 5,
+        bind: Bind::SpreadLoopback { port: 0 },
+        ..Config::default()
+    });
+    // Distinct loopback addresses need Linux; elsewhere the bind is refused with a reason.
+    let Ok(server) = server else { return };
+    let ips: Vec<IpAddr> = server.addrs().iter().map(|a| a.ip()).collect();
+    assert_eq!(
+        ips,
+        [Ipv4Addr::new(127, 0, 0, 6), Ipv4Addr::new(127, 0, 0, 7)].map(IpAddr::V4)
+    );
+    assert_eq!(greet(server.addrs()[1], T).unwrap().host, 6);
+}
+
+#[test]
+fn a_block_past_the_last_host_number_is_refused() {
+    let e = Server::start(Config {
+        hosts: 2,
+        first_host: greet_server::MAX_HOSTS - 1,
+        ..Config::default()
+    })
+    .unwrap_err();
+    assert!(matches!(e, ServerError::Config(_)), "{e}");
+}

@@ -40,6 +40,17 @@ pub fn command(exe: &Path) -> Command {
 /// Runs `request` in a fresh child of `exe`, killing it after `deadline`. Never fails: a
 /// child that cannot start, crashes, overruns or answers nonsense is a [`RunFailure`].
 pub fn run(exe: &Path, request: &RunRequest, deadline: Duration) -> RunResult {
+    run_limited(exe, request, deadline, None)
+}
+
+/// [`run`], with the child's open-files limits (soft and hard) lowered to `open_files` if
+/// given ([`crate::sys::limit_open_files`]): the scale sweep's tests reach the limit that way.
+pub fn run_limited(
+    exe: &Path,
+    request: &RunRequest,
+    deadline: Duration,
+    open_files: Option<u64>,
+) -> RunResult {
     let fail = |kind, message: String| {
         RunResult::Failure(RunFailure {
             request: request.clone(),
@@ -48,7 +59,11 @@ pub fn run(exe: &Path, request: &RunRequest, deadline: Duration) -> RunResult {
             message,
         })
     };
-    let spawned = command(exe)
+    let mut cmd = command(exe);
+    if let Some(n) = open_files {
+        crate::sys::limit_open_files(&mut cmd, n);
+    }
+    let spawned = cmd
         .arg(SUBCOMMAND)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

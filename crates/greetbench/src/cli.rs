@@ -294,13 +294,23 @@ struct SweepArgs {
     /// Also write the sweep's JSON here (it always goes to target/greetbench/sweep.json).
     #[arg(long)]
     out: Option<std::path::PathBuf>,
-    /// Sweep further (more sizes, 20,000 waiting greets); also GREETBENCH_PROFILE=full.
+    /// Sweep further (more sizes, 20,000 waiting greets, and the scale sweep); also
+    /// GREETBENCH_PROFILE=full.
     #[arg(long)]
     full: bool,
     /// Run only the rate sweep (models under open-loop load, from well below their knee to
     /// well past it) and store it as the rates of target/greetbench/sweep.json.
     #[arg(long)]
     rates: bool,
+    /// Run only the scale sweep: each model from 1,000 waiting greets up to the OS limit that
+    /// stops it, with memory (user and kernel) and CPU per waiting greet. Stored as `scale` in
+    /// sweep.json, beside what an earlier sweep stored there.
+    #[arg(long, conflicts_with_all = ["rates", "full", "fault", "fault_seed", "fault_hosts"])]
+    scale: bool,
+    /// With --scale: only these models (repeat, or comma-separate) [default: every model that
+    /// keeps all its greets waiting at once].
+    #[arg(long = "model", value_delimiter = ',')]
+    models: Vec<String>,
     /// Faults for every point's server (the "under faults" points keep their own mix).
     #[command(flatten)]
     faults: FaultArgs,
@@ -382,6 +392,14 @@ struct ServeArgs {
     /// reserve. When full, the connection idle longest is closed to make room.
     #[arg(long, default_value_t = 20_000)]
     max_connections: usize,
+    /// Spread the hosts over this many server processes, each holding a block of them (and
+    /// its own open-files limit): for more connections than one process may open.
+    #[arg(long, default_value_t = 1)]
+    processes: usize,
+    /// The number of this server's first host: it serves hosts first..first+H, each answering
+    /// with its own number. Set by `--processes` for each of its server processes.
+    #[arg(long, default_value_t = 0, hide = true)]
+    first_host: usize,
     /// Also stop when stdin closes: the harness uses this so that a server child never
     /// outlives the run that started it, even if that run crashes.
     #[arg(long, hide = true)]
@@ -818,6 +836,97 @@ fn say_not_run(not_run: &[(String, String)]) {
     }
 }
 
+/// Answers the harness on stdin until it closes (when `watch_stdin`), or until Ctrl-C: each
+/// `stats` line gets the counters `snapshot` gives, as one line on stdout.
+async fn serve_until(
+    watch_stdin: bool,
+    snapshot: impl Fn() -> Option<greet_server::StatsSnapshot>,
+) {
+    let stdin_closed = async {
+        if watch_stdin {
+            // The parent writes one request a line: `stats` asks for the counters, answered
+            // as one line on stdout. Bounded: this ends at EOF (or an error), and a line is
+            // cut at 64 bytes.
+            let mut sink = [0u8; 64];
+            let mut line = Vec::with_capacity(64);
+            let mut stdin = tokio::io::stdin();
+            while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stdin, &mut sink).await {
+                if n == 0 {
+                    break;
+                }
+                for &b in &sink[..n] {
+                    if b != b'\n' {
+                        if line.len() < 64 {
+                            line.push(b);
+                        }
+                        continue;
+                    }
+                    if line == harness::STATS_REQUEST.as_bytes()
+                        && let Some(s) = snapshot()
+                    {
+                        say(&harness::stats_line(&s));
+                    }
+                    line.clear();
+                }
+            }
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = stdin_closed => {}
+    }
+}
+
+/// `serve --processes P`: P `serve` children, each holding a block of the hosts; this process
+/// prints every host's address in host order and answers `stats` with their sum.
+fn serve_spread(args: &ServeArgs, spec: &HostSpec) -> Result<u8, CliError> {
+    let exe = std::env::current_exe().map_err(io("cannot find this executable"))?;
+    let extra: Vec<String> = [
+        ("--port", args.port.to_string()),
+        ("--work", args.work.to_string()),
+        ("--max-connections", args.max_connections.to_string()),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [flag.to_owned(), value])
+    .collect();
+    let server = harness::ServerProcess::start_spread_with(&exe, spec, args.processes, &extra)?;
+    for (i, addr) in server.addrs().iter().enumerate() {
+        say(&format!("{}\n", greet_server::listening_line(i, *addr)));
+    }
+    let h = spec.hosts;
+    for (i, pid) in server.pids().iter().enumerate() {
+        let p = server.processes();
+        warn(&format!(
+            "server process {pid} holds hosts {} to {}\n",
+            i * h / p,
+            (i + 1) * h / p - 1
+        ));
+    }
+    warn(&format!(
+        "serving {} over {} processes until interrupted (Ctrl-C)\n",
+        greet_server::describe(&harness::server_config(spec)),
+        server.processes()
+    ));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(io("cannot start the server runtime"))?;
+    rt.block_on(serve_until(args.until_stdin_closes, || server.snapshot()));
+    if let Some(s) = server.snapshot() {
+        warn(&format!(
+            "served {} greets, {} errors, {} faults injected, {} idle connections evicted, over {} processes\n",
+            s.served,
+            s.errors,
+            s.faults.total(),
+            s.evicted,
+            server.processes()
+        ));
+    }
+    Ok(exit::OK)
+}
+
 fn serve(args: &ServeArgs) -> Result<u8, CliError> {
     if args.hosts.hosts == 0 || args.hosts.hosts > greet_server::MAX_HOSTS {
         return Err(CliError::Usage(format!(
@@ -825,8 +934,18 @@ fn serve(args: &ServeArgs) -> Result<u8, CliError> {
             greet_server::MAX_HOSTS
         )));
     }
+    if args.processes == 0 || args.processes > args.hosts.hosts {
+        return Err(CliError::Usage(format!(
+            "--processes must be between 1 and --hosts ({}): each process holds at least one host",
+            args.hosts.hosts
+        )));
+    }
+    if args.processes > 1 {
+        return serve_spread(args, &args.hosts.spec()?);
+    }
     crate::sys::raise_open_files_limit();
     let mut config = harness::server_config(&args.hosts.spec()?);
+    config.first_host = args.first_host;
     config.work = args.work;
     config.max_connections = args.max_connections;
     config.bind = match config.bind {
@@ -848,50 +967,16 @@ fn serve(args: &ServeArgs) -> Result<u8, CliError> {
             let addr = l
                 .local_addr()
                 .map_err(io("cannot read a listening address"))?;
-            say(&format!("{}\n", greet_server::listening_line(i, addr)));
+            let host = config.first_host + i;
+            say(&format!("{}\n", greet_server::listening_line(host, addr)));
         }
         warn(&format!(
             "serving {} until interrupted (Ctrl-C)\n",
             greet_server::describe(&config)
         ));
         let stats = std::sync::Arc::new(greet_server::Stats::default());
-        let watch_stdin = args.until_stdin_closes;
         let asked = stats.clone();
-        let shutdown = async move {
-            let stdin_closed = async {
-                if watch_stdin {
-                    // The parent writes one request a line: `stats` asks for the counters,
-                    // answered as one line on stdout. Bounded: this ends at EOF (or an
-                    // error), and a line is cut at 64 bytes.
-                    let mut sink = [0u8; 64];
-                    let mut line = Vec::with_capacity(64);
-                    let mut stdin = tokio::io::stdin();
-                    while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stdin, &mut sink).await {
-                        if n == 0 {
-                            break;
-                        }
-                        for &b in &sink[..n] {
-                            if b != b'\n' {
-                                if line.len() < 64 {
-                                    line.push(b);
-                                }
-                                continue;
-                            }
-                            if line == harness::STATS_REQUEST.as_bytes() {
-                                say(&harness::stats_line(&asked.snapshot()));
-                            }
-                            line.clear();
-                        }
-                    }
-                } else {
-                    std::future::pending::<()>().await;
-                }
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                () = stdin_closed => {}
-            }
-        };
+        let shutdown = serve_until(args.until_stdin_closes, move || Some(asked.snapshot()));
         greet_server::run(listeners, config, stats.clone(), shutdown).await;
         let s = stats.snapshot();
         warn(&format!(
@@ -915,24 +1000,43 @@ fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
         Profile::from_env()?
     };
     let faults = args.faults.faults()?;
+    if !args.scale && !args.models.is_empty() {
+        return Err(CliError::Usage(
+            "--model picks the scale sweep's models: add --scale".into(),
+        ));
+    }
     if args.rates {
         let (sweep, written) =
             crate::sweep::rates::run_alone_and_store(&exe, profile, args.out.as_deref())?;
-        let mut text = crate::sweep::rates::table(&sweep.rates);
-        for file in written {
-            text.push_str(&format!("wrote {}\n", file.display()));
+        return Ok(said_with_files(
+            crate::sweep::rates::table(&sweep.rates),
+            &written,
+        ));
+    }
+    if args.scale {
+        let mut options = crate::scale::Options::default();
+        if !args.models.is_empty() {
+            for m in &args.models {
+                registry::find(m).map_err(HarnessError::from)?;
+            }
+            options.models = args.models.clone();
         }
-        say(&text);
-        return Ok(exit::OK);
+        let (sweep, written) =
+            crate::sweep::run_scale_and_store(&exe, &options, args.out.as_deref())?;
+        return Ok(said_with_files(crate::scale::table(&sweep.scale), &written));
     }
     let (sweep, written) =
         crate::sweep::run_and_store_with_faults(&exe, profile, &faults, args.out.as_deref())?;
-    let mut text = crate::sweep::table(&sweep);
+    Ok(said_with_files(crate::sweep::table(&sweep), &written))
+}
+
+/// Says a sweep's table and the files it wrote.
+fn said_with_files(mut text: String, written: &[std::path::PathBuf]) -> u8 {
     for file in written {
         text.push_str(&format!("wrote {}\n", file.display()));
     }
     say(&text);
-    Ok(exit::OK)
+    exit::OK
 }
 
 fn soak(args: &SoakArgs) -> Result<u8, CliError> {

@@ -15,23 +15,24 @@
 //! ([`RunRequest::open_loop_deadline`]), and its figures in [`RunRecord::load`]
 //! ([`crate::load`]).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, ChildStdout, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 use greet_core::arrivals::ArrivalsError;
 use greet_core::outcome::AccountingError;
 use greet_core::plan::MAX_COUNT;
-use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRecord, RunRequest, ServerCounts};
+use greet_core::record::{
+    FailureKind, HostSpec, RunFailure, RunRecord, RunRequest, ScaleFigures, ServerCounts,
+};
 use greet_core::trace::Trace;
 use greet_core::{Family, Model, ModelError, OsLimit, Plan, PlanError, Shape, Summary, Target};
 use greet_server::{Bind, Config, StatsSnapshot, parse_listening_line};
 
 use crate::registry::{self, UnknownModel};
-use crate::{child, load, sys};
+use crate::{child, load, memory, sys};
 
 /// The server configuration for `hosts`.
 pub fn server_config(hosts: &HostSpec) -> Config {
@@ -52,11 +53,12 @@ pub fn server_config(hosts: &HostSpec) -> Config {
 /// The line a harness writes on a `serve` child's stdin to ask for its counters.
 pub const STATS_REQUEST: &str = "stats";
 
-/// The line a `serve` child answers [`STATS_REQUEST`] with: `stats` and the counters as JSON.
+/// The line a `serve` child answers [`STATS_REQUEST`] with: `stats` and the counters as JSON
+/// (a [`StatsSnapshot`]: with the greets in flight now, which a scale point samples).
 pub fn stats_line(stats: &StatsSnapshot) -> String {
     format!(
         "{STATS_REQUEST} {}\n",
-        serde_json::to_string(&stats.counts()).unwrap_or_default()
+        serde_json::to_string(stats).unwrap_or_default()
     )
 }
 
@@ -213,111 +215,261 @@ impl HarnessError {
     }
 }
 
-/// A `greetbench serve` child process. Dropping it stops the server.
+/// The most connections one server process is given in a spread server: 90 % of its
+/// connection cap, so that a block of hosts never meets the cap (where new connections wait
+/// for room) in a run sized to fit.
+const SERVER_FILL: f64 = 0.9;
+
+/// How many server processes hold `count` greets waiting at once on `hosts.hosts` hosts: one
+/// while one process's connection cap (its open-files limit, raised to the hard limit, less a
+/// reserve) holds them, otherwise enough processes that each holds at most
+/// [`SERVER_FILL`] of its cap. Never more processes than hosts: each holds a block of them.
+pub fn server_processes_for(count: usize, hosts: &HostSpec) -> usize {
+    let limit = sys::open_files_hard_limit();
+    let per_process = |p: usize| {
+        let config = Config {
+            hosts: hosts.hosts.div_ceil(p.max(1)),
+            ..Config::default()
+        };
+        greet_server::effective_max_connections(&config, Some(limit))
+    };
+    if count <= per_process(1) {
+        return 1;
+    }
+    // Bounded: at most `hosts` processes are tried.
+    (1..=hosts.hosts.max(1))
+        .find(|&p| count as f64 <= p as f64 * per_process(p) as f64 * SERVER_FILL)
+        .unwrap_or(hosts.hosts.max(1))
+}
+
+/// The pipe a `serve` child answers [`STATS_REQUEST`] on: its stdin, and its stdout read a line
+/// at a time with a deadline (`poll`, no thread: a reader thread would count among the
+/// client's threads).
+#[derive(Debug)]
+struct Talk {
+    stdin: std::process::ChildStdin,
+    stdout: ChildStdout,
+    /// Bytes read and not yet returned as a line.
+    pending: Vec<u8>,
+    /// Questions asked and not yet answered: a late answer belongs to an earlier question
+    /// and is skipped, never taken for the latest one.
+    owed: usize,
+}
+
+impl Talk {
+    /// The next line, within `deadline`; `None` at the deadline, at the end of the pipe, or
+    /// past 64 KiB without a newline.
+    fn line(&mut self, deadline: Instant) -> Option<String> {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        // Bounded: each pass reads something or waits out the deadline.
+        for _ in 0..100_000 {
+            if let Some(at) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=at).collect();
+                return Some(String::from_utf8_lossy(&line).into_owned());
+            }
+            if self.pending.len() > 64 << 10 {
+                return None;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || !sys::wait_readable(self.stdout.as_raw_fd(), left).ok()? {
+                return None;
+            }
+            let mut buf = [0u8; 4096];
+            match self.stdout.read(&mut buf) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+            }
+        }
+        None
+    }
+
+    /// Questions left unanswered past which the server is taken for gone and not asked again.
+    const GIVE_UP: usize = 3;
+
+    /// Asks for the counters; the answer within 2 s, or `None`. Answers to earlier questions
+    /// that came late are skipped; after [`Talk::GIVE_UP`] unanswered questions it is not
+    /// asked again.
+    fn stats(&mut self) -> Option<StatsSnapshot> {
+        if self.owed >= Self::GIVE_UP {
+            return None;
+        }
+        self.stdin
+            .write_all(format!("{STATS_REQUEST}\n").as_bytes())
+            .and_then(|()| self.stdin.flush())
+            .ok()?;
+        self.owed += 1;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        // Bounded: the answers owed, among at most 16 other lines.
+        for _ in 0..16 + Self::GIVE_UP {
+            let line = self.line(deadline)?;
+            if let Some(json) = line.trim_end().strip_prefix(STATS_REQUEST) {
+                self.owed -= 1;
+                if self.owed == 0 {
+                    return serde_json::from_str::<StatsSnapshot>(json.trim()).ok();
+                }
+            }
+        }
+        None
+    }
+}
+
+/// One `greetbench serve` child, holding one block of hosts.
+#[derive(Debug)]
+struct ServeChild {
+    child: Child,
+    talk: std::sync::Mutex<Talk>,
+}
+
+/// The greet server as child processes: one `greetbench serve`, or several, each holding a
+/// block of the hosts (`serve --processes P`, and runs too large for one process's open
+/// files). Dropping it stops them all.
 #[derive(Debug)]
 pub struct ServerProcess {
-    child: Child,
-    stdin: Option<std::process::ChildStdin>,
-    /// The server's stdout after its address lines: where it answers [`STATS_REQUEST`].
-    stdout: Option<BufReader<ChildStdout>>,
+    children: Vec<ServeChild>,
     addrs: Vec<SocketAddr>,
 }
 
 impl ServerProcess {
-    /// Starts `exe serve ...` and waits (at most 10 s) for it to print every host's address.
+    /// Starts `exe serve ...` as one process and waits (at most 10 s) for it to print every
+    /// host's address.
     pub fn start(exe: &Path, hosts: &HostSpec) -> Result<ServerProcess, HarnessError> {
-        let mut child = child::command(exe)
-            .args(serve_args(hosts))
-            .arg("--until-stdin-closes")
-            // Our end of this pipe closes when we exit, however we exit, and the server
-            // then stops: no orphaned servers.
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(HarnessError::Server)?;
-        let stdin = child.stdin.take();
-        let Some(stdout) = child.stdout.take() else {
-            return Err(HarnessError::ServerSilent);
-        };
-        // Read the address lines on a thread, so that waiting for them can time out.
-        let (tx, rx) = mpsc::channel();
-        // It stops after the last address, so it is not counted in the client's threads, and
-        // hands the pipe back for the counters later.
-        let n = hosts.hosts;
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut found = 0;
-            let mut line = String::new();
-            // Bounded: n addresses, among at most n + 100 lines.
-            for _ in 0..n + 100 {
-                line.clear();
-                if !matches!(reader.read_line(&mut line), Ok(1..)) {
-                    return;
-                }
-                if let Some(addr) = parse_listening_line(&line) {
-                    found += 1;
-                    if tx.send(Ok(addr)).is_err() {
-                        return;
-                    }
-                    if found == n {
-                        let _ = tx.send(Err(reader));
-                        return;
-                    }
-                }
-            }
-        });
+        ServerProcess::start_spread(exe, hosts, 1)
+    }
+
+    /// Starts as many server processes as `count` greets waiting at once need
+    /// ([`server_processes_for`]): one for ordinary runs.
+    pub fn start_for(
+        exe: &Path,
+        hosts: &HostSpec,
+        count: usize,
+    ) -> Result<ServerProcess, HarnessError> {
+        ServerProcess::start_spread(exe, hosts, server_processes_for(count, hosts))
+    }
+
+    /// Starts `processes` server processes (at most one per host), process `p` holding hosts
+    /// `p·H/P .. (p+1)·H/P` with their own numbers and addresses, and waits (at most 10 s in
+    /// all) for every host's address. The hosts are in host order, whichever process holds
+    /// them.
+    pub fn start_spread(
+        exe: &Path,
+        hosts: &HostSpec,
+        processes: usize,
+    ) -> Result<ServerProcess, HarnessError> {
+        ServerProcess::start_spread_with(exe, hosts, processes, &[])
+    }
+
+    /// [`ServerProcess::start_spread`], with `extra` arguments for every `serve` child
+    /// (`--port`, `--work`, `--max-connections`, as `serve --processes` passes them on).
+    pub fn start_spread_with(
+        exe: &Path,
+        hosts: &HostSpec,
+        processes: usize,
+        extra: &[String],
+    ) -> Result<ServerProcess, HarnessError> {
+        let p = processes.clamp(1, hosts.hosts.max(1));
+        let mut children = Vec::with_capacity(p);
+        for i in 0..p {
+            let (first, end) = (i * hosts.hosts / p, (i + 1) * hosts.hosts / p);
+            let block = HostSpec {
+                hosts: end - first,
+                ..hosts.clone()
+            };
+            let mut child = child::command(exe)
+                .args(serve_args(&block))
+                .args(["--first-host", &first.to_string()])
+                .args(extra)
+                .arg("--until-stdin-closes")
+                // Our end of this pipe closes when we exit, however we exit, and the server
+                // then stops: no orphaned servers.
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(HarnessError::Server)?;
+            let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+                return Err(HarnessError::ServerSilent);
+            };
+            let talk = Talk {
+                stdin,
+                stdout,
+                pending: Vec::new(),
+                owed: 0,
+            };
+            children.push(ServeChild {
+                child,
+                talk: std::sync::Mutex::new(talk),
+            });
+        }
+        // From here, dropping `server` stops every child started.
         let mut server = ServerProcess {
-            child,
-            stdin,
-            stdout: None,
-            addrs: Vec::with_capacity(hosts.hosts),
+            children,
+            addrs: Vec::new(),
         };
+        let mut found: Vec<Option<SocketAddr>> = vec![None; hosts.hosts];
         let deadline = Instant::now() + Duration::from_secs(10);
-        while server.stdout.is_none() {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(Ok((_, addr))) => server.addrs.push(addr),
-                Ok(Err(reader)) => server.stdout = Some(reader),
-                Err(_) => return Err(HarnessError::ServerSilent),
+        for (i, c) in server.children.iter().enumerate() {
+            let block = i * hosts.hosts / p..(i + 1) * hosts.hosts / p;
+            let mut talk = c.talk.lock().unwrap_or_else(|e| e.into_inner());
+            // Bounded: its block's addresses, among at most hosts + 100 lines.
+            for _ in 0..hosts.hosts + 100 {
+                if found[block.clone()].iter().all(Option::is_some) {
+                    break;
+                }
+                let line = talk.line(deadline).ok_or(HarnessError::ServerSilent)?;
+                if let Some((host, addr)) = parse_listening_line(&line)
+                    && block.contains(&host)
+                {
+                    found[host] = Some(addr);
+                }
             }
         }
+        server.addrs = found
+            .into_iter()
+            .collect::<Option<Vec<_>>>()
+            .ok_or(HarnessError::ServerSilent)?;
         Ok(server)
     }
 
-    /// The server's counters now, asked for on its stdin and read from its stdout within 2 s;
-    /// `None` if it does not answer (the question is then not asked again).
-    pub fn stats(&mut self) -> Option<ServerCounts> {
-        let mut reader = self.stdout.take()?;
-        let stdin = self.stdin.as_mut()?;
-        stdin
-            .write_all(format!("{STATS_REQUEST}\n").as_bytes())
-            .and_then(|()| stdin.flush())
-            .ok()?;
-        let (tx, rx) = mpsc::channel();
-        // A short-lived reader, so that waiting for the answer can time out.
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            // Bounded: the answer is the next line; at most 16 lines are skipped.
-            for _ in 0..16 {
-                line.clear();
-                if !matches!(reader.read_line(&mut line), Ok(1..)) {
-                    return;
-                }
-                if let Some(json) = line.trim_end().strip_prefix(STATS_REQUEST) {
-                    let counts = serde_json::from_str::<ServerCounts>(json.trim()).ok();
-                    let _ = tx.send((counts, reader));
-                    return;
-                }
-            }
-        });
-        let (counts, reader) = rx.recv_timeout(Duration::from_secs(2)).ok()?;
-        self.stdout = Some(reader);
-        counts
+    /// The server's counters now, summed over its processes, each asked on its stdin and
+    /// answering on its stdout within 2 s; `None` if one does not answer (it is then not asked
+    /// again).
+    pub fn snapshot(&self) -> Option<StatsSnapshot> {
+        let mut sum = StatsSnapshot::default();
+        for c in &self.children {
+            let mut talk = c.talk.lock().unwrap_or_else(|e| e.into_inner());
+            sum = sum.plus(talk.stats()?);
+        }
+        Some(sum)
     }
 
-    /// The server's process id.
+    /// Each process's counters, in process order (for tests and `serve --processes`).
+    pub fn snapshots(&self) -> Vec<Option<StatsSnapshot>> {
+        self.children
+            .iter()
+            .map(|c| c.talk.lock().unwrap_or_else(|e| e.into_inner()).stats())
+            .collect()
+    }
+
+    /// The counters a record keeps, summed over the server's processes (see
+    /// [`ServerProcess::snapshot`]).
+    pub fn stats(&self) -> Option<ServerCounts> {
+        self.snapshot().map(|s| s.counts())
+    }
+
+    /// The first server process's id (the only one, unless spread).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.children.first().map_or(0, |c| c.child.id())
+    }
+
+    /// Every server process's id, in host-block order.
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().map(|c| c.child.id()).collect()
+    }
+
+    /// How many processes hold the hosts.
+    pub fn processes(&self) -> usize {
+        self.children.len()
     }
 
     /// The hosts' addresses, host `i` at index `i`.
@@ -325,16 +477,23 @@ impl ServerProcess {
         &self.addrs
     }
 
-    /// The CPU seconds the server has used so far.
+    /// The CPU seconds the server's processes have used so far.
     pub fn cpu_s(&self) -> f64 {
-        sys::process_cpu_s(self.child.id())
+        self.children
+            .iter()
+            .map(|c| sys::process_cpu_s(c.child.id()))
+            .sum()
     }
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for c in &mut self.children {
+            let _ = c.child.kill();
+        }
+        for c in &mut self.children {
+            let _ = c.child.wait();
+        }
     }
 }
 
@@ -418,7 +577,8 @@ pub fn execute(request: &RunRequest) -> Result<RunRecord, HarnessError> {
             .collect()
     } else if request.workload.greets() {
         let exe = std::env::current_exe().map_err(HarnessError::Exe)?;
-        let s = ServerProcess::start(&exe, &request.hosts)?;
+        // One server process, or as many as the greets need (each under its open files).
+        let s = ServerProcess::start_for(&exe, &request.hosts, request.count)?;
         let t = greet_server::targets(s.addrs());
         server = Some(s);
         t
@@ -558,6 +718,7 @@ pub fn measure(
     let floor = floor_with(job);
     let floor_s = floor.map(|f| f.as_secs_f64());
     let server_cpu = |s: &Option<&mut ServerProcess>| s.as_ref().map_or(0.0, |s| s.cpu_s());
+    let open_files_soft_before = greet_core::limits::open_files_limit();
 
     let baseline_rss_kib = sys::proc_status("VmRSS");
     let before = sys::self_usage().plus(sys::children_usage());
@@ -587,10 +748,34 @@ pub fn measure(
     plan.deadline = Some(SystemTime::now() + deadline);
     // Time zero of an open-loop run: now that the model has started, a little ahead.
     plan.arrivals = plan.arrivals.take().map(|a| a.start_in(load::LEAD));
+    // A scale point looks before the batch, then samples beside it (see `memory`).
+    let servers = server.as_ref().map(|s| s.pids()).unwrap_or_default();
+    let look_before = request
+        .scale_point
+        .then(|| memory::Sample::now(0, &servers));
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let t1 = Instant::now();
     // Every job is queued now: the timeline's zero, on the clock the jobs stamp with.
     let t1_us = greet_core::trace::now_us();
-    let batch = runner.run(&plan)?;
+    let (batch, peak) = std::thread::scope(|scope| {
+        let shared: Option<&ServerProcess> = server.as_deref();
+        // Started before the model's threads, so it cannot meet a thread limit; if it cannot
+        // start at all, the point has no scale figures rather than a panic.
+        let watcher = look_before.is_some().then(|| {
+            let (stop, servers) = (&stop, &servers);
+            std::thread::Builder::new()
+                .name("scale-watch".into())
+                .spawn_scoped(scope, move || {
+                    let waiting = || shared.and_then(|s| s.snapshot()).map(|s| s.in_flight);
+                    memory::watch(stop, waiting, servers, deadline + Duration::from_secs(10))
+                })
+                .ok()
+        });
+        let batch = runner.run(&plan);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        (batch, watcher.flatten().and_then(|w| w.join().ok()))
+    });
+    let batch = batch?;
     let wall_s = t1.elapsed().as_secs_f64();
     let helpers_rss_kib = runner.helpers_peak_rss_kib();
     // Drop the runner before reading the usage: worker processes are reaped here, and only
@@ -598,6 +783,11 @@ pub fn measure(
     drop(runner);
 
     let (peak_threads, sampling) = sampler.finish();
+    // The scale watcher's thread is the harness's, not the model's.
+    let (peak_threads, sampling) = match &peak {
+        Some(p) => (peak_threads.saturating_sub(1), sampling.plus(p.cost)),
+        None => (peak_threads, sampling),
+    };
     let own = sys::self_usage();
     let total = own.plus(sys::children_usage()).since(before);
     // Everything we caused (the sampler and the server included) is not noise.
@@ -630,6 +820,16 @@ pub fn measure(
         load::figures(a, &batch.outcomes, deadline_us, bound, &cpu)
     });
     let server_counts = server.as_mut().and_then(|s| s.stats());
+    let cpu_s = used.user_s + used.sys_s - start_cpu_s;
+    let scale = look_before.zip(peak).map(|(before, peak)| {
+        let spread = Spread {
+            server_processes: server.as_ref().map_or(0, |s| s.processes()),
+            hosts: &request.hosts,
+            open_files_limit,
+            soft_raised: open_files_soft_before.is_some_and(|s| s < open_files_limit),
+        };
+        scale_figures(&before, &peak, cpu_s, plan.count, &spread)
+    });
     Ok(RunRecord {
         request: RunRequest {
             deadline: Some(deadline),
@@ -665,8 +865,76 @@ pub fn measure(
             .trace
             .then(|| Trace::new(t1_us, &plan, &batch.outcomes)),
         load,
-        scale: None,
+        scale,
     })
+}
+
+/// How a run was laid out past the OS limits: what [`ScaleFigures::past_limits`] says.
+struct Spread<'a> {
+    server_processes: usize,
+    hosts: &'a HostSpec,
+    open_files_limit: u64,
+    soft_raised: bool,
+}
+
+impl Spread<'_> {
+    /// In a few words, how the run got past the limits; `None` if it did not have to.
+    fn words(&self, client_processes: usize) -> Option<String> {
+        let mut said = Vec::new();
+        if self.soft_raised {
+            said.push(format!(
+                "soft open-files limit raised to the hard limit, {}",
+                self.open_files_limit
+            ));
+        }
+        if self.server_processes > 1 {
+            said.push(format!(
+                "server spread over {} processes (open files {} each, the hard limit, not raised)",
+                self.server_processes, self.open_files_limit
+            ));
+        }
+        if self.hosts.spread_addresses && self.hosts.hosts > 1 {
+            let last = std::net::Ipv4Addr::from(
+                u32::from(std::net::Ipv4Addr::LOCALHOST) + self.hosts.hosts as u32 - 1,
+            );
+            said.push(format!(
+                "hosts over {} addresses, 127.0.0.1 to {last}",
+                self.hosts.hosts
+            ));
+        }
+        if client_processes > 1 {
+            said.push(format!("client over {client_processes} processes"));
+        }
+        (!said.is_empty()).then(|| said.join("; "))
+    }
+}
+
+/// A scale point's figures from the look before the batch and the peak: per greet held at the
+/// peak (the server's own count of greets waiting at once), user space as PSS, kernel as the
+/// deltas of its four counters; CPU per greet of the batch (start-up taken out) over `count`.
+fn scale_figures(
+    before: &memory::Sample,
+    peak: &memory::Peak,
+    cpu_s: f64,
+    count: usize,
+    spread: &Spread<'_>,
+) -> ScaleFigures {
+    let at = &peak.at_peak;
+    let held = at.waiting.max(1) as f64;
+    let kernel = memory::delta(&at.kernel, &before.kernel);
+    let user_kib_per_greet = at.client_pss_kib.saturating_sub(before.client_pss_kib) as f64 / held;
+    let kernel_kib_per_greet = kernel.total_kib() as f64 / held;
+    ScaleFigures {
+        peak_waiting: at.waiting,
+        user_kib_per_greet,
+        kernel_kib_per_greet,
+        kernel,
+        total_kib_per_greet: user_kib_per_greet + kernel_kib_per_greet,
+        cpu_us_per_greet: cpu_s.max(0.0) * 1e6 / count.max(1) as f64,
+        client_processes: peak.client_processes.max(1),
+        server_processes: spread.server_processes,
+        past_limits: spread.words(peak.client_processes),
+    }
 }
 
 #[cfg(test)]
@@ -697,7 +965,9 @@ mod tests {
             ..Default::default()
         });
         let json = line.trim_end().strip_prefix(STATS_REQUEST).unwrap();
-        let counts: ServerCounts = serde_json::from_str(json.trim()).unwrap();
+        let counts = serde_json::from_str::<StatsSnapshot>(json.trim())
+            .unwrap()
+            .counts();
         assert_eq!((counts.greetings, counts.served), (3, 2));
     }
 }

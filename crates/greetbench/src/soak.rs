@@ -239,7 +239,7 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
     sys::raise_open_files_limit();
     let exe = std::env::current_exe().map_err(HarnessError::Exe)?;
     let start_client = Footprint::of(None);
-    let mut server = ServerProcess::start(&exe, &request.hosts)?;
+    let server = ServerProcess::start(&exe, &request.hosts)?;
     let start_server = Footprint::of(Some(server.pid()));
     let targets = greet_server::targets(server.addrs());
     let plan = request.plan(targets);

@@ -18,6 +18,9 @@
 //!
 //! Then the **rate sweep** ([`rates`]): models under open-loop load, from well below their
 //! predicted knee to well past it (`greetbench sweep --rates` runs it alone).
+//! The full profile ends with the **scale sweep** ([`crate::scale`]): each model from 1,000
+//! waiting greets up to the OS limit that stops it. `greetbench sweep --scale` runs it alone
+//! and stores it beside what an earlier sweep stored.
 //!
 //! `greetbench sweep` writes `target/greetbench/sweep.json`; `cargo bench` runs the default
 //! sweep through `benches/benches/sweep.rs`.
@@ -29,7 +32,7 @@ use greet_core::fault::{FaultKind, Faults};
 use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRequest, RunResult, Status};
 use greet_core::workload::DEFAULT_WORK;
 use greet_core::{Lang, Model, Shape, Workload};
-use greetbench_report::results::{FORMAT, PythonSide, Sweep, write_json};
+use greetbench_report::results::{FORMAT, PythonSide, Sweep, read_versioned, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
 use crate::{child, registry};
@@ -356,8 +359,14 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
     }
     let timelines = timeline_points(work_for(TIMELINE_CRUNCH));
     let under_faults = fault_points(profile);
+    let scale_options = (profile == Profile::Full).then(crate::scale::Options::default);
+    let scale_points = scale_options
+        .as_ref()
+        .map_or(0, |o| o.models.len() * o.sizes.len());
     let bar = indicatif::ProgressBar::new(
-        (points.len() + timelines.len() + under_faults.len() + rates::count(profile)) as u64 + 2,
+        (points.len() + timelines.len() + under_faults.len() + rates::count(profile) + scale_points)
+            as u64
+            + 2,
     );
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "sweep [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
@@ -459,6 +468,7 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
         }
     };
     bar.inc(1);
+    let scale = scale_options.map_or_else(Vec::new, |o| scale_with_progress(exe, &o, &bar));
     bar.finish_and_clear();
     Sweep {
         format: FORMAT,
@@ -472,8 +482,86 @@ pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Fau
         timelines,
         faults: fault_entries,
         rates: rate_entries,
-        scale: Vec::new(),
+        scale,
     }
+}
+
+/// Runs the scale sweep, moving `bar` along: one step per point, and the sizes a stopped
+/// model will not climb at once. A point that did not end ok is said in one line.
+fn scale_with_progress(
+    exe: &Path,
+    options: &crate::scale::Options,
+    bar: &indicatif::ProgressBar,
+) -> Vec<RunResult> {
+    let sizes = options.sizes.len() as u64;
+    let mut climbed = 0u64;
+    let mut model = String::new();
+    crate::scale::run(exe, options, |p, result| {
+        if p.model != model {
+            // A new model: skip what the last one did not climb.
+            if !model.is_empty() {
+                bar.inc(sizes.saturating_sub(climbed));
+            }
+            model = p.model.clone();
+            climbed = 0;
+        }
+        let Some(result) = result else {
+            bar.set_message(format!("scale {} N={}", p.model, p.count));
+            return;
+        };
+        climbed += 1;
+        bar.inc(1);
+        if result.status() != Status::Ok {
+            let note = format!(
+                "note: scale {} N={}: {}",
+                p.model,
+                p.count,
+                result.message().unwrap_or_default()
+            );
+            bar.suspend(|| crate::out::warn(&format!("{note}\n")));
+        }
+    })
+}
+
+/// Runs the scale sweep alone and stores it as the `scale` of `target/greetbench/sweep.json`
+/// (and `out`, if given), keeping the rest of a sweep stored there before; with none, the rest
+/// is empty. Returns the sweep and where it was stored.
+pub fn run_scale_and_store(
+    exe: &Path,
+    options: &crate::scale::Options,
+    out: Option<&Path>,
+) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
+    let t0 = Instant::now();
+    let paths = Paths::locate();
+    let bar = indicatif::ProgressBar::new((options.models.len() * options.sizes.len()) as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "scale [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    let scale = scale_with_progress(exe, options, &bar);
+    bar.finish_and_clear();
+    let mut sweep = read_versioned::<Sweep>(&paths.sweep_file()).unwrap_or_else(|_| Sweep {
+        format: FORMAT,
+        provenance: Provenance::collect(&paths.workspace),
+        models: registry::descriptions(),
+        profile: "scale".to_owned(),
+        wall_s: t0.elapsed().as_secs_f64(),
+        entries: Vec::new(),
+        kill: None,
+        python: None,
+        timelines: Vec::new(),
+        faults: Vec::new(),
+        rates: Vec::new(),
+        scale: Vec::new(),
+    });
+    sweep.scale = scale;
+    let mut written = vec![paths.sweep_file()];
+    written.extend(out.map(Path::to_path_buf));
+    for file in &written {
+        write_json(file, &sweep)?;
+    }
+    Ok((sweep, written))
 }
 
 /// Runs `python3 python/spawn_cost.py --json`: Python's spawn costs and kill probe.
@@ -578,6 +666,9 @@ pub fn table(sweep: &Sweep) -> String {
     }
     if !sweep.rates.is_empty() {
         out.push_str(&rates::table(&sweep.rates));
+    }
+    if !sweep.scale.is_empty() {
+        out.push_str(&crate::scale::table(&sweep.scale));
     }
     if let Some(k) = &sweep.kill {
         out.push_str("kill probe:\n");

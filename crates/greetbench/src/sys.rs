@@ -3,7 +3,8 @@
 //!
 //! This is the only module with `unsafe`: libc calls that fill a struct we own (`getrusage`,
 //! `get/setrlimit`), read a constant (`sysconf`), `tgkill` for the kill probe, which touches no
-//! memory at all, and `prctl` in a child between fork and exec to set its death signal.
+//! memory at all, `poll` on a pipe we own, and `prctl` and `setrlimit` in a child between fork
+//! and exec (its death signal, and a lowered open-files limit for the scale sweep's tests).
 #![allow(unsafe_code)]
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -69,6 +70,11 @@ fn rusage(who: libc::c_int) -> Usage {
     }
 }
 
+/// The calling thread's usage so far: what a sampling thread cost, to take out of a run's CPU.
+pub fn thread_usage() -> Usage {
+    rusage(libc::RUSAGE_THREAD)
+}
+
 /// This process's usage so far.
 pub fn self_usage() -> Usage {
     rusage(libc::RUSAGE_SELF)
@@ -101,6 +107,73 @@ pub fn raise_open_files_limit() -> u64 {
         }
     }
     lim.rlim_cur
+}
+
+/// The hard open-files limit (`RLIMIT_NOFILE`'s maximum), which a child raises its soft limit
+/// to; 0 where it cannot be read, `u64::MAX` where there is none.
+pub fn open_files_hard_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid rlimit that getrlimit fills in.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return 0;
+    }
+    if lim.rlim_max == libc::RLIM_INFINITY {
+        u64::MAX
+    } else {
+        lim.rlim_max
+    }
+}
+
+/// Makes the child that `cmd` starts run with both open-files limits (`RLIMIT_NOFILE`, soft and
+/// hard) lowered to `n`, as `prlimit --nofile=n` would: it and every process it starts then
+/// meet the open-files limit at `n`. Only lowers (a child may not raise its hard limit).
+/// The scale sweep's tests use it to reach the limit without 20,000 greets.
+pub fn limit_open_files(cmd: &mut std::process::Command, n: u64) {
+    use std::os::unix::process::CommandExt;
+    let lim = libc::rlimit {
+        rlim_cur: n,
+        rlim_max: n,
+    };
+    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
+    // calls are allowed: setrlimit is a system call that reads `lim` (copied into the
+    // closure) and neither allocates nor takes locks.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Waits at most `timeout` for `fd` (a pipe's read end we own) to have something to read, or
+/// to be closed. `Ok(false)` if the time ran out.
+pub fn wait_readable(fd: std::os::fd::RawFd, timeout: Duration) -> std::io::Result<bool> {
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `pfd` is one valid pollfd that poll reads and writes; the count says one.
+    let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+    match rc {
+        0 => Ok(false),
+        n if n > 0 => Ok(true),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+/// The size of a memory page, KiB (the unit of `/proc/net/sockstat`'s `mem`); 4 where it
+/// cannot be read.
+pub fn page_kib() -> u64 {
+    // SAFETY: sysconf only reads a configuration value.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 { p as u64 / 1024 } else { 4 }
 }
 
 /// A field of `/proc/self/status`, such as `Threads` or `VmRSS`.
