@@ -66,6 +66,16 @@ pub enum ArrivalsError {
     /// Duration out of range.
     #[error("--duration must be above 0 and at most 1h (got {0:?})")]
     Duration(Duration),
+    /// Less than one job.
+    #[error(
+        "--rate {rate} for {duration:?} offers less than one greet: raise --rate or --duration"
+    )]
+    TooFew {
+        /// Asked rate.
+        rate: f64,
+        /// Asked duration.
+        duration: Duration,
+    },
     /// Too many jobs.
     #[error(
         "--rate {rate} for {duration:?} is {count} greets, more than {max}: lower --rate or --duration"
@@ -117,6 +127,9 @@ impl Arrivals {
             return Err(ArrivalsError::Duration(duration));
         }
         let expected = rate * duration.as_secs_f64();
+        if expected < 1.0 {
+            return Err(ArrivalsError::TooFew { rate, duration });
+        }
         let max = crate::plan::MAX_COUNT;
         if expected > max as f64 {
             return Err(ArrivalsError::Count {
@@ -130,7 +143,7 @@ impl Arrivals {
         let gap_us = 1e6 / rate;
         let offsets_us: Vec<u64> = match pattern {
             Pattern::Constant => {
-                let count = (expected.round() as usize).max(1);
+                let count = expected.round() as usize;
                 (0..count).map(|i| (i as f64 * gap_us) as u64).collect()
             }
             Pattern::Poisson => {
@@ -138,8 +151,10 @@ impl Arrivals {
                 let mut at = 0.0f64;
                 let mut offsets = Vec::with_capacity(expected as usize + 16);
                 // Bounded: each gap is positive and the schedule stops at `duration`, or at
-                // twice the expected count (a gap is at least 0 only in theory).
-                while offsets.len() < 2 * (expected as usize) + 16 {
+                // twice the expected count (a gap is at least 0 only in theory), or one past
+                // the most a run takes (refused below).
+                let cap = (2 * (expected as usize) + 16).min(max + 1);
+                while offsets.len() < cap {
                     offsets.push(at as u64);
                     at += -gap_us * (1.0 - rng.unit()).ln();
                     if at >= duration_us as f64 {
@@ -149,6 +164,15 @@ impl Arrivals {
                 offsets
             }
         };
+        // A Poisson draw can exceed the expected count.
+        if offsets_us.len() > max {
+            return Err(ArrivalsError::Count {
+                rate,
+                duration,
+                count: offsets_us.len(),
+                max,
+            });
+        }
         Ok(Arrivals {
             epoch_us: 0,
             offsets_us,
@@ -260,6 +284,19 @@ mod tests {
         assert!(e.to_string().starts_with("--duration"));
         let e = Arrivals::new(Pattern::Constant, 900_000.0, Duration::from_secs(60), 0);
         assert!(matches!(e, Err(ArrivalsError::Count { .. })));
+        // Fewer than one greet is refused, not rounded up to one at another rate.
+        for (rate, d) in [(1e-9, d), (0.1, d), (10.0, Duration::from_micros(1))] {
+            let e = Arrivals::new(Pattern::Constant, rate, d, 0).unwrap_err();
+            assert!(matches!(e, ArrivalsError::TooFew { .. }), "{e}");
+        }
+        // A Poisson draw past the most a run takes names --rate, not --count.
+        let most = crate::plan::MAX_COUNT as f64;
+        for seed in 0..8 {
+            match Arrivals::new(Pattern::Poisson, most, Duration::from_secs(1), seed) {
+                Ok(a) => assert!(a.count() <= crate::plan::MAX_COUNT),
+                Err(e) => assert!(e.to_string().starts_with("--rate"), "{e}"),
+            }
+        }
         assert!("uniform".parse::<Pattern>().is_err());
         assert_eq!("poisson".parse::<Pattern>(), Ok(Pattern::Poisson));
     }

@@ -1241,8 +1241,13 @@ impl LoadArgs {
                 greet_core::plan::MAX_RETRIES
             )));
         }
-        if self.deadline.is_some_and(|d| d.is_zero()) {
-            return Err(CliError::Usage("--deadline must be greater than 0".into()));
+        if self.deadline.is_some_and(|d| d <= self.duration) {
+            return Err(CliError::Usage(format!(
+                "--deadline must be longer than --duration ({}): greets arrive for the whole \
+                 duration, so a shorter deadline would cut off greets never offered; raise it or \
+                 leave it out",
+                greet_core::duration::human(self.duration)
+            )));
         }
         if self.timeout.is_zero() {
             return Err(CliError::Usage("--timeout must be greater than 0".into()));

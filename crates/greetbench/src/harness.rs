@@ -743,6 +743,11 @@ pub fn measure(
         Some(job) if plan.workload.crunches() => floor_with(job).map(|f| f.as_secs_f64()),
         _ => floor_s,
     };
+    // How long one crunch takes where the jobs run: an interpreter's, or the Rust kernel's.
+    let job = runner
+        .crunch_time(plan.work)
+        .filter(|_| plan.workload.crunches())
+        .unwrap_or(job);
     let start_method = runner.start_method();
     let mut plan = plan.clone();
     plan.deadline = Some(SystemTime::now() + deadline);
@@ -798,14 +803,15 @@ pub fn measure(
     let used = total.since(sampling);
     let summary = Summary::new(plan.count, &batch.outcomes)?;
     let load = plan.arrivals.as_ref().map(|a| {
-        // A model that keeps at most K greets waiting serves at most K / L (its mean
-        // latency, jitter included); one thread or task per job is bound by the CPU alone.
+        // A model that keeps at most K greets waiting serves at most K / L, L being how long
+        // each holds its place: the hosts' mean latency (jitter included) and, in a mixed
+        // run, the crunch after it. One thread or task per job is bound by the CPU alone.
         let bound = (registry::describe(model).shape != Shape::PerJob && plan.workload.greets())
             .then_some(latency)
             .flatten()
             .map(|l| load::Bound {
                 k: concurrency.io,
-                latency: l + request.hosts.jitter / 2,
+                latency: l + request.hosts.jitter / 2 + job,
             });
         let cpu = load::CpuUse {
             client_s: (used.user_s + used.sys_s - start_cpu_s).max(0.0),

@@ -12,7 +12,9 @@
 //! when arrivals stopped it had ended, was running (`in_flight_at_end`) or had not started yet
 //! (`queued_at_end`, of which `never_started` never did before the run's deadline). A job the
 //! deadline cut off counts in the latencies as ending then (a lower bound on its wait), so
-//! the jobs that waited longest are never left out of the tail.
+//! the jobs that waited longest are never left out of the tail. An error without stamps that
+//! the deadline did not cut (a worker that died or was written off, a thread that could not
+//! start) has no latency: nobody saw when it ended, so it is only counted among the errors.
 //!
 //! The *predicted knee* is the offered rate past which the model must queue. A model that
 //! keeps at most K greets waiting (a pool of K, or one greet at a time: K = 1), each for the
@@ -28,7 +30,7 @@
 use std::time::Duration;
 
 use greet_core::record::LoadFigures;
-use greet_core::{Arrivals, Outcome};
+use greet_core::{Arrivals, GreetError, Outcome};
 use hdrhistogram::Histogram;
 
 /// A job that started more than this before it was due counts in `started_early`: the
@@ -79,8 +81,10 @@ pub fn figures(
     cpu: &CpuUse,
 ) -> LoadFigures {
     let end = arrivals.duration_us;
+    // Cut off by the deadline before it started: the model counted it a `Deadline` error
+    // without greeting. (A stamped job that started only past the deadline counts too.)
     let never = |o: &Outcome| match o.open_loop {
-        None => true,
+        None => o.attempts == 0 && o.error == Some(GreetError::Deadline),
         Some(ol) => deadline_us.is_some_and(|d| ol.started_us >= d),
     };
     let mut hist = Histogram::<u64>::new_with_max(MAX_LATENCY_US, 3).ok();
@@ -92,13 +96,25 @@ pub fn figures(
     let mut events: Vec<(u64, i64)> = Vec::with_capacity(2 * outcomes.len());
     for o in outcomes {
         let due = arrivals.offset_us(o.index);
+        // An error with no stamps that the deadline did not cut: its worker died or was
+        // written off, or its thread could not start, and nobody saw when it ended. It is
+        // counted among the errors, but has no latency and no place in the queues.
+        if o.open_loop.is_none() && !never(o) {
+            continue;
+        }
         events.push((due, 1));
         if never(o) {
             never_started += 1;
             queued_at_end += 1;
             // It ended when the deadline cut it off: its wait until then is its latency (a
             // lower bound), so the tail is never flattered by the jobs that waited longest.
-            if let Some(cut) = o.open_loop.map(|ol| ol.done_us).or(deadline_us) {
+            // A job due only after the deadline was never offered: it has none.
+            if let Some(cut) = o
+                .open_loop
+                .map(|ol| ol.done_us)
+                .or(deadline_us)
+                .filter(|&cut| cut > due)
+            {
                 let latency = cut.saturating_sub(due);
                 if let Some(h) = hist.as_mut() {
                     h.saturating_record(latency);
@@ -231,7 +247,7 @@ fn knee(bound: Option<Bound>, cpu: Option<f64>, cpu_basis: String) -> (Option<f6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use greet_core::{GreetError, OpenLoop, Pattern};
+    use greet_core::{OpenLoop, Pattern};
 
     /// 10 greets/s for 1 s: job i is due at i × 100 ms.
     fn schedule() -> Arrivals {
@@ -345,6 +361,24 @@ mod tests {
         assert!(f.latency_p90_ms.unwrap() >= 1100.0 * 0.999);
         // 8 ok over the 1 s of arrivals.
         assert!((f.achieved_rate - 8.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_error_nobody_saw_end_is_counted_but_has_no_latency_and_never_queued() {
+        let a = schedule();
+        let mut outcomes: Vec<Outcome> = (0..9)
+            .map(|i| job(i, a.offset_us(i), a.offset_us(i) + 10_000))
+            .collect();
+        // Job 9's worker was killed: an error with no stamps, not one the deadline cut.
+        let mut died = Outcome::failed(9, GreetError::WorkerDied("signal 9".into()));
+        died.attempts = 1;
+        outcomes.push(died);
+        let f = figures(&a, &outcomes, Some(20_000_000), None, &idle());
+        assert_eq!(f.never_started, 0);
+        assert_eq!(f.queued_at_end, 0);
+        assert_eq!(f.max_queued, 0);
+        // Its latency is not made up from the deadline (20 s): the others' 10 ms stay the max.
+        assert_eq!(f.latency_max_ms, Some(10.0));
     }
 
     #[test]

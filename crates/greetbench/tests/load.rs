@@ -60,6 +60,11 @@ fn bad_rates_and_durations_get_one_line_naming_the_fix() {
         (&["--rate", "900000", "--duration", "60s"], "--rate"),
         (&["--rate", "ten", "--duration", "1s"], "--rate"),
         (&["--rate", "10", "--duration", "soon"], "--duration"),
+        (&["--rate", "0.1", "--duration", "1s"], "--rate"),
+        (
+            &["--rate", "20", "--duration", "3s", "--deadline", "1s"],
+            "--deadline",
+        ),
         (
             &["--rate", "10", "--duration", "1s", "--arrivals", "uniform"],
             "--arrivals",
