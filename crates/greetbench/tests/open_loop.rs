@@ -6,6 +6,9 @@
 //! (`Arrivals::offset_us`), and the tests compare those: a job never starts before it is due,
 //! starts spread over the schedule's intervals instead of bunching at its start, and a pool's
 //! queue (jobs due but not started) stays short below its knee and grows with the rate above.
+//! A model that can keep every greet waiting keeps many in flight when many are due within one
+//! latency, read off the server's own peak: a model that waits for each greet before starting
+//! the next (a closed loop) never has more than one.
 //! The models come from the registry, so a new one is tested with no edit here.
 
 use std::path::PathBuf;
@@ -279,6 +282,67 @@ fn a_pools_queue_stays_short_below_its_knee_and_grows_with_the_rate_above_it() {
     assert!(
         at_200 > at_100 && at_100 > most_below,
         "{name}: queues {most_below}, {at_100}, {at_200}"
+    );
+}
+
+#[test]
+fn every_model_that_keeps_every_greet_waiting_keeps_many_in_flight_in_an_open_loop() {
+    // 40 greets at 100/s, one due every 10 ms over 390 ms, each held by its host L = 200 ms:
+    // rate × L = 20 greets fall due within one L. A model whose concurrency keeps every greet
+    // waiting at once starts each when it is due whatever the others are doing, so about 20
+    // wait on the server together. One that has fallen back to a closed loop (each greet
+    // waited for before the next starts) never has more than 1 in flight.
+    //
+    // The bound of 5 needs no timing from the machine. The server holds each greet at least
+    // L from when it reads it, so any 5 greets it reads within one L are in flight together.
+    // For the peak to stay below 5, every 5 consecutive reads must span more than L, so reads
+    // 0, 4, 8, ..., 36 are each more than L apart: the 40 reads would span more than
+    // 9 × L = 1.8 s, against a schedule of 390 ms. A stall of the dispatcher or the machine
+    // bunches the starts and only raises the peak; it would take a model that fell behind the
+    // schedule by over a second, step after step, to stay below 5.
+    let latency = Duration::from_millis(200);
+    let floor = 5;
+    let mut checked = Vec::new();
+    for model in registry::runnable() {
+        let name = model.name();
+        let schedule = constant(100.0, 400);
+        // A server of its own per model: its peak is this model's alone.
+        let server = Server::start(Config {
+            hosts: 4,
+            latency,
+            ..Config::default()
+        })
+        .unwrap();
+        let mut p = plan(server.targets(), 2);
+        p.count = schedule.count();
+        assert_eq!(p.count, 40);
+        if model.concurrency(&p).io < p.count {
+            // A pool of 2 (or one greet at a time) keeps only that many waiting, by design.
+            continue;
+        }
+        let (outcomes, schedule) = run(model.as_ref(), p, schedule, None);
+        // `run` checked ok + errors == count; none may fail here either.
+        assert_ok_and_on_time(name, &outcomes, &schedule);
+        let stats = server.stats();
+        assert_eq!(stats.served, 40, "{name}: {stats:?}");
+        assert!(
+            stats.peak_in_flight >= floor,
+            "{name}: at most {} greets in flight at once, with 20 due within one latency: \
+             it waits for each greet before starting the next",
+            stats.peak_in_flight
+        );
+        checked.push(name);
+    }
+    // Never vacuous: the models of one thread or one task per job keep every greet waiting,
+    // so each of them was checked.
+    let per_job: Vec<&str> = registry::runnable()
+        .iter()
+        .filter(|m| m.describe().shape == Shape::PerJob)
+        .map(|m| m.name())
+        .collect();
+    assert!(
+        !per_job.is_empty() && per_job.iter().all(|n| checked.contains(n)),
+        "checked {checked:?}; every per-job model {per_job:?} keeps every greet waiting"
     );
 }
 

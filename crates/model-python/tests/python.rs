@@ -3,7 +3,9 @@
 //! server's peak of greets in flight (a rendezvous host replies only once K greets wait
 //! together), the interpreter's threads, the workers' PIDs, and a hung worker killed. In
 //! open-loop runs: no job started before it was due, starts spread over the schedule, jobs cut
-//! by the deadline counted, and a pool's queue, each read off the jobs' own stamps.
+//! by the deadline counted, and a pool's queue, each read off the jobs' own stamps; and the
+//! models that keep every greet waiting keep many in flight when many fall due within one
+//! latency (the server's peak), where a closed loop would keep one.
 //!
 //! Every test needs `python3` (3.9 or newer). Without it, each one prints a note and passes:
 //! CI installs python3, so there they run.
@@ -649,6 +651,75 @@ fn a_python_pool_queues_jobs_that_arrive_faster_than_k_over_l() {
         // However many are queued, no more than K greets wait on the server at once.
         assert!(server.stats().peak_in_flight <= k as u64, "{name}");
     }
+}
+
+#[test]
+fn python_models_that_keep_every_greet_waiting_keep_many_in_flight_in_an_open_loop() {
+    if !python("python_models_that_keep_every_greet_waiting_keep_many_in_flight_in_an_open_loop") {
+        return;
+    }
+    // 40 greets at 100/s, one due every 10 ms over 390 ms, each held by its host L = 200 ms:
+    // rate × L = 20 greets fall due within one L. A model that keeps every greet waiting
+    // starts each when it is due, so about 20 wait on the server together; one that has
+    // fallen back to a closed loop (each greet waited for before the next starts) has 1.
+    //
+    // The bound of 5 needs no timing from the machine. The server holds each greet at least
+    // L from when it reads it, so any 5 greets it reads within one L are in flight together.
+    // For the peak to stay below 5, every 5 consecutive reads must span more than L: reads
+    // 0, 4, 8, ..., 36 each more than L apart, 40 reads over more than 9 × L = 1.8 s, against
+    // a schedule of 390 ms. A stalled interpreter or machine bunches the starts and only
+    // raises the peak.
+    let latency = Duration::from_millis(200);
+    let floor = 5;
+    let mut checked = Vec::new();
+    for model in runnable() {
+        let name = model.name();
+        // A server of its own per model: its peak is this model's alone.
+        let server = Server::start(Config {
+            hosts: 4,
+            latency,
+            ..Config::default()
+        })
+        .unwrap();
+        let mut p = open_plan(
+            Workload::Greet,
+            server.targets(),
+            100.0,
+            Duration::from_millis(400),
+            2,
+        );
+        assert_eq!(p.count, 40);
+        if model.concurrency(&p).io < p.count {
+            // A pool of 2 (or one greet at a time) keeps only that many waiting, by design.
+            continue;
+        }
+        let (s, outcomes) = run_open(&model, &mut p, None);
+        // `run_open` checked ok + errors == count; none may fail here either.
+        assert_eq!(s.ok, p.count, "{name}: {:?}", s.first_errors);
+        for o in &outcomes {
+            stamps(name, &p, o);
+        }
+        let stats = server.stats();
+        assert_eq!(stats.served, 40, "{name}: {stats:?}");
+        assert!(
+            stats.peak_in_flight >= floor,
+            "{name}: at most {} greets in flight at once, with 20 due within one latency: \
+             it waits for each greet before starting the next",
+            stats.peak_in_flight
+        );
+        checked.push(name);
+    }
+    // Never vacuous: the models of one thread or one task per job keep every greet waiting,
+    // so each of them was checked (py-threads and py-asyncio at least).
+    let per_job: Vec<&str> = runnable()
+        .iter()
+        .filter(|m| m.describe().shape == Shape::PerJob)
+        .map(|m| m.name())
+        .collect();
+    assert!(
+        per_job.len() >= 2 && per_job.iter().all(|n| checked.contains(n)),
+        "checked {checked:?}; every per-job model {per_job:?} keeps every greet waiting"
+    );
 }
 
 #[test]
