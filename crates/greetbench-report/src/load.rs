@@ -18,10 +18,10 @@
 //!   [`KNEE_FACTOR`]× of it either way. When one end is missing (the lowest rate already fell
 //!   behind, or no rate did), the verdict says which side of the prediction the data lies on.
 //! - The **predicted knee** of a line is the median of its runs' own predictions (for an even
-//!   count, the geometric mean of the middle two). Each run states one: `K / L` for a pool,
-//!   else the CPU limit it measured, which moves from run to run (fixed costs weigh more at a
-//!   low rate, a busy machine costs more per greet), so the lowest rate's alone would tie the
-//!   verdict to whichever point the grid happened to start at.
+//!   count, the lower of the middle two: one run's, with that run's basis). Each run states
+//!   one: `K / L` for a pool, else the CPU limit it measured, which moves from run to run
+//!   (fixed costs weigh more at a low rate, a busy machine costs more per greet), so the lowest
+//!   rate's alone would tie the verdict to whichever point the grid happened to start at.
 //! - The **machine's limit** is its cores divided by the CPU one greet costs with client and
 //!   server sharing the cores: the cheapest `cpu_us_per_job` (client CPU, start-up excluded,
 //!   plus the server's, per greet) of any sustained run here.
@@ -167,7 +167,7 @@ impl<'a> RateLine<'a> {
     }
 
     /// The line's predicted knee, greets/s, and its basis: the median of its runs' predictions
-    /// (for an even count, the geometric mean of the middle two, with the lower one's basis).
+    /// (for an even count, the lower of the middle two: one run's prediction with its basis).
     /// One rule for every line: a pool's runs all predict `K / L`; a model bound by the CPU
     /// predicts a limit each run measures, and no single run's is the right one.
     pub fn predicted(&self) -> Option<(f64, &str)> {
@@ -177,9 +177,7 @@ impl<'a> RateLine<'a> {
         if n == 0 {
             return None;
         }
-        let lower = all[(n - 1) / 2];
-        let upper = all[n / 2];
-        Some(((lower.0 * upper.0).sqrt(), lower.1))
+        Some(all[(n - 1) / 2])
     }
 
     /// The lowest and highest of the runs' predictions, when they differ by more than 1 %.
@@ -296,6 +294,20 @@ pub fn rate_words(r: f64) -> String {
     } else {
         format!("{}/s", sig3(r))
     }
+}
+
+/// A fraction as the sustained table shows it: two decimals from 0.1 up, two significant
+/// digits below (so that a slow model's `0.0017` does not read `0.00`).
+pub fn fraction(v: f64) -> String {
+    if !v.is_finite() || v <= 0.0 {
+        return if v == 0.0 { "0".into() } else { "-".into() };
+    }
+    if v >= 0.1 {
+        return format!("{v:.2}");
+    }
+    // 0.0017: the first significant digit is the third decimal, so four decimals.
+    let decimals = (1.0 - v.log10().floor()).clamp(2.0, 17.0) as usize;
+    format!("{v:.decimals$}")
 }
 
 /// The knee measured against the knee predicted, for one line: the verdict and its sentence.
@@ -582,9 +594,10 @@ pub fn section(h: &mut String, results: &Results) {
          not; its estimate is their geometric mean, and the prediction holds when it lies \
          between the two or within {}× of the estimate. Each run predicts its own knee: K/L for \
          a pool, else the CPU limit it measured (its cores over the client and server CPU per \
-         greet), which moves from run to run; a line's prediction is the median of its runs'. \
-         The machine's limit is its {} cores divided by the CPU of the cheapest greet measured \
-         here, client and server together (they share the cores; start-up excluded).</p>",
+         greet), which moves from run to run; a line's prediction is the median of its runs' \
+         (the lower middle one for an even count). The machine's limit is its {} cores \
+         divided by the CPU of the cheapest greet measured here, client and server together \
+         (they share the cores; start-up excluded).</p>",
         sig3(BOUND_FACTOR),
         sig3(BOUND_SLACK_MS),
         ACHIEVED * 100.0,
@@ -643,7 +656,7 @@ fn sustained_table(h: &mut String, results: &Results, lines: &[RateLine<'_>]) {
         let frac = |of: f64| {
             highest
                 .filter(|_| of > 0.0 && of.is_finite())
-                .map_or("-".into(), |r| format!("{:.2}", r / of))
+                .map_or("-".into(), |r| fraction(r / of))
         };
         let measured = match knee {
             Some(MeasuredKnee {
@@ -685,9 +698,16 @@ fn sustained_table(h: &mut String, results: &Results, lines: &[RateLine<'_>]) {
             human_latency(l.latency),
             l.points.len(),
             l.predicted().map_or("-".into(), |(k, basis)| format!(
-                "{}<br><span class=\"small\">{}</span>",
+                "{}<br><span class=\"small\">{}{}</span>",
                 rate_words(k),
-                escape(basis)
+                escape(basis),
+                l.prediction_range()
+                    .map_or(String::new(), |(lo, hi)| format!(
+                        "<br>median of {} runs' ({} – {})",
+                        l.predictions().len(),
+                        rate_words(lo),
+                        rate_words(hi)
+                    ))
             )),
             measured,
             highest.map_or("none".into(), rate_words),
