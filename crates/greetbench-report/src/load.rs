@@ -17,9 +17,14 @@
 //! - The **prediction holds** when it lies between those two rates, or the estimate is within
 //!   [`KNEE_FACTOR`]× of it either way. When one end is missing (the lowest rate already fell
 //!   behind, or no rate did), the verdict says which side of the prediction the data lies on.
-//! - The **machine's limit** is its cores divided by the CPU one greet costs, the cheapest
-//!   greet measured in these runs (client side, start-up excluded); the records hold no
-//!   server CPU, so the true limit, with the server on the same cores, is lower.
+//! - The **predicted knee** of a line is the median of its runs' own predictions (for an even
+//!   count, the lower of the middle two: one run's, with that run's basis). Each run states
+//!   one: `K / L` for a pool, else the CPU limit it measured, which moves from run to run
+//!   (fixed costs weigh more at a low rate, a busy machine costs more per greet), so the lowest
+//!   rate's alone would tie the verdict to whichever point the grid happened to start at.
+//! - The **machine's limit** is its cores divided by the CPU one greet costs with client and
+//!   server sharing the cores: the cheapest `cpu_us_per_job` (client CPU, start-up excluded,
+//!   plus the server's, per greet) of any sustained run here.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -150,12 +155,37 @@ impl<'a> RateLine<'a> {
         s
     }
 
-    /// The predicted knee, greets/s, and its basis, from the first run that states one.
+    /// The runs' own predicted knees, greets/s, with their bases, lowest offered rate first.
+    pub fn predictions(&self) -> Vec<(f64, &str)> {
+        self.points
+            .iter()
+            .filter_map(|p| {
+                let v = p.load.predicted_knee_rate?;
+                (v.is_finite() && v > 0.0).then_some((v, p.load.knee_basis.as_str()))
+            })
+            .collect()
+    }
+
+    /// The line's predicted knee, greets/s, and its basis: the median of its runs' predictions
+    /// (for an even count, the lower of the middle two: one run's prediction with its basis).
+    /// One rule for every line: a pool's runs all predict `K / L`; a model bound by the CPU
+    /// predicts a limit each run measures, and no single run's is the right one.
     pub fn predicted(&self) -> Option<(f64, &str)> {
-        self.points.iter().find_map(|p| {
-            let v = p.load.predicted_knee_rate?;
-            (v.is_finite() && v > 0.0).then_some((v, p.load.knee_basis.as_str()))
-        })
+        let mut all = self.predictions();
+        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let n = all.len();
+        if n == 0 {
+            return None;
+        }
+        Some(all[(n - 1) / 2])
+    }
+
+    /// The lowest and highest of the runs' predictions, when they differ by more than 1 %.
+    pub fn prediction_range(&self) -> Option<(f64, f64)> {
+        let all = self.predictions();
+        let lo = all.iter().map(|p| p.0).reduce(f64::min)?;
+        let hi = all.iter().map(|p| p.0).reduce(f64::max)?;
+        (hi > lo * 1.01).then_some((lo, hi))
     }
 
     /// Where the knee was seen.
@@ -176,21 +206,16 @@ impl<'a> RateLine<'a> {
         self.knee().and_then(|k| k.held)
     }
 
-    /// CPU per greet over its runs, µs: the cheapest sustained run's, start-up excluded.
+    /// CPU per greet over its runs, µs, client and server: the cheapest sustained run's
+    /// `cpu_us_per_job` (measured by the run itself, start-up excluded).
     pub fn cpu_us_per_greet(&self) -> Option<f64> {
         self.points
             .iter()
             .filter(|p| p.sustained)
-            .filter_map(|p| cpu_us_per_greet(p.record))
+            .filter_map(|p| p.load.cpu_us_per_job)
+            .filter(|c| c.is_finite() && *c > 0.0)
             .min_by(f64::total_cmp)
     }
-}
-
-/// The CPU one greet of `k` cost, µs: user plus system, less the start-up, per job.
-pub fn cpu_us_per_greet(k: &RunRecord) -> Option<f64> {
-    let jobs = k.cpu_user_s + k.cpu_sys_s - k.start_cpu_s.unwrap_or(0.0);
-    let per = jobs / k.request.count.max(1) as f64 * 1e6;
-    (per.is_finite() && per > 0.0).then_some(per)
 }
 
 /// The rate sweep's lines, in model order.
@@ -242,8 +267,9 @@ pub fn lines(results: &Results) -> Vec<RateLine<'_>> {
     out
 }
 
-/// The machine's limit from these runs: `(greets/s, CPU µs per greet, the model that did it
-/// cheapest)`. `None` without a sustained run that used measurable CPU.
+/// The machine's limit from these runs, client and server sharing its cores: `(greets/s,
+/// client + server CPU µs per greet, the model that did it cheapest)`. `None` without a
+/// sustained run that states its CPU per job.
 pub fn machine_limit<'a>(
     results: &Results,
     lines: &'a [RateLine<'a>],
@@ -268,6 +294,20 @@ pub fn rate_words(r: f64) -> String {
     } else {
         format!("{}/s", sig3(r))
     }
+}
+
+/// A fraction as the sustained table shows it: two decimals from 0.1 up, two significant
+/// digits below (so that a slow model's `0.0017` does not read `0.00`).
+pub fn fraction(v: f64) -> String {
+    if !v.is_finite() || v <= 0.0 {
+        return if v == 0.0 { "0".into() } else { "-".into() };
+    }
+    if v >= 0.1 {
+        return format!("{v:.2}");
+    }
+    // 0.0017: the first significant digit is the third decimal, so four decimals.
+    let decimals = (1.0 - v.log10().floor()).clamp(2.0, 17.0) as usize;
+    format!("{v:.decimals$}")
 }
 
 /// The knee measured against the knee predicted, for one line: the verdict and its sentence.
@@ -302,11 +342,20 @@ pub fn knee_verdict(line: &RateLine<'_>, label: &str) -> (Verdict, String) {
             format!("{label}: {seen}; the runs state no predicted knee to set it against."),
         );
     };
-    let predicted = if basis.is_empty() {
+    let mut predicted = if basis.is_empty() {
         format!("predicted {}", rate_words(pred))
     } else {
         format!("predicted {} ({})", rate_words(pred), basis)
     };
+    if let Some((lo, hi)) = line.prediction_range() {
+        let _ = write!(
+            predicted,
+            ", the median of {} runs' predictions from {} to {}",
+            line.predictions().len(),
+            rate_words(lo),
+            rate_words(hi)
+        );
+    }
     let (verdict, judged) = match (knee.held, knee.failed) {
         (Some(h), Some(f)) => {
             let ratio = (h * f).sqrt() / pred;
@@ -543,10 +592,12 @@ pub fn section(h: &mut String, results: &Results) {
          reached {:.0} % of a keeping-up model's (offered × D / (D + L)). The <b>measured \
          knee</b> lies between the highest sustained rate and the first rate above it that was \
          not; its estimate is their geometric mean, and the prediction holds when it lies \
-         between the two or within {}× of the estimate. The machine's limit is its {} cores \
-         divided by the CPU of the cheapest greet measured here (client side, start-up \
-         excluded: the records hold no server CPU, so the real limit, server included, is \
-         lower).</p>",
+         between the two or within {}× of the estimate. Each run predicts its own knee: K/L for \
+         a pool, else the CPU limit it measured (its cores over the client and server CPU per \
+         greet), which moves from run to run; a line's prediction is the median of its runs' \
+         (the lower middle one for an even count). The machine's limit is its {} cores \
+         divided by the CPU of the cheapest greet measured here, client and server together \
+         (they share the cores; start-up excluded).</p>",
         sig3(BOUND_FACTOR),
         sig3(BOUND_SLACK_MS),
         ACHIEVED * 100.0,
@@ -597,7 +648,7 @@ fn sustained_table(h: &mut String, results: &Results, lines: &[RateLine<'_>]) {
         .filter_map(RateLine::highest_sustained)
         .fold(0.0, f64::max);
     let limit = machine_limit(results, lines);
-    h.push_str("<table id=\"sustained\">\n<tr><th class=\"l\">model</th><th>K</th><th>L</th><th>rates run</th><th>predicted knee</th><th>measured knee</th><th>highest sustained</th><th>p99 there</th><th>× best</th><th>× machine limit</th><th>CPU per greet</th><th class=\"l\">not run or failed</th></tr>\n");
+    h.push_str("<table id=\"sustained\">\n<tr><th class=\"l\">model</th><th>K</th><th>L</th><th>rates run</th><th>predicted knee</th><th>measured knee</th><th>highest sustained</th><th>p99 there</th><th>× best</th><th>× machine limit</th><th>CPU per greet (client + server)</th><th class=\"l\">not run or failed</th></tr>\n");
     for l in lines {
         let knee = l.knee();
         let highest = l.highest_sustained();
@@ -605,7 +656,7 @@ fn sustained_table(h: &mut String, results: &Results, lines: &[RateLine<'_>]) {
         let frac = |of: f64| {
             highest
                 .filter(|_| of > 0.0 && of.is_finite())
-                .map_or("-".into(), |r| format!("{:.2}", r / of))
+                .map_or("-".into(), |r| fraction(r / of))
         };
         let measured = match knee {
             Some(MeasuredKnee {
@@ -647,9 +698,16 @@ fn sustained_table(h: &mut String, results: &Results, lines: &[RateLine<'_>]) {
             human_latency(l.latency),
             l.points.len(),
             l.predicted().map_or("-".into(), |(k, basis)| format!(
-                "{}<br><span class=\"small\">{}</span>",
+                "{}<br><span class=\"small\">{}{}</span>",
                 rate_words(k),
-                escape(basis)
+                escape(basis),
+                l.prediction_range()
+                    .map_or(String::new(), |(lo, hi)| format!(
+                        "<br>median of {} runs' ({} – {})",
+                        l.predictions().len(),
+                        rate_words(lo),
+                        rate_words(hi)
+                    ))
             )),
             measured,
             highest.map_or("none".into(), rate_words),
@@ -672,16 +730,16 @@ fn sustained_table(h: &mut String, results: &Results, lines: &[RateLine<'_>]) {
         "<p class=\"small\">{}</p>",
         match limit {
             Some((rate, cpu, model)) => escape(&format!(
-                "The machine's limit: {} cores ÷ {} µs of CPU per greet (the cheapest measured, \
-                 {model}'s) = {} (client side only). × best is each model's highest sustained \
-                 rate over the best one's ({}).",
+                "The machine's limit: {} cores ÷ {} µs of CPU per greet, client and server \
+                 (the cheapest measured, {model}'s) = {}; × machine limit is each model's \
+                 highest sustained rate over it. × best is over the best one's ({}).",
                 results.provenance.logical_cores,
                 sig3(cpu),
                 rate_words(rate),
                 rate_words(best)
             )),
-            None => "The machine's limit: not measured in this run (no sustained run with \
-                     measurable CPU)."
+            None => "The machine's limit: not measured in this run (no sustained run states \
+                     its CPU per greet)."
                 .to_string(),
         }
     );

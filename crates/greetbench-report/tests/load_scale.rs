@@ -1,7 +1,9 @@
 //! The rate sweep's and the scale sweep's sections, from the fixture's `rates` and `scale`
 //! entries: p99 against offered rate with each predicted knee, the knee verdict (which flips
-//! when the measured knee moves away from the prediction, or the prediction from the data),
-//! the sustained-rate table, the scale chart with its limits named, the largest-N table, the
+//! when the measured knee moves away from the prediction, or the prediction from the data, and
+//! takes the median of a line's runs' predictions), the sustained-rate table with the machine's
+//! limit from client and server CPU, the fixture's load figures in the harness's own shape and
+//! wording, the scale chart with its limits named, the largest-N table, the
 //! "thousands of connections" claim from the scale points, and "not measured" when a results
 //! file has neither (an older file renders as before). As in `report.rs`, no model name is
 //! typed in here: models are picked by description or by what their points show.
@@ -223,20 +225,53 @@ fn the_sustained_table_sets_each_model_against_the_best_and_the_machines_limit()
         assert!(row.contains(&format!(">{}<", l.model)), "{row}");
         let highest = l.highest_sustained().unwrap();
         assert!(row.contains(&load::rate_words(highest)), "{row}");
-        assert!(row.contains(&format!("{:.2}", highest / best)), "{row}");
+        assert!(row.contains(&load::fraction(highest / best)), "{row}");
     }
-    // The machine's limit comes from the CPU per greet the runs measured, not a constant.
-    let (limit, cpu, _) = load::machine_limit(&r, &lines).unwrap();
+    // The machine's limit comes from the CPU per greet the runs measured, client and server
+    // sharing the cores: the cheapest sustained run's `cpu_us_per_job`, not a constant.
+    let (limit, cpu, model) = load::machine_limit(&r, &lines).unwrap();
     let cheapest = lines
         .iter()
-        .filter_map(|l| l.cpu_us_per_greet())
+        .flat_map(|l| &l.points)
+        .filter(|p| p.sustained)
+        .filter_map(|p| p.load.cpu_us_per_job)
         .fold(f64::INFINITY, f64::min);
     assert_eq!(cpu, cheapest);
     assert!((limit - r.provenance.logical_cores as f64 * 1e6 / cpu).abs() < 1e-6);
+    // The server's share is in it: more than the client's own CPU per greet in that run.
+    let at = lines
+        .iter()
+        .filter(|l| l.model == model)
+        .flat_map(|l| &l.points)
+        .find(|p| p.sustained && p.load.cpu_us_per_job == Some(cpu))
+        .unwrap();
+    let k = at.record;
+    let client_us =
+        (k.cpu_user_s + k.cpu_sys_s - k.start_cpu_s.unwrap_or(0.0)) * 1e6 / k.request.count as f64;
+    assert!(
+        cpu > client_us * 1.05,
+        "{cpu} µs is the client's {client_us} µs alone"
+    );
     assert!(
         section.contains(&load::rate_words(limit)),
         "the limit is stated"
     );
+    assert!(section.contains("client and server"), "the page says so");
+    assert!(
+        !section.contains("no server CPU"),
+        "the old wording is gone"
+    );
+    // × machine limit is each highest sustained rate over that same limit.
+    for (row, l) in rows.iter().zip(&lines) {
+        let highest = l.highest_sustained().unwrap();
+        let cells: Vec<&str> = row.split("<td>").collect();
+        assert!(
+            cells
+                .iter()
+                .any(|c| c.starts_with(&format!("{}<", load::fraction(highest / limit)))),
+            "{row}"
+        );
+    }
     // A line with a failed run says so in its row.
     let failed = lines.iter().position(|l| !l.failures.is_empty()).unwrap();
     assert!(
@@ -426,4 +461,140 @@ fn a_results_file_without_rate_or_scale_entries_renders_both_as_not_measured() {
         assert!(!c.contains("<svg"), "{id} draws nothing");
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A line bound only by the CPU whose runs predicted different knees, with a knee measured
+/// at both ends: `(its model, its runs' predictions lowest rate first)`.
+fn moving_cpu_line(r: &Results) -> (String, Vec<f64>) {
+    load::lines(r)
+        .into_iter()
+        .find(|l| {
+            l.workers.is_none()
+                && l.prediction_range().is_some()
+                && l.knee().is_some_and(|k| k.estimate().is_some())
+        })
+        .map(|l| {
+            (
+                l.model.clone(),
+                l.predictions().iter().map(|p| p.0).collect(),
+            )
+        })
+        .expect("the fixture has a CPU-bound line whose prediction moves")
+}
+
+/// `r` with every run of `model` predicting `knee`.
+fn predicting(r: &Results, model: &str, knee: f64) -> Results {
+    let mut r = r.clone();
+    for k in rate_records(&mut r, model) {
+        k.load.as_mut().unwrap().predicted_knee_rate = Some(knee);
+    }
+    r
+}
+
+#[test]
+fn a_cpu_bound_line_is_judged_against_the_median_of_its_runs_predictions() {
+    let r = fixture();
+    let (model, preds) = moving_cpu_line(&r);
+    let mut sorted = preds.clone();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    // The lower middle for an even count: one run's own prediction.
+    let median = sorted[(n - 1) / 2];
+    let lines = load::lines(&r);
+    let line = lines.iter().find(|l| l.model == model).unwrap();
+    assert!((line.predicted().unwrap().0 - median).abs() < 1e-9);
+    let (verdict, sentence) = knee_verdict(&r, &model);
+    assert!(
+        sentence.contains(&format!("predicted {}", load::rate_words(median))),
+        "{sentence}"
+    );
+    assert!(
+        sentence.contains(&format!("median of {n} runs")),
+        "{sentence}"
+    );
+    // The verdict is the one every run predicting the median would get, and not the one the
+    // lowest rate's prediction alone would give: on this line the two disagree.
+    assert_eq!(
+        knee_verdict(&predicting(&r, &model, median), &model).0,
+        verdict
+    );
+    assert_ne!(
+        knee_verdict(&predicting(&r, &model, preds[0]), &model).0,
+        verdict,
+        "the fixture's line would flip on its lowest rate's prediction"
+    );
+    // One run's prediction, however far off, does not move it.
+    let mut odd = r.clone();
+    let first = rate_records(&mut odd, &model)
+        .into_iter()
+        .min_by(|a, b| {
+            let rate = |k: &RunRecord| k.load.as_ref().unwrap().offered_rate;
+            rate(a).total_cmp(&rate(b))
+        })
+        .unwrap();
+    first.load.as_mut().unwrap().predicted_knee_rate = Some(preds[0] / 100.0);
+    assert_eq!(knee_verdict(&odd, &model).0, verdict);
+}
+
+#[test]
+fn a_small_fraction_keeps_two_significant_digits() {
+    assert_eq!(load::fraction(0.5), "0.50");
+    assert_eq!(load::fraction(0.1), "0.10");
+    assert_eq!(load::fraction(0.0078), "0.0078");
+    assert_eq!(load::fraction(0.00167), "0.0017");
+    assert_eq!(load::fraction(0.0), "0");
+    assert_eq!(load::fraction(f64::NAN), "-");
+}
+
+/// The number at the start of `s` (digits and a point).
+fn leading_number(s: &str) -> f64 {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    s[..end]
+        .parse()
+        .unwrap_or_else(|_| panic!("no number at {s:?}"))
+}
+
+#[test]
+fn the_fixtures_load_figures_have_the_harnesss_shape_and_wording() {
+    let r = fixture();
+    let cores = r.provenance.logical_cores as f64;
+    let lines = load::lines(&r);
+    let points: Vec<_> = lines.iter().flat_map(|l| &l.points).collect();
+    assert!(points.len() >= 10);
+    for p in points {
+        let l = p.load;
+        let cpu = l.cpu_us_per_job.expect("cpu_us_per_job");
+        let limit = l.cpu_limit_rate.expect("cpu_limit_rate");
+        assert_eq!(l.started_early, 0);
+        let basis = l.knee_basis.as_str();
+        if let Some(rest) = basis.strip_prefix("K/L = ") {
+            let k = leading_number(rest);
+            assert_eq!(Some(k as usize), p.record.request.workers, "{basis}");
+            assert!(rest.ends_with(" ms"), "{basis}");
+            assert!(l.predicted_knee_rate.unwrap() <= limit);
+        } else if let Some(rest) = basis.strip_prefix("CPU: the client's ") {
+            // The client's cores over its own CPU per job: less than the whole job's.
+            let client_cores = leading_number(rest);
+            let (_, us) = rest.split_once(" core(s) / ").expect(basis);
+            let client = leading_number(us);
+            assert!(us.ends_with(" µs per job"), "{basis}");
+            assert!(client < cpu, "{basis}");
+            assert!((limit - client_cores * 1e6 / client).abs() / limit < 0.01);
+            assert_eq!(l.predicted_knee_rate, Some(limit));
+        } else {
+            let rest = basis.strip_prefix("CPU: ").expect(basis);
+            assert_eq!(leading_number(rest), cores, "{basis}");
+            let (_, us) = rest.split_once(" cores / ").expect(basis);
+            assert!((leading_number(us) - cpu).abs() <= 0.5, "{basis}");
+            let (_, parts) = us.split_once(" µs per job (client ").expect(basis);
+            let (client, server) = parts.split_once(" + server ").expect(basis);
+            assert!(server.ends_with(')'), "{basis}");
+            let sum = leading_number(client) + leading_number(server);
+            assert!((sum - cpu).abs() <= 1.0, "{basis}");
+            assert!((limit - cores * 1e6 / cpu).abs() / limit < 1e-4);
+            assert_eq!(l.predicted_knee_rate, Some(limit));
+        }
+    }
 }
