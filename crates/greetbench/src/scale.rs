@@ -206,7 +206,7 @@ pub fn deadline(request: &RunRequest) -> Duration {
 /// does not end with every greet ok and waiting at once (that one is kept: it names the limit,
 /// or shows how many waited). `each` is told of every point before it runs and gets its
 /// result after (the point as run last, if it was run again at a longer latency). A model that cannot run here gets
-/// one "not installed" entry.
+/// one "not available here" entry.
 pub fn run(
     exe: &Path,
     options: &Options,
@@ -278,7 +278,7 @@ pub fn largest(entries: &[RunResult]) -> Vec<(String, Option<usize>, Option<Stri
                 ));
             }
             Status::Limit(limit) => row.2 = Some(format!("{} at {}", limit.label(), q.count)),
-            _ if e.unavailable().is_some() => row.2 = Some("not installed".into()),
+            _ if e.unavailable().is_some() => row.2 = Some("not available here".into()),
             _ => {
                 let why = e.message().unwrap_or_default();
                 row.2 = Some(format!("failed at {}: {why}", q.count));
@@ -313,7 +313,7 @@ pub fn table(entries: &[RunResult]) -> String {
             ),
         };
         let outcome = match e.status() {
-            _ if e.unavailable().is_some() => "not installed".to_owned(),
+            _ if e.unavailable().is_some() => "not available here".to_owned(),
             Status::Ok if held_all(e) => "ok".to_owned(),
             Status::Ok => "stopped: ok, but not all waited at once".to_owned(),
             Status::Limit(l) => format!("stopped: {}", l.label()),
