@@ -41,7 +41,8 @@ pub(crate) const HEIGHT: u32 = 420;
 /// A fixed colour per model: its place in [`Results::model_names`] (the registry's order, then
 /// undescribed models), so a model keeps its colour in every chart; any other name by hash.
 pub fn colour(results: &Results, name: &str) -> RGBColor {
-    const COLOURS: [RGBColor; 10] = [
+    // Enough for every model greetbench has (twelve Rust, six Python) to keep its own.
+    const COLOURS: [RGBColor; 18] = [
         RGBColor(88, 88, 88),
         RGBColor(214, 39, 40),
         RGBColor(255, 127, 14),
@@ -52,6 +53,14 @@ pub fn colour(results: &Results, name: &str) -> RGBColor {
         RGBColor(44, 160, 44),
         RGBColor(227, 119, 194),
         RGBColor(188, 189, 34),
+        RGBColor(0, 0, 0),
+        RGBColor(0, 128, 128),
+        RGBColor(128, 0, 0),
+        RGBColor(0, 0, 128),
+        RGBColor(218, 165, 32),
+        RGBColor(128, 128, 0),
+        RGBColor(199, 21, 133),
+        RGBColor(70, 130, 180),
     ];
     let i = results
         .model_names()

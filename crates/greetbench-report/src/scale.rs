@@ -438,7 +438,7 @@ pub fn section(h: &mut String, results: &Results) {
         claim.verdict.label(),
         escape(&claim.evidence)
     );
-    if let Some(line) = past_one_process(&models) {
+    if let Some(line) = past_one_process(results, &models) {
         let _ = writeln!(h, "<p>{}</p>", escape(&line));
     }
 }
@@ -488,10 +488,22 @@ fn largest_table(h: &mut String, models: &[ScaleModel<'_>]) {
     h.push_str("</table>\n");
 }
 
-/// The sentence on the models that went past one process: those whose largest held point ran
-/// on more than one client process, with how far that took them.
-fn past_one_process(models: &[ScaleModel<'_>]) -> Option<String> {
-    let single = models
+/// The sentence on the models that went past one process: those of the processes family
+/// (their jobs run in several worker processes, by their descriptions) whose largest held point
+/// ran on more than one client process, with how far that took them, against the most one
+/// process held. (A Python model's interpreter is a second process, but one process runs its
+/// greets: it is not past one process.) A model the results do not describe counts by its
+/// process count alone.
+fn past_one_process(results: &Results, models: &[ScaleModel<'_>]) -> Option<String> {
+    // A model the results do not describe is taken at its process count.
+    let spread = |name: &str| {
+        results
+            .models
+            .iter()
+            .find(|d| d.name == name)
+            .is_none_or(|d| d.family == greet_core::Family::Processes)
+    };
+    let single: Vec<(&str, usize)> = models
         .iter()
         .filter(|m| {
             m.largest()
@@ -499,9 +511,11 @@ fn past_one_process(models: &[ScaleModel<'_>]) -> Option<String> {
                 .is_some_and(|f| f.client_processes <= 1)
         })
         .filter_map(|m| Some((m.model.as_str(), m.largest()?.n)))
-        .max_by_key(|x| x.1);
+        .collect();
+    let most = single.iter().map(|x| x.1).max();
     let multi: Vec<String> = models
         .iter()
+        .filter(|m| spread(&m.model))
         .filter_map(|m| {
             let l = m.largest()?;
             let f = l.figures?;
@@ -522,13 +536,14 @@ fn past_one_process(models: &[ScaleModel<'_>]) -> Option<String> {
     if multi.is_empty() {
         return None;
     }
-    Some(format!(
-        "Past one process: {}{}.",
-        multi.join("; "),
-        single.map_or(String::new(), |(m, n)| format!(
-            ", where the most any single process held was {m}'s N = {n}"
-        ))
-    ))
+    let at_most = most.map_or(String::new(), |n| {
+        let who: Vec<&str> = single.iter().filter(|x| x.1 == n).map(|x| x.0).collect();
+        format!(
+            ", where one process held at most N = {n} ({})",
+            who.join(", ")
+        )
+    });
+    Some(format!("Past one process: {}{at_most}.", multi.join("; ")))
 }
 
 /// The course's claim, as [`crate::verdicts::claims`] lists it.
@@ -557,7 +572,8 @@ pub fn thousands_claim(r: &Results, claim: &'static str) -> Claim {
         return none("scale sweep of an async model");
     }
     let reach = |m: &ScaleModel<'_>| m.largest().map_or(0, |l| l.n);
-    let Some(far) = asyncs.iter().copied().max_by_key(|m| reach(m)) else {
+    // Among those that got as far, the first in the registry's order (Rust before Python).
+    let Some(far) = asyncs.iter().copied().rev().max_by_key(|m| reach(m)) else {
         return none("scale sweep of an async model");
     };
     let (t_max, a_max) = (reach(t), reach(far));
