@@ -64,8 +64,10 @@ pub trait Runner {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError>;
 
     /// Peak resident memory of any helper processes the model started, summed, in KiB: the
-    /// processes model's workers, a Python model's interpreter and its workers. Asked after a
-    /// batch, outside any timing.
+    /// processes and prefork models' workers, a Python model's interpreter and its workers.
+    /// Each as its peak PSS ([`crate::wire::peak_rss_kib`]), the measure the harness takes
+    /// their baseline in, so that pages they share count once. Asked after a batch, outside any
+    /// timing.
     fn helpers_peak_rss_kib(&mut self) -> u64 {
         0
     }

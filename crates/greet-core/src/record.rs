@@ -469,8 +469,8 @@ pub struct LoadFigures {
 pub struct ScaleFigures {
     /// Greets the server held at once at the peak (its own count).
     pub peak_waiting: u64,
-    /// User-space memory per waiting greet, KiB: the client side's peak over its baseline,
-    /// as PSS where the model runs several processes (shared pages counted once).
+    /// User-space memory per waiting greet, KiB: the client's PSS at the peak over its PSS
+    /// before the batch, summed over its processes (pages they share counted once).
     pub user_kib_per_greet: f64,
     /// Kernel memory per waiting greet, KiB: the deltas below, summed, per greet.
     pub kernel_kib_per_greet: f64,

@@ -60,8 +60,18 @@ pub fn decode<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
 /// `/proc/self/smaps_rollup`, now) is taken off the RSS peak: the shared pages (code, libraries)
 /// are mapped at start-up and barely change, while what grows during a batch is private.
 pub fn peak_rss_kib() -> u64 {
-    let peak = status_kib("/proc/self/status", "VmHWM");
-    match pss_excess_kib("/proc/self/smaps_rollup") {
+    peak_of("self")
+}
+
+/// [`peak_rss_kib`] of process `pid`, read from outside it (a parent that reads its helper
+/// processes' memory in the same measure as the workers that report their own).
+pub fn peak_rss_kib_of(pid: u32) -> u64 {
+    peak_of(&pid.to_string())
+}
+
+fn peak_of(pid: &str) -> u64 {
+    let peak = status_kib(&format!("/proc/{pid}/status"), "VmHWM");
+    match pss_excess_kib(&format!("/proc/{pid}/smaps_rollup")) {
         Some((pss, excess)) => peak.saturating_sub(excess).max(pss),
         None => peak,
     }

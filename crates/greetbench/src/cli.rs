@@ -1016,8 +1016,16 @@ fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
     if args.scale {
         let mut options = crate::scale::Options::default();
         if !args.models.is_empty() {
+            let takes_part = crate::scale::models();
             for m in &args.models {
                 registry::find(m).map_err(HarnessError::from)?;
+                if !takes_part.contains(m) {
+                    return Err(CliError::Usage(format!(
+                        "--model {m} keeps at most a pool of greets waiting, so it cannot hold \
+                         N at once: the scale sweep takes {}",
+                        takes_part.join(", ")
+                    )));
+                }
             }
             options.models = args.models.clone();
         }
@@ -1211,7 +1219,8 @@ struct LoadArgs {
     /// Crunch size W for crunch and mixed [default: 250000].
     #[arg(long)]
     work: Option<u32>,
-    /// Pool size for thread-pool, processes and rayon [default: logical cores].
+    /// Pool size for the pooled models (thread-pool, processes, rayon), and prefork's worker
+    /// processes [default: logical cores].
     #[arg(long)]
     workers: Option<usize>,
     /// Give up on a greet after this long (each attempt, with --retries).

@@ -603,7 +603,9 @@ const FD_RESERVE: u64 = 64;
 /// naming the limit.
 pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessError> {
     let d = registry::describe(model);
-    if d.shape != Shape::Pool {
+    // A pool's workers, and any model's worker processes (prefork's event loops are K
+    // processes whatever its shape), are what `--workers` starts.
+    if d.shape != Shape::Pool && d.family != Family::Processes {
         return Ok(());
     }
     let k = workers as u64;
@@ -734,7 +736,12 @@ pub fn measure(
     // every sample, and their memory once started is part of the baseline.
     let helpers = runner.helper_pids();
     sampler.watch(&helpers);
-    let helpers_baseline_kib = sys::processes_status(&helpers, "VmRSS");
+    // In the measure their peak is taken in (`Runner::helpers_peak_rss_kib`): PSS, so that
+    // the pages helper processes share count once on both sides of the growth.
+    let helpers_baseline_kib: u64 = helpers
+        .iter()
+        .filter_map(|&pid| crate::memory::pss_kib(pid))
+        .sum();
     let started = sys::self_usage().plus(sys::children_usage()).since(before);
     let helpers_start_s: f64 = helpers.iter().map(|&pid| sys::process_cpu_s(pid)).sum();
     let start_cpu_s = started.user_s + started.sys_s + helpers_start_s;

@@ -555,7 +555,11 @@ pub fn run_scale_and_store(
         rates: Vec::new(),
         scale: Vec::new(),
     });
-    sweep.scale = scale;
+    // The models swept now replace their earlier points; every other model's stay, so that
+    // `--scale --model tokio` adds to the chart rather than leaving tokio alone on it.
+    let swept = |e: &RunResult| options.models.iter().any(|m| *m == e.request().model);
+    sweep.scale.retain(|e| !swept(e));
+    sweep.scale.extend(scale);
     let mut written = vec![paths.sweep_file()];
     written.extend(out.map(Path::to_path_buf));
     for file in &written {

@@ -655,9 +655,11 @@ impl Runner for Session {
     }
 
     fn helpers_peak_rss_kib(&mut self) -> u64 {
+        // Peak PSS, as the Rust worker processes report theirs: the pages the interpreter and
+        // its workers share count once, in the same measure as the harness's baseline.
         self.helper_pids()
             .into_iter()
-            .map(|pid| proc_status_kib(pid, "VmHWM"))
+            .map(greet_core::wire::peak_rss_kib_of)
             .sum()
     }
 
