@@ -6,10 +6,11 @@
 //! and named, lists the largest N each model held, and checks the course's claim that async
 //! handles thousands of connections where threads get expensive.
 //!
-//! A point is **held** when every greet ended ok (`ok == count`). A model's **stop** is the
-//! smallest N above its largest held N that was not held: an OS limit (from the failure's
-//! `limit`, or from the record's errors by kind), a model that is not available here, or a
-//! plain failure. A model with no such point was not stopped: the sweep went no further.
+//! A point is **held** when every greet ended ok (`ok == count`) and all of them waited at once
+//! (the record's `scale.peak_waiting >= count`), the sweep's own rule (`held_all` in the
+//! greetbench crate). A model's **stop** is the smallest N above its largest held N that was
+//! not held: an OS limit (from the failure's `limit`, or from the record's errors by kind), a
+//! model that is not available here, greets that did not all wait at once, or a plain failure. A model with no such point was not stopped: the sweep went no further.
 
 use std::fmt::Write as _;
 
@@ -38,6 +39,13 @@ pub enum Stop {
     Limit(OsLimit),
     /// The model cannot run here (its runtime, or the kernel feature it needs, is missing).
     Unavailable(String),
+    /// Every greet ended ok, but fewer than N waited at once (the server's own count).
+    NotAllWaited {
+        /// The most greets that waited together.
+        waited: u64,
+        /// N, the greets the point ran.
+        count: usize,
+    },
     /// It failed otherwise.
     Failed(String),
 }
@@ -48,6 +56,9 @@ impl Stop {
         match self {
             Stop::Limit(l) => l.label().to_string(),
             Stop::Unavailable(_) => "not available here".into(),
+            Stop::NotAllWaited { waited, count } => {
+                format!("not all waited at once ({waited} of {count})")
+            }
             Stop::Failed(_) => "failed".into(),
         }
     }
@@ -57,6 +68,9 @@ impl Stop {
         match self {
             Stop::Limit(l) => format!("the {} limit", l.label()),
             Stop::Unavailable(why) => format!("not available here ({why})"),
+            Stop::NotAllWaited { waited, count } => {
+                format!("greets not all waiting at once ({waited} of {count} together)")
+            }
             Stop::Failed(why) => format!("a failure ({why})"),
         }
     }
@@ -78,7 +92,7 @@ pub struct Held<'a> {
 pub struct ScaleModel<'a> {
     /// The model.
     pub model: String,
-    /// The points held (`ok == count`), smallest N first.
+    /// The points held (`ok == count` and `peak_waiting >= count`), smallest N first.
     pub held: Vec<Held<'a>>,
     /// Where and why it stopped, if it did.
     pub stop: Option<(usize, Stop)>,
@@ -128,10 +142,20 @@ fn stop_of(run: &RunResult) -> Option<Stop> {
         ));
     }
     match run.status() {
-        Status::Ok => run
-            .record()
-            .filter(|k| k.ok != k.request.count)
-            .map(|k| Stop::Failed(format!("{} of {} greets ok", k.ok, k.request.count))),
+        Status::Ok => run.record().and_then(|k| {
+            let count = k.request.count;
+            if k.ok != count {
+                return Some(Stop::Failed(format!("{} of {count} greets ok", k.ok)));
+            }
+            match &k.scale {
+                None => Some(Stop::Failed("no figures".into())),
+                Some(s) if s.peak_waiting < count as u64 => Some(Stop::NotAllWaited {
+                    waited: s.peak_waiting,
+                    count,
+                }),
+                Some(_) => None,
+            }
+        }),
         Status::Limit(l) => Some(Stop::Limit(l)),
         _ => Some(Stop::Failed(run.message().unwrap_or_default())),
     }
@@ -250,12 +274,16 @@ fn draw_panel(
         return Ok(());
     }
     // Each stop: an × at the N that was not held, level with the model's last point, and
-    // the limit's name beside it.
+    // the limit's name beside it. A model that is not available here has no point and no ×:
+    // the table names it.
     let mut placed: Vec<(f64, f64)> = Vec::new();
     for m in models {
         let Some((n, stop)) = &m.stop else {
             continue;
         };
+        if matches!(stop, Stop::Unavailable(_)) {
+            continue;
+        }
         let x = *n as f64;
         if !(x_lo..=x_hi).contains(&x) {
             continue;
@@ -301,7 +329,12 @@ pub fn scale_chart(results: &Results) -> Result<Option<Chart>, String> {
             .iter()
             .filter(|h| h.figures.is_some())
             .map(|h| h.n as f64)
-            .chain(m.stop.as_ref().map(|s| s.0 as f64))
+            .chain(
+                m.stop
+                    .as_ref()
+                    .filter(|s| !matches!(s.1, Stop::Unavailable(_)))
+                    .map(|s| s.0 as f64),
+            )
     });
     let Some((x_lo, x_hi)) = log_bounds(xs) else {
         return Ok(None);
@@ -358,8 +391,14 @@ pub fn scale_chart(results: &Results) -> Result<Option<Chart>, String> {
         .iter()
         .filter_map(|m| {
             let (n, stop) = m.stop.as_ref()?;
-            Some(format!("{} at N = {n} ({})", m.model, stop.label()))
+            (!matches!(stop, Stop::Unavailable(_)))
+                .then(|| format!("{} at N = {n} ({})", m.model, stop.label()))
         })
+        .collect();
+    let absent: Vec<&str> = models
+        .iter()
+        .filter(|m| matches!(m.stop, Some((_, Stop::Unavailable(_)))))
+        .map(|m| m.model.as_str())
         .collect();
     let mut caption = "Notice how far each line goes before its ×, and how high it sits: a \
         waiting thread keeps a user stack and a 16 KiB kernel stack, a waiting task only its \
@@ -369,6 +408,13 @@ pub fn scale_chart(results: &Results) -> Result<Option<Chart>, String> {
         caption += " No model was stopped: the sweep went no further.";
     } else {
         let _ = write!(caption, " Stopped: {}.", stops.join("; "));
+    }
+    if !absent.is_empty() {
+        let _ = write!(
+            caption,
+            " Not available here, so not drawn: {}.",
+            absent.join(", ")
+        );
     }
     Ok(Some(Chart {
         id: "scale".into(),
@@ -402,12 +448,14 @@ pub fn section(h: &mut String, results: &Results) {
     h.push_str(
         "<p class=\"small\">Each point is one run in a fresh child process with N greets \
          waiting at once (the latency is long enough that all N wait together). User space is \
-         the client's resident growth over its baseline, as PSS where the model runs several \
-         processes (shared pages counted once); kernel is the growth of the whole machine's \
-         slab, kernel stacks, page tables and TCP buffers (<code>/proc/meminfo</code>, \
-         <code>/proc/net/sockstat</code>) over the run, so it includes the server's sockets. \
-         Both are divided by N. A size is held when every greet ended ok; a model's × is the \
-         first size above its largest held one that was not, named by what stopped it.</p>\n",
+         the client's growth over its baseline as PSS, summed over the client's processes \
+         (shared pages counted once); kernel is the growth of the whole machine's slab, kernel \
+         stacks, page tables and TCP buffers (<code>/proc/meminfo</code>, \
+         <code>/proc/net/sockstat</code>) at the peak, the look with the most greets waiting, \
+         so it includes the server's sockets. Both are divided by N. A size is held when every \
+         greet ended ok and all N waited at once (the server's own count); a model's × is the \
+         first size above its largest held one that was not, named by what stopped it. A model \
+         that is not available here has no × and is named in the table.</p>\n",
     );
     h.push_str("<div class=\"pair\">\n");
     match scale_chart(results) {
@@ -445,7 +493,7 @@ pub fn section(h: &mut String, results: &Results) {
 
 /// The largest N each model held, with its memory per waiting greet there and what stopped it.
 fn largest_table(h: &mut String, models: &[ScaleModel<'_>]) {
-    h.push_str("<table id=\"largest\">\n<tr><th class=\"l\">model</th><th>largest N held (ok = count)</th><th>user per greet</th><th>kernel per greet</th><th>total per greet</th><th>kernel share</th><th>CPU per greet</th><th>processes (client / server)</th><th class=\"l\">stopped at</th><th class=\"l\">how past the limits</th></tr>\n");
+    h.push_str("<table id=\"largest\">\n<tr><th class=\"l\">model</th><th>largest N held (ok = count, all waited at once)</th><th>user per greet</th><th>kernel per greet</th><th>total per greet</th><th>kernel share</th><th>CPU per greet</th><th>processes (client / server)</th><th class=\"l\">stopped at</th><th class=\"l\">how past the limits</th></tr>\n");
     for m in models {
         let largest = m.largest();
         let f = largest.and_then(|l| l.figures);
@@ -458,7 +506,7 @@ fn largest_table(h: &mut String, models: &[ScaleModel<'_>]) {
                 "<span class=\"limit\">N = {n}: {}</span>{}",
                 escape(&s.label()),
                 match s {
-                    Stop::Limit(_) => String::new(),
+                    Stop::Limit(_) | Stop::NotAllWaited { .. } => String::new(),
                     Stop::Unavailable(why) | Stop::Failed(why) =>
                         format!("<br><span class=\"small\">{}</span>", escape(why)),
                 }

@@ -598,3 +598,77 @@ fn the_fixtures_load_figures_have_the_harnesss_shape_and_wording() {
         }
     }
 }
+
+#[test]
+fn a_point_where_not_all_greets_waited_at_once_is_a_stop_not_a_held_size() {
+    // The model whose largest held point is the furthest any model got, with figures.
+    let r = fixture();
+    let (model, n) = scale::models(&r)
+        .into_iter()
+        .filter_map(|m| Some((m.model.clone(), m.largest_measured()?.0)))
+        .max_by_key(|(_, n)| *n)
+        .expect("a model held a size with figures");
+    let row_of = |r: &Results| {
+        let page = page(r);
+        let section = chapter(&page, "scale").to_string();
+        rows(&section, "largest")
+            .into_iter()
+            .find(|row| row.contains(&format!(">{model}<")))
+            .unwrap_or_else(|| panic!("no row for {model}"))
+            .to_string()
+    };
+    assert!(row_of(&r).contains(&format!("<td>{n}</td>")));
+
+    // The same record with every greet ok but fewer than N waiting together.
+    let mut short = fixture();
+    let waited = (n / 2) as u64;
+    for e in short.sweep.as_mut().unwrap().scale.iter_mut() {
+        if let RunResult::Record(k) = e
+            && k.request.model == model
+            && k.request.count == n
+        {
+            assert_eq!(k.ok, n, "the fixture's point was held");
+            k.scale.as_mut().unwrap().peak_waiting = waited;
+        }
+    }
+    let m = scale::models(&short)
+        .into_iter()
+        .find(|m| m.model == model)
+        .unwrap();
+    assert!(m.largest().is_some_and(|h| h.n < n), "{} still held", n);
+    assert!(m.held.iter().all(|h| h.n != n));
+    assert_eq!(m.stop, Some((n, Stop::NotAllWaited { waited, count: n })));
+    let row = row_of(&short);
+    assert!(!row.contains(&format!("<td>{n}</td>")), "{row}");
+    assert!(
+        row.contains(&format!(
+            "N = {n}: not all waited at once ({waited} of {n})"
+        )),
+        "{row}"
+    );
+}
+
+#[test]
+fn a_model_that_is_not_available_here_gets_no_marker_on_the_scale_chart() {
+    let r = fixture();
+    let absent = scale::models(&r)
+        .into_iter()
+        .find(|m| matches!(m.stop, Some((_, Stop::Unavailable(_)))))
+        .expect("the fixture has a model that is not available");
+    let c = scale::scale_chart(&r).unwrap().expect("a scale chart");
+    let label = format!(
+        "{}: {}",
+        absent.model,
+        Stop::Unavailable(String::new()).label()
+    );
+    assert!(!c.svg.contains(&label), "a marker {label}");
+    assert!(c.caption.contains(&absent.model), "{}", c.caption);
+    // It stays in the table, as not available here.
+    let page = page(&r);
+    let section = chapter(&page, "scale");
+    let row = rows(section, "largest")
+        .into_iter()
+        .find(|row| row.contains(&format!(">{}<", absent.model)))
+        .expect("a row for the absent model");
+    assert!(row.contains("not available here"), "{row}");
+}
