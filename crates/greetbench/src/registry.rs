@@ -46,7 +46,7 @@ pub fn models() -> Vec<Box<dyn Model>> {
 
 /// The models of [`models`] that can run on this machine: those whose
 /// [`Model::unavailable`] names no reason (compio needs io_uring, which a kernel or a seccomp
-/// policy may refuse). Each one left out is said once on stderr, so a test run shows it.
+/// policy may refuse). Each one left out is named on stderr, so a test run shows it.
 pub fn runnable() -> Vec<Box<dyn Model>> {
     let mut all = models();
     all.retain(|m| match m.unavailable() {
