@@ -4,18 +4,15 @@
 //! reported what it finished.
 
 use std::error::Error;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use greet_core::model::catch_panic;
-use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::wire::FromWorker;
-use greet_core::workload::crunch;
-use greet_core::{GreetError, Outcome, Plan, Reply, run_job_async};
+use greet_core::{Outcome, Plan, run_job_async};
+// Each worker is the tokio-current-thread model's event loop: the same greet on tokio's
+// socket, the same crunch on the loop. What prefork adds is only the processes around it.
+use model_tokio_current_thread::{crunch_inline, greet};
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use crate::{Order, share};
 
@@ -97,31 +94,4 @@ async fn run_share(plan: Arc<Plan>, worker: usize, workers: usize) {
 /// then stdin closes too and the worker exits, so the error is not acted on here.
 fn say(msg: &FromWorker) {
     let _ = worker_process::say(&mut std::io::stdout().lock(), msg);
-}
-
-/// Crunch on the event loop, as a CPU-bound coroutine does in asyncio: this worker's other
-/// tasks wait, the other workers' loops do not.
-async fn crunch_inline(work: u32, seed: u64) -> u64 {
-    crunch(work, seed)
-}
-
-/// One greet with tokio's socket; `.await` hands the thread back to the loop while it waits.
-async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
-    let greet = async {
-        let mut stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        stream.write_all(GREETING).await?;
-        let mut reader = ReplyReader::new();
-        let mut buf = [0u8; 64];
-        loop {
-            // One read may bring only part of the reply: read until the newline.
-            let n = stream.read(&mut buf).await?;
-            if let Some(reply) = reader.push(&buf[..n])? {
-                return Ok(reply);
-            }
-        }
-    };
-    tokio::time::timeout(timeout, greet)
-        .await
-        .unwrap_or(Err(GreetError::Timeout))
 }

@@ -110,14 +110,15 @@ impl Runner for TokioRunner {
 }
 
 /// Crunch right here, on the event loop, as asyncio would: no `.await` inside, so nothing
-/// else on this runtime runs until it returns.
-async fn crunch_inline(work: u32, seed: u64) -> u64 {
+/// else on this runtime runs until it returns. (prefork's workers, one such loop each, use it
+/// too.)
+pub async fn crunch_inline(work: u32, seed: u64) -> u64 {
     crunch(work, seed)
 }
 
 /// One greet with tokio's socket. `.await` hands the thread back to the runtime while the
 /// host takes its time.
-async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
+pub async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
     let greet = async {
         let mut stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
