@@ -11,7 +11,9 @@
 //!   the monotonic `Instant` elapsed since it. `Instant` alone is process-local, so a worker
 //!   process could not be compared with its parent; anchored to the wall clock, stamps from
 //!   every process on the machine line up;
-//! - the thread id is read once per thread (a `thread_local`, from `/proc/thread-self`).
+//! - the thread id is asked of the kernel once per thread (`gettid`, a `thread_local`): one
+//!   system call, where reading `/proc/thread-self` cost a path walk through procfs and an
+//!   allocation on every new thread, which a thread-per-greet model pays once per greet.
 //!
 //! `GREETBENCH_TRACE=off` ([`ENV`]) turns recording off, only to measure what it costs.
 //!
@@ -32,7 +34,6 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::outcome::{ErrorKind, Outcome};
@@ -79,27 +80,23 @@ pub fn enabled() -> bool {
     clock().on
 }
 
-/// Thread ids past any real one (Linux's `pid_max` is at most 2^22), for a system with no
-/// `/proc`: distinct per thread all the same.
-static NO_PROC: AtomicU32 = AtomicU32::new(1 << 31);
-
 thread_local! {
-    static TID: u32 = read_tid();
+    static TID: u32 = rustix::thread::gettid().as_raw_nonzero().get().unsigned_abs();
     static MARKS: Cell<[Stamp; 2]> = const { Cell::new([Stamp::NONE; 2]) };
 }
 
-/// This thread's kernel id: `/proc/thread-self` links to `<pid>/task/<tid>`.
-fn read_tid() -> u32 {
-    std::fs::read_link("/proc/thread-self")
-        .ok()
-        .and_then(|p| p.file_name()?.to_str()?.parse().ok())
-        .unwrap_or_else(|| NO_PROC.fetch_add(1, Ordering::Relaxed))
-}
-
-/// The calling thread's kernel id (its `tid`, as `ps -L` and Perfetto show it). Read once per
-/// thread.
+/// The calling thread's kernel id (its `tid`, as `ps -L` and Perfetto show it): one `gettid`
+/// per thread, then a thread-local read.
 pub fn tid() -> u32 {
     TID.with(|t| *t)
+}
+
+/// This process's id, asked of the kernel once: every [`Outcome`] names the process that ran
+/// it, and a `getpid` per job is a system call per job. (Nothing here forks without exec, so
+/// the id cannot change under a running process.)
+pub fn pid() -> u32 {
+    static PID: OnceLock<u32> = OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// One moment of a job: when, and on which thread.
