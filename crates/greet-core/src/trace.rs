@@ -33,7 +33,9 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::OnceLock;
+use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::outcome::{ErrorKind, Outcome};
@@ -274,15 +276,34 @@ impl Polls {
 
 /// Awaits `future`, stamping the start and end of each of its polls into `polls`: two clock
 /// reads per poll, on whichever thread polls it.
-pub async fn observe<F: Future>(future: F, polls: &mut Polls) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    std::future::poll_fn(|cx| {
+///
+/// A struct that holds `future` in place rather than an `async fn`: an `async fn` keeps its
+/// argument for its whole life and would hold a second, pinned copy beside it, so a waiting
+/// greet would carry its greet future twice.
+pub fn observe<F: Future>(future: F, polls: &mut Polls) -> Observe<'_, F> {
+    Observe { future, polls }
+}
+
+pin_project_lite::pin_project! {
+    /// A future whose polls are stamped: what [`observe`] returns.
+    #[must_use = "a future does nothing unless awaited"]
+    pub struct Observe<'a, F> {
+        #[pin]
+        future: F,
+        polls: &'a mut Polls,
+    }
+}
+
+impl<F: Future> Future for Observe<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
         let start = Stamp::now();
-        let poll = future.as_mut().poll(cx);
-        polls.record((start, Stamp::now()));
+        let poll = this.future.poll(cx);
+        this.polls.record((start, Stamp::now()));
         poll
-    })
-    .await
+    }
 }
 
 /// The phases a job's time is drawn in.
