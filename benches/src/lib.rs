@@ -32,8 +32,9 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, SamplingMode, Throughput};
 use greet_core::record::HostSpec;
 use greet_core::{Model, Plan, Runner, Summary, Target, Workload};
+use greetbench::harness::NoiseWatch;
 use greetbench::harness::ServerProcess;
-use greetbench::sys::{self, NoiseWatch};
+use greetbench::sys;
 pub use greetbench_report::group::{Group, spawn};
 use greetbench_report::results::{GroupNoise, Skipped};
 
