@@ -11,6 +11,8 @@
 //!
 //! The ratio is computed here, once, for `greetbench compare --floor` and the report alike.
 
+use std::net::SocketAddr;
+
 use crate::describe::{Description, Family, Lang, Shape};
 
 /// A bare client of one kind. Each model is measured beside the kind that waits the way it
@@ -116,6 +118,23 @@ impl std::fmt::Display for FloorKind {
     }
 }
 
+/// What a floor client is asked to run, in a fresh process (`greetbench floor-child` reads it
+/// as JSON on stdin): `count` greets over `addrs`, round-robin, each giving up after
+/// `timeout_ms`; a pool of `workers` threads for the pooled kinds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FloorRequest {
+    /// Which floor client.
+    pub kind: FloorKind,
+    /// The hosts' addresses.
+    pub addrs: Vec<SocketAddr>,
+    /// How many greets.
+    pub count: usize,
+    /// K, for the pools.
+    pub workers: usize,
+    /// Each greet's timeout, ms.
+    pub timeout_ms: u64,
+}
+
 /// One run of a floor client: how long its batch took, and how many greets got their reply.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FloorRun {
@@ -197,6 +216,21 @@ pub struct Ratio {
     pub n: usize,
 }
 
+/// The ratio a Rust model aims to stay within, over the floor client of its kind.
+pub const RUST_TARGET: f64 = 1.05;
+
+/// The ratio a Python model aims to stay within (an interpreter's harness is a JSON line per
+/// outcome on a pipe).
+pub const PYTHON_TARGET: f64 = 1.2;
+
+/// The target of a model in `lang`.
+pub fn target(lang: Lang) -> f64 {
+    match lang {
+        Lang::Rust => RUST_TARGET,
+        Lang::Python => PYTHON_TARGET,
+    }
+}
+
 /// The coverage the interval aims at.
 pub const COVERAGE: f64 = 0.95;
 
@@ -235,20 +269,48 @@ impl Ratio {
         })
     }
 
-    /// Whether the whole interval lies at or under `target`: the claim "within target" holds.
-    /// [`Ratio::over`] is the opposite claim; when neither holds it is inconclusive.
-    pub fn within(&self, target: f64) -> bool {
-        self.high <= target
-    }
-
-    /// Whether the whole interval lies over `target`.
-    pub fn over(&self, target: f64) -> bool {
-        self.low > target
+    /// Where the ratio stands against `target`: within it only when the whole interval is,
+    /// over it only when the whole interval is, and inconclusive when the interval straddles
+    /// it (the noise decides, so no claim is made) or covers the median with less than
+    /// [`COVERAGE`] (fewer than 6 pairs: too few to say).
+    pub fn against(&self, target: f64) -> Verdict {
+        if self.coverage < COVERAGE {
+            Verdict::Inconclusive
+        } else if self.high <= target {
+            Verdict::Within
+        } else if self.low > target {
+            Verdict::Over
+        } else {
+            Verdict::Inconclusive
+        }
     }
 
     /// `1.03× [1.01, 1.06]`: the median and its interval.
     pub fn text(&self) -> String {
         format!("{:.3}× [{:.3}, {:.3}]", self.median, self.low, self.high)
+    }
+}
+
+/// A ratio against its target ([`Ratio::against`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The whole interval is at or under the target.
+    Within,
+    /// The whole interval is over the target.
+    Over,
+    /// The interval straddles the target.
+    Inconclusive,
+}
+
+impl Verdict {
+    /// The word tables print.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Within => "within",
+            Verdict::Over => "over",
+            Verdict::Inconclusive => "inconclusive",
+        }
     }
 }
 
@@ -297,8 +359,14 @@ mod tests {
             coverage: 0.965,
             n: 15,
         };
-        assert!(!r.within(1.05) && !r.over(1.05), "inconclusive");
-        assert!(r.within(1.06) && r.over(1.0));
+        assert_eq!(r.against(1.05), Verdict::Inconclusive);
+        assert_eq!(r.against(1.06), Verdict::Within);
+        assert_eq!(r.against(1.0), Verdict::Over);
+        assert_eq!(r.against(target(Lang::Python)), Verdict::Within);
+        // Too few pairs for 95 %: no verdict either way.
+        let few = Ratio::of([1.10, 1.12, 1.11]).unwrap();
+        assert_eq!(few.against(1.05), Verdict::Inconclusive);
+        assert_eq!(few.against(1.2), Verdict::Inconclusive);
         assert_eq!(r.text(), "1.030× [1.010, 1.060]");
     }
 

@@ -13,9 +13,10 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use greet_core::floor::{FloorRequest, FloorRun};
 use greet_core::record::{FailureKind, RunFailure, RunRequest, RunResult};
 
 /// The environment variable that makes an executable act as the greetbench CLI.
@@ -63,25 +64,77 @@ pub fn run_limited(
     if let Some(n) = open_files {
         crate::sys::limit_open_files(&mut cmd, n);
     }
-    let spawned = cmd
-        .arg(SUBCOMMAND)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) => {
+    let line = serde_json::to_string(request).unwrap_or_default();
+    let (status, stdout, stderr) = match exchange(cmd.arg(SUBCOMMAND), &line, deadline) {
+        Ok(answer) => answer,
+        Err(Unanswered::Spawn(e)) => {
             return fail(
                 FailureKind::Crashed,
                 format!("cannot start {}: {e}", exe.display()),
             );
         }
+        Err(Unanswered::Deadline) => {
+            return fail(
+                FailureKind::Deadline,
+                format!(
+                    "killed after {:.0} s without finishing; give it a longer deadline or a smaller --count",
+                    deadline.as_secs_f64()
+                ),
+            );
+        }
     };
+    match serde_json::from_str::<RunResult>(stdout.trim()) {
+        Ok(result) => result,
+        Err(_) => fail(
+            FailureKind::Crashed,
+            format!("{status}: {}", first_line(&stderr)),
+        ),
+    }
+}
+
+/// The hidden subcommand a floor client's child runs.
+pub const FLOOR_SUBCOMMAND: &str = "floor-child";
+
+/// Runs the floor client `request` asks for in a fresh child of `exe` (`greetbench
+/// floor-child`), killing it after `deadline`: its run, or why there is none, in one line.
+pub fn run_floor(
+    exe: &Path,
+    request: &FloorRequest,
+    deadline: Duration,
+) -> Result<FloorRun, String> {
+    let line = serde_json::to_string(request).unwrap_or_default();
+    let (status, stdout, stderr) = exchange(command(exe).arg(FLOOR_SUBCOMMAND), &line, deadline)
+        .map_err(|e| match e {
+            Unanswered::Spawn(e) => format!("cannot start {}: {e}", exe.display()),
+            Unanswered::Deadline => format!("killed after {:.0} s", deadline.as_secs_f64()),
+        })?;
+    serde_json::from_str(stdout.trim()).map_err(|_| format!("{status}: {}", first_line(&stderr)))
+}
+
+/// Why a child gave no answer.
+enum Unanswered {
+    /// It could not start.
+    Spawn(std::io::Error),
+    /// It ran past its deadline and was killed.
+    Deadline,
+}
+
+/// Starts `cmd` with its three pipes, writes `input` on its stdin and closes it, and waits for
+/// it at most `deadline`: its status, stdout and stderr (each at most [`MAX_MESSAGE`]).
+fn exchange(
+    cmd: &mut Command,
+    input: &str,
+    deadline: Duration,
+) -> Result<(ExitStatus, String, String), Unanswered> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(Unanswered::Spawn)?;
     // The request is small; write it, then close stdin so the child sees its end.
     if let Some(mut stdin) = child.stdin.take() {
-        let line = serde_json::to_string(request).unwrap_or_default();
-        let _ = stdin.write_all(line.as_bytes());
+        let _ = stdin.write_all(input.as_bytes());
     }
     let out = child.stdout.take().map(read_bounded);
     let err = child.stderr.take().map(read_bounded);
@@ -93,46 +146,38 @@ pub fn run_limited(
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return fail(
-                    FailureKind::Deadline,
-                    format!(
-                        "killed after {:.0} s without finishing; give it a longer deadline or a smaller --count",
-                        deadline.as_secs_f64()
-                    ),
-                );
+                return Err(Unanswered::Deadline);
             }
         }
     };
     // The readers end when the child's pipes close; a grandchild that kept them open (a
     // leaked server) cannot hold us past a second.
-    let stdout = out
-        .map(|r| r.take(Duration::from_secs(1)))
-        .unwrap_or_default();
-    let stderr = err
-        .map(|r| r.take(Duration::from_secs(1)))
-        .unwrap_or_default();
-    match serde_json::from_str::<RunResult>(stdout.trim()) {
-        Ok(result) => result,
-        Err(_) => {
-            let why = stderr
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("no output");
-            fail(FailureKind::Crashed, format!("{status}: {why}"))
-        }
-    }
+    let take = |d: Option<Drain>| {
+        d.map(|r| r.take(Duration::from_secs(1)))
+            .unwrap_or_default()
+    };
+    Ok((status, take(out), take(err)))
+}
+
+/// The first line of `stderr` that says something, for an error message.
+fn first_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output")
 }
 
 /// The child side's first step: reads one request from stdin (at most [`MAX_MESSAGE`] bytes).
-pub fn read_request(stdin: impl Read) -> Result<RunRequest, String> {
+/// A request of either kind: a [`RunRequest`] for `child`, a [`FloorRequest`] for
+/// `floor-child`.
+pub fn read_request<T: serde::de::DeserializeOwned>(stdin: impl Read) -> Result<T, String> {
     let mut text = String::new();
     stdin
         .take(MAX_MESSAGE)
         .read_to_string(&mut text)
         .map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!("`greetbench {SUBCOMMAND}` reads one run request as JSON on stdin: {e}")
-    })
+    serde_json::from_str(&text)
+        .map_err(|e| format!("a greetbench child reads one request as JSON on stdin: {e}"))
 }
 
 /// A pipe drained on a thread of its own, at most [`MAX_MESSAGE`] bytes.

@@ -1,5 +1,6 @@
 //! `greetbench compare`: every model (of a language, or all) on one workload, each in a fresh
 //! child process, in one table; a model that cannot run here is a "not available here" row.
+//! `--floor` runs each beside its floor client instead (`compare_floor`).
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use greet_core::Lang;
 use greet_core::record::RunResult;
 
 use super::args::{BatchArgs, HostArgs};
+use super::compare_floor;
 use super::output::{RecordJson, finish, print_table};
 use super::{CliError, current_exe, exit, result_status, worse};
 use crate::out::{say, warn};
@@ -27,6 +29,19 @@ pub(super) struct CompareArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
+    /// Only these models (NAME,NAME,...) [default: every model of --lang].
+    #[arg(long = "model", value_name = "NAME", value_delimiter = ',')]
+    models: Vec<String>,
+    /// Run each model beside the floor client of its kind (a bare client with none of the
+    /// harness: one thread per greet, tokio tasks, asyncio's gather...) in interleaved pairs
+    /// against one server, and print the median ratio of their wall times with its interval.
+    /// Greet only, no faults, no retries.
+    #[arg(long)]
+    floor: bool,
+    /// With --floor: pairs per model (6 or more for a verdict at 95 %).
+    #[arg(long, requires = "floor", default_value_t = 6,
+          value_parser = clap::value_parser!(u32).range(1..=200))]
+    repeats: u32,
 }
 
 /// `compare --lang`: which models' rows to run, by their descriptions' language.
@@ -63,13 +78,16 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
         + b.work.deadline.unwrap_or_default();
     let mut records = Vec::new();
     let mut code = exit::OK;
-    let (models, not_run) = runnable(args.lang);
+    let (models, not_run) = picked(runnable(args.lang), &args.models)?;
     if models.is_empty()
         && let Some((_, why)) = not_run.first()
     {
         return Err(CliError::Usage(why.clone()));
     }
     say_not_run(&not_run);
+    if args.floor {
+        return compare_floor::compare(&exe, &models, b, h, args.repeats as usize, args.json);
+    }
     for model in &models {
         let model = model.as_str();
         if !args.json {
@@ -99,9 +117,12 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
     Ok(code)
 }
 
+/// The models that run, and those that cannot run here with why.
+type Rows = (Vec<String>, Vec<(String, String)>);
+
 /// The models `lang` picks that can run here, and those that cannot, with why. A model that
 /// cannot run is not an error: its row reads "not available here".
-fn runnable(lang: LangArg) -> (Vec<String>, Vec<(String, String)>) {
+fn runnable(lang: LangArg) -> Rows {
     let (mut run, mut not_run) = (Vec::new(), Vec::<(String, String)>::new());
     for d in registry::descriptions() {
         if !lang.keeps(d.lang) {
@@ -113,6 +134,24 @@ fn runnable(lang: LangArg) -> (Vec<String>, Vec<(String, String)>) {
         }
     }
     (run, not_run)
+}
+
+/// The rows `--model` asks for, if it does (every runnable one otherwise); a name that is no
+/// model is refused with the fix.
+fn picked((run, not_run): Rows, names: &[String]) -> Result<Rows, CliError> {
+    if names.is_empty() {
+        return Ok((run, not_run));
+    }
+    if let Some(unknown) = names.iter().find(|n| registry::find(n).is_err()) {
+        return Err(CliError::Usage(format!(
+            "--model {unknown}: no such model (greetbench models lists them)"
+        )));
+    }
+    let keep = |name: &String| names.contains(name);
+    Ok((
+        run.into_iter().filter(keep).collect(),
+        not_run.into_iter().filter(|(n, _)| keep(n)).collect(),
+    ))
 }
 
 /// Says once on stderr why each group of models cannot run: without python3, one line names
