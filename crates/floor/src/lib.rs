@@ -45,7 +45,8 @@ pub struct Batch {
     pub addrs: Vec<SocketAddr>,
     /// How many greets.
     pub count: usize,
-    /// K, for the pools.
+    /// K: the pools' threads, and the tokio client's worker threads (as many as the executor
+    /// threads of the model it stands beside).
     pub workers: usize,
     /// Each greet's timeout, connection included.
     pub timeout: Duration,
@@ -90,6 +91,7 @@ pub fn run(kind: FloorKind, batch: &Batch) -> Result<FloorRun, FloorError> {
     let runtime = match kind {
         FloorKind::Tokio => Some(
             tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(batch.workers)
                 .enable_all()
                 .build(),
         ),

@@ -1,6 +1,6 @@
 //! One tokio task per greet, all spawned first and then awaited: the floor of the async
-//! models. The runtime (multi-thread, a worker per core, or current-thread) is built before
-//! the batch is timed, as a model's is.
+//! models. The runtime (multi-thread with as many workers as the model's executor has threads,
+//! or current-thread) is built before the batch is timed, as a model's is.
 
 use tokio::runtime::Runtime;
 

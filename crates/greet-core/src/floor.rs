@@ -28,7 +28,8 @@ pub enum FloorKind {
     Threads,
     /// K threads taking greets off a shared counter.
     ThreadPool,
-    /// One task per greet on tokio's multi-thread runtime (a worker per core).
+    /// One task per greet on tokio's multi-thread runtime, with as many workers as the model
+    /// beside it runs executor threads.
     Tokio,
     /// One task per greet on tokio's current-thread runtime.
     TokioCurrentThread,
@@ -129,7 +130,7 @@ pub struct FloorRequest {
     pub addrs: Vec<SocketAddr>,
     /// How many greets.
     pub count: usize,
-    /// K, for the pools.
+    /// K: the pools' threads, or the tokio floor client's workers.
     pub workers: usize,
     /// Each greet's timeout, ms.
     pub timeout_ms: u64,
@@ -179,7 +180,8 @@ pub struct FloorPairs {
     pub count: usize,
     /// The hosts' latency, s.
     pub latency_s: f64,
-    /// `--workers` (K), for the pools.
+    /// K: the pools' threads (`--workers`), or the tokio floor client's workers (the model's
+    /// executor threads, from its first run).
     pub workers: usize,
     /// The pairs in which both sides got every reply, in the order they ran.
     pub pairs: Vec<FloorPair>,

@@ -9,6 +9,11 @@
 //! it) but greets the shared server through `--targets`, with each reply checked against its
 //! host; the floor client runs in `greetbench floor-child`, with nothing around it but its
 //! own clock. A pair in which either side lost a greet is not kept, and says why.
+//!
+//! The tokio floor client, which stands beside every async model but the one-thread event
+//! loops, runs as many workers as the model's executor runs threads (read off the model's first
+//! record), so that the pair differs in the harness, not in the cores used: smol's one
+//! thread beside one worker, tokio's one per core beside as many.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -80,7 +85,7 @@ pub fn run(
     };
     let server = ServerProcess::start(exe, &spec)?;
     let addrs = server.addrs().to_vec();
-    let workers = options.workers.unwrap_or_else(default_workers);
+    let pool = options.workers.unwrap_or_else(default_workers);
     let mut all = Vec::with_capacity(models.len());
     for (d, kind) in models {
         let mut pairs = FloorPairs {
@@ -88,7 +93,7 @@ pub fn run(
             floor: *kind,
             count: options.count,
             latency_s: options.latency.as_secs_f64(),
-            workers,
+            workers: pool,
             pairs: Vec::new(),
             dropped: Vec::new(),
         };
@@ -97,15 +102,20 @@ pub fn run(
             let label = format!("{} beside floor:{kind}, pair {}", d.name, r + 1);
             step(&label);
             let model_run = || run_model(exe, &d.name, &addrs, options);
-            let floor_run = || run_floor(exe, *kind, &addrs, workers, options);
+            let floor_run = |workers| run_floor(exe, *kind, &addrs, workers, options);
+            // The first pair runs the model first, so its executor's thread count is known
+            // before any tokio floor client is sized by it.
             let (m, f) = if model_first {
                 let m = model_run();
-                (m, floor_run())
+                if let (FloorKind::Tokio, Ok((_, Some(threads)))) = (kind, &m) {
+                    pairs.workers = *threads;
+                }
+                (m, floor_run(pairs.workers))
             } else {
-                let f = floor_run();
+                let f = floor_run(pairs.workers);
                 (model_run(), f)
             };
-            match (m, f) {
+            match (m.map(|(wall_s, _)| wall_s), f) {
                 (Ok(model_wall_s), Ok(floor_wall_s)) => pairs.pairs.push(FloorPair {
                     model_wall_s,
                     floor_wall_s,
@@ -124,14 +134,15 @@ pub fn run(
     Ok(all)
 }
 
-/// One run of `model` against `addrs` in a fresh child: its wall time, or why it does not
-/// count (a failed run, or a greet without its reply).
+/// One run of `model` against `addrs` in a fresh child: its wall time and its executor's
+/// threads (an async model's), or why it does not count (a failed run, or a greet without its
+/// reply).
 fn run_model(
     exe: &Path,
     model: &str,
     addrs: &[SocketAddr],
     options: &Options,
-) -> Result<f64, String> {
+) -> Result<(f64, Option<usize>), String> {
     let request = RunRequest {
         targets: addrs.to_vec(),
         // Each reply is checked against the host that should send it, as in any run.
@@ -142,7 +153,7 @@ fn run_model(
         ..RunRequest::new(model, Workload::Greet, options.count)
     };
     match child::run(exe, &request, options.run_deadline()) {
-        RunResult::Record(r) if r.ok == r.request.count => Ok(r.wall_s),
+        RunResult::Record(r) if r.ok == r.request.count => Ok((r.wall_s, r.executor_threads)),
         RunResult::Record(r) => Err(format!(
             "{model} got {} of {} replies",
             r.ok, r.request.count

@@ -18,6 +18,14 @@ fn greetbench(args: &[&str]) -> Output {
         .expect("greetbench runs")
 }
 
+fn greetbench_with((key, value): (&str, &str), args: &[&str]) -> Output {
+    Command::new(EXE)
+        .env(key, value)
+        .args(args)
+        .output()
+        .expect("greetbench runs")
+}
+
 #[test]
 fn each_model_is_paired_with_the_floor_client_of_its_kind_in_alternating_order() {
     let threads = first_where(|d| {
@@ -26,27 +34,40 @@ fn each_model_is_paired_with_the_floor_client_of_its_kind_in_alternating_order()
     let one_loop =
         first_where(|d| d.family == Family::Async && d.one_thread && d.lang == Lang::Rust);
     let processes = first_where(|d| d.family == Family::Processes && d.lang == Lang::Rust);
-    let models = [threads.as_str(), one_loop.as_str(), processes.as_str()].join(",");
+    // tokio's runtime, whose worker count an environment variable sets.
+    let tokio = first_where(|d| {
+        d.family == Family::Async
+            && !d.one_thread
+            && d.runtime.as_ref().is_some_and(|r| r.name == "tokio")
+    });
+    let models = [&threads, &one_loop, &processes, &tokio]
+        .map(String::as_str)
+        .join(",");
     let latency_s = 0.02;
-    let out = greetbench(&[
-        "compare",
-        "--floor",
-        "--model",
-        &models,
-        "--count",
-        "16",
-        "--latency",
-        "20ms",
-        "--repeats",
-        "2",
-        "--json",
-    ]);
+    let out = greetbench_with(
+        ("TOKIO_WORKER_THREADS", "1"),
+        &[
+            "compare",
+            "--floor",
+            "--model",
+            &models,
+            "--count",
+            "16",
+            "--latency",
+            "20ms",
+            "--repeats",
+            "2",
+            "--json",
+        ],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let all: Vec<FloorPairs> = serde_json::from_slice(&out.stdout).expect("a JSON array");
     // The processes model has no floor client: its worker processes are the model.
-    let names: Vec<&str> = all.iter().map(|p| p.model.as_str()).collect();
-    assert_eq!(names, [threads.as_str(), one_loop.as_str()]);
+    let mut names: Vec<&str> = all.iter().map(|p| p.model.as_str()).collect();
+    let mut expected = [threads.as_str(), one_loop.as_str(), tokio.as_str()];
+    (names.sort(), expected.sort());
+    assert_eq!(names, expected);
     for p in &all {
         let d = registry::describe(registry::find(&p.model).unwrap().as_ref());
         assert_eq!(Some(p.floor), FloorKind::of(&d), "{}", p.model);
@@ -67,6 +88,10 @@ fn each_model_is_paired_with_the_floor_client_of_its_kind_in_alternating_order()
         }
         assert_eq!((p.count, p.latency_s), (16, latency_s));
         assert!(p.ratio().is_some_and(|r| r.n == 2));
+        if p.floor == FloorKind::Tokio {
+            // Sized by the model's executor: one worker, as TOKIO_WORKER_THREADS gave tokio.
+            assert_eq!(p.workers, 1, "{}", p.model);
+        }
     }
     // The table says why a model has no floor client.
     let table = greetbench(&[
