@@ -66,7 +66,8 @@ fn each_model_is_paired_with_the_floor_client_of_its_kind_in_alternating_order()
     // The processes model has no floor client: its worker processes are the model.
     let mut names: Vec<&str> = all.iter().map(|p| p.model.as_str()).collect();
     let mut expected = [threads.as_str(), one_loop.as_str(), tokio.as_str()];
-    (names.sort(), expected.sort());
+    names.sort();
+    expected.sort();
     assert_eq!(names, expected);
     for p in &all {
         let d = registry::describe(registry::find(&p.model).unwrap().as_ref());
