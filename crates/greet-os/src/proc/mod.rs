@@ -276,12 +276,19 @@ mod tests {
         assert_eq!(parse_status("Name:\tx\n"), Status::default());
         // `VmRSS` must not match a longer name that starts with it.
         assert_eq!(field("VmRSSx: 5 kB\nVmRSS: 6 kB\n", "VmRSS"), Some(6));
-        let rollup = "00400000-7ffd [rollup]\nRss:  900 kB\nPss:  300 kB\n";
+        // Captured on the reference machine: `Pss`, not `Rss` or `Pss_Dirty`.
+        let rollup = "5562e965a000-7ffc79f59000 ---p 00000000 00:00 0      [rollup]
+Rss:                1748 kB
+Pss:                 298 kB
+Pss_Dirty:           116 kB
+Pss_Anon:            116 kB
+Shared_Clean:       1596 kB
+";
         assert_eq!(
             parse_rollup(rollup),
             Some(Rollup {
-                rss_kib: 900,
-                pss_kib: 300
+                rss_kib: 1748,
+                pss_kib: 298
             })
         );
         assert_eq!(parse_rollup("Rss: 900 kB\n"), None);
