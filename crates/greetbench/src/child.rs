@@ -7,17 +7,22 @@
 //! subcommand, which reads the request with [`read_request`] and runs it with
 //! [`crate::harness::execute`].
 //!
+//! The floor clients run the same way ([`run_floor`]): a [`FloorRequest`] in, a [`FloorRun`]
+//! out, through the hidden `floor-child` subcommand.
+//!
 //! Any executable that calls [`crate::cli::run_as_cli_if_requested`] first thing in `main`
 //! can stand in for `greetbench` here: with [`AS_CLI_ENV`] set, it acts as the CLI. That is
 //! how a criterion bench binary, or a test binary, is its own server and its own child.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use greet_core::floor::{FloorRequest, FloorRun};
 use greet_core::record::{FailureKind, RunFailure, RunRequest, RunResult};
+use greet_os::lines::{self, LineError, LineReader};
+use greet_os::process;
 
 /// The environment variable that makes an executable act as the greetbench CLI.
 pub const AS_CLI_ENV: &str = "GREETBENCH_AS_CLI";
@@ -25,16 +30,17 @@ pub const AS_CLI_ENV: &str = "GREETBENCH_AS_CLI";
 /// The hidden subcommand a child runs.
 pub const SUBCOMMAND: &str = "child";
 
-/// The most a request or a result may be, in bytes: far above any real one, and a bound.
-const MAX_MESSAGE: u64 = 16 << 20;
+/// The most a request or a result may be, in bytes: one line each, far above any real one
+/// (a traced record of many jobs), and a bound.
+const MAX_MESSAGE: usize = 16 << 20;
 
 /// A command that runs `exe` as the greetbench CLI. The child dies with this process
-/// ([`crate::sys::die_with_parent`]): whatever signal ends `compare` or the sweep, no child
-/// (and, through the child's closed stdin, no `serve` grandchild) outlives it.
+/// ([`greet_os::process::die_with_parent`]): whatever signal ends `compare` or the sweep, no
+/// child (and, through the child's closed stdin, no `serve` grandchild) outlives it.
 pub fn command(exe: &Path) -> Command {
     let mut cmd = Command::new(exe);
     cmd.env(AS_CLI_ENV, "1");
-    crate::sys::die_with_parent(&mut cmd);
+    process::die_with_parent(&mut cmd);
     cmd
 }
 
@@ -45,7 +51,8 @@ pub fn run(exe: &Path, request: &RunRequest, deadline: Duration) -> RunResult {
 }
 
 /// [`run`], with the child's open-files limits (soft and hard) lowered to `open_files` if
-/// given ([`crate::sys::limit_open_files`]): the scale sweep's tests reach the limit that way.
+/// given ([`greet_os::limits::lower_open_files_in`]): the scale sweep's tests reach the limit
+/// that way.
 pub fn run_limited(
     exe: &Path,
     request: &RunRequest,
@@ -62,10 +69,9 @@ pub fn run_limited(
     };
     let mut cmd = command(exe);
     if let Some(n) = open_files {
-        crate::sys::limit_open_files(&mut cmd, n);
+        greet_os::limits::lower_open_files_in(&mut cmd, n);
     }
-    let line = serde_json::to_string(request).unwrap_or_default();
-    let (status, stdout, stderr) = match exchange(cmd.arg(SUBCOMMAND), &line, deadline) {
+    let (status, stdout, stderr) = match exchange(cmd.arg(SUBCOMMAND), request, deadline) {
         Ok(answer) => answer,
         Err(Unanswered::Spawn(e)) => {
             return fail(
@@ -83,9 +89,9 @@ pub fn run_limited(
             );
         }
     };
-    match serde_json::from_str::<RunResult>(stdout.trim()) {
-        Ok(result) => result,
-        Err(_) => fail(
+    match LineReader::new(stdout.as_bytes(), MAX_MESSAGE).read::<RunResult>() {
+        Ok(Some(result)) => result,
+        _ => fail(
             FailureKind::Crashed,
             format!("{status}: {}", first_line(&stderr)),
         ),
@@ -102,13 +108,15 @@ pub fn run_floor(
     request: &FloorRequest,
     deadline: Duration,
 ) -> Result<FloorRun, String> {
-    let line = serde_json::to_string(request).unwrap_or_default();
-    let (status, stdout, stderr) = exchange(command(exe).arg(FLOOR_SUBCOMMAND), &line, deadline)
+    let (status, stdout, stderr) = exchange(command(exe).arg(FLOOR_SUBCOMMAND), request, deadline)
         .map_err(|e| match e {
             Unanswered::Spawn(e) => format!("cannot start {}: {e}", exe.display()),
             Unanswered::Deadline => format!("killed after {:.0} s", deadline.as_secs_f64()),
         })?;
-    serde_json::from_str(stdout.trim()).map_err(|_| format!("{status}: {}", first_line(&stderr)))
+    match LineReader::new(stdout.as_bytes(), MAX_MESSAGE).read::<FloorRun>() {
+        Ok(Some(run)) => Ok(run),
+        _ => Err(format!("{status}: {}", first_line(&stderr))),
+    }
 }
 
 /// Why a child gave no answer.
@@ -119,11 +127,12 @@ enum Unanswered {
     Deadline,
 }
 
-/// Starts `cmd` with its three pipes, writes `input` on its stdin and closes it, and waits for
-/// it at most `deadline`: its status, stdout and stderr (each at most [`MAX_MESSAGE`]).
+/// Starts `cmd` with its three pipes, writes `request` on its stdin as one line and closes
+/// it, and waits for it at most `deadline`: its status, stdout and stderr (each at most
+/// [`MAX_MESSAGE`]).
 fn exchange(
     cmd: &mut Command,
-    input: &str,
+    request: &impl serde::Serialize,
     deadline: Duration,
 ) -> Result<(ExitStatus, String, String), Unanswered> {
     let mut child = cmd
@@ -132,23 +141,15 @@ fn exchange(
         .stderr(Stdio::piped())
         .spawn()
         .map_err(Unanswered::Spawn)?;
-    // The request is small; write it, then close stdin so the child sees its end.
+    // The request is one line; write it, then close stdin so the child sees its end.
     if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(input.as_bytes());
+        let _ = lines::write(&mut stdin, request);
     }
     let out = child.stdout.take().map(read_bounded);
     let err = child.stderr.take().map(read_bounded);
-    let t0 = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if t0.elapsed() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Unanswered::Deadline);
-            }
-        }
+    let Ok(Some(status)) = process::wait_timeout(&mut child, deadline) else {
+        process::kill_and_reap(&mut child, Duration::from_secs(5));
+        return Err(Unanswered::Deadline);
     };
     // The readers end when the child's pipes close; a grandchild that kept them open (a
     // leaked server) cannot hold us past a second.
@@ -167,17 +168,16 @@ fn first_line(stderr: &str) -> &str {
         .unwrap_or("no output")
 }
 
-/// The child side's first step: reads one request from stdin (at most [`MAX_MESSAGE`] bytes).
-/// A request of either kind: a [`RunRequest`] for `child`, a [`FloorRequest`] for
-/// `floor-child`.
-pub fn read_request<T: serde::de::DeserializeOwned>(stdin: impl Read) -> Result<T, String> {
-    let mut text = String::new();
-    stdin
-        .take(MAX_MESSAGE)
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("a greetbench child reads one request as JSON on stdin: {e}"))
+/// A request a child could not read.
+#[derive(Debug, thiserror::Error)]
+#[error("a greetbench child reads one request as JSON on stdin: {0}")]
+pub struct RequestError(#[from] LineError);
+
+/// The child side's first step: reads one request, one line (at most [`MAX_MESSAGE`] bytes),
+/// from stdin: a [`RunRequest`] for `child`, a [`FloorRequest`] for `floor-child`.
+pub fn read_request<T: serde::de::DeserializeOwned>(stdin: impl Read) -> Result<T, RequestError> {
+    let request = LineReader::new(stdin, MAX_MESSAGE).read::<T>()?;
+    request.ok_or_else(|| RequestError(LineError::Io(std::io::ErrorKind::UnexpectedEof.into())))
 }
 
 /// A pipe drained on a thread of its own, at most [`MAX_MESSAGE`] bytes.
@@ -193,7 +193,7 @@ fn read_bounded(pipe: impl Read + Send + 'static) -> Drain {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut s = String::new();
-        let _ = pipe.take(MAX_MESSAGE).read_to_string(&mut s);
+        let _ = pipe.take(MAX_MESSAGE as u64).read_to_string(&mut s);
         let _ = tx.send(s);
     });
     Drain(rx)

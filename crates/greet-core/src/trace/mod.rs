@@ -11,9 +11,10 @@
 //!   the monotonic `Instant` elapsed since it. `Instant` alone is process-local, so a worker
 //!   process could not be compared with its parent; anchored to the wall clock, stamps from
 //!   every process on the machine line up;
-//! - the thread id is asked of the kernel once per thread (`gettid`, a `thread_local`): one
-//!   system call, where reading `/proc/thread-self` cost a path walk through procfs and an
-//!   allocation on every new thread, which a thread-per-greet model pays once per greet.
+//! - the thread id is asked of the kernel once per thread (`gettid`, through greet-os, a
+//!   `thread_local`): one system call, where reading `/proc/thread-self` cost a path walk
+//!   through procfs and an allocation on every new thread, which a thread-per-greet model
+//!   pays once per greet.
 //!
 //! `GREETBENCH_TRACE=off` ([`ENV`]) turns recording off, only to measure what it costs.
 //!
@@ -80,7 +81,7 @@ pub fn enabled() -> bool {
 }
 
 thread_local! {
-    static TID: u32 = rustix::thread::gettid().as_raw_nonzero().get().unsigned_abs();
+    static TID: u32 = greet_os::process::thread_id();
     static MARKS: Cell<[Stamp; 2]> = const { Cell::new([Stamp::NONE; 2]) };
 }
 

@@ -17,7 +17,7 @@ pub(super) fn child() -> Result<u8, CliError> {
             Ok(record) => RunResult::Record(Box::new(record)),
             Err(e) => RunResult::Failure(e.into_failure(request)),
         },
-        Err(message) => return Err(CliError::Usage(message)),
+        Err(e) => return Err(CliError::Usage(e.to_string())),
     };
     let code = result_status(&result);
     say(&format!(
@@ -30,7 +30,8 @@ pub(super) fn child() -> Result<u8, CliError> {
 /// Reads a floor request, runs its floor client here (a Python one in an interpreter it
 /// starts), and prints the run as one JSON line.
 pub(super) fn floor_child() -> Result<u8, CliError> {
-    let request: FloorRequest = child::read_request(std::io::stdin()).map_err(CliError::Usage)?;
+    let request: FloorRequest = child::read_request(std::io::stdin())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let batch = floor::Batch {
         addrs: request.addrs,
         count: request.count,
