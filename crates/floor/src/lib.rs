@@ -27,7 +27,6 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use greet_core::Lang;
 use greet_core::floor::{FloorKind, FloorRun};
 
 pub mod greet;
@@ -85,33 +84,46 @@ pub fn run(kind: FloorKind, batch: &Batch) -> Result<FloorRun, FloorError> {
     if batch.addrs.is_empty() || batch.count == 0 || batch.workers == 0 {
         return Err(FloorError::Empty);
     }
-    if kind.lang() == Lang::Python {
-        return python::run(kind, batch);
-    }
-    let runtime = match kind {
-        FloorKind::Tokio => Some(
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(batch.workers)
-                .enable_all()
-                .build(),
-        ),
-        FloorKind::TokioCurrentThread => Some(
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build(),
-        ),
-        _ => None,
-    };
-    let runtime = runtime
-        .transpose()
-        .map_err(|e| FloorError::Runtime(e, kind))?;
-    let t0 = Instant::now();
-    let ok = match (kind, &runtime) {
-        (FloorKind::Sequential, _) => sequential::run(batch),
-        (FloorKind::Threads, _) => threads::run(batch),
-        (FloorKind::ThreadPool, _) => thread_pool::run(batch),
-        (_, Some(rt)) => tasks::run(rt, batch),
-        (_, None) => unreachable!("every Rust kind is matched above"),
+    let built =
+        |rt: std::io::Result<tokio::runtime::Runtime>| rt.map_err(|e| FloorError::Runtime(e, kind));
+    // The clock starts once the client is ready to greet: after its runtime is built.
+    let t0;
+    let ok = match kind {
+        FloorKind::Sequential => {
+            t0 = Instant::now();
+            sequential::run(batch)
+        }
+        FloorKind::Threads => {
+            t0 = Instant::now();
+            threads::run(batch)
+        }
+        FloorKind::ThreadPool => {
+            t0 = Instant::now();
+            thread_pool::run(batch)
+        }
+        FloorKind::Tokio => {
+            let rt = built(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(batch.workers)
+                    .enable_all()
+                    .build(),
+            )?;
+            t0 = Instant::now();
+            tasks::run(&rt, batch)
+        }
+        FloorKind::TokioCurrentThread => {
+            let rt = built(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build(),
+            )?;
+            t0 = Instant::now();
+            tasks::run(&rt, batch)
+        }
+        FloorKind::PySequential
+        | FloorKind::PyThreads
+        | FloorKind::PyThreadPool
+        | FloorKind::PyAsyncio => return python::run(kind, batch),
     };
     Ok(FloorRun {
         wall_s: t0.elapsed().as_secs_f64(),
