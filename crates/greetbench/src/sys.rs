@@ -304,6 +304,38 @@ pub fn status_kib_of(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// What became of a child process, as `waitid` tells without reaping it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildState {
+    /// Running (or already reaped, or not our child).
+    Running,
+    /// Stopped by a signal (SIGSTOP, SIGTSTP, ...): alive, holding its sockets, doing nothing.
+    Stopped(i32),
+    /// Killed by a signal.
+    Killed(i32),
+    /// Exited with this status.
+    Exited(i32),
+}
+
+/// The state of child `pid`, looked at without waiting and without reaping it (`WNOWAIT`):
+/// whoever owns its `Child` still reaps it.
+pub fn child_state(pid: u32) -> ChildState {
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+        return ChildState::Running;
+    };
+    let options = WaitIdOptions::EXITED
+        | WaitIdOptions::STOPPED
+        | WaitIdOptions::NOHANG
+        | WaitIdOptions::NOWAIT;
+    match waitid(WaitId::Pid(pid), options) {
+        Ok(Some(s)) if s.stopped() => ChildState::Stopped(s.stopping_signal().unwrap_or(0)),
+        Ok(Some(s)) if s.killed() => ChildState::Killed(s.terminating_signal().unwrap_or(0)),
+        Ok(Some(s)) if s.exited() => ChildState::Exited(s.exit_status().unwrap_or(0)),
+        _ => ChildState::Running,
+    }
+}
+
 /// The children of this process that have exited but not been reaped (zombies), by pid.
 pub fn zombie_children() -> Vec<u32> {
     let me = std::process::id();

@@ -97,3 +97,100 @@ fn a_host_that_goes_down_now_and_then_costs_refusals_not_a_failed_run() {
         );
     }
 }
+
+/// `serve --processes P`, once every host is announced on stdout: the parent, its
+/// children's pids (from its stderr), and the rest of its stderr, which arrives on the
+/// channel as one string when the parent ends.
+fn serve_spread(
+    processes: usize,
+    hosts: usize,
+) -> (
+    std::process::Child,
+    Vec<u32>,
+    std::sync::mpsc::Receiver<String>,
+) {
+    use std::io::{BufRead, BufReader};
+    let mut parent = Command::new(EXE)
+        .args(["serve", "--processes", &processes.to_string()])
+        .args(["--hosts", &hosts.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("greetbench serve runs");
+    let stdout = BufReader::new(parent.stdout.take().unwrap());
+    let announced = stdout.lines().take(hosts).map_while(Result::ok).count();
+    assert_eq!(announced, hosts, "every host announced");
+    let mut lines = BufReader::new(parent.stderr.take().unwrap()).lines();
+    let pids = (&mut lines)
+        .take(processes)
+        .map_while(Result::ok)
+        .map(|l| {
+            let pid = l
+                .strip_prefix("server process ")
+                .and_then(|r| r.split(' ').next());
+            pid.and_then(|p| p.parse().ok())
+                .unwrap_or_else(|| panic!("{l}"))
+        })
+        .collect();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        let _ = tx.send(rest.join("\n"));
+    });
+    (parent, pids, rx)
+}
+
+fn signal(pid: u32, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name} {pid}");
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, r)| r.trim().starts_with('Z'))
+    })
+}
+
+/// Issue 21, item 3: after `kill -9` of one `serve --processes` child, the parent kept it as
+/// a zombie, said nothing, and went on "serving 8 host(s)" while two of them refused. Now it
+/// reaps it, names it and the hosts it held, stops the others and exits 4; and a stopped
+/// child (SIGSTOP: its hosts accept and never answer) the same.
+#[test]
+fn a_lost_server_process_is_reported_and_ends_the_server() {
+    for (sig, says) in [
+        (
+            "KILL",
+            "was killed by signal 9 (SIGKILL): hosts 2 to 3 refuse connections",
+        ),
+        (
+            "STOP",
+            "is stopped by signal 19 (SIGSTOP): hosts 2 to 3 accept connections and never answer",
+        ),
+    ] {
+        let (mut parent, pids, rest) = serve_spread(2, 4);
+        signal(pids[1], sig);
+        let Ok(stderr) = rest.recv_timeout(std::time::Duration::from_secs(60)) else {
+            let _ = parent.kill();
+            let _ = parent.wait();
+            panic!("the parent did not end within a minute of losing a child (SIG{sig})");
+        };
+        let status = parent.wait().unwrap();
+        assert_eq!(status.code(), Some(4), "{stderr}");
+        assert!(
+            stderr.contains(&format!("server process {} {says}", pids[1])),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("served "),
+            "no summary of a server that lost hosts: {stderr}"
+        );
+        for pid in pids {
+            assert!(!alive(pid), "server process {pid} outlived the parent");
+        }
+    }
+}

@@ -45,7 +45,9 @@ pub mod threads;
 pub use budget::{FDS_PER_WORKER_PROCESS, check_budget};
 pub use measure::measure;
 pub use noise::NoiseWatch;
-pub use server::{STATS_REQUEST, ServerProcess, server_config, server_processes_for, stats_line};
+pub use server::{
+    LostProcess, STATS_REQUEST, ServerProcess, server_config, server_processes_for, stats_line,
+};
 pub use threads::ThreadSampler;
 
 /// Why the harness could not produce a record.

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::path::Path;
 use std::process::{Child, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
@@ -173,7 +174,55 @@ impl Talk {
 #[derive(Debug)]
 struct ServeChild {
     child: Child,
+    /// The hosts it holds.
+    hosts: Range<usize>,
     talk: std::sync::Mutex<Talk>,
+}
+
+/// A server process that no longer serves its hosts: see [`ServerProcess::lost`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostProcess {
+    /// Its process id.
+    pub pid: u32,
+    /// The hosts it held.
+    pub hosts: Range<usize>,
+    /// What became of it: killed, exited or stopped.
+    pub state: sys::ChildState,
+}
+
+/// ` (SIGKILL)` and the like, for the signals a person sends a server; empty for others.
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        1 => " (SIGHUP)",
+        2 => " (SIGINT)",
+        6 => " (SIGABRT)",
+        9 => " (SIGKILL)",
+        11 => " (SIGSEGV)",
+        15 => " (SIGTERM)",
+        19 => " (SIGSTOP)",
+        20 => " (SIGTSTP)",
+        _ => "",
+    }
+}
+
+impl std::fmt::Display for LostProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (pid, first, last) = (self.pid, self.hosts.start, self.hosts.end.saturating_sub(1));
+        let what = match self.state {
+            sys::ChildState::Killed(s) => format!("was killed by signal {s}{}", signal_name(s)),
+            sys::ChildState::Exited(c) => format!("exited with status {c}"),
+            sys::ChildState::Stopped(s) => format!("is stopped by signal {s}{}", signal_name(s)),
+            sys::ChildState::Running => "is running".to_owned(),
+        };
+        let hosts = match self.state {
+            sys::ChildState::Stopped(_) => "accept connections and never answer",
+            _ => "refuse connections",
+        };
+        write!(
+            f,
+            "server process {pid} {what}: hosts {first} to {last} {hosts}"
+        )
+    }
 }
 
 /// The greet server as child processes: one `greetbench serve`, or several, each holding a
@@ -253,6 +302,7 @@ impl ServerProcess {
             };
             children.push(ServeChild {
                 child,
+                hosts: first..end,
                 talk: std::sync::Mutex::new(talk),
             });
         }
@@ -320,6 +370,28 @@ impl ServerProcess {
     /// Every server process's id, in host-block order.
     pub fn pids(&self) -> Vec<u32> {
         self.children.iter().map(|c| c.child.id()).collect()
+    }
+
+    /// The processes that no longer serve their hosts: dead (killed or exited) or stopped,
+    /// in host order. Looked at without reaping them; dropping the server reaps them.
+    pub fn lost(&self) -> Vec<LostProcess> {
+        self.children
+            .iter()
+            .map(|c| LostProcess {
+                pid: c.child.id(),
+                hosts: c.hosts.clone(),
+                state: sys::child_state(c.child.id()),
+            })
+            .filter(|l| l.state != sys::ChildState::Running)
+            .collect()
+    }
+
+    /// The hosts each process holds, in process order.
+    pub fn blocks(&self) -> Vec<(u32, Range<usize>)> {
+        self.children
+            .iter()
+            .map(|c| (c.child.id(), c.hosts.clone()))
+            .collect()
     }
 
     /// How many processes hold the hosts.
