@@ -118,7 +118,8 @@ impl Talk {
     fn line(&mut self, deadline: Instant) -> Option<String> {
         use std::io::Read;
         use std::os::fd::AsRawFd;
-        // Bounded: each pass reads something or waits out the deadline.
+        // Bounded: each pass reads something, waits out the deadline, or was cut short by a
+        // signal (a soak's Ctrl-C), which the next pass waits again from.
         for _ in 0..100_000 {
             if let Some(at) = self.pending.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = self.pending.drain(..=at).collect();
@@ -128,12 +129,19 @@ impl Talk {
                 return None;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || !sys::wait_readable(self.stdout.as_raw_fd(), left).ok()? {
+            if left.is_zero() {
                 return None;
+            }
+            match sys::wait_readable(self.stdout.as_raw_fd(), left) {
+                Ok(true) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Ok(false) | Err(_) => return None,
             }
             let mut buf = [0u8; 4096];
             match self.stdout.read(&mut buf) {
-                Ok(0) | Err(_) => return None,
+                Ok(0) => return None,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return None,
                 Ok(n) => self.pending.extend_from_slice(&buf[..n]),
             }
         }
