@@ -31,8 +31,10 @@ use greet_core::record::{RunRequest, ServerCounts};
 use greet_core::{ErrorKind, Summary};
 
 use crate::harness::{self, HarnessError, ServerProcess};
+use greet_os::proc::{self, Who};
+
 use crate::out::{say, warn};
-use crate::{registry, sys};
+use crate::registry;
 
 /// The faults of a soak when none are asked for: every kind but `down`, a few percent each.
 pub const DEFAULT_FAULTS: &str = "reset=2%,close=2%,stall=1%,slow=1%,slice=2%,delay=2%";
@@ -52,14 +54,11 @@ pub struct Footprint {
 
 impl Footprint {
     fn of(pid: Option<u32>) -> Footprint {
-        let (fds, rss_kib) = match pid {
-            None => (sys::open_fds(), sys::proc_status("VmRSS")),
-            Some(pid) => (
-                sys::open_fds_of(&pid.to_string()),
-                sys::status_kib_of(pid, "VmRSS"),
-            ),
-        };
-        Footprint { fds, rss_kib }
+        let who = pid.map_or(Who::Me, Who::Pid);
+        Footprint {
+            fds: proc::open_fds(who),
+            rss_kib: proc::status(who).map_or(0, |s| s.vm_rss_kib),
+        }
     }
 
     /// Whether `self` (the end) is back to `base`: no more open files, and resident memory
@@ -394,7 +393,7 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
     let request = with_default_faults(batch);
     let interrupt = Interrupt::catch()?;
     warn("soak: Ctrl-C or SIGTERM stops it after the batch in flight, with the greets so far\n");
-    sys::raise_open_files_limit();
+    greet_os::limits::raise_open_files();
     let exe = std::env::current_exe().map_err(HarnessError::Exe)?;
     let start_client = Footprint::of(None);
     let server = ServerProcess::start(&exe, &request.hosts)?;
@@ -443,7 +442,7 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
     // Worker processes are reaped when the runner goes, the server when it does.
     drop(runner);
     drop(server);
-    report.zombies = sys::zombie_children();
+    report.zombies = proc::zombie_children();
     Ok(report)
 }
 
