@@ -40,6 +40,8 @@
 //! when full, the connection that has waited longest for a request makes room for the new
 //! one, and a request being answered is never closed. Memory is then bounded by the cap times
 //! one connection's buffers (hyper's 8 KiB to read and 8 KiB to write, about 20 KiB in all).
+//! Once a storm of connections has passed, the heap is handed back to the OS, so resident
+//! memory comes back near where it was (the allocator would keep it otherwise).
 //!
 //! # Example
 //! ```
@@ -122,6 +124,7 @@ pub async fn run(
         idle_timeout: config.idle_timeout,
         stats: stats.clone(),
     });
+    let trim_stats = stats.clone();
     let app = routes::router(config, stats);
     let listener = Counted {
         inner: listener,
@@ -131,9 +134,39 @@ pub async fn run(
     let (stop, stopped) = tokio::sync::watch::channel(());
     tokio::select! {
         () = serve(listener, app, stopped) => {}
+        () = trim_after_storms(trim_stats) => {}
         () = shutdown => {}
     }
     drop(stop);
+}
+
+/// Connections accepted since the heap was last trimmed that make a storm.
+pub const STORM: u64 = 1_024;
+
+/// Hands the heap back to the OS once a storm has passed: at least [`STORM`] connections
+/// accepted since the last time, no more open now than an eighth of the most seen open
+/// since, and as many as a second ago (the storm's connections have finished closing). Each
+/// connection's buffers (about 20 KiB) are freed when it closes, but the allocator keeps
+/// them (see `greet_os::memory`): without this, resident memory stays at the storm's peak.
+/// Looks once a second; runs until the server stops.
+async fn trim_after_storms(stats: Arc<Stats>) {
+    let (mut accepted_then, mut most_open, mut open_before) = (0, 0, 0);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let now = stats.snapshot();
+        let open = now.open_connections;
+        most_open = most_open.max(open);
+        let passed = now.connections - accepted_then >= STORM
+            && open * 8 <= most_open
+            && open == open_before;
+        open_before = open;
+        if passed {
+            // Milliseconds for hundreds of MB: off the threads that answer requests.
+            let _ = tokio::task::spawn_blocking(greet_os::memory::trim).await;
+            stats.trims.fetch_add(1, Ordering::SeqCst);
+            (accepted_then, most_open) = (now.connections, open);
+        }
+    }
 }
 
 /// The most header lines a request head of [`MAX_HEAD`] bytes can hold (each at least

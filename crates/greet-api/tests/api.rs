@@ -393,3 +393,32 @@ fn the_only_limit_on_a_head_is_its_size_and_its_431_has_the_json_body() {
     }
     assert_eq!(server.stats().served, 2);
 }
+
+#[test]
+fn the_heap_is_handed_back_once_after_a_storm_of_connections() {
+    let server = ApiServer::start(Config::default()).unwrap();
+    // Not a storm yet: a few connections come and go.
+    for _ in 0..10 {
+        assert!(
+            raw(
+                &server,
+                b"GET /hosts/0/greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .starts_with("HTTP/1.1 200")
+        );
+    }
+    // A storm: STORM connections, each a request, then gone.
+    for _ in 0..greet_api::STORM {
+        let reply = raw(
+            &server,
+            b"GET /hosts/0/greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply:?}");
+    }
+    eventually("the heap trimmed after the storm", || {
+        server.stats().trims == 1
+    });
+    // Quiet again: no more trims without another storm (three more looks).
+    std::thread::sleep(Duration::from_millis(3_100));
+    assert_eq!(server.stats().trims, 1);
+}
