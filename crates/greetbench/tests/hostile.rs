@@ -2,7 +2,13 @@
 //! greetbench, run again end to end against the real binary, with what must hold now. Every
 //! assertion is about what was said, counted and exited with, never about how long it took.
 //!
-//! Attacks whose fixes live elsewhere are listed in that area's own tests.
+//! Here: item 1 (`down` faults read as faults), 3 (`serve --processes` loses a child), 5
+//! (`--trace`), 7 (an interrupted `soak`, a Python soak) and 8 (serve-api's memory after a
+//! storm). Their structural halves are next to the code: `greet-server`'s `host.rs` and
+//! `tests/server.rs` (a down host), `greet-api`'s `tests/api.rs` (the 431 and its limit, the
+//! trims), `greet-os`'s `memory.rs`, `chrome.rs` (linear packing), `greet-core`'s record (a
+//! reset per outage). The other items' attacks (Python sessions, report input, the lesson
+//! checker) are kept by those areas.
 
 use std::process::{Command, Output};
 
