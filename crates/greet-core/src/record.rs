@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::arrivals::{Arrivals, ArrivalsError, Pattern};
 use crate::fault::{FaultKind, Faults};
+use crate::interpreter::Interpreter;
 use crate::outcome::{ErrorKind, OsLimit, limits_of};
 use crate::plan::{Plan, Retry, Target, default_workers};
 use crate::trace::Trace;
@@ -368,6 +369,10 @@ pub struct RunRecord {
     /// multiprocessing start method).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_method: Option<String>,
+    /// The interpreter a model in another language ran on (a Python model's), as it said at
+    /// run time; absent for a Rust model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<Interpreter>,
     /// Voluntary context switches during the run (client and workers).
     pub ctx_voluntary: u64,
     /// Involuntary context switches during the run (client and workers).
@@ -736,6 +741,7 @@ mod tests {
             peak_threads: 3,
             executor_threads: None,
             start_method: None,
+            interpreter: None,
             ctx_voluntary: 0,
             ctx_involuntary: 0,
             latency_p50_ms: None,

@@ -790,6 +790,8 @@ pub fn measure(
     let batch = batch?;
     let wall_s = t1.elapsed().as_secs_f64();
     let helpers_rss_kib = runner.helpers_peak_rss_kib();
+    // What the interpreter (if any) ran under, as it said during the batch.
+    let interpreter = runner.interpreter();
     // Drop the runner before reading the usage: worker processes are reaped here, and only
     // reaped children count in RUSAGE_CHILDREN.
     drop(runner);
@@ -863,6 +865,7 @@ pub fn measure(
         peak_threads,
         executor_threads,
         start_method,
+        interpreter,
         ctx_voluntary: used.voluntary_cs,
         ctx_involuntary: used.involuntary_cs,
         latency_p50_ms: summary.latency_p50_ms,

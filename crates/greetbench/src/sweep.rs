@@ -570,7 +570,8 @@ pub fn run_scale_and_store(
 
 /// Runs `python3 python/spawn_cost.py --json`: Python's spawn costs and kill probe.
 pub fn python_side() -> Result<PythonSide, String> {
-    let out = model_python::run_script("spawn_cost.py", &["--json"], Duration::from_secs(180))?;
+    let out = model_python::run_script("spawn_cost.py", &["--json"], Duration::from_secs(180))
+        .map_err(|e| e.to_string())?;
     serde_json::from_str(out.trim()).map_err(|e| format!("spawn_cost.py printed no report: {e}"))
 }
 

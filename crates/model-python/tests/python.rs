@@ -408,19 +408,20 @@ fn uvloop_is_a_row_where_it_imports_and_not_installed_where_it_does_not() {
         return;
     }
     let uvloop = Python::new(Kind::AsyncioUvloop);
-    let installed = model_python::interpreter().unwrap().uvloop;
+    let installed = model_python::interpreter(None).unwrap().uvloop;
     match uvloop.unavailable() {
         Some(why) => {
             assert!(!installed);
             assert!(
-                why.starts_with("not installed") && why.contains("pip install uvloop"),
+                why.starts_with("not installed")
+                    && why.contains("pip install -r python/requirements.txt"),
                 "{why}"
             );
             // Starting it anyway is a start error naming the same fix, not a crash.
             let err = uvloop.run(&plan(Workload::Crunch, 1, Vec::new(), 1));
             assert!(
                 err.err()
-                    .is_some_and(|e| e.to_string().contains("pip install uvloop"))
+                    .is_some_and(|e| e.to_string().contains("python/requirements.txt"))
             );
         }
         None => {
