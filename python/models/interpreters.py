@@ -57,6 +57,8 @@ class Interpreters:
         self.interps = [interpreters.create() for _ in range(workers)]
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         for interp in self.interps:
+            # The queues' own module first, so that the interpreter can receive them.
+            interp.exec(f"import {interpreters.__name__} as i\ni.create_queue")
             interp.prepare_main(jobs=self.jobs, results=self.results, python_dir=here)
             interp.exec(SETUP)
 
