@@ -626,7 +626,11 @@ fn a_python_pool_queues_jobs_that_arrive_faster_than_k_over_l() {
         .filter(|m| m.describe().shape == Shape::Pool)
         .collect();
     // py-thread-pool and py-processes, and py-interpreters where subinterpreters run.
-    assert!(pools.len() >= 2, "{:?}", pools.iter().map(|m| m.name()).collect::<Vec<_>>());
+    assert!(
+        pools.len() >= 2,
+        "{:?}",
+        pools.iter().map(|m| m.name()).collect::<Vec<_>>()
+    );
     for model in pools {
         let name = model.name();
         let mut p = open_plan(
@@ -751,7 +755,7 @@ fn a_python_model_may_stay_silent_while_it_waits_for_a_job_to_come_due() {
 
 #[test]
 fn py_interpreters_runs_in_one_process_where_subinterpreters_exist_and_says_what_it_needs_elsewhere()
-{
+ {
     if !python("py_interpreters_runs_in_one_process") {
         return;
     }
