@@ -73,35 +73,34 @@ impl PythonError {
     }
 }
 
-/// The fix every interpreter problem shares: another interpreter, or no Python rows.
-const FIX: &str = "give --python (or GREETBENCH_PYTHON) a Python 3.9 or newer, or use --lang rust";
+/// How to name another interpreter: every interpreter problem ends with it.
+const OTHER: &str = "name another with --python (or GREETBENCH_PYTHON), or use --lang rust";
 
 impl fmt::Display for PythonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (major, minor) = crate::MIN_VERSION;
         match self {
-            PythonError::NotFound { python, why } => {
-                write!(f, "{python} not found ({why}): install python3, or {FIX}")
-            }
+            PythonError::NotFound { python, why } => write!(
+                f,
+                "{python} not found ({why}): install Python {major}.{minor} or newer, {OTHER}"
+            ),
             PythonError::Hung { python, secs } => write!(
                 f,
-                "{python} hung: it started but did not answer within {secs} s; check that it runs (`{python} -c 1`), or {FIX}"
+                "{python} hung: it started but did not answer within {secs} s; check that `{python} -c 1` returns, {OTHER}"
             ),
             PythonError::Failed {
                 python,
                 status,
                 why,
-            } => write!(f, "{python} did not run ({status}: {why}): {FIX}"),
+            } => write!(f, "{python} did not run ({status}: {why}): {OTHER}"),
             PythonError::NotPython { python, answered } => write!(
                 f,
-                "{python} is not a Python interpreter (it answered {answered:?}): {FIX}"
+                "{python} is not a Python interpreter (it answered {answered:?}): {OTHER}"
             ),
-            PythonError::TooOld { python, version } => {
-                let (major, minor) = crate::MIN_VERSION;
-                write!(
-                    f,
-                    "{python} is {version}, and greetbench's Python models need {major}.{minor} or newer: {FIX}"
-                )
-            }
+            PythonError::TooOld { python, version } => write!(
+                f,
+                "{python} is {version}, and greetbench's Python models need {major}.{minor} or newer: {OTHER}"
+            ),
             PythonError::NoScripts { path } => write!(
                 f,
                 "cannot find {path}: greetbench's Python models run from its checkout; use --lang rust"
