@@ -32,8 +32,9 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, SamplingMode, Throughput};
 use greet_core::record::HostSpec;
 use greet_core::{Model, Plan, Runner, Summary, Target, Workload};
+use greetbench::harness::NoiseWatch;
 use greetbench::harness::ServerProcess;
-use greetbench::sys::{self, NoiseWatch};
+use greetbench::sys;
 pub use greetbench_report::group::{Group, spawn};
 use greetbench_report::results::{GroupNoise, Skipped};
 
@@ -162,10 +163,9 @@ pub fn cores() -> usize {
     greet_core::plan::default_workers()
 }
 
-/// The group name of the io benchmark at `latency`: `io_10ms`, `io_0ms`, ... Every group name
-/// comes from [`Group`], which the report reads back.
+/// The group name of the io benchmark at `latency`: `io_10ms`, `io_0ms`, ...
 pub fn io_group(latency: Duration) -> String {
-    Group::Io(latency).name()
+    format!("io_{}ms", latency.as_millis())
 }
 
 /// Bootstrap resamples per benchmark. Criterion's default (100,000) makes its plots cost

@@ -1,5 +1,7 @@
 //! The operating system's view of this process: CPU time, peak memory, threads, context
-//! switches, and the open-files limit. Linux-first; elsewhere the /proc readings are 0.
+//! switches, and the open-files limit. Linux-first; elsewhere the /proc readings are 0. What
+//! the harness measures with them (the thread sampler, the noise watch) lives in
+//! [`crate::harness`]; this module only asks the OS.
 //!
 //! This is the only module with `unsafe`: libc calls that fill a struct we own (`getrusage`,
 //! `get/setrlimit`), read a constant (`sysconf`), `tgkill` for the kill probe, which touches no
@@ -7,8 +9,6 @@
 //! and exec (its death signal, and a lowered open-files limit for the scale sweep's tests).
 #![allow(unsafe_code)]
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// CPU time and context switches, from `getrusage`.
@@ -203,8 +203,13 @@ fn status_field(path: &str, field: &str) -> u64 {
 
 /// This process's thread count, from field 20 of `/proc/self/stat` (cheaper for the kernel
 /// to produce than `/proc/self/status`); 0 where there is no `/proc`.
-fn thread_count() -> u64 {
+pub fn thread_count() -> u64 {
     threads_in("/proc/self/stat")
+}
+
+/// The thread count of process `pid`; 0 if it has gone.
+pub fn threads_of(pid: u32) -> u64 {
+    threads_in(&format!("/proc/{pid}/stat"))
 }
 
 /// The thread count of the process whose `stat` file is `path`; 0 if it has gone.
@@ -217,78 +222,6 @@ fn threads_in(path: &str) -> u64 {
         .nth(17)
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
-}
-
-/// How often the sampler looks. Each look preempts a running thread (and reading the count
-/// costs the kernel a walk over every thread), so a 1 ms sampler took a few percent off
-/// CPU-bound runs; 5 ms still sees every thread of a greet (which lives at least the latency)
-/// and of a crunch job that has to wait for a core.
-const SAMPLE_EVERY: Duration = Duration::from_millis(5);
-
-/// Samples this process's thread count every [`SAMPLE_EVERY`] on a thread of its own, and keeps
-/// the peak. Threads come and go within a run, so only sampling sees the peak. The
-/// sampler's own CPU time is measured too, so the harness can take it out of the client's.
-/// Processes the model runs its jobs in (an interpreter and its workers, see
-/// [`ThreadSampler::watch`]) are counted in every sample too.
-pub struct ThreadSampler {
-    stop: Arc<AtomicBool>,
-    peak: Arc<AtomicU64>,
-    helpers: Arc<Mutex<Vec<u32>>>,
-    thread: Option<std::thread::JoinHandle<Usage>>,
-}
-
-impl ThreadSampler {
-    /// Starts sampling.
-    pub fn start() -> ThreadSampler {
-        let stop = Arc::new(AtomicBool::new(false));
-        let peak = Arc::new(AtomicU64::new(0));
-        let helpers = Arc::new(Mutex::new(Vec::new()));
-        let (s, p, h) = (stop.clone(), peak.clone(), helpers.clone());
-        let thread = std::thread::Builder::new()
-            .name("thread-sampler".into())
-            .spawn(move || {
-                // Bounded: it stops when told, and at the latest after a day.
-                for _ in 0..(86_400_000 / SAMPLE_EVERY.as_millis() as u64) {
-                    let pids: Vec<u32> = h.lock().map(|v| v.clone()).unwrap_or_default();
-                    let others: u64 = pids
-                        .iter()
-                        .map(|pid| threads_in(&format!("/proc/{pid}/stat")))
-                        .sum();
-                    p.fetch_max(thread_count() + others, Ordering::Relaxed);
-                    if s.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    std::thread::sleep(SAMPLE_EVERY);
-                }
-                rusage(libc::RUSAGE_THREAD)
-            })
-            .ok();
-        ThreadSampler {
-            stop,
-            peak,
-            helpers,
-            thread,
-        }
-    }
-
-    /// From now on, adds the threads of `pids` (a model's helper processes) to every sample.
-    pub fn watch(&self, pids: &[u32]) {
-        if let Ok(mut h) = self.helpers.lock() {
-            h.extend_from_slice(pids);
-        }
-    }
-
-    /// Stops sampling. Returns the peak thread count, not counting the sampler itself, and
-    /// the CPU time the sampler used.
-    pub fn finish(mut self) -> (u64, Usage) {
-        self.stop.store(true, Ordering::Relaxed);
-        let own = self
-            .thread
-            .take()
-            .and_then(|t| t.join().ok())
-            .unwrap_or_default();
-        (self.peak.load(Ordering::Relaxed).saturating_sub(1), own)
-    }
 }
 
 /// Clock ticks per second, the unit of `/proc/stat` and `/proc/PID/stat` times.
@@ -327,42 +260,6 @@ impl MachineCpu {
             busy_s: (at(0) + at(1) + at(2) + at(5) + at(6)) / hz,
             steal_s: at(7) / hz,
         }
-    }
-}
-
-/// Measures what the rest of the machine did over a stretch of time: busy CPU that was not
-/// ours, and steal. "Ours" is the CPU the caller says it used (its own process, its workers,
-/// its server).
-#[derive(Debug, Clone, Copy)]
-pub struct NoiseWatch {
-    start: MachineCpu,
-    t0: std::time::Instant,
-}
-
-impl NoiseWatch {
-    /// Starts watching.
-    pub fn start() -> NoiseWatch {
-        NoiseWatch {
-            start: MachineCpu::now(),
-            t0: std::time::Instant::now(),
-        }
-    }
-
-    /// The noise since [`NoiseWatch::start`], given the CPU seconds the measured run itself
-    /// used. `None` where `/proc/stat` is missing or no time passed.
-    pub fn finish(self, own_cpu_s: f64) -> Option<greet_core::record::Noise> {
-        let end = MachineCpu::now();
-        let wall = self.t0.elapsed().as_secs_f64();
-        let cores = greet_core::plan::default_workers() as f64;
-        let capacity = wall * cores;
-        if capacity <= 0.0 || end.busy_s == 0.0 {
-            return None;
-        }
-        let others = (end.busy_s - self.start.busy_s - own_cpu_s).max(0.0);
-        Some(greet_core::record::Noise {
-            other_busy: (others / capacity).min(1.0),
-            steal: ((end.steal_s - self.start.steal_s).max(0.0) / capacity).min(1.0),
-        })
     }
 }
 

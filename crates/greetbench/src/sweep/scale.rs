@@ -30,7 +30,7 @@
 //!   the sweep measures against). The record says how ([`ScaleFigures::past_limits`]).
 //! - **Measured at the peak.** The harness samples kernel memory (`Slab`, `KernelStack`,
 //!   `PageTables`, TCP socket memory), the client's PSS and the server's waiting count during
-//!   the batch, and keeps the look with the most greets waiting (see [`crate::memory`]).
+//!   the batch, and keeps the look with the most greets waiting (see [`crate::harness::memory`]).
 //! - **A stop.** A size that does not end with every greet ok and waiting at once ends the
 //!   model's climb: an OS
 //!   limit (a record whose errors are `open_files` or `thread_limit`, or a failure naming the
