@@ -6,6 +6,8 @@
 //!   `sweep`, `report`, `soak`, `load`, and the hidden `child`), their shared flags, and the
 //!   dispatch.
 //! - [`registry`]: every model by name, and its description. Adding a model is one line there.
+//! - [`pythons`]: the interpreters the Python rows run on (`--python`), and how a row names its
+//!   interpreter.
 //! - [`harness`]: runs one request against a `greetbench serve` child and measures it:
 //!   `server`, `budget`, `measure`, and what it samples beside a run (`threads`, `noise`,
 //!   `memory`).
@@ -21,7 +23,7 @@
 //! - [`sys`]: CPU time, memory, threads and limits, asked of the OS.
 //! - [`out`]: stdout and stderr without panics on a closed pipe or a full disk.
 //!
-//! Modules depend one way: `cli` → `sweep` → `child`; `cli` → `chrome`; `cli` → `soak` →
+//! Modules depend one way: `cli` → `sweep` → `child`; `cli`, `sweep` → `pythons` → `registry`; `cli` → `chrome`; `cli` → `soak` →
 //! `harness`; and `cli` → `harness` → `load`, `registry`, `sys`, `child`. Nothing imports
 //! `cli`.
 
@@ -31,6 +33,7 @@ pub mod cli;
 pub mod harness;
 pub mod load;
 pub mod out;
+pub mod pythons;
 pub mod registry;
 pub mod soak;
 pub mod sweep;

@@ -247,7 +247,7 @@ impl Model for Python {
             Kind::AsyncioUvloop => d(
                 Family::Async,
                 Shape::PerJob,
-                "the asyncio model on uvloop's event loop (pip install uvloop)",
+                "the asyncio model on uvloop's event loop (python3 -m pip install -r python/requirements.txt)",
             )
             .one_thread()
             .crunch_on("uvloop's one thread, inline: every other task waits"),

@@ -17,24 +17,7 @@ use greet_core::{ErrorKind, GreetError, Model, Plan, Summary, Workload};
 use model_python::{Kind, Python, PythonError};
 
 /// What every attacker starts with: it answers the probe, and can say ready and report jobs.
-const PROLOGUE: &str = r#"
-import json, os, sys, time
-ME = {"path": os.path.abspath(__file__), "implementation": "CPython", "version": "3.11.0",
-      "free_threaded": False, "gil_enabled": True}
-if sys.argv[1:2] == ["-c"]:
-    print(json.dumps(dict(ME, uvloop=False, subinterpreters=False)))
-    sys.exit(0)
-def say(message):
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-def ready(pid=None, workers=()):
-    say({"Ready": {"pid": pid or os.getpid(), "interpreter": ME, "workers": list(workers)}})
-def plan():
-    return json.loads(sys.stdin.readline())["Plan"]
-def done(i):
-    say({"Done": {"index": i, "pid": os.getpid(), "latency_us": 1, "reply": None,
-                  "checksum": 0, "error": None}})
-"#;
+const PROLOGUE: &str = include_str!("attacker.py");
 
 /// A directory of its own for each test's files.
 fn scratch(test: &str) -> PathBuf {

@@ -77,9 +77,21 @@ pub(super) fn finish(record: &RunRecord) -> u8 {
 /// The human-readable table of `run` and `compare`; `not_run` are the models that cannot run
 /// here (a row each: "not available here").
 pub(super) fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
+    // A Python row says its interpreter: `py-threads (3.13t, no GIL)`.
+    let names: Vec<String> = records
+        .iter()
+        .map(|r| crate::pythons::label(&r.request, r.interpreter.as_ref()))
+        .collect();
+    let width = names
+        .iter()
+        .chain(not_run.iter().map(|(n, _)| n))
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(21);
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}\n",
+        "{:<width$} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}\n",
         "model",
         "ok",
         "errors",
@@ -94,10 +106,9 @@ pub(super) fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
     ));
     let secs = |v: f64| human(Duration::from_secs_f64(v.max(0.0)));
     let ms = |v: Option<f64>| v.map_or("-".into(), |v| secs(v / 1e3));
-    for r in records {
+    for (r, name) in records.iter().zip(&names) {
         out.push_str(&format!(
-            "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7}Mi {:>7} {:>9} {:>9}\n",
-            r.request.model,
+            "{name:<width$} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7}Mi {:>7} {:>9} {:>9}\n",
             r.ok,
             r.errors,
             secs(r.wall_s),
@@ -111,7 +122,7 @@ pub(super) fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
         ));
     }
     for (name, _) in not_run {
-        out.push_str(&format!("{name:<21} not available here\n"));
+        out.push_str(&format!("{name:<width$} not available here\n"));
     }
     if let Some(r) = records.first() {
         out.push_str(&workload_line(r));
