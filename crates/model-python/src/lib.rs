@@ -26,7 +26,7 @@
 //! memory beside its own. Nothing is waited on without a deadline: the interpreter must say it
 //! is ready within 10 s, and a batch ends by the plan's deadline, or earlier when the
 //! interpreter reports no job for longer than its budget; then its whole process group is
-//! killed and its missing jobs are counted errors (see [`session`]).
+//! killed and its missing jobs are counted errors (see `session`).
 //!
 //! Without `python3` on `PATH` (or with one older than 3.9) every model here is
 //! [`Model::unavailable`], with one line naming the fix; `py-asyncio-uvloop` is unavailable
@@ -37,17 +37,17 @@
 //!
 //! # Layout
 //! - [`probe`]: which interpreters there are, and what each one is.
-//! - [`session`]: a started interpreter running a model, and the batch's accounting.
-//! - [`protocol`]: the messages, and the capped line reader.
-//! - [`os`]: the process group, the wait and the descendant check.
+//! - `session`: a started interpreter running a model, and the batch's accounting.
+//! - `protocol`: the messages, and the capped line reader.
+//! - `os`: the process group, the wait and the descendant check.
 //! - [`error`]: why an interpreter cannot run the models, one line each.
 #![forbid(unsafe_code)]
 
 pub mod error;
-pub mod os;
+mod os;
 pub mod probe;
-pub mod protocol;
-pub mod session;
+mod protocol;
+mod session;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
