@@ -5,15 +5,18 @@
 #     bash python/build-free-threaded.sh --gil      # the same source with the GIL, target/python-gil/
 #
 # No package registry ships a free-threaded interpreter, so this builds one from Debian's source
-# package of CPython: the newest of python3.14 and python3.13 that the apt sources offer (a
-# `deb-src` line for trixie or sid is added when none is there; that needs root). Only the
+# package of CPython: the newest of python3.14 and python3.13 whose files the apt sources serve
+# (a `deb-src` line for sid, forky and trixie is added when none offers either; that needs
+# root). On the machine it was written on, python3.14 was listed but its files were gone (404),
+# and it built 3.13.15. Only the
 # upstream tarball inside the source package is used, without Debian's patches, so the result is
 # plain CPython. The `--gil` twin is built from the same tarball with the same flags, so the two
 # differ only in the GIL: that is the pair to compare for single-thread overhead.
 #
 # Then:  greetbench compare --lang python --python python3,target/python-ft/bin/python3
 #
-# Takes tens of minutes on 2 cores (configure, make -j"$JOBS", make install). Not part of CI.
+# Takes 10 to 16 minutes on 2 shared cores at `nice -n 10` (configure 1, make 8 to 10, install
+# 2 to 5). Not part of CI, nor of the README's two commands.
 # Set JOBS to change the make parallelism (default: the number of cores); prefix with
 # `nice -n 10` to leave the machine usable. Needs a C compiler and the usual -dev libraries
 # (libssl, zlib, libffi, libbz2, liblzma, libsqlite3); a stage that fails names itself.
@@ -41,7 +44,7 @@ cd "$work"
 have_src() { apt-cache showsrc "$1" 2>/dev/null | grep -q '^Version:'; }
 if ! have_src python3.14 && ! have_src python3.13; then
     [ "$(id -u)" = 0 ] || fail "source" "no deb-src line offers python3.14 or python3.13; as root, rerun (it adds one), or add a trixie deb-src line yourself"
-    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: sid trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: sid forky trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
         >/etc/apt/sources.list.d/greetbench-src.sources
     apt-get update -qq || fail "source" "apt-get update failed (is a package mirror reachable?)"
 fi
