@@ -281,7 +281,9 @@ fn label(p: &RunRequest) -> String {
         .map_or(String::new(), |s| format!(" at {:.0}/s", s.rate));
     format!(
         "{} {} N={}{rate}{traced}{faulty}",
-        p.model, p.workload, p.count
+        pythons::label(p, None),
+        p.workload,
+        p.count
     )
 }
 
