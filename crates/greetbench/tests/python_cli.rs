@@ -441,3 +441,50 @@ fn a_never_silent_interpreter_still_ends_run_and_load_with_a_record_by_the_deadl
         );
     }
 }
+
+#[test]
+fn a_free_threaded_build_reads_as_the_gil_it_ran_under_not_as_its_build() {
+    // Only where `bash python/build-free-threaded.sh` has been run: CI does not build one.
+    let ft =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python-ft/bin/python3");
+    if !ft.is_file() {
+        eprintln!(
+            "note: skipped: no free-threaded build at {} (bash python/build-free-threaded.sh)",
+            ft.display()
+        );
+        return;
+    }
+    let sequential =
+        registry::first_where(|d| d.lang == Lang::Python && d.family == Family::Sequential);
+    let ft = ft.display().to_string();
+    for gil in [None, Some("1")] {
+        let mut cmd = Command::new(EXE);
+        cmd.args([
+            "run",
+            "--model",
+            &sequential,
+            "--python",
+            &ft,
+            "--workload",
+            "crunch",
+            "--count",
+            "2",
+            "--work",
+            "1000",
+            "--json",
+        ]);
+        match gil {
+            Some(v) => cmd.env("PYTHON_GIL", v),
+            None => cmd.env_remove("PYTHON_GIL"),
+        };
+        let out = cmd.output().expect("greetbench runs");
+        assert!(out.status.success(), "{:?}", stderr_lines(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["interpreter"]["free_threaded"], true, "{v}");
+        assert_eq!(
+            v["interpreter"]["gil_enabled"],
+            gil.is_some(),
+            "PYTHON_GIL={gil:?}: {v}"
+        );
+    }
+}
