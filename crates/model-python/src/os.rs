@@ -1,10 +1,13 @@
-//! The OS calls this crate makes, in one place: an interpreter in a process group of its own
-//! (so that the whole group, grandchildren included, dies with the run), a wait with a
-//! timeout, and whether a pid an interpreter names is one of its own descendants.
+//! The OS calls this crate makes, in one place, on greet-os (the workspace's OS layer): an
+//! interpreter in a process group of its own (so that the whole group, grandchildren
+//! included, dies with the run), a wait with a timeout, and whether a pid an interpreter
+//! names is one of its own descendants. Killing a process group is the one call greet-os
+//! does not offer: rustix's, here.
 
 use std::process::{Child, Command, ExitStatus};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use greet_os::proc::{self, Who};
 use rustix::process::{Pid, Signal, kill_process_group};
 
 /// Puts the process `cmd` starts into a new process group, led by itself: its children
@@ -27,24 +30,12 @@ pub fn kill_group(child: &mut Child) {
 
 /// Waits for `child` to exit, at most `limit`; `None` if it still runs then.
 pub fn wait_timeout(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    // Bounded: by `limit`, in steps of at most 2 ms.
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
-            _ => return None,
-        }
-    }
+    greet_os::process::wait_timeout(child, limit).ok().flatten()
 }
 
-/// The parent of `pid`, from `/proc/PID/stat` (`None` if it is gone or unreadable).
+/// The parent of `pid` (`None` if it is gone).
 fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so read after the
-    // last `)`.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(1)?.parse().ok()
+    proc::stat(Who::Pid(pid)).map(|s| s.ppid)
 }
 
 /// Whether `pid` is `root` or one of its descendants: how a pid the interpreter reports is

@@ -11,15 +11,16 @@
 //! on it has a timeout; every line is capped at [`MAX_LINE`] bytes, and the last
 //! [`STDERR_TAIL`] bytes of its stderr are kept for error messages.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
 use greet_core::interpreter::Interpreter;
-use greet_core::{Outcome, Plan, wire};
+use greet_core::{Outcome, Plan};
+use greet_os::lines::{self, LineError, LineReader};
 
 /// The longest line the interpreter may write: far above any outcome, and a bound.
-pub const MAX_LINE: u64 = 1 << 20;
+pub const MAX_LINE: usize = 1 << 20;
 
 /// How much of the interpreter's stderr is kept, for error messages.
 const STDERR_TAIL: usize = 4096;
@@ -86,7 +87,7 @@ pub fn spawn_reader(stdout: impl Read + Send + 'static, tx: Sender<Line>) -> std
     std::thread::Builder::new()
         .name("python-reader".into())
         .spawn(move || {
-            let mut reader = BufReader::new(stdout);
+            let mut reader = LineReader::new(stdout, MAX_LINE);
             // Bounded: each pass consumes a line, and the pipe ends with the interpreter.
             loop {
                 let line = read_line(&mut reader);
@@ -99,17 +100,15 @@ pub fn spawn_reader(stdout: impl Read + Send + 'static, tx: Sender<Line>) -> std
         .map(|_| ())
 }
 
-/// One line, at most [`MAX_LINE`] bytes: a longer one is garbage, not a bigger buffer.
-fn read_line(reader: &mut impl BufRead) -> Line {
-    let mut buf = Vec::new();
-    match reader.take(MAX_LINE).read_until(b'\n', &mut buf) {
-        Ok(0) | Err(_) => Line::Closed,
-        Ok(_) if !buf.ends_with(b"\n") && buf.len() as u64 == MAX_LINE => {
-            Line::Garbage(format!("a line longer than {MAX_LINE} bytes"))
-        }
-        Ok(_) => {
-            let text = String::from_utf8_lossy(&buf);
-            match wire::decode::<FromPython>(&text) {
+/// One line, at most [`MAX_LINE`] bytes (greet-os's codec): a longer one is garbage, not a
+/// bigger buffer.
+fn read_line(reader: &mut LineReader<impl Read>) -> Line {
+    match reader.read_line() {
+        Ok(None) | Err(LineError::Io(_)) => Line::Closed,
+        Err(e) => Line::Garbage(e.to_string()),
+        Ok(Some(bytes)) => {
+            let text = String::from_utf8_lossy(&bytes);
+            match lines::decode::<FromPython>(&text) {
                 Ok(msg) => Line::Msg(msg),
                 Err(_) => Line::Garbage(text.trim_end().chars().take(80).collect()),
             }
@@ -150,18 +149,18 @@ mod tests {
 
     #[test]
     fn a_line_past_the_cap_is_garbage_and_the_reader_never_holds_more() {
-        let long = vec![b'x'; MAX_LINE as usize + 10];
-        let mut reader = BufReader::new(&long[..]);
+        let long = vec![b'x'; MAX_LINE + 10];
+        let mut reader = LineReader::new(&long[..], MAX_LINE);
         assert!(matches!(read_line(&mut reader), Line::Garbage(g) if g.contains("longer than")));
-        let mut ok = BufReader::new(&b"{\"Finished\":{}}\n"[..]);
+        let mut ok = LineReader::new(&b"{\"Finished\":{}}\n"[..], MAX_LINE);
         assert!(matches!(
             read_line(&mut ok),
             Line::Msg(FromPython::Finished(_))
         ));
-        let mut junk = BufReader::new(&b"hello\n"[..]);
+        let mut junk = LineReader::new(&b"hello\n"[..], MAX_LINE);
         assert!(matches!(read_line(&mut junk), Line::Garbage(g) if g == "hello"));
         assert!(matches!(
-            read_line(&mut BufReader::new(&b""[..])),
+            read_line(&mut LineReader::new(&b""[..], MAX_LINE)),
             Line::Closed
         ));
     }

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use greet_core::interpreter::Interpreter;
-use greet_core::{Batch, GreetError, ModelError, Outcome, Plan, Runner, wire};
+use greet_core::{Batch, GreetError, ModelError, Outcome, Plan, Runner};
 
 use crate::protocol::{FromPython, Line, Ready, ToPython, spawn_reader, spawn_tail};
 use crate::{Kind, Python, last_line, os};
@@ -156,12 +156,9 @@ impl Session {
     }
 
     fn send(&mut self, plan: &Plan) -> bool {
-        self.stdin.as_mut().is_some_and(|s| {
-            use std::io::Write;
-            s.write_all(wire::encode(&ToPython::Plan(plan)).as_bytes())
-                .and_then(|()| s.flush())
-                .is_ok()
-        })
+        self.stdin
+            .as_mut()
+            .is_some_and(|s| greet_os::lines::write(s, &ToPython::Plan(plan)).is_ok())
     }
 
     /// Reads the batch's messages until it is finished, the interpreter fails, it goes
