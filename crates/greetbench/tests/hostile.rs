@@ -33,6 +33,14 @@ fn json(out: &Output) -> Value {
     })
 }
 
+/// `run --model tokio --count 50 --hosts 2 --fault SPEC --json`: its exit status and record.
+fn tokio_under_fault(spec: &str) -> (Option<i32>, Value) {
+    let out = greetbench(&[
+        "run", "--model", "tokio", "--count", "50", "--hosts", "2", "--fault", spec, "--json",
+    ]);
+    (out.status.code(), json(&out))
+}
+
 /// Issue 21, item 1: `--fault down=100%` on 2 hosts ended `failed` with every greet a
 /// `reset` five runs in six, because each host announced its listener and then dropped it
 /// with connections queued. Now a host down from the start never listens: every greet is
@@ -40,20 +48,8 @@ fn json(out: &Output) -> Value {
 #[test]
 fn a_host_down_from_the_start_refuses_every_greet_and_the_run_is_faults_only() {
     for _ in 0..3 {
-        let out = greetbench(&[
-            "run",
-            "--model",
-            "tokio",
-            "--count",
-            "50",
-            "--hosts",
-            "2",
-            "--fault",
-            "down=100%",
-            "--json",
-        ]);
-        let v = json(&out);
-        assert_eq!(out.status.code(), Some(0), "{v}");
+        let (code, v) = tokio_under_fault("down=100%");
+        assert_eq!(code, Some(0), "{v}");
         assert_eq!(v["status"], "faults_only");
         assert_eq!(v["errors_by_kind"], serde_json::json!({ "refused": 50 }));
         assert_eq!(v["server"]["connections"], 0, "nothing was ever accepted");
@@ -71,20 +67,7 @@ fn a_host_down_from_the_start_refuses_every_greet_and_the_run_is_faults_only() {
 #[test]
 fn a_host_that_goes_down_now_and_then_costs_refusals_not_a_failed_run() {
     for _ in 0..3 {
-        let out = greetbench(&[
-            "run",
-            "--model",
-            "tokio",
-            "--count",
-            "50",
-            "--hosts",
-            "2",
-            "--fault",
-            "down=50%/200ms",
-            "--json",
-        ]);
-        let v = json(&out);
-        let code = out.status.code();
+        let (code, v) = tokio_under_fault("down=50%/200ms");
         assert!(
             matches!(v["status"].as_str(), Some("ok" | "faults_only")),
             "{v}"
@@ -209,6 +192,16 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `run --model tokio --count COUNT --json --trace FILE`, greeting `target` if given.
+fn traced_run(count: &str, file: &str, target: Option<&str>) -> Output {
+    let mut args = vec!["run", "--model", "tokio", "--count", count, "--json"];
+    if let Some(t) = target {
+        args.extend(["--targets", t]);
+    }
+    args.extend(["--trace", file]);
+    greetbench(&args)
+}
+
 /// Issue 21, item 5: `--trace` into a missing folder ran the whole batch, then exited 2 with
 /// no record; `/dev/full` exited 2 where README says a full disk is 4; and any count was
 /// accepted. Now the file is opened before the run (refused in one line, nothing run), a
@@ -221,18 +214,7 @@ fn a_trace_that_cannot_be_written_is_refused_before_the_run_or_costs_only_the_tr
     let target = format!("{}=0", server.addrs()[0]);
     let dir = std::env::temp_dir().join(format!("gb-hostile-{}-missing", std::process::id()));
     let missing = dir.join("t.json");
-    let out = greetbench(&[
-        "run",
-        "--model",
-        "tokio",
-        "--count",
-        "20",
-        "--targets",
-        &target,
-        "--json",
-        "--trace",
-        missing.to_str().unwrap(),
-    ]);
+    let out = traced_run("20", missing.to_str().unwrap(), Some(&target));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(stdout(&out), "", "nothing ran");
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
@@ -243,16 +225,7 @@ fn a_trace_that_cannot_be_written_is_refused_before_the_run_or_costs_only_the_tr
     );
     assert_eq!(server.stats().connections, 0, "refused before any greet");
 
-    let out = greetbench(&[
-        "run",
-        "--model",
-        "tokio",
-        "--count",
-        "20",
-        "--json",
-        "--trace",
-        "/dev/full",
-    ]);
+    let out = traced_run("20", "/dev/full", None);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let v = json(&out);
     assert_eq!(v["ok"], 20, "the record stands: {v}");
@@ -263,17 +236,7 @@ fn a_trace_that_cannot_be_written_is_refused_before_the_run_or_costs_only_the_tr
     );
 
     let too_many = (greetbench::chrome::MAX_TRACED_JOBS + 1).to_string();
-    let out = greetbench(&[
-        "run",
-        "--model",
-        "tokio",
-        "--count",
-        &too_many,
-        "--targets",
-        &target,
-        "--trace",
-        "/dev/null",
-    ]);
+    let out = traced_run(&too_many, "/dev/null", Some(&target));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(stdout(&out), "", "nothing ran");
     assert!(
