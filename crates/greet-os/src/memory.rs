@@ -37,19 +37,28 @@ mod tests {
     }
 
     #[test]
-    fn freed_blocks_pinned_under_a_live_one_come_back_only_when_trimmed() {
-        // 64 MiB in 8 KiB blocks, touched, then one small block above them that stays.
-        let mut blocks: Vec<Vec<u8>> = (0..8_192).map(|i| vec![(i % 251) as u8; 8 << 10]).collect();
-        let pin = std::hint::black_box(vec![7u8; 64]);
-        blocks.clear();
-        blocks.shrink_to_fit();
+    fn freed_blocks_between_live_ones_come_back_only_when_trimmed() {
+        // 64 MiB in 8 KiB blocks, touched, each followed by a small block that stays: once
+        // the big ones are freed, no stretch at the top of the heap is free, so glibc keeps
+        // them all (as it kept a storm's connection buffers).
+        let (mut big, small): (Vec<Vec<u8>>, Vec<Vec<u8>>) = (0..8_192)
+            .map(|i| (vec![(i % 251) as u8; 8 << 10], vec![(i % 7) as u8; 64]))
+            .unzip();
+        big.clear();
+        big.shrink_to_fit();
         let held = rss_kib();
         assert!(super::trim(), "glibc had free pages to give back");
         let after = rss_kib();
+        // Each freed block holds at least one whole page: 32 MiB, less what other tests free.
         assert!(
-            held >= after + 32 * 1024,
+            held >= after + 24 * 1024,
             "{held} KiB before the trim, {after} KiB after"
         );
-        assert_eq!(pin, vec![7u8; 64], "what is live stays intact");
+        for (i, b) in small.iter().enumerate() {
+            assert!(
+                b.iter().all(|&x| x == (i % 7) as u8),
+                "what is live stays intact"
+            );
+        }
     }
 }
