@@ -15,6 +15,7 @@
 //! - [`measure`] / [`try_measure`]: start the server, sample the threads, time the closure.
 //! - [`threads`]: this process's thread count, and a sampler that keeps its peak.
 //! - [`cpu`]: CPU time from `/proc`: the process's, a thread's, and a thread's wake-ups.
+//! - [`alone`]: a check that counts threads or CPU, run again alone in a process of its own.
 //!
 //! # Example
 //! ```
@@ -34,6 +35,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod alone;
 pub mod cpu;
 pub mod threads;
 
