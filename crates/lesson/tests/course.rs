@@ -23,6 +23,11 @@ const MAX_WORDS: usize = 1_300;
 /// (`}`, `let mut out = Vec::new();`).
 const MIN_LINE: usize = 24;
 
+/// A piece of a hint (a line, or a `code span`) at least this long (whitespace removed), with a
+/// call in it, that is found in the solution's code and not in the exercise's, is solution code
+/// even when rustfmt broke the solution's line elsewhere.
+const MIN_FRAGMENT: usize = 30;
+
 fn lessons() -> Vec<Lesson> {
     let root = course::workspace_root();
     let lessons = course::discover(&root.join("lessons")).expect("lessons/ is readable");
@@ -190,6 +195,19 @@ fn solution_lines(l: &Lesson) -> BTreeSet<String> {
         .collect()
 }
 
+/// The whole of a crate's `src/`, without whitespace.
+fn dense_sources(dir: &Path) -> String {
+    sources(dir).iter().map(|p| dense(&read(p))).collect()
+}
+
+/// The pieces of a hint that may be code: each line, and each `code span`, without whitespace.
+fn fragments(hint: &str) -> Vec<String> {
+    let mut out: Vec<String> = hint.lines().map(dense).collect();
+    out.extend(hint.split('`').skip(1).step_by(2).map(dense));
+    out.retain(|f| f.chars().count() >= MIN_FRAGMENT && f.contains('('));
+    out
+}
+
 #[test]
 fn hints_teach_before_they_tell() {
     for l in lessons() {
@@ -206,7 +224,18 @@ fn hints_teach_before_they_tell() {
         }
         let solution = solution_lines(&l);
         assert!(!solution.is_empty(), "{} has no solution lines", l.name());
+        let (solved, given) = (dense_sources(&l.solution_dir()), dense_sources(&l.exercise_dir()));
         for h in &all[..all.len() - 1] {
+            for piece in fragments(&h.text) {
+                assert!(
+                    !solved.contains(&piece) || given.contains(&piece),
+                    "{} hint {} (of {}) contains solution code, {piece:?}: only the last level \
+                     shows code",
+                    l.name(),
+                    h.level,
+                    all.len()
+                );
+            }
             let text = dense(&h.text);
             for line in &solution {
                 assert!(
