@@ -224,7 +224,10 @@ fn hints_teach_before_they_tell() {
         }
         let solution = solution_lines(&l);
         assert!(!solution.is_empty(), "{} has no solution lines", l.name());
-        let (solved, given) = (dense_sources(&l.solution_dir()), dense_sources(&l.exercise_dir()));
+        let (solved, given) = (
+            dense_sources(&l.solution_dir()),
+            dense_sources(&l.exercise_dir()),
+        );
         for h in &all[..all.len() - 1] {
             for piece in fragments(&h.text) {
                 assert!(

@@ -56,12 +56,18 @@ pub fn add_with_mutex<C: AddAssign<u64> + Send>(
 ) {
     // TODO: `threads` threads, each adding 1 to the counter `per_thread` times, one increment
     // per turn of the lock.
-    todo!("add_with_mutex({threads} threads × {per_thread}, {:p})", counter)
+    todo!(
+        "add_with_mutex({threads} threads × {per_thread}, {:p})",
+        counter
+    )
 }
 
 /// The same with an atomic: no lock, one indivisible read-modify-write per increment.
 pub fn add_with_atomic(counter: &impl SharedCounter, threads: usize, per_thread: u64) {
     // TODO: the same with `fetch_add` and no lock. Which `Ordering` is enough for a counter?
     // (The README says.)
-    todo!("add_with_atomic({threads} threads × {per_thread}, {:p})", counter)
+    todo!(
+        "add_with_atomic({threads} threads × {per_thread}, {:p})",
+        counter
+    )
 }

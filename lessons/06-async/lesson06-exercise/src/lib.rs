@@ -87,5 +87,8 @@ pub async fn mixed(
 ) -> Result<u64, GreetError> {
     // TODO: greet `target`; then crunch `work`, seeded by the reply (`reply.seed(index)`), off
     // the event loop. A failed greet is the result.
-    todo!("mixed({}, job {index}, work {work}, {timeout:?})", target.addr)
+    todo!(
+        "mixed({}, job {index}, work {work}, {timeout:?})",
+        target.addr
+    )
 }

@@ -99,5 +99,8 @@ pub async fn fetch_all(
 ) -> Vec<(u32, Result<Greeting, FetchError>)> {
     // TODO: `fetch_greeting` for every id, with up to `limit` requests waiting at once and
     // never more, and a new one starting as soon as one finishes. The README shows two ways.
-    todo!("fetch_all({client:?}, {base}, {} ids, limit {limit})", ids.len())
+    todo!(
+        "fetch_all({client:?}, {base}, {} ids, limit {limit})",
+        ids.len()
+    )
 }
