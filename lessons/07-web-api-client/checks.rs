@@ -183,7 +183,8 @@ async fn unknown_host_is_a_404_error() {
         Err(FetchError::Status(404)),
         "hosts are 0..3: 7 is not one"
     );
-    assert_eq!(server.stats().not_found, 1);
+    let not_found = server.stats().not_found;
+    assert_eq!(not_found, 1, "404s the API sent: {not_found}, want 1");
 }
 
 #[tokio::test]
@@ -368,7 +369,11 @@ async fn a_new_request_starts_whenever_one_finishes() {
         "host 0 answers once the 9 others are answered; they were not, while it waited: does \
          a new request start as soon as one finishes, or only when the whole batch has?"
     );
-    assert_eq!(tally(&results), Tally { ok: 10, errors: 0 });
+    assert_eq!(
+        tally(&results),
+        Tally { ok: 10, errors: 0 },
+        "tally of 10 fetches"
+    );
 }
 
 #[tokio::test]

@@ -140,7 +140,7 @@ async fn retry_gives_up_with_the_last_error() {
     })
     .await;
     assert_eq!(result, Err(6), "1 attempt + 5 retries, then the last error");
-    assert_eq!(attempts, 6);
+    assert_eq!(attempts, 6, "calls of op: {attempts}, want 6");
     assert_eq!(
         start.elapsed(),
         2500 * MS,
@@ -214,8 +214,14 @@ fn a_session_reconnects_after_the_host_restarts() {
         Ok(0),
         "the lost connection is noticed and replaced within one call"
     );
-    assert_eq!(session.connects(), 2);
-    assert_eq!(second.stats().served, 1);
+    assert_eq!(
+        session.connects(),
+        2,
+        "connections the session opened: {}, want 2 (the first, and one after the restart)",
+        session.connects()
+    );
+    let served = second.stats().served;
+    assert_eq!(served, 1, "greets the restarted host served: {served}, want 1");
 }
 
 #[test]
@@ -226,7 +232,12 @@ fn a_refused_host_is_an_error_not_a_loop() {
     let mut session = Session::new(addr, Duration::from_secs(5));
     let got = event_loop().block_on(session.greet());
     assert_eq!(got, Err(GreetError::Refused));
-    assert_eq!(session.connects(), 0);
+    assert_eq!(
+        session.connects(),
+        0,
+        "connections the session opened to a refusing host: {}, want 0",
+        session.connects()
+    );
 }
 
 // --- a semaphore as a lock on a shared resource -------------------------------------------
