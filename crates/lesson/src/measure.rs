@@ -297,12 +297,11 @@ pub fn cpu_note(record: &RunRecord) -> Option<String> {
     }
     let how_much = if theirs > 0.0 {
         format!(
-            "{:.1}× greetbench {model}'s {:.0} ms",
-            yours / theirs,
-            theirs
+            "{:.1}× what greetbench's {model} model used ({theirs:.0} ms)",
+            yours / theirs
         )
     } else {
-        format!("against greetbench {model}'s {:.0} ms", theirs)
+        format!("where greetbench's {model} model used {theirs:.0} ms")
     };
     Some(format!(
         "yours used {yours:.0} ms of CPU for the same greets, {how_much}: something in it \
@@ -459,7 +458,7 @@ mod tests {
         let note = cpu_note(&record(300, 30)).expect("300 ms against 30 ms is named");
         assert!(note.contains("300 ms of CPU"), "{note}");
         assert!(
-            note.contains("10.0× greetbench thread-pool's 30 ms"),
+            note.contains("10.0× what greetbench's thread-pool model used (30 ms)"),
             "{note}"
         );
         assert!(
