@@ -302,9 +302,10 @@ fn idle_workers_wait_without_using_the_cpu() {
     if !alone::in_a_process_of_its_own("idle_workers_wait_without_using_the_cpu") {
         return; // it ran, and passed, in a process of its own
     }
-    // Four workers, one job, and then an open, empty queue for 300 ms. A worker blocked on the
-    // queue is never put on a CPU while it waits; one that spins on try_recv, or sleeps and
-    // polls, runs again and again. The kernel counts both (/proc/self/task/*/schedstat).
+    // Four workers, one job, and then an open, empty queue for 300 ms, once every worker has
+    // reached it. A worker blocked on the queue is never put on a CPU while it waits; one that
+    // spins on try_recv, or sleeps and polls, runs again and again. The kernel counts both
+    // (/proc/self/task/*/schedstat).
     let server = Server::start(Config::default()).expect("the greet server starts");
     let Some(before) = cpu::thread_ids() else {
         eprintln!("(no /proc here: idle workers are not checked)");
@@ -317,14 +318,21 @@ fn idle_workers_wait_without_using_the_cpu() {
         s.spawn(move || run_pool(jobs_rx, done_tx, 4, Duration::from_secs(5)));
         let _ = jobs_tx.send(job(0, &target));
         let first = done_rx.recv_timeout(Duration::from_secs(5)).ok();
-        // Give the worker that ran job 0 time to get back to the queue.
-        std::thread::sleep(Duration::from_millis(50));
         // Every thread started since: the pool's (the server and this one were there before).
         let pool: Vec<u32> = cpu::thread_ids()
             .unwrap_or_default()
             .difference(&before)
             .copied()
             .collect();
+        // Let them all get to the queue: a loaded machine may not have run a new thread yet.
+        // A worker that waits on the queue is then asleep (S); one that spins never is, and
+        // after 2 s it is measured all the same. (Bounded: 400 looks, 5 ms apart.)
+        for _ in 0..400 {
+            if pool.iter().all(|t| cpu::state(*t).is_none_or(|s| s == 'S')) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let start: Vec<Option<cpu::Runs>> = pool.iter().map(|t| cpu::runs(*t)).collect();
         std::thread::sleep(Duration::from_millis(300));
         let idle: Vec<cpu::Runs> = pool

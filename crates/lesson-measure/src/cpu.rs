@@ -75,6 +75,18 @@ pub fn current_thread_id() -> Option<u32> {
     link.file_name()?.to_str()?.parse().ok()
 }
 
+/// Thread `tid`'s scheduling state (field 3 of its `stat`): `R` running or runnable, `S`
+/// asleep in a wait it can be woken from, `D` in one it cannot, and so on; `None` if it has
+/// ended.
+pub fn state(tid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .next()?
+        .chars()
+        .next()
+}
+
 /// How much a thread ran: `/proc/self/task/TID/schedstat`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Runs {
@@ -156,6 +168,19 @@ mod tests {
         });
         let tid = tid_rx.recv().unwrap().unwrap();
         assert!(thread_ids().unwrap().contains(&tid));
+        // Asleep once it has reached its recv (bounded: 10 s).
+        for _ in 0..10_000 {
+            if state(tid) == Some('S') {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(
+            state(tid),
+            Some('S'),
+            "a thread blocked on a channel sleeps"
+        );
+        assert_eq!(state(me), Some('R'), "this one runs");
         std::thread::sleep(std::time::Duration::from_millis(20));
         if let Some(start) = runs(tid) {
             std::thread::sleep(std::time::Duration::from_millis(50));
