@@ -19,6 +19,7 @@
 //! Building is one pass over each list of the results (a hash map per key), so the time to
 //! build grows linearly with the file.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
@@ -239,6 +240,9 @@ pub struct Figure {
     /// Where there are no raw samples: the range stored with the median (criterion's 95 %
     /// interval, or spawn_cost.py's fastest and slowest repeat).
     pub stored: Option<Interval>,
+    /// The 95 % interval of the median ([`stats::median_interval`] over the samples, else the
+    /// stored range), computed once when the view is built.
+    pub interval: Option<Interval>,
     /// The rest of the machine's load while it was measured: the group's, or the repeats'
     /// mean weighted by wall time. `None` when not recorded.
     pub noise: Option<Noise>,
@@ -257,9 +261,10 @@ impl Figure {
         self.samples.len()
     }
 
-    /// The 95 % interval of its median: a bootstrap over its samples, or the stored range.
+    /// The 95 % interval of its median: from its samples' order statistics, or the stored
+    /// range.
     pub fn interval(&self) -> Option<Interval> {
-        stats::median_interval(&self.samples).or(self.stored)
+        self.interval
     }
 
     /// The median with its interval, in the figure's unit.
@@ -338,6 +343,9 @@ impl Comparison<'_> {
     }
 }
 
+/// A comparison's interval and how it was found, as the view keeps it.
+type Found = (Option<Interval>, Option<Method>);
+
 /// One model as these results know it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -374,6 +382,8 @@ pub struct View<'r> {
     index: HashMap<(Question, Row), usize>,
     columns: Vec<Column>,
     group_noise: HashMap<Group, Noise>,
+    /// Every comparison's interval, computed once (the bootstrap is the page's dearest step).
+    compared: RefCell<HashMap<(usize, usize), Found>>,
 }
 
 /// The interpreter label of a record of a model in `lang`: `None` for Rust. Records name no
@@ -466,6 +476,7 @@ impl<'r> View<'r> {
             index: HashMap::new(),
             columns: Vec::new(),
             group_noise: HashMap::new(),
+            compared: RefCell::new(HashMap::new()),
         };
         view.models_from(results);
         for g in &results.noise {
@@ -500,6 +511,7 @@ impl<'r> View<'r> {
                     samples: g.samples,
                     median,
                     stored: None,
+                    interval: None,
                     noise,
                     dir: None,
                 })
@@ -508,6 +520,9 @@ impl<'r> View<'r> {
         figures.extend(view.criterion_figures());
         figures.extend(view.spawn_script_figures());
         figures.retain(|f| f.median.is_finite());
+        for f in &mut figures {
+            f.interval = stats::median_interval(&f.samples).or(f.stored);
+        }
         figures.sort_by(|a, b| {
             (&a.question, view.rank_of(&a.row.model), &a.row).cmp(&(
                 &b.question,
@@ -664,19 +679,29 @@ impl<'r> View<'r> {
         }
     }
 
-    /// Memory per waiting greet: the scale sweep's held sizes where one ran, else the resource
-    /// sweep's runs at its longest latency where every greet waited at once.
+    /// Memory per waiting greet: the scale sweep's held sizes for each language it ran, else
+    /// the resource sweep's runs at its longest latency where every greet waited at once.
     fn memory_figures(&self, out: &mut HashMap<(Question, Row), (Source, Unit, Gathered)>) {
         let Some(s) = &self.results.sweep else {
             return;
         };
         let question = Question::MemoryPerWaitingGreet;
-        let scaled = s
+        let scaled: Vec<Lang> = s
             .scale
             .iter()
-            .any(|e| ok_record(e).is_some_and(|k| k.scale.is_some()));
-        if scaled {
+            .filter(|e| ok_record(e).is_some_and(|k| k.scale.is_some()))
+            .map(|e| self.lang_of(&e.request().model))
+            .fold(Vec::new(), |mut v, l| {
+                if !v.contains(&l) {
+                    v.push(l);
+                }
+                v
+            });
+        {
             for e in &s.scale {
+                if !scaled.contains(&self.lang_of(&e.request().model)) {
+                    continue;
+                }
                 let row = self.row(&e.request().model, e.record());
                 let slot = out
                     .entry((question.clone(), row))
@@ -692,7 +717,6 @@ impl<'r> View<'r> {
                     }
                 }
             }
-            return;
         }
         let longest = self
             .results
@@ -702,7 +726,10 @@ impl<'r> View<'r> {
             .max();
         for e in self.results.runs() {
             let q = e.request();
-            if q.workload != Workload::Greet || Some(q.hosts.latency) != longest {
+            if q.workload != Workload::Greet
+                || Some(q.hosts.latency) != longest
+                || scaled.contains(&self.lang_of(&q.model))
+            {
                 continue;
             }
             if !self
@@ -765,6 +792,7 @@ impl<'r> View<'r> {
                     samples,
                     median,
                     stored: stored.filter(|i| i.lo.is_finite() && i.hi.is_finite()),
+                    interval: None,
                     noise: self.group_noise.get(&group).copied(),
                     dir: Some(e.dir.clone()).filter(|d| !d.is_empty()),
                 })
@@ -796,6 +824,7 @@ impl<'r> View<'r> {
                     lo: c.min_ns,
                     hi: c.max_ns,
                 }),
+                interval: None,
                 noise: None,
                 dir: None,
             })
@@ -841,15 +870,33 @@ impl<'r> View<'r> {
             .filter(move |f| column.holds(&f.row))
     }
 
-    /// `a` against `b`: the ratio of their medians with its 95 % interval. Both must answer
-    /// the same question.
+    /// `a` against `b`: the ratio of their medians with its 95 % interval. Both must be in the
+    /// same unit; which two figures are worth comparing is the caller's question (two models
+    /// on one question, or two kinds of start).
     pub fn compare<'a>(&self, a: &'a Figure, b: &'a Figure) -> Option<Comparison<'a>> {
-        if a.question != b.question || !(a.median > 0.0 && b.median > 0.0) {
+        if a.unit != b.unit || !(a.median > 0.0 && b.median > 0.0) {
             return None;
         }
         let ratio = a.median / b.median;
         if !ratio.is_finite() {
             return None;
+        }
+        let key = |f: &Figure| {
+            self.index
+                .get(&(f.question.clone(), f.row.clone()))
+                .copied()
+        };
+        let memo = key(a).zip(key(b));
+        if let Some(k) = memo
+            && let Some(&(interval, method)) = self.compared.borrow().get(&k)
+        {
+            return Some(Comparison {
+                a,
+                b,
+                ratio,
+                interval,
+                method,
+            });
         }
         let (interval, method) = match stats::ratio_interval(&a.samples, &b.samples) {
             Some(i) => (Some(i), Some(Method::Bootstrap)),
@@ -864,11 +911,15 @@ impl<'r> View<'r> {
                 _ => (None, None),
             },
         };
+        let interval = interval.filter(|i| i.lo.is_finite() && i.hi.is_finite());
+        if let Some(k) = memo {
+            self.compared.borrow_mut().insert(k, (interval, method));
+        }
         Some(Comparison {
             a,
             b,
             ratio,
-            interval: interval.filter(|i| i.lo.is_finite() && i.hi.is_finite()),
+            interval,
             method,
         })
     }
