@@ -563,29 +563,45 @@ fn a_model_described_only_in_the_results_file_shows_in_charts_and_tables() {
 }
 
 #[test]
-fn no_chart_text_overlaps_and_coordinates_have_one_decimal() {
-    let r = fixture();
-    let view = View::new(&r);
-    let mut figures = Vec::new();
-    figures.extend(greetbench_report::section::io::build(&view).figure);
-    figures.extend(greetbench_report::section::io::build(&view).growth);
-    figures.extend(greetbench_report::section::memory::build(&view).figure);
-    figures.extend(greetbench_report::section::cpu::build(&view).figure);
-    figures.extend(greetbench_report::section::mixed::build(&view).figure);
-    figures.extend(greetbench_report::section::load::build(&view).figure);
-    figures.extend(greetbench_report::section::spawn::build(&view).figure);
-    figures.extend(greetbench_report::section::shared::build(&view).figure);
-    assert!(figures.len() >= 8, "{} charts", figures.len());
-    for f in &figures {
-        let boxes = f.svg.text_boxes();
-        assert!(boxes.len() > 4, "{}: axis labels", f.id);
-        for (i, (a, ta)) in boxes.iter().enumerate() {
-            for (b, tb) in &boxes[..i] {
-                assert!(!a.overlaps(b), "{}: {ta:?} overlaps {tb:?}", f.id);
+fn no_chart_text_overlaps() {
+    // The fixture, and the sample results the repository ships (reports/sample/).
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/sample/results.json");
+    let mut all = vec![fixture()];
+    all.extend(read_versioned::<Results>(&sample).ok());
+    assert_eq!(all.len(), 2, "the sample results are in the repository");
+    for r in &all {
+        let view = View::new(r);
+        let mut figures = Vec::new();
+        figures.extend(greetbench_report::section::io::build(&view).figure);
+        figures.extend(greetbench_report::section::io::build(&view).growth);
+        figures.extend(greetbench_report::section::memory::build(&view).figure);
+        figures.extend(greetbench_report::section::cpu::build(&view).figure);
+        figures.extend(greetbench_report::section::mixed::build(&view).figure);
+        figures.extend(greetbench_report::section::load::build(&view).figure);
+        figures.extend(greetbench_report::section::spawn::build(&view).figure);
+        figures.extend(greetbench_report::section::shared::build(&view).figure);
+        figures.extend(
+            greetbench_report::section::waiting::build(&view)
+                .grids
+                .into_iter()
+                .flat_map(|g| g.figures),
+        );
+        assert!(figures.len() >= 8, "{} charts", figures.len());
+        for f in &figures {
+            let boxes = f.svg.text_boxes();
+            assert!(boxes.len() > 2, "{}: axis labels", f.id);
+            for (i, (a, ta)) in boxes.iter().enumerate() {
+                for (b, tb) in &boxes[..i] {
+                    assert!(!a.overlaps(b), "{}: {ta:?} overlaps {tb:?}", f.id);
+                }
             }
         }
     }
-    let page = render(&r);
+}
+
+#[test]
+fn coordinates_have_one_decimal_and_no_rectangle_is_zero_wide() {
+    let page = render(&fixture());
     // Every attribute value inside an <svg>: the parts of the page between quotes that follow
     // an `=`.
     let mut in_svg = false;
