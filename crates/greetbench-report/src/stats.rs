@@ -23,7 +23,7 @@ pub const SEED: u64 = 0x6772_6565_7462_656e; // "greetben"
 pub const RESAMPLES: usize = 2_000;
 
 /// The most samples a bootstrap resamples from; more are thinned to this many quantiles.
-pub const MAX_POINTS: usize = 256;
+pub const MAX_POINTS: usize = 64;
 
 /// The coverage of every interval on the page.
 pub const LEVEL: f64 = 0.95;
