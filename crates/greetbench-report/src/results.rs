@@ -408,6 +408,39 @@ impl Results {
         }
     }
 
+    /// Results made of runs alone (no criterion data): what `greetbench compare` has. The
+    /// view, the answer and the claims read them like any other results; what they lack reads
+    /// "not measured".
+    pub fn from_runs(
+        provenance: Provenance,
+        models: Vec<Description>,
+        runs: Vec<RunResult>,
+    ) -> Results {
+        Results {
+            format: FORMAT,
+            sweep: Some(Sweep {
+                format: FORMAT,
+                provenance: provenance.clone(),
+                models: models.clone(),
+                profile: "runs".into(),
+                wall_s: 0.0,
+                entries: runs,
+                kill: None,
+                timelines: Vec::new(),
+                faults: Vec::new(),
+                python: None,
+                rates: Vec::new(),
+                scale: Vec::new(),
+            }),
+            provenance,
+            models,
+            criterion: Vec::new(),
+            noise: Vec::new(),
+            skipped: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     /// The whole run's noise: every criterion group's and every sweep record's, weighted by
     /// its wall time. `None` when nothing recorded any.
     pub fn run_noise(&self) -> Option<Noise> {

@@ -691,3 +691,19 @@ fn the_code_keeps_its_rules() {
         );
     }
 }
+
+#[test]
+fn the_answer_reads_runs_alone_without_criterion_data() {
+    // What `greetbench compare` has: records, no criterion estimates, no noise file.
+    let r = fixture();
+    let runs = r.sweep.as_ref().unwrap().entries.clone();
+    let alone = Results::from_runs(r.provenance.clone(), r.models.clone(), runs);
+    let view = View::new(&alone);
+    let a = answer::build(&view);
+    let io = &a.rows[0];
+    assert!(io.what.starts_with("Many greets"));
+    let first_async = models_where(&r, |d| d.family == Family::Async)[0].clone();
+    assert_eq!(io.picks[0].model.as_deref(), Some(first_async.as_str()));
+    let mixed = a.rows.iter().find(|s| s.what.starts_with("Mixed")).unwrap();
+    assert_eq!(mixed.picks[0].confidence, Confidence::NotMeasured);
+}
