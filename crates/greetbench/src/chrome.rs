@@ -28,33 +28,8 @@ const EXTRA_TRACKS: u32 = 1 << 22;
 pub fn trace_events(record: &RunRecord) -> Option<Value> {
     let trace = record.timeline.as_ref()?;
     let q = &record.request;
-    let mut events = Vec::new();
+    let mut events = process_names(trace, &q.model);
     let mut next_extra = EXTRA_TRACKS;
-    let mut pids: Vec<u32> = vec![trace.pid];
-    for lane in trace.lanes() {
-        if !pids.contains(&lane.pid) {
-            pids.push(lane.pid);
-        }
-    }
-    for (i, pid) in pids.iter().enumerate() {
-        let who = if *pid == trace.pid {
-            "client"
-        } else {
-            "worker process"
-        };
-        events.push(meta(
-            "process_name",
-            *pid,
-            0,
-            json!({ "name": format!("greetbench {} ({who})", q.model) }),
-        ));
-        events.push(meta(
-            "process_sort_index",
-            *pid,
-            0,
-            json!({ "sort_index": i }),
-        ));
-    }
     let mut sort_index = 0;
     for lane in trace.lanes() {
         let rows = pack(trace, lane);
@@ -79,28 +54,7 @@ pub fn trace_events(record: &RunRecord) -> Option<Value> {
                 json!({ "sort_index": sort_index }),
             ));
             sort_index += 1;
-            for &(job, span) in spans {
-                let j = &trace.jobs[job];
-                let s = &j.spans[span];
-                let host = j.host.map_or("-".to_string(), |h| h.to_string());
-                events.push(json!({
-                    "name": format!("{} · job {} · host {host}", s.phase.name(), j.index),
-                    "cat": s.phase.name(),
-                    "ph": "X",
-                    "ts": s.start_us,
-                    "dur": s.end_us - s.start_us,
-                    "pid": lane.pid,
-                    "tid": tid,
-                    "args": {
-                        "job": j.index,
-                        "host": j.host,
-                        "phase": s.phase.name(),
-                        "queued_us": j.picked_us,
-                        "error": j.error,
-                        "ran_on_tid": s.tid,
-                    },
-                }));
-            }
+            events.extend(spans.iter().map(|&at| slice(trace, at, lane.pid, tid)));
         }
     }
     Some(json!({
@@ -116,6 +70,62 @@ pub fn trace_events(record: &RunRecord) -> Option<Value> {
             "t0_unix_us": trace.t0_unix_us,
         },
     }))
+}
+
+/// The metadata events that name each process of the trace (the client first, then its
+/// worker processes) and keep them in that order.
+fn process_names(trace: &Trace, model: &str) -> Vec<Value> {
+    let mut pids: Vec<u32> = vec![trace.pid];
+    for lane in trace.lanes() {
+        if !pids.contains(&lane.pid) {
+            pids.push(lane.pid);
+        }
+    }
+    let mut events = Vec::new();
+    for (i, pid) in pids.iter().enumerate() {
+        let who = if *pid == trace.pid {
+            "client"
+        } else {
+            "worker process"
+        };
+        events.push(meta(
+            "process_name",
+            *pid,
+            0,
+            json!({ "name": format!("greetbench {model} ({who})") }),
+        ));
+        events.push(meta(
+            "process_sort_index",
+            *pid,
+            0,
+            json!({ "sort_index": i }),
+        ));
+    }
+    events
+}
+
+/// One complete (`X`) slice: span `at` of the trace, on track `pid`/`tid`.
+fn slice(trace: &Trace, (job, span): SpanAt, pid: u32, tid: u32) -> Value {
+    let j = &trace.jobs[job];
+    let s = &j.spans[span];
+    let host = j.host.map_or("-".to_string(), |h| h.to_string());
+    json!({
+        "name": format!("{} · job {} · host {host}", s.phase.name(), j.index),
+        "cat": s.phase.name(),
+        "ph": "X",
+        "ts": s.start_us,
+        "dur": s.end_us - s.start_us,
+        "pid": pid,
+        "tid": tid,
+        "args": {
+            "job": j.index,
+            "host": j.host,
+            "phase": s.phase.name(),
+            "queued_us": j.picked_us,
+            "error": j.error,
+            "ran_on_tid": s.tid,
+        },
+    })
 }
 
 /// A metadata event.

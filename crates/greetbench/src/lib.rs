@@ -2,38 +2,34 @@
 //! everything the binary does.
 //!
 //! # Layout
+//! - [`cli`]: one file per subcommand (`models`, `run`, `compare`, `serve`, `serve-api`,
+//!   `sweep`, `report`, `soak`, `load`, and the hidden `child`), their shared flags, and the
+//!   dispatch.
 //! - [`registry`]: every model by name, and its description. Adding a model is one line there.
-//! - [`harness`]: runs one request against a `greetbench serve` child and measures it.
+//! - [`harness`]: runs one request against a `greetbench serve` child and measures it:
+//!   `server`, `budget`, `measure`, and what it samples beside a run (`threads`, `noise`,
+//!   `memory`).
 //! - [`child`]: runs one request in a fresh child process, with a deadline.
-//! - [`sys`]: CPU time, memory, threads and limits from the OS.
 //! - [`load`]: an open-loop run's figures (latency from each job's intended start, queues,
 //!   the predicted knee), from its outcomes.
-//! - [`memory`]: kernel and user memory (`/proc/meminfo`, `sockstat`, PSS) sampled at a scale
-//!   point's peak.
 //! - [`chrome`]: a run's timeline as Chrome trace-event JSON, for Perfetto.
-//! - [`sweep`]: every model and size in a fresh child process, with its resource costs; and
-//!   [`sweep::rates`], the rate sweep: each model under open-loop load, below to past its knee.
-//! - [`scale`]: each model from 1,000 waiting greets up to the OS limit that stops it.
-//! - [`probe`]: the kill probe: what stops a thread, a task or a process stuck on a silent host.
+//! - [`sweep`]: every point in a fresh child process: `resources` (every model and size, with
+//!   its resource costs), `rates` (each model under open-loop load, below to past its knee),
+//!   `scale` (each model from 1,000 waiting greets up to the OS limit that stops it) and
+//!   `kill` (the kill probe: what stops a thread, a task or a process stuck on a silent host).
 //! - [`soak`]: a million greets with faults through one model, every one accounted for.
 //! - [`out`]: stdout and stderr without panics on a closed pipe or a full disk.
-//! - [`cli`]: the subcommands `models`, `run`, `compare`, `serve`, `serve-api`, `sweep`,
-//!   `report`, `soak` and `load`.
 //!
-//! Modules depend one way: `cli` → `sweep` → `sweep::rates`, `scale`, `child`; `cli` →
-//! `chrome`; `cli` → `soak` → `harness`; and `cli` → `harness` → `load`, `memory`,
-//! `registry`, `sys`, `child`. Nothing imports `cli`.
+//! Modules depend one way: `cli` → `sweep` → `child`; `cli` → `chrome`; `cli` → `soak` →
+//! `harness`; and `cli` → `harness` → `load`, `registry`, `child`. Nothing imports `cli`.
+//! Every question to the OS goes through the OS layer, [`greet_os`].
 
 pub mod child;
 pub mod chrome;
 pub mod cli;
 pub mod harness;
 pub mod load;
-pub mod memory;
 pub mod out;
-pub mod probe;
 pub mod registry;
-pub mod scale;
 pub mod soak;
 pub mod sweep;
-pub mod sys;

@@ -30,7 +30,7 @@
 use std::time::Duration;
 
 use greet_core::record::LoadFigures;
-use greet_core::{Arrivals, GreetError, Outcome};
+use greet_core::{Arrivals, GreetError, OpenLoop, Outcome};
 use hdrhistogram::Histogram;
 
 /// A job that started more than this before it was due counts in `started_early`: the
@@ -81,99 +81,139 @@ pub fn figures(
     cpu: &CpuUse,
 ) -> LoadFigures {
     let end = arrivals.duration_us;
-    // Cut off by the deadline before it started: the model counted it a `Deadline` error
-    // without greeting. (A stamped job that started only past the deadline counts too.)
-    let never = |o: &Outcome| match o.open_loop {
-        None => o.attempts == 0 && o.error == Some(GreetError::Deadline),
-        Some(ol) => deadline_us.is_some_and(|d| ol.started_us >= d),
-    };
-    let mut hist = Histogram::<u64>::new_with_max(MAX_LATENCY_US, 3).ok();
-    let mut max_us: Option<u64> = None;
-    let (mut queued_at_end, mut in_flight_at_end, mut never_started) = (0, 0, 0);
-    let (mut started_early, mut ran) = (0, 0usize);
-    let (mut ok, mut last_ok_us) = (0usize, 0u64);
-    // Queue depth over time: +1 when a job is due, -1 when it starts.
-    let mut events: Vec<(u64, i64)> = Vec::with_capacity(2 * outcomes.len());
-    for o in outcomes {
-        let due = arrivals.offset_us(o.index);
-        // An error with no stamps that the deadline did not cut: its worker died or was
-        // written off, or its thread could not start, and nobody saw when it ended. It is
-        // counted among the errors, but has no latency and no place in the queues.
-        if o.open_loop.is_none() && !never(o) {
-            continue;
-        }
-        events.push((due, 1));
-        if never(o) {
-            never_started += 1;
-            queued_at_end += 1;
-            // It ended when the deadline cut it off: its wait until then is its latency (a
-            // lower bound), so the tail is never flattered by the jobs that waited longest.
-            // A job due only after the deadline was never offered: it has none.
-            if let Some(cut) = o
-                .open_loop
-                .map(|ol| ol.done_us)
-                .or(deadline_us)
-                .filter(|&cut| cut > due)
-            {
-                let latency = cut.saturating_sub(due);
-                if let Some(h) = hist.as_mut() {
-                    h.saturating_record(latency);
-                }
-                max_us = max_us.max(Some(latency));
-            }
-            continue;
-        }
-        // `never` is false only for a job with a stamp.
-        let Some(ol) = o.open_loop else { continue };
-        ran += 1;
-        if ol.started_us.saturating_add(EARLY_US) < due {
-            started_early += 1;
-        }
-        // A job that started before it was due queued for no time.
-        events.push((ol.started_us.max(due), -1));
-        if ol.started_us >= end {
-            queued_at_end += 1;
-        } else if ol.done_us > end {
-            in_flight_at_end += 1;
-        }
-        let latency = ol.done_us.saturating_sub(due);
-        if let Some(h) = hist.as_mut() {
-            h.saturating_record(latency);
-        }
-        max_us = max_us.max(Some(latency));
-        if o.is_ok() {
-            ok += 1;
-            last_ok_us = last_ok_us.max(ol.done_us);
-        }
-    }
-    // The histogram answers with the highest value of a bucket (within 0.1 %): never more
-    // than the largest latency itself.
-    let quantile = |q: f64| {
-        hist.as_ref()
-            .filter(|h| !h.is_empty())
-            .map(|h| h.value_at_quantile(q).min(max_us.unwrap_or(0)) as f64 / 1e3)
-    };
-    let (cpu_limit_rate, cpu_us_per_job, cpu_basis) = cpu_limit(cpu, ran);
+    let mut t = Tally::of(arrivals, outcomes, deadline_us);
+    let events = std::mem::take(&mut t.events);
+    let (cpu_limit_rate, cpu_us_per_job, cpu_basis) = cpu_limit(cpu, t.ran);
     let (predicted_knee_rate, knee_basis) = knee(bound, cpu_limit_rate, cpu_basis);
     LoadFigures {
         arrivals: arrivals.pattern,
         offered_rate: arrivals.offered_rate(),
-        achieved_rate: ok as f64 / (last_ok_us.max(end).max(1) as f64 / 1e6),
+        achieved_rate: t.ok as f64 / (t.last_ok_us.max(end).max(1) as f64 / 1e6),
         duration_s: end as f64 / 1e6,
-        queued_at_end,
-        in_flight_at_end,
+        queued_at_end: t.queued_at_end,
+        in_flight_at_end: t.in_flight_at_end,
         max_queued: max_queued(events),
-        never_started,
-        latency_p50_ms: quantile(0.50),
-        latency_p90_ms: quantile(0.90),
-        latency_p99_ms: quantile(0.99),
-        latency_p999_ms: quantile(0.999),
-        latency_max_ms: max_us.map(|us| us as f64 / 1e3),
+        never_started: t.never_started,
+        latency_p50_ms: t.quantile(0.50),
+        latency_p90_ms: t.quantile(0.90),
+        latency_p99_ms: t.quantile(0.99),
+        latency_p999_ms: t.quantile(0.999),
+        latency_max_ms: t.max_us.map(|us| us as f64 / 1e3),
         predicted_knee_rate,
         knee_basis,
         cpu_limit_rate,
         cpu_us_per_job,
-        started_early,
+        started_early: t.started_early,
+    }
+}
+
+/// What an open-loop run's outcomes add up to, job by job: the latencies from each job's
+/// intended start, the queues when arrivals ended, and the queue's changes over time.
+struct Tally {
+    hist: Option<Histogram<u64>>,
+    max_us: Option<u64>,
+    queued_at_end: usize,
+    in_flight_at_end: usize,
+    never_started: usize,
+    started_early: usize,
+    ran: usize,
+    ok: usize,
+    last_ok_us: u64,
+    /// Queue depth over time: +1 when a job is due, -1 when it starts.
+    events: Vec<(u64, i64)>,
+}
+
+impl Tally {
+    /// Tallies `outcomes` against the schedule `arrivals` and the deadline.
+    fn of(arrivals: &Arrivals, outcomes: &[Outcome], deadline_us: Option<u64>) -> Tally {
+        let mut t = Tally {
+            hist: Histogram::<u64>::new_with_max(MAX_LATENCY_US, 3).ok(),
+            max_us: None,
+            queued_at_end: 0,
+            in_flight_at_end: 0,
+            never_started: 0,
+            started_early: 0,
+            ran: 0,
+            ok: 0,
+            last_ok_us: 0,
+            events: Vec::with_capacity(2 * outcomes.len()),
+        };
+        // Cut off by the deadline before it started: the model counted it a `Deadline` error
+        // without greeting. (A stamped job that started only past the deadline counts too.)
+        let never = |o: &Outcome| match o.open_loop {
+            None => o.attempts == 0 && o.error == Some(GreetError::Deadline),
+            Some(ol) => deadline_us.is_some_and(|d| ol.started_us >= d),
+        };
+        for o in outcomes {
+            let due = arrivals.offset_us(o.index);
+            // An error with no stamps that the deadline did not cut: its worker died or was
+            // written off, or its thread could not start, and nobody saw when it ended. It is
+            // counted among the errors, but has no latency and no place in the queues.
+            if o.open_loop.is_none() && !never(o) {
+                continue;
+            }
+            t.events.push((due, 1));
+            if never(o) {
+                t.never_started(o, due, deadline_us);
+            } else if let Some(ol) = o.open_loop {
+                // `never` is false only for a job with a stamp.
+                t.ran(ol, due, arrivals.duration_us, o.is_ok());
+            }
+        }
+        t
+    }
+
+    /// A job the deadline cut off before it started. It ended when the deadline cut it off:
+    /// its wait until then is its latency (a lower bound), so the tail is never flattered by
+    /// the jobs that waited longest. A job due only after the deadline was never offered: it
+    /// has none.
+    fn never_started(&mut self, o: &Outcome, due: u64, deadline_us: Option<u64>) {
+        self.never_started += 1;
+        self.queued_at_end += 1;
+        if let Some(cut) = o
+            .open_loop
+            .map(|ol| ol.done_us)
+            .or(deadline_us)
+            .filter(|&cut| cut > due)
+        {
+            self.record(cut.saturating_sub(due));
+        }
+    }
+
+    /// A job that started, due at `due`; arrivals ended at `end`.
+    fn ran(&mut self, ol: OpenLoop, due: u64, end: u64, ok: bool) {
+        self.ran += 1;
+        if ol.started_us.saturating_add(EARLY_US) < due {
+            self.started_early += 1;
+        }
+        // A job that started before it was due queued for no time.
+        self.events.push((ol.started_us.max(due), -1));
+        if ol.started_us >= end {
+            self.queued_at_end += 1;
+        } else if ol.done_us > end {
+            self.in_flight_at_end += 1;
+        }
+        self.record(ol.done_us.saturating_sub(due));
+        if ok {
+            self.ok += 1;
+            self.last_ok_us = self.last_ok_us.max(ol.done_us);
+        }
+    }
+
+    fn record(&mut self, latency_us: u64) {
+        if let Some(h) = self.hist.as_mut() {
+            h.saturating_record(latency_us);
+        }
+        self.max_us = self.max_us.max(Some(latency_us));
+    }
+
+    /// The latency at quantile `q`, ms. The histogram answers with the highest value of a
+    /// bucket (within 0.1 %): never more than the largest latency itself.
+    fn quantile(&self, q: f64) -> Option<f64> {
+        self.hist
+            .as_ref()
+            .filter(|h| !h.is_empty())
+            .map(|h| h.value_at_quantile(q).min(self.max_us.unwrap_or(0)) as f64 / 1e3)
     }
 }
 

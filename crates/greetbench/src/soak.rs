@@ -24,7 +24,9 @@ use greet_core::record::{RunRequest, ServerCounts};
 use greet_core::{ErrorKind, Summary};
 
 use crate::harness::{self, HarnessError, ServerProcess};
-use crate::{registry, sys};
+use greet_os::proc::{self, Who};
+
+use crate::registry;
 
 /// The faults of a soak when none are asked for: every kind but `down`, a few percent each.
 pub const DEFAULT_FAULTS: &str = "reset=2%,close=2%,stall=1%,slow=1%,slice=2%,delay=2%";
@@ -44,14 +46,11 @@ pub struct Footprint {
 
 impl Footprint {
     fn of(pid: Option<u32>) -> Footprint {
-        let (fds, rss_kib) = match pid {
-            None => (sys::open_fds(), sys::proc_status("VmRSS")),
-            Some(pid) => (
-                sys::open_fds_of(&pid.to_string()),
-                sys::status_kib_of(pid, "VmRSS"),
-            ),
-        };
-        Footprint { fds, rss_kib }
+        let who = pid.map_or(Who::Me, Who::Pid);
+        Footprint {
+            fds: proc::open_fds(who),
+            rss_kib: proc::status(who).map_or(0, |s| s.vm_rss_kib),
+        }
     }
 
     /// Whether `self` (the end) is back to `base`: no more open files, and resident memory
@@ -116,6 +115,40 @@ impl SoakReport {
             && self.zombies.is_empty()
     }
 
+    /// An empty report of `batches` batches, before any ran.
+    fn new(
+        request: &RunRequest,
+        count: usize,
+        batches: usize,
+        client: Footprint,
+        server: Footprint,
+    ) -> SoakReport {
+        SoakReport {
+            request: request.clone(),
+            count,
+            batches,
+            ok: 0,
+            errors_by_kind: BTreeMap::new(),
+            attempts: 0,
+            retries: 0,
+            wall_s: 0.0,
+            server: None,
+            client: [client; 3],
+            server_footprint: [server; 3],
+            zombies: Vec::new(),
+        }
+    }
+
+    /// Adds one batch's summary.
+    fn add(&mut self, s: Summary) {
+        self.ok += s.ok;
+        for (k, n) in s.errors_by_kind {
+            *self.errors_by_kind.entry(k).or_insert(0) += n;
+        }
+        self.attempts += s.attempts;
+        self.retries += s.retries;
+    }
+
     /// The report as a person reads it.
     pub fn text(&self) -> String {
         let mut t = String::new();
@@ -133,56 +166,8 @@ impl SoakReport {
             q.retries,
             q.hosts.faults.spec()
         );
-        let errors: Vec<String> = self
-            .errors_by_kind
-            .iter()
-            .map(|(k, n)| {
-                format!(
-                    "{n} {}",
-                    serde_json::to_string(k)
-                        .unwrap_or_default()
-                        .trim_matches('"')
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            t,
-            "client: {} ok + {} errors ({}) = {} of {} greets {}; {} attempts, {} retries; {:.1} s, {:.0} greets/s",
-            self.ok,
-            self.errors(),
-            if errors.is_empty() {
-                "none".into()
-            } else {
-                errors.join(", ")
-            },
-            self.ok + self.errors(),
-            self.count,
-            mark(self.ok + self.errors() == self.count),
-            self.attempts,
-            self.retries,
-            self.wall_s,
-            self.count as f64 / self.wall_s.max(1e-9)
-        );
-        match &self.server {
-            Some(s) => {
-                let faults: Vec<String> =
-                    s.faults.iter().map(|(k, n)| format!("{n} {k}")).collect();
-                let _ = writeln!(
-                    t,
-                    "server: {} greetings read (<= {} attempts {}), {} served (>= {} ok {}), faults injected: {}; {} connections, {} evicted",
-                    s.greetings,
-                    self.attempts,
-                    mark(s.greetings <= self.attempts),
-                    s.served,
-                    self.ok,
-                    mark(self.ok as u64 <= s.served),
-                    faults.join(", "),
-                    s.connections,
-                    s.evicted
-                );
-            }
-            None => t.push_str("server: did not report its counters ✗\n"),
-        }
+        t.push_str(&self.client_line());
+        t.push_str(&self.server_line());
         for (who, f) in [("client", &self.client), ("server", &self.server_footprint)] {
             let _ = writeln!(
                 t,
@@ -218,6 +203,59 @@ impl SoakReport {
         );
         t
     }
+
+    /// The client's accounting, as one line.
+    fn client_line(&self) -> String {
+        let errors: Vec<String> = self
+            .errors_by_kind
+            .iter()
+            .map(|(k, n)| {
+                format!(
+                    "{n} {}",
+                    serde_json::to_string(k)
+                        .unwrap_or_default()
+                        .trim_matches('"')
+                )
+            })
+            .collect();
+        format!(
+            "client: {} ok + {} errors ({}) = {} of {} greets {}; {} attempts, {} retries; {:.1} s, {:.0} greets/s\n",
+            self.ok,
+            self.errors(),
+            if errors.is_empty() {
+                "none".into()
+            } else {
+                errors.join(", ")
+            },
+            self.ok + self.errors(),
+            self.count,
+            mark(self.ok + self.errors() == self.count),
+            self.attempts,
+            self.retries,
+            self.wall_s,
+            self.count as f64 / self.wall_s.max(1e-9)
+        )
+    }
+
+    /// The server's accounting, as one line.
+    fn server_line(&self) -> String {
+        let Some(s) = &self.server else {
+            return "server: did not report its counters ✗\n".to_owned();
+        };
+        let faults: Vec<String> = s.faults.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        format!(
+            "server: {} greetings read (<= {} attempts {}), {} served (>= {} ok {}), faults injected: {}; {} connections, {} evicted\n",
+            s.greetings,
+            self.attempts,
+            mark(s.greetings <= self.attempts),
+            s.served,
+            self.ok,
+            mark(self.ok as u64 <= s.served),
+            faults.join(", "),
+            s.connections,
+            s.evicted
+        )
+    }
 }
 
 fn mark(ok: bool) -> &'static str {
@@ -228,15 +266,8 @@ fn mark(ok: bool) -> &'static str {
 /// faults (or [`DEFAULT_FAULTS`] if it has none).
 pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError> {
     let model = registry::find(&batch.model)?;
-    let mut request = batch.clone();
-    if request.hosts.faults.is_empty() {
-        request.hosts.faults = Faults {
-            seed: request.hosts.faults.seed,
-            hosts: request.hosts.faults.hosts.clone(),
-            ..Faults::parse(DEFAULT_FAULTS).unwrap_or_default()
-        };
-    }
-    sys::raise_open_files_limit();
+    let request = with_default_faults(batch);
+    greet_os::limits::raise_open_files();
     let exe = std::env::current_exe().map_err(HarnessError::Exe)?;
     let start_client = Footprint::of(None);
     let server = ServerProcess::start(&exe, &request.hosts)?;
@@ -254,20 +285,7 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
     ) {
         bar.set_style(style);
     }
-    let mut report = SoakReport {
-        request: request.clone(),
-        count,
-        batches,
-        ok: 0,
-        errors_by_kind: BTreeMap::new(),
-        attempts: 0,
-        retries: 0,
-        wall_s: 0.0,
-        server: None,
-        client: [start_client; 3],
-        server_footprint: [start_server; 3],
-        zombies: Vec::new(),
-    };
+    let mut report = SoakReport::new(&request, count, batches, start_client, start_server);
     let concurrency = model.concurrency(&plan);
     let t0 = Instant::now();
     for b in 0..batches {
@@ -277,13 +295,7 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
         let floor = concurrency.floor(&plan, request.hosts.latency, Duration::ZERO, 1);
         plan.deadline = Some(SystemTime::now() + request.default_deadline(floor, waves));
         let done = runner.run(&plan)?;
-        let s = Summary::new(plan.count, &done.outcomes)?;
-        report.ok += s.ok;
-        for (k, n) in s.errors_by_kind {
-            *report.errors_by_kind.entry(k).or_insert(0) += n;
-        }
-        report.attempts += s.attempts;
-        report.retries += s.retries;
+        report.add(Summary::new(plan.count, &done.outcomes)?);
         bar.inc(plan.count as u64);
         bar.set_message(format!("{} ok, {} errors", report.ok, report.errors()));
         if b == 0 {
@@ -294,22 +306,38 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
     report.wall_s = t0.elapsed().as_secs_f64();
     bar.finish_and_clear();
     report.client[2] = Footprint::of(None);
-    // The server closes its side of a connection when it reads the client's close: give it
-    // a moment to get back to where it was (bounded).
-    let settle = Instant::now() + SETTLE;
-    loop {
-        report.server_footprint[2] = Footprint::of(Some(server.pid()));
-        if report.server_footprint[2].fds <= report.server_footprint[1].fds
-            || Instant::now() >= settle
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    report.server_footprint[2] = settled(server.pid(), report.server_footprint[1]);
     report.server = server.stats();
     // Worker processes are reaped when the runner goes, the server when it does.
     drop(runner);
     drop(server);
-    report.zombies = sys::zombie_children();
+    report.zombies = proc::zombie_children();
     Ok(report)
+}
+
+/// `batch`, with [`DEFAULT_FAULTS`] if it asks for none (keeping its seed and hosts).
+fn with_default_faults(batch: &RunRequest) -> RunRequest {
+    let mut request = batch.clone();
+    if request.hosts.faults.is_empty() {
+        request.hosts.faults = Faults {
+            seed: request.hosts.faults.seed,
+            hosts: request.hosts.faults.hosts.clone(),
+            ..Faults::parse(DEFAULT_FAULTS).unwrap_or_default()
+        };
+    }
+    request
+}
+
+/// The server's footprint at the end. The server closes its side of a connection when it
+/// reads the client's close: give it a moment (at most [`SETTLE`]) to get back to its open
+/// files after the first batch, `base`.
+fn settled(server: u32, base: Footprint) -> Footprint {
+    let settle = Instant::now() + SETTLE;
+    loop {
+        let now = Footprint::of(Some(server));
+        if now.fds <= base.fds || Instant::now() >= settle {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

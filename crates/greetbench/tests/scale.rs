@@ -15,7 +15,8 @@ use greet_core::record::{HostSpec, RunResult, Status};
 use greet_core::{Family, Lang, OsLimit};
 use greet_server::StatsSnapshot;
 use greetbench::harness::ServerProcess;
-use greetbench::{registry, scale};
+use greetbench::registry;
+use greetbench::sweep::scale;
 
 const EXE: &str = env!("CARGO_BIN_EXE_greetbench");
 const T: Duration = Duration::from_secs(10);

@@ -1,100 +1,22 @@
-//! The resource sweep: each model at each size in a **fresh child process**, so that every
-//! run's memory, threads and CPU time are its own. Wall time alone hides what a model costs;
-//! the sweep records the rest (CPU user/sys, peak and baseline RSS, peak threads, context
-//! switches) and where an OS limit stopped a size, which limit.
+//! The resource sweep's points: every model at each size (wall time alone hides what a model
+//! costs; each point records CPU user/sys, peak and baseline RSS, peak threads and context
+//! switches), the points **under faults** ([`fault_points`]: every Rust model at 0, 1, 10 and
+//! 50 % faults of one documented mix, [`fault_mix`], with and without retries), and the small
+//! traced runs the report draws as **timelines** ([`timeline_points`]); and their tables.
 //!
-//! It also runs the kill probe ([`crate::probe`]): five experiments that try to stop a thread,
-//! a task and a process each stuck on a host that never replies, and record what happened,
-//! to test the course's claim that a process can be killed and a thread cannot.
-//!
-//! Last come the points **under faults** ([`fault_points`]): every model at 0, 1, 10 and 50 %
-//! faults of one documented mix ([`fault_mix`]), with and without retries, for the report's
-//! "Under faults" section.
-//!
-//! The Python models run here too, since criterion cannot time them in-process: the sweep
-//! repeats every cheap point (and its crunch points) so that the report can compare medians
-//! with their spread, Rust beside Python, and it stores what `python/spawn_cost.py` measures
-//! (Python's spawn costs and kill probe) beside the runs.
-//!
-//! Then the **rate sweep** ([`rates`]): models under open-loop load, from well below their
-//! predicted knee to well past it (`greetbench sweep --rates` runs it alone).
-//! The full profile ends with the **scale sweep** ([`crate::scale`]): each model from 1,000
-//! waiting greets up to the OS limit that stops it. `greetbench sweep --scale` runs it alone
-//! and stores it beside what an earlier sweep stored.
-//!
-//! `greetbench sweep` writes `target/greetbench/sweep.json`; `cargo bench` runs the default
-//! sweep through `benches/benches/sweep.rs`.
+//! The Python models run here too, since criterion cannot time them in-process: every cheap
+//! point (and every crunch point) is repeated so that the report can compare medians with
+//! their spread, Rust beside Python.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use greet_core::fault::{FaultKind, Faults};
-use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRequest, RunResult, Status};
+use greet_core::record::{HostSpec, RunRequest, RunResult, Status};
 use greet_core::workload::DEFAULT_WORK;
 use greet_core::{Lang, Model, Shape, Workload};
-use greetbench_report::results::{FORMAT, PythonSide, Sweep, read_versioned, write_json};
-use greetbench_report::{Paths, Provenance, ResultsError};
 
-use crate::{child, registry};
-
-pub mod rates;
-
-/// The environment variable that picks the profile: `full` sweeps further.
-pub const PROFILE_ENV: &str = "GREETBENCH_PROFILE";
-
-/// How far to sweep, and how far `cargo bench` goes: the one definition of the profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Profile {
-    /// Fits the time budget on a 2-core machine.
-    Default,
-    /// `GREETBENCH_PROFILE=full`: more sizes, more latencies, 20,000 waiting greets.
-    Full,
-}
-
-/// A misspelt [`PROFILE_ENV`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{PROFILE_ENV}={0} is not a profile: use default or full")]
-pub struct ProfileError(pub String);
-
-impl Profile {
-    /// Reads [`PROFILE_ENV`]; unset means the default. A misspelt value is an error naming the
-    /// fix, not a silent fall-back: `cargo bench` runs criterion and the sweep from the same
-    /// variable, and they must agree.
-    pub fn from_env() -> Result<Profile, ProfileError> {
-        match std::env::var(PROFILE_ENV) {
-            Err(std::env::VarError::NotPresent) => Ok(Profile::Default),
-            Err(std::env::VarError::NotUnicode(v)) => {
-                Err(ProfileError(v.to_string_lossy().into_owned()))
-            }
-            Ok(v) => Profile::parse(&v),
-        }
-    }
-
-    /// `default` (or empty) and `full`.
-    pub fn parse(value: &str) -> Result<Profile, ProfileError> {
-        match value.trim() {
-            "" | "default" => Ok(Profile::Default),
-            "full" => Ok(Profile::Full),
-            other => Err(ProfileError(other.to_owned())),
-        }
-    }
-
-    /// `default` or `full`, as stored.
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Default => "default",
-            Profile::Full => "full",
-        }
-    }
-
-    /// How many times a cheap point runs (see [`REPEAT_BELOW`]), for the spread of its timing.
-    pub fn repeats(self) -> usize {
-        match self {
-            Profile::Default => 3,
-            Profile::Full => 5,
-        }
-    }
-}
+use super::Profile;
+use crate::registry;
 
 /// A point whose ideal time is at most this is repeated ([`Profile::repeats`]): the report
 /// compares medians of fresh-child runs, Rust beside Python. Slower points (one at a time, or
@@ -337,286 +259,18 @@ pub fn work_for(target: Duration) -> u32 {
 
 /// How long a point may take before it is killed: generous but finite. Sequential waits
 /// N x L; the others about one L.
-fn deadline(p: &RunRequest) -> Duration {
+pub(super) fn deadline(p: &RunRequest) -> Duration {
     Duration::from_secs(120) + p.hosts.latency * 4 + LATENCY * 2 * p.count as u32
 }
 
-/// Runs every point of `profile` in a fresh child of `exe`, with a progress bar, then the kill
-/// probe. A point that fails is recorded, never fatal.
-pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
-    run_with_faults(exe, profile, paths, &Faults::default())
-}
-
-/// [`run`], with `faults` injected by every point's server (the points under faults keep their
-/// own mix).
-pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Faults) -> Sweep {
-    let t0 = Instant::now();
-    let mut points = points(profile);
-    if !faults.is_empty() {
-        for p in &mut points {
-            p.hosts.faults = faults.clone();
-        }
-    }
-    let timelines = timeline_points(work_for(TIMELINE_CRUNCH));
-    let under_faults = fault_points(profile);
-    let scale_options = (profile == Profile::Full).then(crate::scale::Options::default);
-    let scale_points = scale_options
-        .as_ref()
-        .map_or(0, |o| o.models.len() * o.sizes.len());
-    let bar = indicatif::ProgressBar::new(
-        (points.len() + timelines.len() + under_faults.len() + rates::count(profile) + scale_points)
-            as u64
-            + 2,
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "sweep [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-    ) {
-        bar.set_style(style);
-    }
-    // Whether each model can run here, asked once: a model that cannot (python3 or uvloop not
-    // installed, or io_uring is off) gets a "not available here" entry per point, said once, with no child started.
-    let mut unavailable: Vec<(String, Option<String>)> = Vec::new();
-    let mut run_all = |points: &[RunRequest]| {
-        let mut entries = Vec::with_capacity(points.len());
-        for p in points {
-            let known = unavailable.iter().find(|(m, _)| *m == p.model).cloned();
-            let why = known.clone().map_or_else(
-                || registry::find(&p.model).ok().and_then(|m| m.unavailable()),
-                |(_, why)| why,
-            );
-            if known.is_none() {
-                unavailable.push((p.model.clone(), why.clone()));
-                if let Some(why) = &why {
-                    bar.suspend(|| crate::out::warn(&format!("note: {}: {why}\n", p.model)));
-                }
-            }
-            if let Some(why) = why {
-                entries.push(RunResult::Failure(RunFailure {
-                    request: p.clone(),
-                    kind: FailureKind::Unavailable,
-                    limit: None,
-                    message: why,
-                }));
-                bar.inc(1);
-                continue;
-            }
-            let traced = if p.trace { " traced" } else { "" };
-            let faulty = if p.hosts.faults.is_empty() && p.retries == 0 {
-                String::new()
-            } else {
-                format!(
-                    " under {}% faults, {} retries",
-                    p.hosts.faults.per_greet_total(),
-                    p.retries
-                )
-            };
-            let rate = p
-                .offered
-                .as_ref()
-                .map_or(String::new(), |s| format!(" at {:.0}/s", s.rate));
-            bar.set_message(format!(
-                "{} {} N={}{rate}{traced}{faulty}",
-                p.model, p.workload, p.count
-            ));
-            let result = match &p.offered {
-                Some(_) => child::run(exe, p, rates::child_deadline(p)),
-                None => child::run(exe, p, deadline(p)),
-            };
-            // Errors that were only the faults asked for are what those runs are for.
-            if !matches!(result.status(), Status::Ok | Status::FaultsOnly) {
-                let note = format!(
-                    "note: {} {} N={}: {}",
-                    p.model,
-                    p.workload,
-                    p.count,
-                    result.message().unwrap_or_default()
-                );
-                bar.suspend(|| crate::out::warn(&format!("{note}\n")));
-            }
-            entries.push(result);
-            bar.inc(1);
-        }
-        entries
-    };
-    let entries = run_all(&points);
-    let timelines = run_all(&timelines);
-    let fault_entries = run_all(&under_faults);
-    let rate_entries = rates::run(profile, |p| {
-        run_all(std::slice::from_ref(p)).pop().unwrap_or_else(|| {
-            RunResult::Failure(RunFailure {
-                request: p.clone(),
-                kind: FailureKind::Crashed,
-                limit: None,
-                message: "the point was not run".into(),
-            })
-        })
-    });
-    bar.set_message("kill probe");
-    // Never fails as a whole: an experiment that cannot run records why.
-    let kill = Some(crate::probe::run(exe));
-    bar.inc(1);
-    bar.set_message("python spawn costs");
-    let python = match python_side() {
-        Ok(p) => Some(p),
-        Err(e) => {
-            bar.suspend(|| {
-                crate::out::warn(&format!(
-                    "note: the Python spawn costs were not measured: {e}\n"
-                ))
-            });
-            None
-        }
-    };
-    bar.inc(1);
-    let scale = scale_options.map_or_else(Vec::new, |o| scale_with_progress(exe, &o, &bar));
-    bar.finish_and_clear();
-    Sweep {
-        format: FORMAT,
-        provenance: Provenance::collect(&paths.workspace),
-        models: registry::descriptions(),
-        profile: profile.name().to_string(),
-        wall_s: t0.elapsed().as_secs_f64(),
-        entries,
-        kill,
-        python,
-        timelines,
-        faults: fault_entries,
-        rates: rate_entries,
-        scale,
-    }
-}
-
-/// Runs the scale sweep, moving `bar` along: one step per point, and the sizes a stopped
-/// model will not climb at once. A point that did not end ok is said in one line.
-fn scale_with_progress(
-    exe: &Path,
-    options: &crate::scale::Options,
-    bar: &indicatif::ProgressBar,
-) -> Vec<RunResult> {
-    let sizes = options.sizes.len() as u64;
-    let mut climbed = 0u64;
-    let mut model = String::new();
-    crate::scale::run(exe, options, |p, result| {
-        if p.model != model {
-            // A new model: skip what the last one did not climb.
-            if !model.is_empty() {
-                bar.inc(sizes.saturating_sub(climbed));
-            }
-            model = p.model.clone();
-            climbed = 0;
-        }
-        let Some(result) = result else {
-            bar.set_message(format!("scale {} N={}", p.model, p.count));
-            return;
-        };
-        climbed += 1;
-        bar.inc(1);
-        if result.status() != Status::Ok {
-            let note = format!(
-                "note: scale {} N={}: {}",
-                p.model,
-                p.count,
-                result.message().unwrap_or_default()
-            );
-            bar.suspend(|| crate::out::warn(&format!("{note}\n")));
-        }
-    })
-}
-
-/// Runs the scale sweep alone and stores it as the `scale` of `target/greetbench/sweep.json`
-/// (and `out`, if given), keeping the rest of a sweep stored there before; with none, the rest
-/// is empty. Returns the sweep and where it was stored.
-pub fn run_scale_and_store(
-    exe: &Path,
-    options: &crate::scale::Options,
-    out: Option<&Path>,
-) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
-    let t0 = Instant::now();
-    let paths = Paths::locate();
-    let bar = indicatif::ProgressBar::new((options.models.len() * options.sizes.len()) as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "scale [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-    ) {
-        bar.set_style(style);
-    }
-    let scale = scale_with_progress(exe, options, &bar);
-    bar.finish_and_clear();
-    let mut sweep = read_versioned::<Sweep>(&paths.sweep_file()).unwrap_or_else(|_| Sweep {
-        format: FORMAT,
-        provenance: Provenance::collect(&paths.workspace),
-        models: registry::descriptions(),
-        profile: "scale".to_owned(),
-        wall_s: t0.elapsed().as_secs_f64(),
-        entries: Vec::new(),
-        kill: None,
-        python: None,
-        timelines: Vec::new(),
-        faults: Vec::new(),
-        rates: Vec::new(),
-        scale: Vec::new(),
-    });
-    // The models swept now replace their earlier points; every other model's stay, so that
-    // `--scale --model tokio` adds to the chart rather than leaving tokio alone on it.
-    let swept = |e: &RunResult| options.models.iter().any(|m| *m == e.request().model);
-    sweep.scale.retain(|e| !swept(e));
-    sweep.scale.extend(scale);
-    let mut written = vec![paths.sweep_file()];
-    written.extend(out.map(Path::to_path_buf));
-    for file in &written {
-        write_json(file, &sweep)?;
-    }
-    Ok((sweep, written))
-}
-
-/// Runs `python3 python/spawn_cost.py --json`: Python's spawn costs and kill probe.
-pub fn python_side() -> Result<PythonSide, String> {
-    let out = model_python::run_script("spawn_cost.py", &["--json"], Duration::from_secs(180))?;
-    serde_json::from_str(out.trim()).map_err(|e| format!("spawn_cost.py printed no report: {e}"))
-}
-
-/// Runs the sweep and stores it in `target/greetbench/sweep.json` (and `out`, if given).
-/// Returns where it was stored.
-pub fn run_and_store(
-    exe: &Path,
-    profile: Profile,
-    out: Option<&Path>,
-) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
-    run_and_store_with_faults(exe, profile, &Faults::default(), out)
-}
-
-/// [`run_and_store`], with `faults` injected by every point's server.
-pub fn run_and_store_with_faults(
-    exe: &Path,
-    profile: Profile,
-    faults: &Faults,
-    out: Option<&Path>,
-) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
-    let paths = Paths::locate();
-    let sweep = run_with_faults(exe, profile, &paths, faults);
-    let mut written = vec![paths.sweep_file()];
-    written.extend(out.map(Path::to_path_buf));
-    for file in &written {
-        write_json(file, &sweep)?;
-    }
-    Ok((sweep, written))
-}
-
-/// The sweep as a table: one line per point.
-pub fn table(sweep: &Sweep) -> String {
+/// The resource points as a table: one line per point, its CPU the exact total (user and
+/// system; their split is tick-sampled, and stored).
+pub fn table(entries: &[RunResult]) -> String {
     let mut out = format!(
-        "{:<21} {:>6} {:>6} {:>8} {:>9} {:>9} {:>9} {:>9} {:>11} {:>8}  outcome\n",
-        "model",
-        "N",
-        "L",
-        "wall",
-        "cpu usr",
-        "cpu sys",
-        "peak rss",
-        "baseline",
-        "KiB/greet",
-        "threads"
+        "{:<21} {:>6} {:>6} {:>8} {:>9} {:>9} {:>9} {:>11} {:>8}  outcome\n",
+        "model", "N", "L", "wall", "cpu", "peak rss", "baseline", "KiB/greet", "threads"
     );
-    for e in &sweep.entries {
+    for e in entries {
         let q = e.request();
         let outcome = match e.status() {
             _ if e.unavailable().is_some() => "not available here".to_owned(),
@@ -631,16 +285,15 @@ pub fn table(sweep: &Sweep) -> String {
         let figures = e.record().map_or_else(
             || {
                 format!(
-                    "{:>8} {:>9} {:>9} {:>9} {:>9} {:>11} {:>8}",
-                    "-", "-", "-", "-", "-", "-", "-"
+                    "{:>8} {:>9} {:>9} {:>9} {:>11} {:>8}",
+                    "-", "-", "-", "-", "-", "-"
                 )
             },
             |r| {
                 format!(
-                    "{:>7.3}s {:>8.3}s {:>8.3}s {:>7}Mi {:>7}Mi {:>11.2} {:>8}",
+                    "{:>7.3}s {:>8.3}s {:>7}Mi {:>7}Mi {:>11.2} {:>8}",
                     r.wall_s,
-                    r.cpu_user_s,
-                    r.cpu_sys_s,
+                    r.cpu_s(),
                     r.peak_rss_kib / 1024,
                     r.baseline_rss_kib / 1024,
                     r.kib_per_job(),
@@ -658,45 +311,6 @@ pub fn table(sweep: &Sweep) -> String {
             },
         ));
     }
-    let traced = sweep.timelines.iter().filter(|e| e.status() == Status::Ok);
-    out.push_str(&format!(
-        "timelines: {} of {} traced runs ok (N = {TIMELINE_COUNT}, K = {TIMELINE_WORKERS}, L = {} ms)\n",
-        traced.count(),
-        sweep.timelines.len(),
-        TIMELINE_LATENCY.as_millis()
-    ));
-    if !sweep.faults.is_empty() {
-        out.push_str(&fault_table(&sweep.faults));
-    }
-    if !sweep.rates.is_empty() {
-        out.push_str(&rates::table(&sweep.rates));
-    }
-    if !sweep.scale.is_empty() {
-        out.push_str(&crate::scale::table(&sweep.scale));
-    }
-    if let Some(k) = &sweep.kill {
-        out.push_str("kill probe:\n");
-        for line in k.sentences().into_iter().chain(k.resolution()) {
-            out.push_str(&format!("  {line}\n"));
-        }
-    }
-    if let Some(p) = &sweep.python {
-        let costs: Vec<String> = p
-            .spawn
-            .iter()
-            .map(|c| format!("{} {:.1} µs", c.kind, c.median_ns / 1e3))
-            .collect();
-        out.push_str(&format!(
-            "python: {}, multiprocessing start method {} by default; start + wait: {}\n",
-            p.python,
-            p.default_start_method,
-            costs.join(", ")
-        ));
-    }
-    out.push_str(&format!(
-        "sweep ({}) took {:.1} s\n",
-        sweep.profile, sweep.wall_s
-    ));
     out
 }
 
@@ -846,12 +460,5 @@ mod tests {
         }
         assert_eq!(pts.len(), 2 * rust_names().len());
         assert!(work_for(TIMELINE_CRUNCH) >= DEFAULT_WORK);
-    }
-
-    #[test]
-    fn a_misspelt_profile_names_the_fix() {
-        assert_eq!(Profile::parse("full"), Ok(Profile::Full));
-        let e = Profile::parse("ful").unwrap_err().to_string();
-        assert!(e.contains("use default or full"), "{e}");
     }
 }

@@ -11,7 +11,9 @@ use greetbench_report::kill::{Ended, Experiment, KillProbe};
 
 fn probe() -> &'static KillProbe {
     static PROBE: OnceLock<KillProbe> = OnceLock::new();
-    PROBE.get_or_init(|| greetbench::probe::run(&PathBuf::from(env!("CARGO_BIN_EXE_greetbench"))))
+    PROBE.get_or_init(|| {
+        greetbench::sweep::kill::run(&PathBuf::from(env!("CARGO_BIN_EXE_greetbench")))
+    })
 }
 
 fn ran<T: std::fmt::Debug>(e: &Experiment<T>) -> &T {

@@ -29,7 +29,7 @@
 //! records why; nothing here panics. Linux only, like the rest of `/proc`.
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
@@ -45,6 +45,13 @@ use greetbench_report::kill::{
     SocketShutdown,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod observe;
+
+use greet_os::proc::net::{self, LISTEN};
+use greet_os::proc::{self, Who};
+use greet_os::process::{self, thread_id};
+use observe::{HostEnd, blocked_threads, host_end, still_blocked};
 
 /// Experiment 1's greet timeout: the only thing that ends its blocked thread.
 const THREAD_TIMEOUT: Duration = Duration::from_secs(1);
@@ -64,16 +71,12 @@ const THREADS: usize = 3;
 /// The fatal signal experiment 5 sends to one thread. Not SIGKILL, which the kernel always
 /// applies to the whole process: SIGTERM's default action is what a thread cannot escape.
 const ONE_THREAD_SIGNAL: i32 = libc::SIGTERM;
-/// `tcp_states.h`: the connection is open.
-const ESTABLISHED: u8 = 0x01;
-/// `tcp_states.h`: a listening socket.
-const LISTEN: u8 = 0x0A;
 
 /// Runs the five experiments, one after another, each on a silent host of its own. `exe` is
 /// re-executed as the worker process of experiments 4 and 5 (the `greetbench` binary, or any
 /// executable that calls `cli::run_as_cli_if_requested` first).
 pub fn run(exe: &Path) -> KillProbe {
-    if !Path::new("/proc/self/task").is_dir() || !Path::new("/proc/net/tcp").is_file() {
+    if proc::tasks(Who::Me).is_empty() || !Path::new("/proc/net/tcp").is_file() {
         return KillProbe {
             detached_thread: no_proc(),
             socket_shutdown: no_proc(),
@@ -100,7 +103,7 @@ fn host_look_ms() -> f64 {
     let mut looks: Vec<f64> = (0..5)
         .map(|_| {
             let t = Instant::now();
-            let _ = tcp_rows();
+            let _ = net::tcp();
             ms(t.elapsed())
         })
         .collect();
@@ -128,7 +131,7 @@ fn detached_thread() -> Result<DetachedThread, String> {
     let handle = thread::Builder::new()
         .name("probe-blocked".into())
         .spawn(move || {
-            let _ = id_tx.send(current_tid());
+            let _ = id_tx.send(thread_id());
             // The blocking models' own greet: connect, send, wait for the reply.
             let result = greet_core::client::greet(host, THREAD_TIMEOUT);
             let _ = done_tx.send((ended(&result), Instant::now()));
@@ -138,8 +141,7 @@ fn detached_thread() -> Result<DetachedThread, String> {
     let tid = id_rx
         .recv_timeout(SETTLE)
         .ok()
-        .flatten()
-        .ok_or("cannot read the thread's id from /proc/thread-self")?;
+        .ok_or("the thread never said its id")?;
     // Wait until it is blocked: connected, its greeting sent, in a receive call on the socket.
     let client = poll(SETTLE, POLL, || {
         blocked_threads(pid, host, Some(tid))
@@ -180,8 +182,11 @@ fn detached_thread() -> Result<DetachedThread, String> {
         }
     }
     let ended_ok = end.is_some();
-    let thread_exited =
-        ended_ok && poll(SETTLE, POLL, || (!task_exists(pid, tid)).then_some(())).is_some();
+    let thread_exited = ended_ok
+        && poll(SETTLE, POLL, || {
+            (!proc::task_exists(pid, tid)).then_some(())
+        })
+        .is_some();
     let host_saw_close = ended_ok && wait_closed(host, client).is_some();
     drop(server);
     Ok(DetachedThread {
@@ -214,7 +219,7 @@ fn socket_shutdown() -> Result<SocketShutdown, String> {
     let handle = thread::Builder::new()
         .name("probe-shutdown".into())
         .spawn(move || {
-            let _ = id_tx.send(current_tid());
+            let _ = id_tx.send(thread_id());
             let result = greet_on(stream, STUCK_TIMEOUT);
             let _ = done_tx.send((ended(&result), Instant::now()));
         })
@@ -223,8 +228,7 @@ fn socket_shutdown() -> Result<SocketShutdown, String> {
     let tid = id_rx
         .recv_timeout(SETTLE)
         .ok()
-        .flatten()
-        .ok_or("cannot read the thread's id from /proc/thread-self")?;
+        .ok_or("the thread never said its id")?;
     let blocked_before = poll(SETTLE, POLL, || {
         still_blocked(pid, tid, host, client).then_some(())
     })
@@ -319,7 +323,7 @@ fn killed_process(exe: &Path) -> Result<KilledProcess, String> {
         .first()
         .ok_or("the worker has no connection")?;
     let blocked_before = matches!(child.0.try_wait(), Ok(None))
-        && proc_exists(pid)
+        && proc::exists(pid)
         && host_end(host, client) == HostEnd::Open;
 
     let killed = Instant::now();
@@ -328,7 +332,7 @@ fn killed_process(exe: &Path) -> Result<KilledProcess, String> {
         .kill()
         .map_err(|e| format!("kill (SIGKILL) failed: {e}"))?;
     let reaped = reap(&mut child.0, SETTLE);
-    let proc_entry_gone = reaped.is_some() && !proc_exists(pid);
+    let proc_entry_gone = reaped.is_some() && !proc::exists(pid);
     let closed = wait_closed(host, client).map(|at| at.saturating_duration_since(killed));
     drop(server);
     Ok(KilledProcess {
@@ -355,7 +359,7 @@ fn signalled_thread(exe: &Path) -> Result<SignalledThread, String> {
     let mut child = Disposable(spawn_run(exe, &model, THREADS, host)?);
     let pid = child.0.id();
     let blocked = wait_blocked(&mut child.0, host, THREADS)?;
-    let tasks = tasks(pid);
+    let tasks = proc::tasks(Who::Pid(pid));
     // One of the greet threads: never the main thread, whose id is the process's.
     let target = blocked
         .iter()
@@ -364,10 +368,10 @@ fn signalled_thread(exe: &Path) -> Result<SignalledThread, String> {
         .ok_or("no thread but the main one is blocked")?;
 
     let sent = Instant::now();
-    crate::sys::signal_thread(pid, target, ONE_THREAD_SIGNAL)
+    process::signal_thread(pid, target, ONE_THREAD_SIGNAL)
         .map_err(|e| format!("tgkill failed: {e}"))?;
     let reaped = reap(&mut child.0, SETTLE);
-    let proc_entry_gone = reaped.is_some() && !proc_exists(pid);
+    let proc_entry_gone = reaped.is_some() && !proc::exists(pid);
     drop(server);
     Ok(SignalledThread {
         pid,
@@ -390,7 +394,7 @@ fn silent_host() -> Result<(Server, SocketAddr), String> {
     })
     .map_err(|e| format!("cannot start a silent host: {e}"))?;
     let host = *server.addrs().first().ok_or("the server has no host")?;
-    if !tcp_rows()
+    if !net::tcp()
         .iter()
         .any(|r| r.local == host && r.state == LISTEN)
     {
@@ -449,10 +453,7 @@ struct Disposable(Child);
 
 impl Drop for Disposable {
     fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = reap(&mut self.0, SETTLE);
-        }
+        process::kill_and_reap(&mut self.0, SETTLE);
     }
 }
 
@@ -500,13 +501,8 @@ fn wait_blocked(
 
 /// Waits (bounded) for `child` to end; its status and when it was collected.
 fn reap(child: &mut Child, limit: Duration) -> Option<(ExitStatus, Instant)> {
-    poll(limit, POLL, || {
-        child
-            .try_wait()
-            .ok()
-            .flatten()
-            .map(|status| (status, Instant::now()))
-    })
+    let status = process::wait_timeout(child, limit).ok().flatten()?;
+    Some((status, Instant::now()))
 }
 
 /// Waits (bounded) until the host's end of the connection from `client` is no longer open;
@@ -552,213 +548,4 @@ async fn poll_async<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) ->
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-/// The calling thread's id, from `/proc/thread-self` (a link to `<pid>/task/<tid>`).
-fn current_tid() -> Option<u32> {
-    std::fs::read_link("/proc/thread-self")
-        .ok()?
-        .file_name()?
-        .to_str()?
-        .parse()
-        .ok()
-}
-
-fn proc_exists(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
-}
-
-fn task_exists(pid: u32, tid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}/task/{tid}")).exists()
-}
-
-/// The ids of process `pid`'s threads.
-fn tasks(pid: u32) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .collect()
-}
-
-/// The socket thread `tid` of `pid` is blocked reading from, as its inode: the thread sits in
-/// a receive system call (read, recvfrom, recvmsg) on a file descriptor that is a socket.
-/// `None` if it is not (running, in another call, or the kernel does not say).
-fn blocked_on(pid: u32, tid: u32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")).ok()?;
-    // "<number> <first argument> ... <sp> <pc>", arguments in hex; or "running", or -1
-    // outside a system call. A receive call's first argument is the file descriptor.
-    let mut fields = text.split_whitespace();
-    let number: libc::c_long = fields.next()?.parse().ok()?;
-    if ![libc::SYS_read, libc::SYS_recvfrom, libc::SYS_recvmsg].contains(&number) {
-        return None;
-    }
-    let fd = u64::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
-    socket_inode(Path::new(&format!("/proc/{pid}/fd/{fd}")))
-}
-
-/// The inode of the socket a `/proc/<pid>/fd/<n>` link points to (`socket:[inode]`).
-fn socket_inode(fd_link: &Path) -> Option<u64> {
-    let link = std::fs::read_link(fd_link).ok()?;
-    link.to_str()?
-        .strip_prefix("socket:[")?
-        .strip_suffix(']')?
-        .parse()
-        .ok()
-}
-
-/// The threads of `pid` (or only `tid`) blocked reading from an open connection to `host`,
-/// each with the connection's client end.
-fn blocked_threads(pid: u32, host: SocketAddr, only: Option<u32>) -> Vec<(u32, SocketAddr)> {
-    let on: Vec<(u32, u64)> = match only {
-        Some(tid) => vec![tid],
-        None => tasks(pid),
-    }
-    .into_iter()
-    .filter_map(|tid| Some((tid, blocked_on(pid, tid)?)))
-    .collect();
-    if on.is_empty() {
-        return Vec::new(); // spare the look at every socket
-    }
-    let rows = tcp_rows();
-    on.into_iter()
-        .filter_map(|(tid, inode)| {
-            let r = rows
-                .iter()
-                .find(|r| r.inode == inode && r.remote == host && r.state == ESTABLISHED)?;
-            Some((tid, r.local))
-        })
-        .collect()
-}
-
-/// Whether thread `tid` of `pid` is still blocked reading from the connection `client` →
-/// `host`, and the host still has that connection open: one look at the sockets.
-fn still_blocked(pid: u32, tid: u32, host: SocketAddr, client: SocketAddr) -> bool {
-    let Some(inode) = blocked_on(pid, tid) else {
-        return false;
-    };
-    let rows = tcp_rows();
-    let reading = rows.iter().any(|r| {
-        r.inode == inode && r.local == client && r.remote == host && r.state == ESTABLISHED
-    });
-    reading && host_end_in(&rows, host, client) == HostEnd::Open
-}
-
-/// One line of `/proc/net/tcp`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TcpRow {
-    local: SocketAddr,
-    remote: SocketAddr,
-    state: u8,
-    inode: u64,
-}
-
-/// Every IPv4 TCP socket in this network namespace; empty if unreadable.
-fn tcp_rows() -> Vec<TcpRow> {
-    let Ok(text) = std::fs::read_to_string("/proc/net/tcp") else {
-        return Vec::new();
-    };
-    text.lines().skip(1).filter_map(parse_tcp_row).collect()
-}
-
-/// `sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...`, addresses in hex.
-fn parse_tcp_row(line: &str) -> Option<TcpRow> {
-    let mut fields = line.split_whitespace();
-    let _slot = fields.next()?;
-    let local = parse_hex_addr(fields.next()?)?;
-    let remote = parse_hex_addr(fields.next()?)?;
-    let state = u8::from_str_radix(fields.next()?, 16).ok()?;
-    let inode = fields.nth(5)?.parse().ok()?;
-    Some(TcpRow {
-        local,
-        remote,
-        state,
-        inode,
-    })
-}
-
-/// `0100007F:1F90`: the address as the kernel's 32-bit word (in this machine's byte order),
-/// then the port.
-fn parse_hex_addr(s: &str) -> Option<SocketAddr> {
-    let (ip, port) = s.split_once(':')?;
-    let ip = u32::from_str_radix(ip, 16).ok()?;
-    let port = u16::from_str_radix(port, 16).ok()?;
-    Some(SocketAddr::from((Ipv4Addr::from(ip.to_ne_bytes()), port)))
-}
-
-/// The host's end of one connection, as the kernel has it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HostEnd {
-    /// `ESTABLISHED`: the client has not closed it.
-    Open,
-    /// Any other state (`CLOSE_WAIT`: the client's FIN arrived), or gone (a reset).
-    Closed,
-}
-
-fn host_end(host: SocketAddr, client: SocketAddr) -> HostEnd {
-    host_end_in(&tcp_rows(), host, client)
-}
-
-fn host_end_in(rows: &[TcpRow], host: SocketAddr, client: SocketAddr) -> HostEnd {
-    let open = rows
-        .iter()
-        .any(|r| r.local == host && r.remote == client && r.state == ESTABLISHED);
-    if open { HostEnd::Open } else { HostEnd::Closed }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_proc_net_tcp_line_parses() {
-        let line = "   1: 0100007F:DD82 0100007F:B2E5 08 00000000:00000000 03:000013A8 00000000  1000        0 4242 3 000000000cdd6bd3";
-        let row = parse_tcp_row(line).expect("parses");
-        if cfg!(target_endian = "little") {
-            assert_eq!(row.local, "127.0.0.1:56706".parse().unwrap());
-            assert_eq!(row.remote, "127.0.0.1:45797".parse().unwrap());
-        }
-        assert_eq!(row.state, 0x08);
-        assert_eq!(row.inode, 4242);
-    }
-
-    #[test]
-    fn a_thread_blocked_on_a_read_is_seen_on_its_socket_and_one_on_a_channel_is_not() {
-        use std::os::fd::AsRawFd;
-        let pid = std::process::id();
-        let (mut ours, theirs) = std::os::unix::net::UnixStream::pair().expect("a socket pair");
-        let inode = socket_inode(Path::new(&format!("/proc/self/fd/{}", theirs.as_raw_fd())))
-            .expect("a socket's inode");
-        let (reader_tx, reader_rx) = mpsc::channel();
-        let (waiter_tx, waiter_rx) = mpsc::channel();
-        let (go_tx, go_rx) = mpsc::channel::<()>();
-        let reader = thread::spawn(move || {
-            let _ = reader_tx.send(current_tid());
-            let mut theirs = theirs;
-            let mut byte = [0u8; 1];
-            theirs.read(&mut byte).map(|_| ())
-        });
-        let waiter = thread::spawn(move || {
-            let _ = waiter_tx.send(current_tid());
-            go_rx.recv_timeout(SETTLE).map_err(|_| ())
-        });
-        let id = |rx: mpsc::Receiver<Option<u32>>| rx.recv_timeout(SETTLE).ok().flatten();
-        let (reader_tid, waiter_tid) = (id(reader_rx).expect("tid"), id(waiter_rx).expect("tid"));
-        let seen = poll(SETTLE, POLL, || blocked_on(pid, reader_tid));
-        assert_eq!(seen, Some(inode), "the reader blocks on its own socket");
-        assert_eq!(
-            blocked_on(pid, waiter_tid),
-            None,
-            "a channel is not a socket"
-        );
-        ours.write_all(b"x").expect("wake the reader");
-        go_tx.send(()).expect("wake the waiter");
-        reader.join().expect("reader").expect("read");
-        waiter.join().expect("waiter").expect("woken");
-        let gone = poll(SETTLE, POLL, || {
-            (!task_exists(pid, reader_tid) && !task_exists(pid, waiter_tid)).then_some(())
-        });
-        assert!(gone.is_some(), "ended threads leave /proc/self/task");
-    }
 }
