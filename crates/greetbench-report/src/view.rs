@@ -662,7 +662,7 @@ impl<'r> View<'r> {
                         ..
                     } = question
                     {
-                        let jobs = k.cpu_user_s + k.cpu_sys_s - k.start_cpu_s.unwrap_or(0.0);
+                        let jobs = k.cpu_s() - k.start_cpu_s.unwrap_or(0.0);
                         let per_job = jobs.max(0.0) / k.request.count.max(1) as f64 * 1e9;
                         out.entry((Question::CpuPerJob { work }, row))
                             .or_insert_with(|| (Source::Sweep, Unit::Ns, Gathered::default()))

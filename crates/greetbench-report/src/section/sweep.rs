@@ -44,7 +44,7 @@ pub fn build(view: &View<'_>) -> SweepTable {
             "L",
             "K",
             "wall",
-            "CPU (user + sys)",
+            "CPU (user and system)",
             "peak RSS",
             "KiB per greet",
             "peak threads",
@@ -66,7 +66,7 @@ pub fn build(view: &View<'_>) -> SweepTable {
         match e.record() {
             Some(k) => cells.extend([
                 Cell::num(format::time_s(k.wall_s)),
-                Cell::num(format::time_s(k.cpu_user_s + k.cpu_sys_s)),
+                Cell::num(format::time_s(k.cpu_s())),
                 Cell::num(format::kib(k.peak_rss_kib as f64)),
                 Cell::num(format::sig3(k.kib_per_job())),
                 Cell::num(k.peak_threads.to_string()),
