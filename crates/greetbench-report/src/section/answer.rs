@@ -347,9 +347,24 @@ fn thousands(view: &View<'_>, columns: &[Column]) -> Situation {
                     }
                 }
             }
+            // The reach tells models apart only where some model met a limit below what the
+            // sweep tried; where every model held the largest N run, the pick rests on the
+            // course's preference alone.
+            let limited = mine.iter().any(|m| {
+                m.stop.as_ref().is_some_and(|(_, s)| {
+                    !matches!(s, crate::section::memory::Stop::Unavailable(_))
+                })
+            });
+            let confidence = if limited {
+                Confidence::Sure
+            } else {
+                Confidence::Unsure(Why::OutOfRange(
+                    "every model held the largest N run: no limit was reached".into(),
+                ))
+            };
             Pick {
-                model: Some(best.model.clone()),
-                confidence: Confidence::Sure,
+                model: matches!(confidence, Confidence::Sure).then(|| best.model.clone()),
+                confidence,
                 evidence,
             }
         })

@@ -44,6 +44,7 @@ impl Stop {
         match self {
             Stop::Limit(l) => format!("{} limit", l.label()),
             Stop::Unavailable(_) => crate::view::NOT_AVAILABLE.into(),
+            Stop::NotAllWaited { waited: 0, .. } => "not all waited at once".into(),
             Stop::NotAllWaited { waited, count } => format!(
                 "not all waited at once ({} of {})",
                 format::count(*waited),
@@ -127,9 +128,46 @@ fn stop_of(run: &RunResult) -> Option<Stop> {
     }
 }
 
-/// The scale sweep, one entry per model, in model order (one pass over the points).
+/// Why a run of the resource sweep at its longest latency did not hold its N: as
+/// [`stop_of`], with "all waited at once" read from the wall time (the batch took under twice
+/// the latency), since those runs carry no scale figures.
+fn waiting_stop_of(run: &RunResult) -> Option<Stop> {
+    match run.record().filter(|_| run.status() == Status::Ok) {
+        Some(k) if adds_up(k) && !crate::view::all_waited(k) => Some(Stop::NotAllWaited {
+            waited: 0,
+            count: k.request.count,
+        }),
+        Some(k) if adds_up(k) => None,
+        _ => stop_of(run).or(Some(Stop::Failed("no figures".into()))),
+    }
+}
+
+/// How far each model went, one entry per model, in model order (one pass over the points):
+/// the scale sweep's sizes, or, without a scale sweep, the resource sweep's runs at its
+/// longest latency (the default `cargo bench`), where N greets wait at once.
 pub fn reaches<'a>(view: &View<'a>) -> Vec<Reach<'a>> {
-    let runs: Vec<&'a RunResult> = view.results.sweep.iter().flat_map(|s| &s.scale).collect();
+    let scale: Vec<&'a RunResult> = view.results.sweep.iter().flat_map(|s| &s.scale).collect();
+    let from_scale = !scale.is_empty();
+    let runs: Vec<&'a RunResult> = if from_scale {
+        scale
+    } else {
+        let longest = view
+            .results
+            .runs()
+            .filter(|e| e.request().workload == greet_core::Workload::Greet)
+            .map(|e| e.request().hosts.latency)
+            .max();
+        view.results
+            .runs()
+            .filter(|e| {
+                let q = e.request();
+                q.workload == greet_core::Workload::Greet
+                    && Some(q.hosts.latency) == longest
+                    && per_job(view, &q.model)
+            })
+            .collect()
+    };
+    let stop_of = if from_scale { stop_of } else { waiting_stop_of };
     let mut by_model: std::collections::HashMap<&str, Vec<&'a RunResult>> = Default::default();
     for e in &runs {
         by_model.entry(&e.request().model).or_default().push(e);

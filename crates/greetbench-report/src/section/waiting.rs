@@ -126,10 +126,14 @@ fn caption(view: &View<'_>, trace: &Trace, run: &RunResult) -> String {
         .map(|l| l.pid)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     let on = if processes > 0 {
-        format!("{processes} worker processes")
+        format!(
+            "{processes} worker process{}",
+            if processes == 1 { "" } else { "es" }
+        )
     } else {
-        format!("{seen} threads")
+        format!("{seen} thread{}", plural(seen))
     };
     let mut out = format!(
         "{} greets on {on}; at most {} waited at once; the batch took {}.",
