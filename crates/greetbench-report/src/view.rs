@@ -870,6 +870,27 @@ impl<'r> View<'r> {
             .filter(move |f| column.holds(&f.row))
     }
 
+    /// Every row that answers `question`, measured or not (a missing row says why), in model
+    /// order; only `column`'s rows when one is given.
+    pub fn rows(&self, question: &Question, column: Option<&Column>) -> Vec<Row> {
+        let keep = |r: &Row| column.is_none_or(|c| c.holds(r));
+        let mut rows: Vec<Row> = self
+            .figures_of(question)
+            .map(|f| &f.row)
+            .chain(
+                self.missing
+                    .iter()
+                    .filter(|m| &m.question == question)
+                    .map(|m| &m.row),
+            )
+            .filter(|r| keep(r))
+            .cloned()
+            .collect();
+        rows.sort_by_key(|r| self.rank_of(&r.model));
+        rows.dedup();
+        rows
+    }
+
     /// `a` against `b`: the ratio of their medians with its 95 % interval. Both must be in the
     /// same unit; which two figures are worth comparing is the caller's question (two models
     /// on one question, or two kinds of start).

@@ -7,27 +7,24 @@
 //!
 //! The Python models here have made-up names: the report must pick rows by description.
 
-use std::path::Path;
 use std::time::Duration;
 
 use greet_core::record::{FailureKind, RunFailure, RunRecord, RunRequest, RunResult};
 use greet_core::{Description, Family, Lang, Shape, Workload};
-use greetbench_report::results::{PyKillProbe, PythonSide, SpawnCost, read_versioned};
+use greetbench_report::results::{PyKillProbe, PythonSide, SpawnCost};
 use greetbench_report::section::{Options, answer, claims};
 use greetbench_report::verdict::Verdict;
 use greetbench_report::view::{Column, View};
 use greetbench_report::{Results, page};
+
+mod common;
+use common::fixture;
 
 const SEQ: &str = "snake-one";
 const THREADS: &str = "snake-threads";
 const PROCS: &str = "snake-procs";
 const LOOP: &str = "snake-loop";
 const UV: &str = "snake-uv";
-
-fn fixture() -> Results {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json");
-    read_versioned(&path).expect("the fixture parses")
-}
 
 fn python_models() -> Vec<Description> {
     let d = |name, family, shape, crunch_on: &str| {

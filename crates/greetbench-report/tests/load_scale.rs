@@ -8,13 +8,10 @@
 //! file has neither (an older file renders as before). As in `report.rs`, no model name is
 //! typed in here: models are picked by description or by what their points show.
 
-use std::path::Path;
-
 use greet_core::record::{RunRecord, RunResult};
 use greet_core::{Family, OsLimit, Shape};
 use greetbench_report::Results;
 use greetbench_report::format;
-use greetbench_report::results::read_versioned;
 use greetbench_report::section::load::{self, MeasuredKnee};
 use greetbench_report::section::memory::{self, Stop};
 use greetbench_report::section::{Options, claims};
@@ -22,13 +19,8 @@ use greetbench_report::verdict::Verdict;
 use greetbench_report::view::{Column, View};
 use serde_json::Value;
 
-fn fixture_path() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json")
-}
-
-fn fixture() -> Results {
-    read_versioned(&fixture_path()).expect("the fixture parses")
-}
+mod common;
+use common::{fixture, fixture_path, text};
 
 fn page(r: &Results) -> String {
     greetbench_report::page(
@@ -68,21 +60,6 @@ fn rows(html: &str, id: &str) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
-}
-
-/// The text of an HTML fragment, tags removed and entities read.
-fn text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&#39;", "'").replace("&amp;", "&")
 }
 
 /// The texts of a chart, legend and labels included.

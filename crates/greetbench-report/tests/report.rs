@@ -14,15 +14,10 @@ use greetbench_report::section::{Options, Section, answer, claims};
 use greetbench_report::verdict::{Confidence, Verdict, Why};
 use greetbench_report::view::{Column, Question, View, Workers};
 use greetbench_report::{Results, page};
+
+mod common;
+use common::{fixture, fixture_path, section, text};
 use serde_json::{Value, json};
-
-fn fixture_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json")
-}
-
-fn fixture() -> Results {
-    read_versioned(&fixture_path()).expect("the fixture parses")
-}
 
 fn fixture_json() -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixture_path()).unwrap()).unwrap()
@@ -44,34 +39,6 @@ fn temp_dir(name: &str) -> PathBuf {
     std::fs::remove_dir_all(&dir).ok();
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The page's `<section id="{id}">`.
-fn section<'a>(page: &'a str, id: &str) -> &'a str {
-    let start = page
-        .find(&format!("<section id=\"{id}\">"))
-        .unwrap_or_else(|| panic!("no section {id}"));
-    let rest = &page[start..];
-    &rest[..rest.find("</section>").unwrap()]
-}
-
-/// The text of an HTML fragment, tags removed.
-fn text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 fn rust() -> Column {

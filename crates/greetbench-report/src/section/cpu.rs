@@ -56,19 +56,8 @@ fn speedups<'v>(view: &'v View<'_>, column: &Column) -> Vec<Speedups<'v>> {
         Question::Crunch { work, .. } => work,
         _ => 0,
     };
-    let mut rows: Vec<Row> = view
-        .in_column(&all_q, column)
-        .map(|f| f.row.clone())
-        .collect();
-    rows.extend(
-        view.missing()
-            .iter()
-            .filter(|m| m.question == all_q && column.holds(&m.row))
-            .map(|m| m.row.clone()),
-    );
-    rows.sort_by_key(|r| view.rank_of(&r.model));
-    rows.dedup();
-    rows.into_iter()
+    view.rows(&all_q, Some(column))
+        .into_iter()
         .map(|row| {
             // The baseline runs one job at a time whatever its workers: its every-core run is
             // the base of both speedups.

@@ -44,16 +44,7 @@ pub fn build(view: &View<'_>) -> Io {
         Question::Greet { count, latency } => (count, latency),
         _ => (0, Default::default()),
     };
-    let mut rows: Vec<Row> = view.figures_of(&q).map(|f| f.row.clone()).collect();
-    rows.extend(
-        view.missing()
-            .iter()
-            .filter(|m| m.question == q)
-            .map(|m| m.row.clone()),
-    );
-    rows.sort_by_key(|r| view.rank_of(&r.model));
-    rows.dedup();
-    let rows = paired(view, rows);
+    let rows = paired(view, view.rows(&q, None));
     // The fastest of each column, to set every model against.
     let fastest = |r: &Row| {
         view.columns().iter().find(|c| c.holds(r)).and_then(|c| {

@@ -228,16 +228,7 @@ impl askama::filters::HtmlSafe for Memory {}
 pub fn build(view: &View<'_>) -> Memory {
     let q = Question::MemoryPerWaitingGreet;
     let reach = reaches(view);
-    let mut rows: Vec<Row> = view.figures_of(&q).map(|f| f.row.clone()).collect();
-    rows.extend(
-        view.missing()
-            .iter()
-            .filter(|m| m.question == q)
-            .map(|m| m.row.clone()),
-    );
-    rows.sort_by_key(|r| view.rank_of(&r.model));
-    rows.dedup();
-    let rows = paired(view, rows);
+    let rows = paired(view, view.rows(&q, None));
     let figure_of = |r: &Row| view.figure(&q, r);
     let source = view
         .figures_of(&q)
