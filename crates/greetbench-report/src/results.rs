@@ -639,6 +639,51 @@ mod tests {
     }
 
     #[test]
+    fn gathering_reads_criterions_raw_samples_per_iteration() {
+        // A criterion directory as criterion 0.8 writes it: `new/benchmark.json`,
+        // `new/estimates.json` and `new/sample.json` (each sample's iterations and total ns).
+        let root = std::env::temp_dir().join(format!("gb-gather-{}", std::process::id()));
+        let new = root.join("criterion/io_10ms/tokio/100/new");
+        std::fs::create_dir_all(&new).unwrap();
+        let stat = |v: f64| {
+            format!(
+                r#"{{"point_estimate":{v},"confidence_interval":{{"confidence_level":0.95,"lower_bound":{},"upper_bound":{}}},"standard_error":1.0}}"#,
+                v * 0.9,
+                v * 1.1
+            )
+        };
+        std::fs::write(
+            new.join("benchmark.json"),
+            r#"{"group_id":"io_10ms","function_id":"tokio","value_str":"100","throughput":{"Elements":100},"full_id":"io_10ms/tokio/100","directory_name":"io_10ms/tokio/100","title":"io_10ms/tokio/100"}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("estimates.json"),
+            format!(
+                r#"{{"mean":{m},"median":{m},"median_abs_dev":{d},"slope":null,"std_dev":{d}}}"#,
+                m = stat(12e6),
+                d = stat(1e5)
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("sample.json"),
+            r#"{"sampling_mode":"Flat","iters":[2.0,2.0,4.0],"times":[24000000.0,26000000.0,44000000.0]}"#,
+        )
+        .unwrap();
+        let r = Results::gather(&root, &root, &[]);
+        assert_eq!(r.criterion.len(), 1, "{:?}", r.notes);
+        let e = &r.criterion[0];
+        assert_eq!(
+            (e.group.as_str(), e.function.as_str(), e.size),
+            ("io_10ms", "tokio", Some(100))
+        );
+        assert_eq!(e.samples_ns, [12e6, 13e6, 11e6]);
+        assert_eq!(e.median_ns, 12e6);
+        std::fs::remove_dir_all(&root).ok();
+    }
+
+    #[test]
     fn busy_groups_and_the_whole_runs_noise_are_derived_from_the_threshold() {
         let over = Noise::BUSY + 0.01;
         let r = results(
