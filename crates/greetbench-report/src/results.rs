@@ -643,7 +643,7 @@ mod tests {
         // A criterion directory as criterion 0.8 writes it: `new/benchmark.json`,
         // `new/estimates.json` and `new/sample.json` (each sample's iterations and total ns).
         let root = std::env::temp_dir().join(format!("gb-gather-{}", std::process::id()));
-        let new = root.join("criterion/io_10ms/tokio/100/new");
+        let new = root.join("criterion/io_10ms/made-up-model/100/new");
         std::fs::create_dir_all(&new).unwrap();
         let stat = |v: f64| {
             format!(
@@ -654,7 +654,7 @@ mod tests {
         };
         std::fs::write(
             new.join("benchmark.json"),
-            r#"{"group_id":"io_10ms","function_id":"tokio","value_str":"100","throughput":{"Elements":100},"full_id":"io_10ms/tokio/100","directory_name":"io_10ms/tokio/100","title":"io_10ms/tokio/100"}"#,
+            r#"{"group_id":"io_10ms","function_id":"made-up-model","value_str":"100","throughput":{"Elements":100},"full_id":"io_10ms/made-up-model/100","directory_name":"io_10ms/made-up-model/100","title":"io_10ms/made-up-model/100"}"#,
         )
         .unwrap();
         std::fs::write(
@@ -676,7 +676,7 @@ mod tests {
         let e = &r.criterion[0];
         assert_eq!(
             (e.group.as_str(), e.function.as_str(), e.size),
-            ("io_10ms", "tokio", Some(100))
+            ("io_10ms", "made-up-model", Some(100))
         );
         assert_eq!(e.samples_ns, [12e6, 13e6, 11e6]);
         assert_eq!(e.median_ns, 12e6);

@@ -384,13 +384,91 @@ pub struct View<'r> {
     group_noise: HashMap<Group, Noise>,
     /// Every comparison's interval, computed once (the bootstrap is the page's dearest step).
     compared: RefCell<HashMap<(usize, usize), Found>>,
+    interpreters: Interpreters,
 }
 
-/// The interpreter label of a record of a model in `lang`: `None` for Rust. Records name no
-/// interpreter yet, so every Python row is [`DEFAULT_INTERPRETER`]'s; the day a record carries
-/// its interpreter, this is the one place that reads it.
-fn interpreter_of(lang: Lang, _record: Option<&RunRecord>) -> Option<String> {
-    (lang != Lang::Rust).then(|| DEFAULT_INTERPRETER.to_owned())
+/// The interpreters the results name: each record's label ([`Interpreter::label`]), the path it
+/// was asked for, and whether its GIL was on. Gathered in one pass before the figures, so that a
+/// run with no record (a failure) still lands in its interpreter's column.
+#[derive(Debug, Default)]
+struct Interpreters {
+    /// Labels in the order first seen, with whether the GIL was on.
+    labels: Vec<(String, bool)>,
+    /// The label of each interpreter path seen (asked for, or reported).
+    by_path: HashMap<std::path::PathBuf, String>,
+}
+
+impl Interpreters {
+    fn gather<'a>(runs: impl Iterator<Item = &'a RunResult>) -> Interpreters {
+        let mut out = Interpreters::default();
+        for e in runs {
+            let Some(i) = e.record().and_then(|k| k.interpreter.as_ref()) else {
+                continue;
+            };
+            let label = i.label();
+            if !out.labels.iter().any(|(l, _)| *l == label) {
+                out.labels.push((label.clone(), i.gil_enabled));
+            }
+            out.by_path.insert(i.path.clone(), label.clone());
+            if let Some(p) = &e.request().python {
+                out.by_path.insert(p.clone(), label);
+            }
+        }
+        out
+    }
+
+    /// The label of a run of a model in `lang`: `None` for Rust; else the interpreter its
+    /// record names, or the one its request asked for, or the first one these results name (the
+    /// default interpreter runs first), or [`DEFAULT_INTERPRETER`] (records from before
+    /// interpreters were recorded).
+    fn of(
+        &self,
+        lang: Lang,
+        record: Option<&RunRecord>,
+        asked: Option<&std::path::Path>,
+    ) -> Option<String> {
+        if lang == Lang::Rust {
+            return None;
+        }
+        if let Some(i) = record.and_then(|k| k.interpreter.as_ref()) {
+            return Some(i.label());
+        }
+        if let Some(label) = asked.and_then(|p| self.by_path.get(p)) {
+            return Some(label.clone());
+        }
+        Some(
+            self.labels
+                .first()
+                .map_or_else(|| DEFAULT_INTERPRETER.to_owned(), |(l, _)| l.clone()),
+        )
+    }
+
+    /// The label of the interpreter `spawn_cost.py` reported as `words` (`CPython 3.11.7`): the
+    /// label a record of that implementation and version carries, if the results name it, else
+    /// as [`Interpreters::of`] decides for a run that names none.
+    fn of_words(&self, words: &str) -> Option<String> {
+        let (implementation, version) = words.rsplit_once(' ')?;
+        let label = greet_core_interpreter(implementation, version).label();
+        self.labels
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map(|(l, _)| l.clone())
+    }
+}
+
+/// An interpreter of `implementation` and `version` with the GIL (what `spawn_cost.py`
+/// reports; it does not say whether the build is free-threaded).
+fn greet_core_interpreter(
+    implementation: &str,
+    version: &str,
+) -> greet_core::interpreter::Interpreter {
+    greet_core::interpreter::Interpreter {
+        path: std::path::PathBuf::new(),
+        implementation: implementation.to_owned(),
+        version: version.to_owned(),
+        free_threaded: false,
+        gil_enabled: true,
+    }
 }
 
 /// Samples being gathered for one figure.
@@ -477,6 +555,14 @@ impl<'r> View<'r> {
             columns: Vec::new(),
             group_noise: HashMap::new(),
             compared: RefCell::new(HashMap::new()),
+            interpreters: Interpreters::gather(results.sweep.iter().flat_map(|s| {
+                s.entries
+                    .iter()
+                    .chain(&s.scale)
+                    .chain(&s.rates)
+                    .chain(&s.faults)
+                    .chain(&s.timelines)
+            })),
         };
         view.models_from(results);
         for g in &results.noise {
@@ -621,8 +707,32 @@ impl<'r> View<'r> {
         Row {
             model: model.to_owned(),
             lang,
-            interpreter: interpreter_of(lang, record),
+            interpreter: self.interpreters.of(lang, record, None),
         }
+    }
+
+    /// The row of `run`: its record's interpreter, or the one its request asked for.
+    pub fn row_of(&self, run: &RunResult) -> Row {
+        let q = run.request();
+        let lang = self.lang_of(&q.model);
+        Row {
+            model: q.model.clone(),
+            lang,
+            interpreter: self
+                .interpreters
+                .of(lang, run.record(), q.python.as_deref()),
+        }
+    }
+
+    /// Whether the interpreter of `column` ran with its GIL off (a free-threaded build), as its
+    /// records say; `None` where they do not say.
+    pub fn gil_off(&self, column: &Column) -> Option<bool> {
+        let label = column.interpreter.as_ref()?;
+        self.interpreters
+            .labels
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, gil_on)| !gil_on)
     }
 
     /// The sweep's greet and crunch batches, and CPU per crunch job.
@@ -630,7 +740,7 @@ impl<'r> View<'r> {
         let cores = self.results.provenance.logical_cores;
         for e in self.results.runs() {
             let q = e.request();
-            let row = self.row(&q.model, e.record());
+            let row = self.row_of(e);
             let question = match q.workload {
                 Workload::Greet => Question::Greet {
                     count: q.count,
@@ -702,7 +812,7 @@ impl<'r> View<'r> {
                 if !scaled.contains(&self.lang_of(&e.request().model)) {
                     continue;
                 }
-                let row = self.row(&e.request().model, e.record());
+                let row = self.row_of(e);
                 let slot = out
                     .entry((question.clone(), row))
                     .or_insert_with(|| (Source::Scale, Unit::Kib, Gathered::default()));
@@ -738,7 +848,7 @@ impl<'r> View<'r> {
             {
                 continue;
             }
-            let row = self.row(&q.model, e.record());
+            let row = self.row_of(e);
             let slot = out
                 .entry((question.clone(), row))
                 .or_insert_with(|| (Source::Sweep, Unit::Kib, Gathered::default()));
@@ -814,7 +924,10 @@ impl<'r> View<'r> {
                 row: Row {
                     model: c.kind.clone(),
                     lang: Lang::Python,
-                    interpreter: interpreter_of(Lang::Python, None),
+                    interpreter: self
+                        .interpreters
+                        .of_words(&py.python)
+                        .or_else(|| self.interpreters.of(Lang::Python, None, None)),
                 },
                 source: Source::SpawnScript,
                 unit: Unit::Ns,

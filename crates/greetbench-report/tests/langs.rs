@@ -338,3 +338,70 @@ fn without_a_python_model_the_page_has_one_column() {
     let page = render(&r);
     assert!(!page.contains("Python pick"));
 }
+
+/// An interpreter as a record names it.
+fn interpreter(
+    version: &str,
+    free_threaded: bool,
+    gil_enabled: bool,
+) -> greet_core::interpreter::Interpreter {
+    greet_core::interpreter::Interpreter {
+        path: format!("/opt/python{version}/bin/python3").into(),
+        implementation: "CPython".into(),
+        version: version.into(),
+        free_threaded,
+        gil_enabled,
+    }
+}
+
+#[test]
+fn several_interpreters_get_a_column_each_and_the_gil_verdict_follows_the_measurements() {
+    // The Python runs of `with_python` on 3.11 (GIL), and the same runs again on a
+    // free-threaded 3.13 where the threads' crunch took half the time.
+    let mut r = with_python();
+    let sweep = r.sweep.as_mut().unwrap();
+    let mut free = Vec::new();
+    for e in &mut sweep.entries {
+        if let RunResult::Record(k) = e
+            && k.request.model.starts_with("snake")
+        {
+            k.interpreter = Some(interpreter("3.11.7", false, true));
+            let mut f = k.clone();
+            f.interpreter = Some(interpreter("3.13.5", true, false));
+            if f.request.model == THREADS && f.request.workload == Workload::Crunch {
+                f.wall_s /= 2.0;
+            }
+            free.push(RunResult::Record(f));
+        }
+    }
+    sweep.entries.extend(free);
+    let view = View::new(&r);
+    let columns = view.columns();
+    assert_eq!(columns.len(), 3, "{columns:?}");
+    let headings: Vec<String> = columns.iter().map(|c| c.heading(true)).collect();
+    assert_eq!(
+        headings,
+        ["Rust", "Python (3.11)", "Python (3.13t, no GIL)"]
+    );
+    let check = |c: &Column| {
+        claims::check(
+            &view,
+            c,
+            claims::CLAIMS
+                .iter()
+                .position(|x| x.starts_with("Threads give"))
+                .unwrap(),
+        )
+    };
+    assert_eq!(check(&columns[1]).verdict, Verdict::Holds);
+    let free = check(&columns[2]);
+    assert!(
+        matches!(&free.verdict, Verdict::Lesson(w) if w.contains("3.13t, no GIL")),
+        "{free:?}"
+    );
+    // The not-installed uvloop model has no record: it lands in a column all the same, never
+    // in a column of its own.
+    let page = render(&r);
+    assert!(page.contains("Python (3.11) pick") && page.contains("Python (3.13t, no GIL) pick"));
+    assert!(!page.contains("Python (python3)"));
+}

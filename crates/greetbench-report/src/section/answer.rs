@@ -615,7 +615,7 @@ fn flaky(view: &View<'_>, columns: &[Column]) -> Situation {
                         e.request().retries == k
                             && (crate::results::Results::fault_level(e) - top).abs() < 1e-9
                     })
-                    .filter(|e| col.holds(&view.row(&e.request().model, e.record())))
+                    .filter(|e| col.holds(&view.row_of(e)))
                     .filter_map(|e| e.record())
                     .filter(|k| crate::view::adds_up(k))
                     .fold((0, 0), |(ok, n), k| {

@@ -106,10 +106,12 @@ fn not_measured(what: &str) -> Checked {
 /// Whether no model of `column` runs under a global interpreter lock: a claim resting on the
 /// GIL then reads as the lesson.
 fn gil_free(view: &View<'_>, column: &Column) -> bool {
-    !view
-        .models()
-        .iter()
-        .any(|m| m.lang() == column.lang && m.is(|d| d.gil))
+    view.gil_off(column).unwrap_or_else(|| {
+        !view
+            .models()
+            .iter()
+            .any(|m| m.lang() == column.lang && m.is(|d| d.gil))
+    })
 }
 
 /// Each model of `column` that `keep` selects with its speedup over the baseline, every core.
@@ -211,7 +213,7 @@ fn threads_give_no_speedup(view: &View<'_>, column: &Column) -> Checked {
             );
             Verdict::Lesson(format!(
                 "a lesson: no GIL in {}, so threads run in parallel",
-                crate::view::lang_name(column.lang)
+                column.heading(true)
             ))
         } else {
             evidence += " Threads under a GIL sped up: an interpreter without one, or its GIL off.";
@@ -294,7 +296,7 @@ fn use_multiprocessing(view: &View<'_>, column: &Column) -> Checked {
             );
             Verdict::Lesson(format!(
                 "a lesson: no GIL in {}, so threads do it in one process",
-                crate::view::lang_name(column.lang)
+                column.heading(true)
             ))
         } else {
             Verdict::DoesNotHold
