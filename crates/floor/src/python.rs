@@ -37,7 +37,8 @@ pub fn run(kind: FloorKind, batch: &Batch) -> Result<FloorRun, FloorError> {
         &timeout,
     ];
     args.extend(addrs.iter().map(String::as_str));
-    let out = model_python::run_script(SCRIPT, &args, deadline).map_err(failed)?;
+    let out =
+        model_python::run_script(SCRIPT, &args, deadline).map_err(|e| failed(e.to_string()))?;
     let line = out.lines().last().unwrap_or_default();
     let run: FloorRun = serde_json::from_str(line)
         .map_err(|e| failed(format!("answered {line:?}, not its result ({e})")))?;

@@ -25,6 +25,7 @@
 //! - [`fault`]: the faults a host injects on purpose (`--fault reset=20%`), and their draw.
 //! - [`floor`]: a model beside the bare client of its kind: which one, the pairs of runs,
 //!   and their ratio with its interval.
+//! - [`interpreter`]: the interpreter a Python model ran on, as its record states it.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
 //! - [`arrivals`]: open-loop runs, whose jobs are due over time ([`arrivals::Arrivals`]).
@@ -44,6 +45,7 @@ pub mod describe;
 pub mod duration;
 pub mod fault;
 pub mod floor;
+pub mod interpreter;
 pub mod limits;
 pub mod model;
 pub mod outcome;

@@ -30,8 +30,8 @@ pub(super) fn child() -> Result<u8, CliError> {
 /// Reads a floor request, runs its floor client here (a Python one in an interpreter it
 /// starts), and prints the run as one JSON line.
 pub(super) fn floor_child() -> Result<u8, CliError> {
-    let request: FloorRequest = child::read_request(std::io::stdin())
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let request: FloorRequest =
+        child::read_request(std::io::stdin()).map_err(|e| CliError::Usage(e.to_string()))?;
     let batch = floor::Batch {
         addrs: request.addrs,
         count: request.count,

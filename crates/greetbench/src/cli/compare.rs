@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use clap::Args;
 use greet_core::Lang;
-use greet_core::record::RunResult;
+use greet_core::record::{RunRequest, RunResult};
 
 use super::args::{BatchArgs, HostArgs};
 use super::compare_floor;
 use super::output::{RecordJson, finish, print_table};
 use super::{CliError, current_exe, exit, result_status, worse};
 use crate::out::{say, warn};
+use crate::pythons::{self, Pythons};
 use crate::{child, registry};
 
 /// Arguments of `greetbench compare`.
@@ -35,7 +36,7 @@ pub(super) struct CompareArgs {
     /// Run each model beside the floor client of its kind (a bare client with none of the
     /// harness: one thread per greet, tokio tasks, asyncio's gather...) in interleaved pairs
     /// against one server, and print the median ratio of their wall times with its interval.
-    /// Greet only, no faults, no retries.
+    /// Greet only, no faults, no retries, the default interpreter.
     #[arg(long)]
     floor: bool,
     /// With --floor: pairs per model (6 or more for a verdict at 95 %).
@@ -78,22 +79,38 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
         + b.work.deadline.unwrap_or_default();
     let mut records = Vec::new();
     let mut code = exit::OK;
-    let (models, not_run) = picked(runnable(args.lang), &args.models)?;
-    if models.is_empty()
+    let (requests, not_run) = picked(
+        runnable(args, &Pythons::choose(&b.work.python))?,
+        &args.models,
+    )?;
+    if requests.is_empty()
         && let Some((_, why)) = not_run.first()
     {
         return Err(CliError::Usage(why.clone()));
     }
     say_not_run(&not_run);
     if args.floor {
+        if !b.work.python.is_empty() {
+            return Err(CliError::Usage(
+                "--floor runs the Python models and their floor clients on the default \
+                 interpreter: leave out --python"
+                    .into(),
+            ));
+        }
+        let mut models: Vec<String> = Vec::new();
+        for r in &requests {
+            if !models.contains(&r.model) {
+                models.push(r.model.clone());
+            }
+        }
         return compare_floor::compare(&exe, &models, b, h, args.repeats as usize, args.json);
     }
-    for model in &models {
-        let model = model.as_str();
+    for request in &requests {
+        let row = pythons::label(request, None);
         if !args.json {
-            warn(&format!("running {model}...\n"));
+            warn(&format!("running {row}...\n"));
         }
-        let result = child::run(&exe, &b.request(model, h)?, deadline);
+        let result = child::run(&exe, request, deadline);
         code = worse(code, result_status(&result));
         match result {
             RunResult::Record(r) => {
@@ -101,7 +118,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
                 records.push(*r);
             }
             RunResult::Failure(f) => {
-                warn(&format!("error: {model}: {}\n", f.message));
+                warn(&format!("error: {row}: {}\n", f.message));
             }
         }
     }
@@ -117,28 +134,41 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
     Ok(code)
 }
 
-/// The models that run, and those that cannot run here with why.
-type Rows = (Vec<String>, Vec<(String, String)>);
+/// A row that cannot run here: its name, and why not.
+type NotRun = (String, String);
 
-/// The models `lang` picks that can run here, and those that cannot, with why. A model that
-/// cannot run is not an error: its row reads "not available here".
-fn runnable(lang: LangArg) -> Rows {
-    let (mut run, mut not_run) = (Vec::new(), Vec::<(String, String)>::new());
+/// The requests of the models `--lang` picks that can run here (a Python model's once per
+/// interpreter), and the rows of those that cannot, with why. A model that cannot run is not
+/// an error: its row reads "not available here".
+fn runnable(
+    args: &CompareArgs,
+    pythons: &Pythons,
+) -> Result<(Vec<RunRequest>, Vec<NotRun>), CliError> {
+    let (mut run, mut not_run) = (Vec::new(), Vec::<NotRun>::new());
     for d in registry::descriptions() {
-        if !lang.keeps(d.lang) {
+        if !args.lang.keeps(d.lang) {
             continue;
         }
-        match registry::find(&d.name).ok().and_then(|m| m.unavailable()) {
-            Some(why) => not_run.push((d.name, why)),
-            None => run.push(d.name),
+        let request = args.batch.request(&d.name, &args.hosts)?;
+        for request in pythons.requests(vec![request]) {
+            match registry::find_for(&request)
+                .ok()
+                .and_then(|m| m.unavailable())
+            {
+                Some(why) => not_run.push((pythons::label(&request, None), why)),
+                None => run.push(request),
+            }
         }
     }
-    (run, not_run)
+    Ok((run, not_run))
 }
 
 /// The rows `--model` asks for, if it does (every runnable one otherwise); a name that is no
 /// model is refused with the fix.
-fn picked((run, not_run): Rows, names: &[String]) -> Result<Rows, CliError> {
+fn picked(
+    (run, not_run): (Vec<RunRequest>, Vec<NotRun>),
+    names: &[String],
+) -> Result<(Vec<RunRequest>, Vec<NotRun>), CliError> {
     if names.is_empty() {
         return Ok((run, not_run));
     }
@@ -147,10 +177,21 @@ fn picked((run, not_run): Rows, names: &[String]) -> Result<Rows, CliError> {
             "--model {unknown}: no such model (greetbench models lists them)"
         )));
     }
-    let keep = |name: &String| names.contains(name);
+    // A row that cannot run is named by its label: the model, and for a Python one its
+    // interpreter in brackets.
+    let named = |label: &str| {
+        names
+            .iter()
+            .any(|n| label == n || label.starts_with(&format!("{n} (")))
+    };
     Ok((
-        run.into_iter().filter(keep).collect(),
-        not_run.into_iter().filter(|(n, _)| keep(n)).collect(),
+        run.into_iter()
+            .filter(|r| names.contains(&r.model))
+            .collect(),
+        not_run
+            .into_iter()
+            .filter(|(label, _)| named(label))
+            .collect(),
     ))
 }
 
