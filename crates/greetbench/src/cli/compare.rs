@@ -79,6 +79,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
         + b.work.deadline.unwrap_or_default();
     let mut records = Vec::new();
     let mut code = exit::OK;
+    if args.floor {
+        compare_floor::check(b, h)?;
+    }
     let (requests, not_run) = picked(
         runnable(args, &Pythons::choose(&b.work.python))?,
         &args.models,
@@ -90,13 +93,6 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
     }
     say_not_run(&not_run);
     if args.floor {
-        if !b.work.python.is_empty() {
-            return Err(CliError::Usage(
-                "--floor runs the Python models and their floor clients on the default \
-                 interpreter: leave out --python"
-                    .into(),
-            ));
-        }
         let mut models: Vec<String> = Vec::new();
         for r in &requests {
             if !models.contains(&r.model) {

@@ -15,6 +15,29 @@ use super::{CliError, exit};
 use crate::floor_pairs::{self, Options};
 use crate::out::{say, warn};
 
+/// Refuses, in one line, what the floor clients cannot do: a floor client greets, once per
+/// greet, hosts that behave, on the default interpreter.
+pub(super) fn check(b: &BatchArgs, h: &HostArgs) -> Result<(), CliError> {
+    let refused = if b.work.workload != Workload::Greet {
+        Some("--floor runs the greet workload only: the floor clients greet and nothing else")
+    } else if !h.faults.fault.is_empty() || b.work.retries > 0 {
+        Some("--floor takes no --fault or --retries: the floor clients have neither")
+    } else if !h.jitter.is_zero() || h.spread_addresses {
+        Some("--floor takes no --jitter or --spread-addresses: its hosts are one plain server")
+    } else if !b.work.python.is_empty() {
+        Some(
+            "--floor runs the Python models and their floor clients on the default \
+             interpreter: leave out --python",
+        )
+    } else {
+        None
+    };
+    match refused {
+        Some(why) => Err(CliError::Usage(why.into())),
+        None => Ok(()),
+    }
+}
+
 /// Runs the pairs for `models` and prints their table (or the JSON array of the pairs).
 pub(super) fn compare(
     exe: &Path,
@@ -24,19 +47,6 @@ pub(super) fn compare(
     repeats: usize,
     json: bool,
 ) -> Result<u8, CliError> {
-    // A floor client greets, once per greet, hosts that behave: nothing else to compare with.
-    let refused = if b.work.workload != Workload::Greet {
-        Some("--floor runs the greet workload only: the floor clients greet and nothing else")
-    } else if !h.faults.fault.is_empty() || b.work.retries > 0 {
-        Some("--floor takes no --fault or --retries: the floor clients have neither")
-    } else if !h.jitter.is_zero() || h.spread_addresses {
-        Some("--floor takes no --jitter or --spread-addresses: its hosts are one plain server")
-    } else {
-        None
-    };
-    if let Some(why) = refused {
-        return Err(CliError::Usage(why.into()));
-    }
     let (with, without) = floor_pairs::kinds(models);
     let options = Options {
         count: b.count,
