@@ -68,6 +68,28 @@ fn listed(path: &str, list: &[(&str, &str)]) -> bool {
     list.iter().any(|(p, _)| path.starts_with(p))
 }
 
+/// The lines of shipped code (outside comments) that contain one of `words`.
+fn lines_with(text: &str, words: &[&str]) -> Vec<usize> {
+    shipped(text)
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| words.iter().any(|w| code(l).contains(w)))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// `path:line` of every line `find` reports in each of `files`.
+fn at_lines(files: impl IntoIterator<Item = Source>, find: fn(&str) -> Vec<usize>) -> Vec<String> {
+    files
+        .into_iter()
+        .flat_map(|s| {
+            find(&s.text)
+                .into_iter()
+                .map(move |n| format!("{}:{n}", s.path))
+        })
+        .collect()
+}
+
 /// Asserts that `problems` is empty, one line per problem.
 fn assert_none(what: &str, problems: Vec<String>) {
     assert!(problems.is_empty(), "{what}:\n  {}", problems.join("\n  "));
@@ -152,16 +174,11 @@ const PENDING_PRINTS: &[(&str, &str)] = &[
 
 #[test]
 fn every_output_line_goes_through_out() {
-    let problems = sources(&["crates", "benches"])
+    let files = sources(&["crates", "benches"])
         .into_iter()
         .filter(|s| s.path.contains("/src/"))
-        .filter(|s| !listed(&s.path, PRINTING_IS_ITS_JOB) && !listed(&s.path, PENDING_PRINTS))
-        .flat_map(|s| {
-            prints(&s.text)
-                .into_iter()
-                .map(move |n| format!("{}:{n}", s.path))
-        })
-        .collect();
+        .filter(|s| !listed(&s.path, PRINTING_IS_ITS_JOB) && !listed(&s.path, PENDING_PRINTS));
+    let problems = at_lines(files, prints);
     assert_none(
         "println!/eprintln! outside greetbench::out (use out::say/out::warn)",
         problems,
@@ -279,15 +296,10 @@ const PENDING_STRING_RESULTS: &[(&str, &str)] = &[
 
 #[test]
 fn no_public_function_returns_a_string_as_its_error() {
-    let problems = sources(&["crates", "benches"])
+    let files = sources(&["crates", "benches"])
         .into_iter()
-        .filter(|s| s.path.contains("/src/") && !listed(&s.path, PENDING_STRING_RESULTS))
-        .flat_map(|s| {
-            string_results(&s.text)
-                .into_iter()
-                .map(move |n| format!("{}:{n}", s.path))
-        })
-        .collect();
+        .filter(|s| s.path.contains("/src/") && !listed(&s.path, PENDING_STRING_RESULTS));
+    let problems = at_lines(files, string_results);
     assert_none("public functions returning Result<_, String>", problems);
 }
 
@@ -395,24 +407,13 @@ fn starts_concurrency(text: &str) -> Vec<usize> {
         "runtime::Builder",
         "block_on(",
     ];
-    shipped(text)
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| starts.iter().any(|s| code(l).contains(s)))
-        .map(|(i, _)| i + 1)
-        .collect()
+    lines_with(text, &starts)
 }
 
 #[test]
 fn greet_core_starts_no_threads_processes_or_runtimes() {
-    let problems = sources(&["crates/greet-core/src"])
-        .into_iter()
-        .flat_map(|s| {
-            starts_concurrency(&s.text)
-                .into_iter()
-                .map(move |n| format!("{}:{n}", s.path))
-        })
-        .collect();
+    let files = sources(&["crates/greet-core/src"]).into_iter();
+    let problems = at_lines(files, starts_concurrency);
     assert_none("concurrency started in greet-core", problems);
 }
 
@@ -618,15 +619,10 @@ fn uses_cli(text: &str) -> Vec<usize> {
 
 #[test]
 fn nothing_in_greetbench_imports_the_cli() {
-    let problems = sources(&["crates/greetbench/src"])
+    let files = sources(&["crates/greetbench/src"])
         .into_iter()
-        .filter(|s| !s.path.starts_with("crates/greetbench/src/cli/"))
-        .flat_map(|s| {
-            uses_cli(&s.text)
-                .into_iter()
-                .map(move |n| format!("{}:{n}", s.path))
-        })
-        .collect();
+        .filter(|s| !s.path.starts_with("crates/greetbench/src/cli/"));
+    let problems = at_lines(files, uses_cli);
     assert_none("crate::cli used outside cli/", problems);
 }
 
@@ -756,15 +752,9 @@ fn writes_files(text: &str) -> Vec<usize> {
         "create_dir",
         "fs::rename",
         "OpenOptions",
-        "remove_file",
-        "remove_dir",
+        "fs::remove_",
     ];
-    shipped(text)
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| writes.iter().any(|w| code(l).contains(w)))
-        .map(|(i, _)| i + 1)
-        .collect()
+    lines_with(text, &writes)
 }
 
 /// The one module of the checker that writes files: its stores under `target/`.
@@ -772,15 +762,10 @@ const CHECKER_WRITES: &str = "crates/lesson/src/store.rs";
 
 #[test]
 fn the_lesson_checker_writes_files_in_one_module_only() {
-    let problems = sources(&["crates/lesson/src"])
+    let files = sources(&["crates/lesson/src"])
         .into_iter()
-        .filter(|s| s.path != CHECKER_WRITES)
-        .flat_map(|s| {
-            writes_files(&s.text)
-                .into_iter()
-                .map(move |n| format!("{}:{n}", s.path))
-        })
-        .collect();
+        .filter(|s| s.path != CHECKER_WRITES);
+    let problems = at_lines(files, writes_files);
     assert_none(
         &format!("file writes in the lesson checker outside {CHECKER_WRITES}"),
         problems,
