@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use benches::{Budget, Checksums, Sizes, bench_model, configure_slow, cores, plan, predict};
+use benches::{Budget, Checksums, Group, Sizes, bench_model, configure_slow, cores, plan, predict};
 use criterion::Criterion;
 use greet_core::workload::DEFAULT_WORK;
 use greet_core::{Family, Model, Workload};
@@ -53,7 +53,8 @@ fn cpu(c: &mut Criterion) {
     );
     let checksums = Checksums::default();
     let models = greetbench::registry::models();
-    for (group_name, workers) in [("cpu_1worker", 1), ("cpu_allcores", cores())] {
+    for (group, workers) in [(Group::CpuOneWorker, 1), (Group::CpuAllCores, cores())] {
+        let group_name = &group.name();
         let watch = benches::watch_group(group_name, None);
         let mut group = c.benchmark_group(group_name);
         configure_slow(&mut group);

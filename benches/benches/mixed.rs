@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use benches::{
-    Budget, Checksums, Servers, Sizes, bench_model, configure_slow, cores, plan, predict,
+    Budget, Checksums, Group, Servers, Sizes, bench_model, configure_slow, cores, plan, predict,
 };
 use criterion::Criterion;
 use greet_core::Workload;
@@ -40,14 +40,15 @@ fn mixed(c: &mut Criterion) {
     let checksums = Checksums::default();
     let job = job_time(DEFAULT_WORK);
     let servers = Servers::new();
-    let watch = benches::watch_group("mixed", Some(&servers));
-    let mut group = c.benchmark_group("mixed");
+    let group_name = Group::Mixed.name();
+    let watch = benches::watch_group(&group_name, Some(&servers));
+    let mut group = c.benchmark_group(&group_name);
     configure_slow(&mut group);
     for (k, model) in greetbench::registry::models().iter().enumerate() {
         for &n in profile.mixed_sizes() {
             let estimate = plan(Workload::Mixed, n, &[], 0, cores());
             let predicted = predict(model.as_ref(), &estimate, LATENCY, job);
-            if !budget.admit("mixed", model.name(), n, predicted) {
+            if !budget.admit(&group_name, model.name(), n, predicted) {
                 continue;
             }
             let make_plan = || {

@@ -22,6 +22,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
 
+use benches::Group;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use rayon::ThreadPool;
 
@@ -101,8 +102,9 @@ fn per_thread_sum(pool: &ThreadPool, share: u64) -> u64 {
 }
 
 fn shared_state(c: &mut Criterion) {
-    let watch = benches::watch_group("shared_state", None);
-    let mut group = c.benchmark_group("shared_state");
+    let group_name = Group::SharedState.name();
+    let watch = benches::watch_group(&group_name, None);
+    let mut group = c.benchmark_group(&group_name);
     benches::configure_fast(&mut group);
     group.throughput(Throughput::Elements(TOTAL));
     for t in THREADS {

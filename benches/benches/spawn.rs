@@ -22,6 +22,7 @@ use std::hint::black_box;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use benches::{Group, spawn};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 fn main() {
@@ -34,12 +35,13 @@ fn main() {
 }
 
 fn spawn(c: &mut Criterion) {
-    let watch = benches::watch_group("spawn", None);
-    let mut group = c.benchmark_group("spawn");
+    let group_name = Group::Spawn.name();
+    let watch = benches::watch_group(&group_name, None);
+    let mut group = c.benchmark_group(&group_name);
     benches::configure_fast(&mut group);
     group.throughput(Throughput::Elements(1));
 
-    group.bench_function(BenchmarkId::new("thread", 1), |b| {
+    group.bench_function(BenchmarkId::new(spawn::THREAD, 1), |b| {
         b.iter(|| {
             std::thread::spawn(|| black_box(1))
                 .join()
@@ -48,7 +50,7 @@ fn spawn(c: &mut Criterion) {
     });
 
     let exe = std::env::current_exe().expect("the bench executable has a path");
-    group.bench_function(BenchmarkId::new("process", 1), |b| {
+    group.bench_function(BenchmarkId::new(spawn::PROCESS, 1), |b| {
         b.iter(|| {
             let status = Command::new(&exe)
                 .env(model_processes::WORKER_ENV, "1")
@@ -62,7 +64,7 @@ fn spawn(c: &mut Criterion) {
     });
 
     #[cfg(unix)]
-    group.bench_function(BenchmarkId::new("fork", 1), |b| {
+    group.bench_function(BenchmarkId::new(spawn::FORK, 1), |b| {
         b.iter(|| benches::fork::fork_and_wait().unwrap_or_else(|e| panic!("{e}")))
     });
 

@@ -34,6 +34,7 @@ use greet_core::record::HostSpec;
 use greet_core::{Model, Plan, Runner, Summary, Target, Workload};
 use greetbench::harness::NoiseWatch;
 use greetbench::harness::ServerProcess;
+pub use greetbench_report::group::{Group, spawn};
 use greetbench_report::results::{GroupNoise, Skipped};
 
 /// The environment variable that overrides the profile's limit on the predicted time per
@@ -161,9 +162,10 @@ pub fn cores() -> usize {
     greet_core::plan::default_workers()
 }
 
-/// The group name of the io benchmark at `latency`: `io_10ms`, `io_0ms`, ...
+/// The group name of the io benchmark at `latency`: `io_10ms`, `io_0ms`, ... Every group name
+/// comes from [`Group`], which the report reads back.
 pub fn io_group(latency: Duration) -> String {
-    format!("io_{}ms", latency.as_millis())
+    Group::Io(latency).name()
 }
 
 /// Bootstrap resamples per benchmark. Criterion's default (100,000) makes its plots cost

@@ -48,6 +48,11 @@ pub fn page(results: &Results, options: &Options) -> String {
     h += "<title>greetbench report: which model, when?</title>\n";
     let _ = writeln!(h, "<style>{STYLE}</style></head><body>");
     h += "<h1>greetbench: which model, when?</h1>\n";
+    let view = crate::view::View::new(results);
+    match askama::Template::render(&crate::section::answer::build(&view)) {
+        Ok(answer) => h += &answer,
+        Err(e) => crate::warn(&format!("warning: the answer was not rendered: {e}")),
+    }
     let _ = writeln!(
         h,
         "<p class=\"small\">Generated from stored results on {}. Regenerate with \

@@ -26,14 +26,20 @@
 //! ```
 
 pub mod charts;
+pub mod format;
+pub mod group;
 pub mod html;
 pub mod kill;
 pub mod load;
 pub mod provenance;
 pub mod results;
 pub mod scale;
+pub mod section;
+pub mod stats;
 pub mod timeline;
+pub mod verdict;
 pub mod verdicts;
+pub mod view;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

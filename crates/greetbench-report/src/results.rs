@@ -12,9 +12,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::provenance::Provenance;
 
-/// The version of the layout of `results.json` and `sweep.json`. A reader refuses any other
-/// version with one line naming the fix (regenerate the file), never a half-read report.
-pub const FORMAT: u32 = 2;
+/// The version of the layout of `results.json` and `sweep.json`. Format 3 adds criterion's raw
+/// per-iteration times ([`Estimate::samples_ns`]); a reader accepts [`OLDEST_FORMAT`] up to
+/// this one and refuses any other version with one line naming the fix (regenerate the file),
+/// never a half-read report.
+pub const FORMAT: u32 = 3;
+
+/// The oldest format still read. A format-2 file has no raw samples: the report then takes
+/// each criterion comparison's interval from criterion's own intervals of the two medians, and
+/// says so.
+pub const OLDEST_FORMAT: u32 = 2;
+
+/// The most bytes any stored file is read to: far above a full profile's results (a few MB),
+/// low enough that a wrong path (a device, a sparse file) is refused at once.
+pub const MAX_RESULTS_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The criterion group names the benches use (see `benches/benches/*.rs`). The io groups are
 /// `io_<latency>`, read by [`Results::io_latency`].
@@ -95,6 +106,10 @@ pub struct Estimate {
     pub median_hi_ns: f64,
     /// Median absolute deviation, ns: the spread.
     pub mad_ns: f64,
+    /// The raw time per iteration of each of criterion's samples, ns (its `sample.json`:
+    /// each sample's total time over its iteration count). Empty in a format-2 file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples_ns: Vec<f64>,
     /// Elements per iteration, when the bench declared a throughput.
     pub elements: Option<u64>,
     /// Criterion's directory for this benchmark, relative to `target/criterion`.
@@ -279,7 +294,7 @@ pub enum ResultsError {
     },
     /// A file of another layout version.
     #[error(
-        "{path} has results format {found}, and this greetbench reads format {FORMAT}; regenerate it with `greetbench sweep` and `greetbench report` (or `cargo bench`)"
+        "{path} has results format {found}, and this greetbench reads formats {OLDEST_FORMAT} to {FORMAT}; regenerate it with `greetbench sweep` and `greetbench report` (or `cargo bench`)"
     )]
     Format {
         /// The file.
@@ -287,6 +302,63 @@ pub enum ResultsError {
         /// The version it states (0 when it states none).
         found: u32,
     },
+    /// Not a regular file: a device, a pipe, a directory.
+    #[error(
+        "{path} is not a regular file (a device, a pipe or a directory); pass the path of a results.json file"
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Larger than the cap on stored files.
+    #[error(
+        "{path} is larger than the {cap_mib} MiB cap on results files; greetbench never writes one that large: regenerate it with `greetbench sweep` or `cargo bench`"
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The cap, MiB.
+        cap_mib: u64,
+    },
+}
+
+/// Reads a stored file as text, refusing what is not a regular file (a device such as
+/// `/dev/zero`, a pipe, a directory) before opening it, and refusing it in one line when it is
+/// over `cap` bytes, without reading past the cap. The one reader of stored files: `report`,
+/// the sweep and `greetbench diff` go through it.
+pub fn read_capped(path: &Path, cap: u64) -> Result<String, ResultsError> {
+    use std::io::Read as _;
+    let io = |why| ResultsError::Io {
+        path: path.to_path_buf(),
+        why,
+    };
+    let too_large = || ResultsError::TooLarge {
+        path: path.to_path_buf(),
+        cap_mib: cap.div_ceil(1024 * 1024),
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(ResultsError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if meta.len() > cap {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({e})"),
+        ))
+    })
 }
 
 /// Reads a versioned file (`results.json`, `sweep.json`), refusing any format but [`FORMAT`]
@@ -297,16 +369,13 @@ pub fn read_versioned<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Re
         #[serde(default)]
         format: u32,
     }
-    let text = std::fs::read_to_string(path).map_err(|why| ResultsError::Io {
-        path: path.to_path_buf(),
-        why,
-    })?;
+    let text = read_capped(path, MAX_RESULTS_BYTES)?;
     let json = |why| ResultsError::Json {
         path: path.to_path_buf(),
         why,
     };
     let version: Version = serde_json::from_str(&text).map_err(json)?;
-    if version.format != FORMAT {
+    if !(OLDEST_FORMAT..=FORMAT).contains(&version.format) {
         return Err(ResultsError::Format {
             path: path.to_path_buf(),
             found: version.format,
@@ -315,12 +384,9 @@ pub fn read_versioned<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Re
     serde_json::from_str(&text).map_err(json)
 }
 
-/// Reads a JSON file into `T`.
+/// Reads a JSON file into `T`, through [`read_capped`].
 pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ResultsError> {
-    let text = std::fs::read_to_string(path).map_err(|why| ResultsError::Io {
-        path: path.to_path_buf(),
-        why,
-    })?;
+    let text = read_capped(path, MAX_RESULTS_BYTES)?;
     serde_json::from_str(&text).map_err(|why| ResultsError::Json {
         path: path.to_path_buf(),
         why,
@@ -686,6 +752,7 @@ impl Results {
                     median_lo_ns: c.min_ns,
                     median_hi_ns: c.max_ns,
                     mad_ns: 0.0,
+                    samples_ns: Vec::new(),
                     elements: None,
                     dir: String::new(),
                 }));
@@ -739,6 +806,7 @@ impl Results {
                     median_lo_ns: spread.min,
                     median_hi_ns: spread.max,
                     mad_ns: mad.median,
+                    samples_ns: Vec::new(),
                     elements: None,
                     dir: String::new(),
                 })
@@ -927,6 +995,26 @@ struct EstimatesJson {
     median_abs_dev: Statistic,
 }
 
+/// criterion's `sample.json`: each sample's iteration count and total time, ns.
+#[derive(Deserialize)]
+struct SampleJson {
+    iters: Vec<f64>,
+    times: Vec<f64>,
+}
+
+impl SampleJson {
+    /// The time per iteration of each sample, ns.
+    fn per_iteration(&self) -> Vec<f64> {
+        self.iters
+            .iter()
+            .zip(&self.times)
+            .filter(|(i, _)| **i > 0.0)
+            .map(|(i, t)| t / i)
+            .filter(|v| v.is_finite())
+            .collect()
+    }
+}
+
 /// Every `<dir>/new/benchmark.json` (+ `estimates.json`) under `root`, at most four levels
 /// down, sorted by directory.
 fn criterion_estimates(root: &Path) -> Vec<Estimate> {
@@ -954,6 +1042,9 @@ fn criterion_estimates(root: &Path) -> Vec<Estimate> {
             median_lo_ns: e.median.confidence_interval.lower_bound,
             median_hi_ns: e.median.confidence_interval.upper_bound,
             mad_ns: e.median_abs_dev.point_estimate,
+            samples_ns: read_json::<SampleJson>(&new.join("sample.json"))
+                .map(|s| s.per_iteration())
+                .unwrap_or_default(),
             elements: b.throughput.and_then(|t| t.get("Elements").copied()),
             dir: rel,
         });

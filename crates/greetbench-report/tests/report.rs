@@ -689,8 +689,22 @@ fn no_model_is_named_in_the_reports_code() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let r = fixture();
     let mut checked = Vec::new();
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let path = entry.unwrap().path();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut dirs = vec![
+        src.clone(),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
         if path.file_name().is_some_and(|n| n == "provenance.rs") {
             continue;
         }

@@ -1,0 +1,255 @@
+//! How a claim or a pick is decided: only when a comparison's 95 % interval lies wholly on one
+//! side of the threshold, on a quiet machine.
+//!
+//! - A comparison measured on a busy machine ([`Noise::busy`]: others' CPU plus steal over
+//!   10 % of all cores, on either side) reads *inconclusive*, whatever its interval says.
+//! - An interval that straddles the threshold reads *inconclusive*.
+//! - A comparison with no interval (one run on each side) reads *inconclusive*.
+//! - So noise can make a verdict inconclusive, and never turns *holds* into *does not hold*.
+//!
+//! The thresholds sit well away from the figures a quiet machine gives, so that a second run
+//! decides the same way: a CPU speedup counts from [`SPEEDUP`], and a model is tied with the
+//! fastest (for a pick) until it is [`TIE`] times slower with the whole interval.
+
+use greet_core::record::Noise;
+
+use crate::format;
+use crate::view::Comparison;
+
+/// A CPU speedup below this is "no speedup": within the reach of noise and of start-up costs.
+pub const SPEEDUP: f64 = 1.3;
+
+/// A model whose whole interval is past this many times the fastest's time is clearly slower;
+/// below it, a model counts as tied with the fastest for a pick.
+/// √2, rounded: halfway, as ratios go, between the same speed and twice as slow, the
+/// difference two cores make.
+pub const TIE: f64 = 1.4;
+
+/// Why a verdict or a pick could not be decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    /// Measured on a busy machine.
+    Busy(Noise),
+    /// The interval straddles the threshold.
+    Straddles {
+        /// The threshold.
+        threshold: f64,
+    },
+    /// One run on each side: no interval to decide with.
+    NoInterval,
+}
+
+impl Why {
+    /// In the page's words.
+    pub fn words(&self) -> String {
+        match self {
+            Why::Busy(n) => format!(
+                "measured on a busy machine (others' CPU {}, steal {})",
+                format::percent(n.other_busy),
+                format::percent(n.steal)
+            ),
+            Why::Straddles { threshold } => {
+                format!("the interval straddles {}", format::ratio(*threshold))
+            }
+            Why::NoInterval => "one run each: no interval".into(),
+        }
+    }
+}
+
+/// How a claim fared.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// The interval lies on the claim's side of the threshold.
+    Holds,
+    /// The interval lies on the other side.
+    DoesNotHold,
+    /// The claim is about something this language does not have (a GIL), and its failing
+    /// here is the lesson: the words say what to learn.
+    Lesson(String),
+    /// Not decided, and why.
+    Inconclusive(Why),
+    /// The results lack the evidence.
+    NotMeasured,
+}
+
+impl Verdict {
+    /// The words in the verdict cell.
+    pub fn label(&self) -> String {
+        match self {
+            Verdict::Holds => "holds".into(),
+            Verdict::DoesNotHold => "does not hold".into(),
+            Verdict::Lesson(words) => words.clone(),
+            Verdict::Inconclusive(why) => format!("inconclusive: {}", why.words()),
+            Verdict::NotMeasured => "not measured".into(),
+        }
+    }
+
+    /// The page's class for its colour.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::DoesNotHold => "nothold",
+            Verdict::Lesson(_) => "lesson",
+            Verdict::Inconclusive(_) => "unsure",
+            Verdict::NotMeasured => "none",
+        }
+    }
+
+    /// Whether it was decided either way (holds, does not hold, or a lesson).
+    pub fn decided(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Holds | Verdict::DoesNotHold | Verdict::Lesson(_)
+        )
+    }
+}
+
+/// Which side of `threshold` a comparison's ratio lies on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Side {
+    /// The whole interval is above.
+    Above,
+    /// The whole interval is below.
+    Below,
+    /// Undecided, and why.
+    Unsure(Why),
+}
+
+/// Where `c` lies against `threshold`: busy first, then the interval.
+pub fn side(c: &Comparison<'_>, threshold: f64) -> Side {
+    if let Some(n) = c.busy() {
+        return Side::Unsure(Why::Busy(n));
+    }
+    let Some(i) = c.interval else {
+        return Side::Unsure(Why::NoInterval);
+    };
+    if i.above(threshold) {
+        Side::Above
+    } else if i.below(threshold) {
+        Side::Below
+    } else {
+        Side::Unsure(Why::Straddles { threshold })
+    }
+}
+
+/// The verdict of a claim that `c`'s ratio is above `threshold` (`above = true`) or below it.
+pub fn claim(c: &Comparison<'_>, threshold: f64, above: bool) -> Verdict {
+    match (side(c, threshold), above) {
+        (Side::Above, true) | (Side::Below, false) => Verdict::Holds,
+        (Side::Above, false) | (Side::Below, true) => Verdict::DoesNotHold,
+        (Side::Unsure(why), _) => Verdict::Inconclusive(why),
+    }
+}
+
+/// How sure a pick in the answer is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confidence {
+    /// Decided: every comparison behind it lies clear of its threshold, on a quiet machine, or
+    /// it rests on an observed fact (an OS limit, a killed process).
+    Sure,
+    /// Not decided, and why: the page shows no pick.
+    Unsure(Why),
+    /// Nothing measured.
+    NotMeasured,
+}
+
+impl Confidence {
+    /// The mark and its words.
+    pub fn mark(&self) -> &'static str {
+        match self {
+            Confidence::Sure => "●",
+            Confidence::Unsure(_) => "◐",
+            Confidence::NotMeasured => "○",
+        }
+    }
+
+    /// The words beside the mark.
+    pub fn words(&self) -> String {
+        match self {
+            Confidence::Sure => "sure".into(),
+            Confidence::Unsure(why) => format!("inconclusive: {}", why.words()),
+            Confidence::NotMeasured => "not measured".into(),
+        }
+    }
+
+    /// The page's class.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Confidence::Sure => "holds",
+            Confidence::Unsure(_) => "unsure",
+            Confidence::NotMeasured => "none",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Interval;
+    use crate::view::{Figure, Question, Row, Source, Unit};
+
+    fn figure(median: f64, noise: Option<Noise>) -> Figure {
+        Figure {
+            question: Question::MemoryPerWaitingGreet,
+            row: Row::rust("m"),
+            source: Source::Sweep,
+            unit: Unit::Ns,
+            samples: Vec::new(),
+            median,
+            stored: None,
+            noise,
+            dir: None,
+        }
+    }
+
+    fn comparison<'a>(a: &'a Figure, b: &'a Figure, lo: f64, hi: f64) -> Comparison<'a> {
+        Comparison {
+            a,
+            b,
+            ratio: (lo + hi) / 2.0,
+            interval: Some(Interval { lo, hi }),
+            method: None,
+        }
+    }
+
+    #[test]
+    fn a_verdict_is_decided_only_clear_of_the_threshold_and_on_a_quiet_machine() {
+        let quiet = Some(Noise {
+            other_busy: 0.01,
+            steal: 0.0,
+        });
+        let busy = Some(Noise {
+            other_busy: 0.5,
+            steal: 0.0,
+        });
+        let (a, b) = (figure(2.0, quiet), figure(1.0, quiet));
+        assert_eq!(
+            claim(&comparison(&a, &b, 1.5, 2.5), SPEEDUP, true),
+            Verdict::Holds
+        );
+        assert_eq!(
+            claim(&comparison(&a, &b, 0.9, 1.2), SPEEDUP, true),
+            Verdict::DoesNotHold
+        );
+        assert!(matches!(
+            claim(&comparison(&a, &b, 1.2, 1.4), SPEEDUP, true),
+            Verdict::Inconclusive(Why::Straddles { .. })
+        ));
+        // Busy: inconclusive, even with an interval far from the threshold either way.
+        let hot = figure(2.0, busy);
+        for (lo, hi) in [(1.5, 2.5), (0.5, 0.9)] {
+            assert!(matches!(
+                claim(&comparison(&hot, &b, lo, hi), SPEEDUP, true),
+                Verdict::Inconclusive(Why::Busy(_))
+            ));
+        }
+        let none = Comparison {
+            interval: None,
+            ..comparison(&a, &b, 1.0, 1.0)
+        };
+        assert_eq!(
+            claim(&none, SPEEDUP, true),
+            Verdict::Inconclusive(Why::NoInterval)
+        );
+    }
+}
