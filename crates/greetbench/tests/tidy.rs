@@ -734,12 +734,24 @@ fn writes_script(text: &str) -> bool {
 
 #[test]
 fn the_page_has_no_javascript() {
-    let problems = sources(&["crates/greetbench-report/src"])
+    let mut problems: Vec<String> = sources(&["crates/greetbench-report/src"])
         .into_iter()
         .filter(|s| writes_script(&s.text))
         .map(|s| s.path)
         .collect();
-    assert_none("report code that writes <script", problems);
+    // The page's templates, whatever their extension.
+    let templates = root().join("crates/greetbench-report/templates");
+    for entry in std::fs::read_dir(&templates)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        if writes_script(&text) {
+            problems.push(entry.path().display().to_string());
+        }
+    }
+    assert_none("report code or template that writes <script", problems);
 }
 
 // ---- The lesson checker writes only in one place -----------------------------------------
