@@ -289,16 +289,47 @@ fn string_results(text: &str) -> Vec<usize> {
 /// Public `Result<_, String>`s other areas are turning into error enums.
 const PENDING_STRING_RESULTS: &[(&str, &str)] = &[
     ("crates/greetbench-report/src/", "issue 19, report area"),
-    ("crates/model-python/src/", "issue 19, python area"),
     ("crates/lesson/src/", "issue 19, course area"),
     ("crates/lesson-measure/src/", "issue 19, course area"),
 ];
+
+/// Whether the module in file `path` (from the root) is reachable from outside its crate:
+/// the library's root, or a module declared `pub mod` all the way up. A binary's `main.rs` is
+/// no API.
+fn public_module(path: &str) -> bool {
+    let Some((src, rel)) = path.split_once("/src/") else {
+        return false;
+    };
+    let rel = rel.trim_end_matches(".rs").trim_end_matches("/mod");
+    if rel == "lib" {
+        return true;
+    }
+    if rel == "main" {
+        return false;
+    }
+    let parts: Vec<&str> = rel.split('/').collect();
+    (0..parts.len()).all(|i| {
+        let parent = if i == 0 {
+            vec![format!("{src}/src/lib.rs")]
+        } else {
+            let up = parts[..i].join("/");
+            vec![
+                format!("{src}/src/{up}.rs"),
+                format!("{src}/src/{up}/mod.rs"),
+            ]
+        };
+        let declared = format!("pub mod {};", parts[i]);
+        parent
+            .iter()
+            .any(|p| std::fs::read_to_string(root().join(p)).is_ok_and(|t| t.contains(&declared)))
+    })
+}
 
 #[test]
 fn no_public_function_returns_a_string_as_its_error() {
     let files = sources(&["crates", "benches"])
         .into_iter()
-        .filter(|s| s.path.contains("/src/") && !listed(&s.path, PENDING_STRING_RESULTS));
+        .filter(|s| public_module(&s.path) && !listed(&s.path, PENDING_STRING_RESULTS));
     let problems = at_lines(files, string_results);
     assert_none("public functions returning Result<_, String>", problems);
 }
@@ -362,7 +393,6 @@ const OUTSIDE_THE_BUDGETS: &[(&str, &str)] = &[(
 /// Files and functions over budget that other areas are cutting.
 const PENDING_BUDGETS: &[(&str, &str)] = &[
     ("crates/lesson/src/cli.rs", "issue 19, course area"),
-    ("crates/model-python/src/lib.rs", "issue 19, python area"),
     (
         "crates/greet-server/src/lib.rs",
         "issue 19, reliability area",
@@ -468,7 +498,6 @@ const OS_CALLS_ALLOWED: &[(&str, &str)] = &[
 
 /// OS calls other areas are moving to the OS layer (allowed until they land; then delete).
 const PENDING_OS_CALLS: &[(&str, &str)] = &[
-    ("crates/model-python/src/", "issue 19, python area"),
     ("crates/lesson-measure/src/", "issue 19, course area"),
     ("crates/lesson/src/runner.rs", "issue 19, course area"),
     ("crates/model-compio/src/", "issue 19 item 4, floor area"),
@@ -541,7 +570,10 @@ const DEPENDENCIES: &[(&str, &[&str])] = &[
     ("model-async-std", &["greet-core", "async-std"]),
     ("model-smol", &["greet-core", "smol"]),
     ("model-compio", &["greet-core", "compio"]),
-    ("model-python", &["greet-core", "serde", "serde_json"]),
+    (
+        "model-python",
+        &["greet-core", "greet-os", "serde", "serde_json"],
+    ),
     (
         "greet-core",
         &["greet-os", "serde", "serde_json", "thiserror"],
@@ -564,6 +596,13 @@ const DEPENDENCIES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Dependencies other areas are taking out (allowed until they land; then delete the line).
+const PENDING_DEPENDENCIES: &[(&str, &str, &str)] = &[(
+    "model-python",
+    "rustix",
+    "issue 19, python area: its process-group kill is greet_os::process::kill_group now",
+)];
+
 /// Crates that must not depend on `greetbench` (the CLI depends on them, or they stand
 /// apart from it).
 const NOT_ON_GREETBENCH: &[&str] = &["greetbench-report", "lesson"];
@@ -585,7 +624,12 @@ fn each_crate_depends_only_on_what_its_layer_allows() {
     let mut problems = Vec::new();
     for (name, allowed) in DEPENDENCIES {
         for d in unexpected(&manifest(name), allowed) {
-            problems.push(format!("{name} depends on {d}"));
+            let pending = PENDING_DEPENDENCIES
+                .iter()
+                .any(|(c, p, _)| c == name && *p == d);
+            if !pending {
+                problems.push(format!("{name} depends on {d}"));
+            }
         }
     }
     for name in NOT_ON_GREETBENCH {
@@ -816,6 +860,11 @@ fn each_check_catches_what_it_is_for() {
     assert_eq!(string_results(public), vec![1]);
     assert!(string_results("pub(crate) fn p() -> Result<u32, String> {}\n").is_empty());
     assert!(string_results("pub fn p() -> Result<u32, ParseError> {}\n").is_empty());
+    // ... in a module the crate exports, not in a private one or a binary.
+    assert!(public_module("crates/greet-core/src/duration.rs"));
+    assert!(public_module("crates/greet-os/src/proc/net.rs"));
+    assert!(!public_module("crates/greetbench/src/cli/args.rs"));
+    assert!(!public_module("crates/greetbench/src/main.rs"));
     // A long function and a short one.
     let long = format!(
         "pub fn long() {{\n{}}}\nfn short() {{\n}}\n",

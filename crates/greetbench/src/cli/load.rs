@@ -47,6 +47,7 @@ impl LoadArgs {
     /// The open-loop request these arguments ask for, or the one line that names the fix.
     fn request(&self) -> Result<RunRequest, CliError> {
         registry::find(&self.model).map_err(HarnessError::from)?;
+        self.work.check_one_python()?;
         if self.work.deadline.is_some_and(|d| d <= self.duration) {
             return Err(CliError::Usage(format!(
                 "--deadline must be longer than --duration ({}): greets arrive for the whole \
