@@ -407,6 +407,15 @@ impl Budget {
     }
 }
 
+/// Regenerates the report from everything stored and prints the one line saying where it is
+/// (or why not); a closed pipe or a full disk on stdout is no reason to panic at the end of a
+/// bench.
+pub fn report() {
+    use std::io::Write as _;
+    let line = greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
 /// Whether criterion will measure, given the bench binary's arguments: `cargo bench` passes
 /// `--bench`; `--list`, `--test` and `--profile-time` run nothing that is stored.
 pub fn measuring(args: impl IntoIterator<Item = String>) -> bool {
