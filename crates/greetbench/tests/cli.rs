@@ -177,11 +177,11 @@ fn bad_input_gets_one_line_naming_the_fix() {
     );
     refused(
         &["run", "--model", m, "--count", "0"],
-        "--count must be between 1 and",
+        "'--count <COUNT>': 0 is not in 1..=",
     );
     refused(
         &["run", "--model", m, "--count", "99999999999"],
-        "--count must be between 1 and",
+        "'--count <COUNT>': 99999999999 is not in 1..=",
     );
     refused(&["run", "--model", m, "--count", "many"], "--count");
     refused(
@@ -198,7 +198,7 @@ fn bad_input_gets_one_line_naming_the_fix() {
     );
     refused(
         &["run", "--model", m, "--hosts", "0"],
-        "--hosts must be between",
+        "'--hosts <HOSTS>': 0 is not in 1..=",
     );
     refused(&["frobnicate"], "unrecognized subcommand");
     let free = std::net::TcpListener::bind("127.0.0.1:0")
