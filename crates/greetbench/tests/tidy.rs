@@ -214,6 +214,11 @@ const UNSAFE_ALLOWED: &[(&str, usize, &str)] = &[
         "pre_exec (prctl PDEATHSIG) and the tgkill system call",
     ),
     (
+        "crates/greet-os/src/memory.rs",
+        1,
+        "malloc_trim: glibc's return of freed heap to the OS after a connection storm",
+    ),
+    (
         "benches/src/fork.rs",
         2,
         "fork and _exit: what the spawn benchmark times",
