@@ -21,6 +21,8 @@ pub struct Options {
     /// Where criterion's per-benchmark pages are, as seen from the page
     /// (e.g. `../target/criterion`).
     pub link_base: String,
+    /// The run to compare against ("Against the baseline", "Since the last run"), if any.
+    pub baseline: Option<crate::diff::Baseline>,
 }
 
 const STYLE: &str = "
@@ -49,9 +51,18 @@ pub fn page(results: &Results, options: &Options) -> String {
     let _ = writeln!(h, "<style>{STYLE}</style></head><body>");
     h += "<h1>greetbench: which model, when?</h1>\n";
     let view = crate::view::View::new(results);
-    match askama::Template::render(&crate::section::answer::build(&view)) {
+    let mut answer = crate::section::answer::build(&view);
+    let baseline = options.baseline.as_ref();
+    answer.against = baseline.map(|b| crate::section::baseline::column(b, &answer));
+    match askama::Template::render(&answer) {
         Ok(answer) => h += &answer,
         Err(e) => crate::warn(&format!("warning: the answer was not rendered: {e}")),
+    }
+    if let Some(b) = baseline {
+        match askama::Template::render(&crate::section::baseline::build(b)) {
+            Ok(section) => h += &section,
+            Err(e) => crate::warn(&format!("warning: the baseline was not rendered: {e}")),
+        }
     }
     let _ = writeln!(
         h,

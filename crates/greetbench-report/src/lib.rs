@@ -18,6 +18,8 @@
 //! - [`scale`]: "To the OS limits": memory per waiting greet, user and kernel, against N up to
 //!   each model's limit, and the largest N each model held (the scale sweep).
 //! - [`html`]: the page.
+//! - [`diff`]: two runs side by side (`greetbench diff`, "Against the baseline").
+//! - [`last_run`]: `cargo bench`'s previous run, and "Since the last run".
 //!
 //! ```no_run
 //! // What `cargo bench` does after the last benchmark, with the registry's model descriptions:
@@ -26,10 +28,12 @@
 //! ```
 
 pub mod charts;
+pub mod diff;
 pub mod format;
 pub mod group;
 pub mod html;
 pub mod kill;
+pub mod last_run;
 pub mod load;
 pub mod provenance;
 pub mod results;
@@ -131,10 +135,27 @@ pub fn render(
     criterion_dir: &Path,
 ) -> Result<PathBuf, ResultsError> {
     let results: Results = results::read_versioned(results_file)?;
+    write_page(&results, out_dir, criterion_dir, None)
+}
+
+/// Renders `<out_dir>/index.html` from `results`, with a section comparing them against
+/// `baseline` when given. Returns the page's path.
+pub fn write_page(
+    results: &Results,
+    out_dir: &Path,
+    criterion_dir: &Path,
+    baseline: Option<diff::Baseline>,
+) -> Result<PathBuf, ResultsError> {
     let io = |path: PathBuf| move |why| ResultsError::Io { path, why };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir.to_path_buf()))?;
     let link_base = relative_link(out_dir, criterion_dir);
-    let page = html::page(&results, &html::Options { link_base });
+    let page = html::page(
+        results,
+        &html::Options {
+            link_base,
+            baseline,
+        },
+    );
     let file = out_dir.join("index.html");
     std::fs::write(&file, page).map_err(io(file.clone()))?;
     Ok(file)
@@ -150,14 +171,21 @@ pub fn regenerate(paths: &Paths, models: &[Description]) -> Result<PathBuf, Resu
     )
 }
 
-/// For the end of `cargo bench`: regenerates `reports/index.html` from whatever is stored
-/// and prints one line saying where it is, or one line of warning. Never panics.
+/// For the end of `cargo bench`: regenerates `reports/index.html` from whatever is stored,
+/// against the previous run ([`last_run`]), and prints where it is and what changed since the
+/// last run, or one line of warning. Never panics.
 pub fn regenerate_after_bench(models: &[Description]) {
-    let outcome = std::panic::catch_unwind(|| regenerate(&Paths::locate(), models));
+    let outcome = std::panic::catch_unwind(|| {
+        last_run::regenerate(&Paths::locate(), models, &last_run::Bench::current())
+    });
     match outcome {
-        Ok(Ok(page)) => {
+        Ok(Ok((page, since))) => {
             // A closed pipe or a full disk on stdout is no reason to panic at the end of a bench.
-            let _ = writeln!(std::io::stdout(), "greetbench report: {}", page.display());
+            let _ = writeln!(
+                std::io::stdout(),
+                "greetbench report: {}\n  {since}",
+                page.display()
+            );
         }
         Ok(Err(e)) => warn(&format!(
             "warning: the greetbench report was not regenerated: {e}"

@@ -264,6 +264,7 @@ fn each_claim_column_is_computed_from_its_own_language() {
         &r,
         &html::Options {
             link_base: ".".into(),
+            baseline: None,
         },
     );
     assert!(page.contains("Rust: evidence") && page.contains("Python: evidence"));
@@ -355,6 +356,7 @@ fn a_model_that_is_not_installed_reads_not_installed_not_failed() {
         &r,
         &html::Options {
             link_base: ".".into(),
+            baseline: None,
         },
     );
     assert!(page.contains("not available here: uvloop cannot be imported"));
@@ -371,6 +373,7 @@ fn without_a_python_model_the_page_has_one_claims_column_and_no_side_by_side() {
         &r,
         &html::Options {
             link_base: ".".into(),
+            baseline: None,
         },
     );
     assert!(!page.contains("id=\"langs\"") && !page.contains("Python: evidence"));

@@ -32,6 +32,7 @@ fn page(r: &Results) -> String {
         r,
         &html::Options {
             link_base: "../target/criterion".into(),
+            baseline: None,
         },
     )
 }

@@ -27,6 +27,7 @@ fn fixture_json() -> Value {
 fn options() -> html::Options {
     html::Options {
         link_base: "../target/criterion".into(),
+        baseline: None,
     }
 }
 

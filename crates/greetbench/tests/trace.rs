@@ -358,6 +358,7 @@ fn the_report_draws_one_timeline_per_traced_run_with_a_bar_per_phase() {
         &results,
         &greetbench_report::html::Options {
             link_base: ".".into(),
+            baseline: None,
         },
     );
     assert!(page.contains("What waiting looks like"));

@@ -5,8 +5,10 @@
 //!
 //! # Layout
 //! - [`answer`]: "Which model, when?", the decision table that opens the page.
+//! - [`baseline`]: "Against the baseline" / "Since the last run": the diff against another run.
 
 pub mod answer;
+pub mod baseline;
 
 /// Everything a reader sees, in page order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

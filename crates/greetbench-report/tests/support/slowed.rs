@@ -1,0 +1,48 @@
+//! The sample the repository ships, and a copy of it with one model's I/O slowed down: shared
+//! by the report crate's diff tests and the CLI's (`#[path]`-included by both).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// `reports/sample/results.json`.
+pub fn sample_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/sample/results.json")
+}
+
+/// The sample with `model`'s I/O figures times `factor`: criterion's io estimates (median,
+/// interval, spread and raw samples) and the sweep's greet runs (wall time and latencies).
+pub fn slowed(model: &str, factor: f64) -> Value {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample_path()).unwrap()).unwrap();
+    let scale = |x: &mut Value| {
+        if let Some(n) = x.as_f64() {
+            *x = Value::from(n * factor);
+        }
+    };
+    let mut touched = 0;
+    for e in v["criterion"].as_array_mut().unwrap() {
+        if e["function"] == model && e["group"].as_str().unwrap().starts_with("io_") {
+            for k in ["median_ns", "median_lo_ns", "median_hi_ns", "mad_ns"] {
+                scale(&mut e[k]);
+            }
+            if let Some(s) = e.get_mut("samples_ns").and_then(Value::as_array_mut) {
+                s.iter_mut().for_each(scale);
+            }
+            touched += 1;
+        }
+    }
+    for e in v["sweep"]["entries"].as_array_mut().unwrap() {
+        let Some(r) = e.get_mut("record") else {
+            continue;
+        };
+        if r["model"] == model && r["workload"] == "greet" {
+            for k in ["wall_s", "latency_p50_ms", "latency_p99_ms"] {
+                scale(&mut r[k]);
+            }
+            touched += 1;
+        }
+    }
+    assert!(touched > 4, "the sample has {model}'s I/O figures to slow");
+    v
+}
