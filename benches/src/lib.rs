@@ -34,7 +34,6 @@ use greet_core::record::HostSpec;
 use greet_core::{Model, Plan, Runner, Summary, Target, Workload};
 use greetbench::harness::NoiseWatch;
 use greetbench::harness::ServerProcess;
-use greetbench::sys;
 pub use greetbench_report::group::{Group, spawn};
 use greetbench_report::results::{GroupNoise, Skipped};
 
@@ -253,8 +252,9 @@ pub struct GroupWatch<'a> {
 
 /// This bench process's CPU so far, its reaped children (processes-model workers) included.
 fn own_cpu_s() -> f64 {
-    let u = sys::self_usage().plus(sys::children_usage());
-    u.user_s + u.sys_s
+    greet_os::usage::me()
+        .plus(greet_os::usage::children())
+        .cpu_s
 }
 
 /// Starts watching the machine for `group`; `servers` are this binary's greet servers, whose

@@ -4,6 +4,9 @@
 //! Lines keep framing trivial, the same lesson as [`crate::protocol`]: a pipe is a byte
 //! stream too, and the newline is what marks where one message ends.
 
+use greet_os::lines::LineError;
+use greet_os::proc::{self, Who};
+
 use crate::outcome::Outcome;
 use crate::plan::Plan;
 
@@ -36,16 +39,15 @@ pub enum FromWorker {
     },
 }
 
-/// Encodes one message as a line, newline included.
+/// Encodes one message as a line, newline included: the bounded JSON-lines codec's
+/// ([`greet_os::lines`]) encoding, which cannot fail for these messages.
 pub fn encode<T: serde::Serialize>(msg: &T) -> String {
-    let mut line = serde_json::to_string(msg).expect("wire messages always serialise");
-    line.push('\n');
-    line
+    greet_os::lines::encode(msg).expect("wire messages always serialise")
 }
 
-/// Decodes one line.
-pub fn decode<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
-    serde_json::from_str(line.trim_end()).map_err(|e| format!("bad message {line:?}: {e}"))
+/// Decodes one line ([`greet_os::lines::decode`]).
+pub fn decode<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, LineError> {
+    greet_os::lines::decode(line)
 }
 
 /// The peak memory this process costs the machine, in KiB: its peak resident memory (VmHWM,
@@ -60,50 +62,29 @@ pub fn decode<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
 /// `/proc/self/smaps_rollup`, now) is taken off the RSS peak: the shared pages (code, libraries)
 /// are mapped at start-up and barely change, while what grows during a batch is private.
 pub fn peak_rss_kib() -> u64 {
-    peak_of("self")
+    peak_of(Who::Me)
 }
 
 /// [`peak_rss_kib`] of process `pid`, read from outside it (a parent that reads its helper
 /// processes' memory in the same measure as the workers that report their own).
 pub fn peak_rss_kib_of(pid: u32) -> u64 {
-    peak_of(&pid.to_string())
+    peak_of(Who::Pid(pid))
 }
 
-fn peak_of(pid: &str) -> u64 {
-    let peak = status_kib(&format!("/proc/{pid}/status"), "VmHWM");
-    match pss_excess_kib(&format!("/proc/{pid}/smaps_rollup")) {
-        Some((pss, excess)) => peak.saturating_sub(excess).max(pss),
+fn peak_of(who: Who) -> u64 {
+    let peak = proc::status(who).map_or(0, |s| s.vm_hwm_kib);
+    match proc::rollup(who) {
+        Some(r) => peak
+            .saturating_sub(r.rss_kib.saturating_sub(r.pss_kib))
+            .max(r.pss_kib),
         None => peak,
     }
-}
-
-/// A `Field:   123 kB` value of a `/proc` file, in KiB; 0 when missing.
-fn status_kib(path: &str, field: &str) -> u64 {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|s| field_kib(&s, field))
-        .unwrap_or(0)
-}
-
-fn field_kib(text: &str, field: &str) -> Option<u64> {
-    let line = text
-        .lines()
-        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// `(Pss, Rss − Pss)` of a `smaps_rollup` file, in KiB.
-fn pss_excess_kib(path: &str) -> Option<(u64, u64)> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let rss = field_kib(&text, "Rss")?;
-    let pss = field_kib(&text, "Pss")?;
-    Some((pss, rss.saturating_sub(pss)))
 }
 
 /// The proportional set size (PSS) of process `pid` now, in KiB, from
 /// `/proc/PID/smaps_rollup`; `None` where it cannot be read.
 pub fn pss_kib(pid: u32) -> Option<u64> {
-    pss_excess_kib(&format!("/proc/{pid}/smaps_rollup")).map(|(pss, _)| pss)
+    proc::rollup(Who::Pid(pid)).map(|r| r.pss_kib)
 }
 
 #[cfg(test)]
@@ -126,7 +107,7 @@ mod tests {
 
     #[test]
     fn the_peak_is_proportional_where_proc_has_it() {
-        let rss_peak = status_kib("/proc/self/status", "VmHWM");
+        let rss_peak = proc::status(Who::Me).map_or(0, |s| s.vm_hwm_kib);
         if let Some(pss) = pss_kib(std::process::id()) {
             let peak = peak_rss_kib();
             assert!(pss > 0 && peak >= pss, "pss {pss}, peak {peak}");

@@ -11,12 +11,14 @@
 //! can stand in for `greetbench` here: with [`AS_CLI_ENV`] set, it acts as the CLI. That is
 //! how a criterion bench binary, or a test binary, is its own server and its own child.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use greet_core::record::{FailureKind, RunFailure, RunRequest, RunResult};
+use greet_os::lines::{self, LineError, LineReader};
+use greet_os::process;
 
 /// The environment variable that makes an executable act as the greetbench CLI.
 pub const AS_CLI_ENV: &str = "GREETBENCH_AS_CLI";
@@ -24,16 +26,17 @@ pub const AS_CLI_ENV: &str = "GREETBENCH_AS_CLI";
 /// The hidden subcommand a child runs.
 pub const SUBCOMMAND: &str = "child";
 
-/// The most a request or a result may be, in bytes: far above any real one, and a bound.
-const MAX_MESSAGE: u64 = 16 << 20;
+/// The most a request or a result may be, in bytes: one line each, far above any real one
+/// (a traced record of many jobs), and a bound.
+const MAX_MESSAGE: usize = 16 << 20;
 
 /// A command that runs `exe` as the greetbench CLI. The child dies with this process
-/// ([`crate::sys::die_with_parent`]): whatever signal ends `compare` or the sweep, no child
-/// (and, through the child's closed stdin, no `serve` grandchild) outlives it.
+/// ([`greet_os::process::die_with_parent`]): whatever signal ends `compare` or the sweep, no
+/// child (and, through the child's closed stdin, no `serve` grandchild) outlives it.
 pub fn command(exe: &Path) -> Command {
     let mut cmd = Command::new(exe);
     cmd.env(AS_CLI_ENV, "1");
-    crate::sys::die_with_parent(&mut cmd);
+    process::die_with_parent(&mut cmd);
     cmd
 }
 
@@ -44,7 +47,8 @@ pub fn run(exe: &Path, request: &RunRequest, deadline: Duration) -> RunResult {
 }
 
 /// [`run`], with the child's open-files limits (soft and hard) lowered to `open_files` if
-/// given ([`crate::sys::limit_open_files`]): the scale sweep's tests reach the limit that way.
+/// given ([`greet_os::limits::lower_open_files_in`]): the scale sweep's tests reach the limit
+/// that way.
 pub fn run_limited(
     exe: &Path,
     request: &RunRequest,
@@ -61,7 +65,7 @@ pub fn run_limited(
     };
     let mut cmd = command(exe);
     if let Some(n) = open_files {
-        crate::sys::limit_open_files(&mut cmd, n);
+        greet_os::limits::lower_open_files_in(&mut cmd, n);
     }
     let spawned = cmd
         .arg(SUBCOMMAND)
@@ -78,30 +82,21 @@ pub fn run_limited(
             );
         }
     };
-    // The request is small; write it, then close stdin so the child sees its end.
+    // The request is one line; write it, then close stdin so the child sees its end.
     if let Some(mut stdin) = child.stdin.take() {
-        let line = serde_json::to_string(request).unwrap_or_default();
-        let _ = stdin.write_all(line.as_bytes());
+        let _ = lines::write(&mut stdin, request);
     }
     let out = child.stdout.take().map(read_bounded);
     let err = child.stderr.take().map(read_bounded);
-    let t0 = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if t0.elapsed() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return fail(
-                    FailureKind::Deadline,
-                    format!(
-                        "killed after {:.0} s without finishing; give it a longer deadline or a smaller --count",
-                        deadline.as_secs_f64()
-                    ),
-                );
-            }
-        }
+    let Ok(Some(status)) = process::wait_timeout(&mut child, deadline) else {
+        process::kill_and_reap(&mut child, Duration::from_secs(5));
+        return fail(
+            FailureKind::Deadline,
+            format!(
+                "killed after {:.0} s without finishing; give it a longer deadline or a smaller --count",
+                deadline.as_secs_f64()
+            ),
+        );
     };
     // The readers end when the child's pipes close; a grandchild that kept them open (a
     // leaked server) cannot hold us past a second.
@@ -111,9 +106,9 @@ pub fn run_limited(
     let stderr = err
         .map(|r| r.take(Duration::from_secs(1)))
         .unwrap_or_default();
-    match serde_json::from_str::<RunResult>(stdout.trim()) {
-        Ok(result) => result,
-        Err(_) => {
+    match LineReader::new(stdout.as_bytes(), MAX_MESSAGE).read::<RunResult>() {
+        Ok(Some(result)) => result,
+        _ => {
             let why = stderr
                 .lines()
                 .find(|l| !l.trim().is_empty())
@@ -123,16 +118,16 @@ pub fn run_limited(
     }
 }
 
-/// The child side's first step: reads one request from stdin (at most [`MAX_MESSAGE`] bytes).
-pub fn read_request(stdin: impl Read) -> Result<RunRequest, String> {
-    let mut text = String::new();
-    stdin
-        .take(MAX_MESSAGE)
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!("`greetbench {SUBCOMMAND}` reads one run request as JSON on stdin: {e}")
-    })
+/// A request a child could not read.
+#[derive(Debug, thiserror::Error)]
+#[error("`greetbench {SUBCOMMAND}` reads one run request as JSON on stdin: {0}")]
+pub struct RequestError(#[from] LineError);
+
+/// The child side's first step: reads one request, one line (at most [`MAX_MESSAGE`] bytes),
+/// from stdin.
+pub fn read_request(stdin: impl Read) -> Result<RunRequest, RequestError> {
+    let request = LineReader::new(stdin, MAX_MESSAGE).read::<RunRequest>()?;
+    request.ok_or_else(|| RequestError(LineError::Io(std::io::ErrorKind::UnexpectedEof.into())))
 }
 
 /// A pipe drained on a thread of its own, at most [`MAX_MESSAGE`] bytes.
@@ -148,7 +143,7 @@ fn read_bounded(pipe: impl Read + Send + 'static) -> Drain {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut s = String::new();
-        let _ = pipe.take(MAX_MESSAGE).read_to_string(&mut s);
+        let _ = pipe.take(MAX_MESSAGE as u64).read_to_string(&mut s);
         let _ = tx.send(s);
     });
     Drain(rx)

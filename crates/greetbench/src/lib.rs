@@ -18,12 +18,11 @@
 //!   `scale` (each model from 1,000 waiting greets up to the OS limit that stops it) and
 //!   `kill` (the kill probe: what stops a thread, a task or a process stuck on a silent host).
 //! - [`soak`]: a million greets with faults through one model, every one accounted for.
-//! - [`sys`]: CPU time, memory, threads and limits, asked of the OS.
 //! - [`out`]: stdout and stderr without panics on a closed pipe or a full disk.
 //!
 //! Modules depend one way: `cli` → `sweep` → `child`; `cli` → `chrome`; `cli` → `soak` →
-//! `harness`; and `cli` → `harness` → `load`, `registry`, `sys`, `child`. Nothing imports
-//! `cli`.
+//! `harness`; and `cli` → `harness` → `load`, `registry`, `child`. Nothing imports `cli`.
+//! Every question to the OS goes through the OS layer, [`greet_os`].
 
 pub mod child;
 pub mod chrome;
@@ -34,4 +33,3 @@ pub mod out;
 pub mod registry;
 pub mod soak;
 pub mod sweep;
-pub mod sys;

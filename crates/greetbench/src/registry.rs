@@ -1,7 +1,8 @@
 //! The registry: every model, by name. Adding a model is one crate plus one line here.
 //!
 //! The registry is also where a model's [`Description`] gets the version of its runtime
-//! (from `Cargo.lock`, baked in at build time), and where a program embedding greetbench can
+//! (from the `Cargo.lock` the binary was built with, included at build time and read once
+//! with the OS layer's `lockfile`), and where a program embedding greetbench can
 //! [`register`] a model of its own: the extra-model test does exactly that, and the new model
 //! then appears in `models`, `compare`, the sweep and the report with no other edit.
 //!
@@ -10,11 +11,20 @@
 //! finds or describes models reads it. [`models`] alone is the Rust models (and any
 //! registered), which run in this process: what the criterion benches and lesson 09 iterate.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use greet_core::{Description, Model};
+use greet_os::lockfile::{self, Locked};
 
-include!(concat!(env!("OUT_DIR"), "/locked_versions.rs"));
+/// The workspace's `Cargo.lock` as this binary was built with it: the versions it names are
+/// the ones compiled in. (Cargo rebuilds the crate when the file changes.)
+const CARGO_LOCK: &str = include_str!("../../../Cargo.lock");
+
+/// [`CARGO_LOCK`]'s packages, parsed the first time a description asks for a version.
+fn locked() -> &'static [Locked] {
+    static LOCKED: OnceLock<Vec<Locked>> = OnceLock::new();
+    LOCKED.get_or_init(|| lockfile::parse(CARGO_LOCK).unwrap_or_default())
+}
 
 /// Makes one model.
 pub type Factory = fn() -> Box<dyn Model>;
@@ -109,10 +119,7 @@ pub fn register(make: Factory) {
 pub fn describe(model: &dyn Model) -> Description {
     let mut d = model.describe();
     if let Some(rt) = d.runtime.as_mut() {
-        rt.version = LOCKED
-            .iter()
-            .find(|(name, _)| *name == rt.name)
-            .map(|(_, v)| (*v).to_owned());
+        rt.version = lockfile::version_of(locked(), &rt.name).map(str::to_owned);
     }
     d
 }
@@ -124,9 +131,12 @@ pub fn descriptions() -> Vec<Description> {
 
 /// The names of the models whose description satisfies `keep`, in registry order: how tests,
 /// benches and the sweep pick "the processes model" or "every async model" without naming them.
+/// (The descriptions are the models' own: without the runtime's version, which no choice of a
+/// model depends on.)
 pub fn names_where(keep: impl Fn(&Description) -> bool) -> Vec<String> {
-    descriptions()
-        .into_iter()
+    all()
+        .iter()
+        .map(|m| m.describe())
         .filter(|d| keep(d))
         .map(|d| d.name)
         .collect()

@@ -24,7 +24,9 @@ use greet_core::record::{RunRequest, ServerCounts};
 use greet_core::{ErrorKind, Summary};
 
 use crate::harness::{self, HarnessError, ServerProcess};
-use crate::{registry, sys};
+use greet_os::proc::{self, Who};
+
+use crate::registry;
 
 /// The faults of a soak when none are asked for: every kind but `down`, a few percent each.
 pub const DEFAULT_FAULTS: &str = "reset=2%,close=2%,stall=1%,slow=1%,slice=2%,delay=2%";
@@ -44,14 +46,11 @@ pub struct Footprint {
 
 impl Footprint {
     fn of(pid: Option<u32>) -> Footprint {
-        let (fds, rss_kib) = match pid {
-            None => (sys::open_fds(), sys::proc_status("VmRSS")),
-            Some(pid) => (
-                sys::open_fds_of(&pid.to_string()),
-                sys::status_kib_of(pid, "VmRSS"),
-            ),
-        };
-        Footprint { fds, rss_kib }
+        let who = pid.map_or(Who::Me, Who::Pid);
+        Footprint {
+            fds: proc::open_fds(who),
+            rss_kib: proc::status(who).map_or(0, |s| s.vm_rss_kib),
+        }
     }
 
     /// Whether `self` (the end) is back to `base`: no more open files, and resident memory
@@ -268,7 +267,7 @@ fn mark(ok: bool) -> &'static str {
 pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError> {
     let model = registry::find(&batch.model)?;
     let request = with_default_faults(batch);
-    sys::raise_open_files_limit();
+    greet_os::limits::raise_open_files();
     let exe = std::env::current_exe().map_err(HarnessError::Exe)?;
     let start_client = Footprint::of(None);
     let server = ServerProcess::start(&exe, &request.hosts)?;
@@ -312,7 +311,7 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
     // Worker processes are reaped when the runner goes, the server when it does.
     drop(runner);
     drop(server);
-    report.zombies = sys::zombie_children();
+    report.zombies = proc::zombie_children();
     Ok(report)
 }
 

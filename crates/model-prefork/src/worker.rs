@@ -12,7 +12,6 @@ use greet_core::{Outcome, Plan, run_job_async};
 // Each worker is the tokio-current-thread model's event loop: the same greet on tokio's
 // socket, the same crunch on the loop. What prefork adds is only the processes around it.
 use model_tokio_current_thread::{crunch_inline, greet};
-use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 
 use crate::{Order, share};
 
@@ -27,7 +26,11 @@ pub fn run_worker_if_requested() {
 }
 
 fn serve() -> Result<(), Box<dyn Error>> {
-    raise_open_files_limit();
+    // Each worker holds up to count / K sockets at once (15,000 of a 60,000 run on 4
+    // workers): past the usual soft limit of 1,024 open files. A worker that still runs out
+    // gets `EMFILE` at `connect`, and that greet is counted as a `GreetError::OpenFiles` error
+    // like any other: the batch goes on.
+    worker_process::raise_open_files_limit();
     // The one thread this process runs: `block_on` drives every task on the caller's thread.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -44,21 +47,6 @@ fn serve() -> Result<(), Box<dyn Error>> {
         }
     }
     Ok(())
-}
-
-/// Each worker holds up to count / K sockets at once (15,000 of a 60,000 run on 4 workers):
-/// past the usual soft limit of 1,024 open files. Raise it to the hard limit, which needs no
-/// privilege. A worker that still runs out gets `EMFILE` at `connect`, and that greet is
-/// counted as an [`GreetError::OpenFiles`] error like any other: the batch goes on.
-fn raise_open_files_limit() {
-    let lim = getrlimit(Resource::Nofile);
-    if lim.current != lim.maximum {
-        let raised = Rlimit {
-            current: lim.maximum,
-            maximum: lim.maximum,
-        };
-        let _ = setrlimit(Resource::Nofile, raised);
-    }
 }
 
 /// Runs this worker's share of `plan` on the event loop: one task per job, each answering

@@ -22,13 +22,15 @@
 #![forbid(unsafe_code)]
 
 use std::fmt::Display;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use greet_core::wire::{self, FromWorker};
+use greet_os::lines::{LineError, LineReader};
+use greet_os::process::{kill_and_reap, wait_timeout};
 
 /// How long a worker may take to start and say it is ready.
 pub const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,6 +40,15 @@ const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// How long [`Workers::peak_rss_kib`] waits for the answers.
 const REPORT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long a killed worker is given to be reaped (SIGKILL cannot be caught, so only a
+/// process stuck in the kernel takes longer).
+const REAP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest line either side reads: far above any message (an outcome, a plan), and a
+/// bound, so that a worker that never writes a newline cannot make its reader buffer
+/// without end.
+pub const MAX_LINE: usize = 16 << 20;
 
 /// What can go wrong starting workers, or, in a worker, reading the parent's orders.
 #[derive(Debug, thiserror::Error)]
@@ -72,12 +83,12 @@ pub enum WorkerError {
     /// Not every worker was ready within [`START_TIMEOUT`].
     #[error("workers did not start within 10 s")]
     StartTimeout,
-    /// In a worker: stdin could not be read.
+    /// In a worker: stdin could not be read, or a line on it was past [`MAX_LINE`].
     #[error("cannot read the parent's orders: {0}")]
-    Read(io::Error),
+    Read(LineError),
     /// In a worker: a line on stdin was not an order.
-    #[error("{0}")]
-    BadOrder(String),
+    #[error("bad order: {0}")]
+    BadOrder(LineError),
 }
 
 /// The command that starts `exe` (this executable, if `None`) as a worker: `env` set to 1,
@@ -194,8 +205,7 @@ impl Workers {
     pub fn kill(&mut self, k: usize) {
         let w = &mut self.workers[k];
         w.stdin = None;
-        let _ = w.child.kill();
-        let _ = w.child.wait();
+        kill_and_reap(&mut w.child, REAP_TIMEOUT);
     }
 
     /// Why worker `k`, whose stdout closed (`garbage`: see [`Event::Closed`]), is finished:
@@ -203,12 +213,10 @@ impl Workers {
     /// status can be read, so that is waited for, 1 s at most. It does not kill the worker.
     pub fn why_closed(&mut self, k: usize, garbage: Option<String>) -> String {
         let child = &mut self.workers[k].child;
-        let deadline = Instant::now() + Duration::from_secs(1);
-        let mut status = child.try_wait();
-        while garbage.is_none() && matches!(status, Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-            status = child.try_wait();
-        }
+        let status = match garbage {
+            Some(_) => child.try_wait(),
+            None => wait_timeout(child, Duration::from_secs(1)),
+        };
         match (garbage, status) {
             (Some(line), _) => format!("wrote {line:?}, not a message; killed"),
             (None, Ok(Some(status))) => status.to_string(),
@@ -255,8 +263,7 @@ fn spawn(
         source,
     })?;
     let (Some(stdout), stdin) = (child.stdout.take(), child.stdin.take()) else {
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_and_reap(&mut child, REAP_TIMEOUT);
         let source = io::Error::other("its stdout is not piped");
         return Err(WorkerError::Spawn {
             exe: exe(cmd),
@@ -264,27 +271,37 @@ fn spawn(
         });
     };
     let reader = move || {
-        let mut garbage = None;
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let Ok(msg) = wire::decode::<FromWorker>(&line) else {
-                garbage = Some(line.chars().take(80).collect());
-                break;
-            };
-            if events.send((k, Event::Msg(msg))).is_err() {
-                return;
-            }
-        }
-        let _ = events.send((k, Event::Closed(garbage)));
+        let _ = events.send((k, Event::Closed(relay(k, stdout, &events))));
     };
     let mut worker = Worker { child, stdin };
     let thread = std::thread::Builder::new().name(format!("worker-{k}-reader"));
     if let Err(source) = thread.spawn(reader) {
-        let _ = worker.child.kill();
-        let _ = worker.child.wait();
+        kill_and_reap(&mut worker.child, REAP_TIMEOUT);
         return Err(WorkerError::Reader { k, source });
     }
     Ok(worker)
+}
+
+/// Sends each message worker `k` writes on `stdout` as an event, until its stdout closes
+/// (`None`), a line is not a message or is past [`MAX_LINE`] (`Some`: its first 80
+/// characters, or what was wrong), or the parent has gone.
+fn relay(k: usize, stdout: impl Read, events: &Sender<(usize, Event)>) -> Option<String> {
+    let mut lines = LineReader::new(stdout, MAX_LINE);
+    // Bounded by the stream: every pass takes one line, and the stream ends with the worker.
+    loop {
+        let line = match lines.read_line() {
+            Ok(Some(line)) => line,
+            Ok(None) | Err(LineError::Io(_)) => return None,
+            Err(e) => return Some(e.to_string()),
+        };
+        let text = String::from_utf8_lossy(&line);
+        let Ok(msg) = wire::decode::<FromWorker>(&text) else {
+            return Some(text.chars().take(80).collect());
+        };
+        if events.send((k, Event::Msg(msg))).is_err() {
+            return None;
+        }
+    }
 }
 
 impl Drop for Workers {
@@ -295,10 +312,8 @@ impl Drop for Workers {
         }
         let deadline = Instant::now() + EXIT_GRACE;
         for k in 0..self.count() {
-            let child = &mut self.workers[k].child;
-            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(1));
-            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let _ = wait_timeout(&mut self.workers[k].child, left);
             self.kill(k);
         }
     }
@@ -319,21 +334,32 @@ pub fn serve_if_requested<E: Display>(env: &str, serve: impl FnOnce() -> Result<
     std::process::exit(0);
 }
 
-/// The orders of type `T` on `input` (a worker's stdin), one a line, until it closes.
+/// The orders of type `T` on `input` (a worker's stdin), one a line (at most [`MAX_LINE`]),
+/// until it closes.
 pub fn orders<T: serde::de::DeserializeOwned>(
-    input: impl BufRead,
+    input: impl Read,
 ) -> impl Iterator<Item = Result<T, WorkerError>> {
-    input.lines().map(|line| {
-        let line = line.map_err(WorkerError::Read)?;
-        wire::decode(&line).map_err(WorkerError::BadOrder)
+    let mut lines = LineReader::new(input, MAX_LINE);
+    std::iter::from_fn(move || match lines.read_line() {
+        Ok(None) => None,
+        Ok(Some(line)) => {
+            Some(wire::decode(&String::from_utf8_lossy(&line)).map_err(WorkerError::BadOrder))
+        }
+        Err(e) => Some(Err(WorkerError::Read(e))),
     })
 }
 
-/// Writes one message to the parent (`out` is the worker's stdout), flushed so that it does
-/// not wait in a buffer.
-pub fn say(out: &mut impl Write, msg: &FromWorker) -> io::Result<()> {
-    out.write_all(wire::encode(msg).as_bytes())?;
-    out.flush()
+/// Raises this worker's soft open-files limit to the hard limit (no privilege needed): a
+/// worker of a model that holds thousands of sockets at once needs more than the usual 1,024.
+/// Returns the limit now in force.
+pub fn raise_open_files_limit() -> u64 {
+    greet_os::limits::raise_open_files()
+}
+
+/// Writes one message to the parent (`out` is the worker's stdout), one line, flushed so that
+/// it does not wait in a buffer.
+pub fn say(out: &mut impl Write, msg: &FromWorker) -> Result<(), LineError> {
+    greet_os::lines::write(out, msg)
 }
 
 /// The message a worker says first: it has started, and its process id.
@@ -444,6 +470,25 @@ mod tests {
         assert!(Path::new(&format!("/proc/{pid}")).exists());
         workers.kill(0);
         assert!(!Path::new(&format!("/proc/{pid}")).exists());
+    }
+
+    #[test]
+    fn a_line_past_the_cap_closes_the_worker_without_buffering_it_all() {
+        let script = format!(
+            "read -r line; head -c {} /dev/zero | tr '\\0' x; exec sleep 30",
+            MAX_LINE + 1
+        );
+        let mut workers = Workers::start(&mut sh(&script), 1).unwrap();
+        assert!(workers.send(0, &"go"));
+        let why = match workers.recv(soon()) {
+            Some((0, Event::Closed(Some(why)))) => why,
+            other => panic!("expected the line to be refused, got {other:?}"),
+        };
+        assert!(
+            why.contains(&format!("longer than {MAX_LINE} bytes")),
+            "{why}"
+        );
+        workers.kill(0);
     }
 
     #[test]

@@ -96,6 +96,7 @@ mod tests {
             floor_s: Some(0.5),
             cpu_user_s: 0.1,
             cpu_sys_s: 0.1,
+            cpu_total_s: Some(0.3),
             start_cpu_s: None,
             peak_rss_kib: 3000,
             baseline_rss_kib: 1000,
@@ -167,6 +168,23 @@ mod tests {
         assert_eq!(with("down=20%", &refused, None), Status::FaultsOnly);
         // Without faults, errors are failures.
         assert_eq!(with("", &resets, None), Status::Failed);
+    }
+
+    #[test]
+    fn the_cpu_total_is_exact_where_kept_and_the_split_summed_in_older_records() {
+        let r = record(&[]);
+        assert_eq!(r.cpu_s(), 0.3, "the total, not user + sys");
+        let mut json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["cpu_total_s"], 0.3);
+        json.as_object_mut().unwrap().remove("cpu_total_s");
+        let old: RunRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(old.cpu_total_s, None);
+        assert!((old.cpu_s() - 0.2).abs() < 1e-12);
+        let again = serde_json::to_value(&old).unwrap();
+        assert!(
+            again.get("cpu_total_s").is_none(),
+            "re-serialised as it was: {again}"
+        );
     }
 
     #[test]

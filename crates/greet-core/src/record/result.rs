@@ -30,9 +30,16 @@ pub struct RunRecord {
     /// latency is not known (`targets`).
     pub floor_s: Option<f64>,
     /// User CPU, s: the client process and its worker processes, start-up included.
+    /// Approximate: the kernel divides the exact total (`cpu_total_s`) between user and system
+    /// time by sampling clock ticks, so a run of a few milliseconds may read 0 here although it
+    /// spent them in user space.
     pub cpu_user_s: f64,
-    /// System CPU, s: likewise.
+    /// System CPU, s: likewise, and likewise approximate.
     pub cpu_sys_s: f64,
+    /// CPU, s, user and system together, of the same processes: exact (the scheduler's runtime
+    /// of every thread, reaped workers included). `None` in records from before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_total_s: Option<f64>,
     /// The part of `cpu_user_s + cpu_sys_s` spent starting the model (its runtime, pool,
     /// workers or interpreter), s, as far as this process and the helper processes the model
     /// names can tell: what to take out for the CPU of the jobs alone.
@@ -155,9 +162,15 @@ impl RunRecord {
             / self.request.count.max(1) as f64
     }
 
+    /// CPU time, user and system, s: the exact total where the record has it, else the sum
+    /// of the (approximate) split.
+    pub fn cpu_s(&self) -> f64 {
+        self.cpu_total_s.unwrap_or(self.cpu_user_s + self.cpu_sys_s)
+    }
+
     /// CPU time (user + system) per job, µs.
     pub fn cpu_us_per_job(&self) -> f64 {
-        (self.cpu_user_s + self.cpu_sys_s) * 1e6 / self.request.count.max(1) as f64
+        self.cpu_s() * 1e6 / self.request.count.max(1) as f64
     }
 }
 

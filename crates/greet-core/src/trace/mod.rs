@@ -11,7 +11,7 @@
 //!   the monotonic `Instant` elapsed since it. `Instant` alone is process-local, so a worker
 //!   process could not be compared with its parent; anchored to the wall clock, stamps from
 //!   every process on the machine line up;
-//! - the thread id is read once per thread (a `thread_local`, from `/proc/thread-self`).
+//! - the thread id is read once per thread (a `thread_local`, from `gettid`).
 //!
 //! `GREETBENCH_TRACE=off` ([`ENV`]) turns recording off, only to measure what it costs.
 //!
@@ -32,7 +32,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// `GREETBENCH_TRACE=off` turns stamping off in this process and its workers: the way to
@@ -76,21 +76,9 @@ pub fn enabled() -> bool {
     clock().on
 }
 
-/// Thread ids past any real one (Linux's `pid_max` is at most 2^22), for a system with no
-/// `/proc`: distinct per thread all the same.
-static NO_PROC: AtomicU32 = AtomicU32::new(1 << 31);
-
 thread_local! {
-    static TID: u32 = read_tid();
+    static TID: u32 = greet_os::process::thread_id();
     static MARKS: Cell<[Stamp; 2]> = const { Cell::new([Stamp::NONE; 2]) };
-}
-
-/// This thread's kernel id: `/proc/thread-self` links to `<pid>/task/<tid>`.
-fn read_tid() -> u32 {
-    std::fs::read_link("/proc/thread-self")
-        .ok()
-        .and_then(|p| p.file_name()?.to_str()?.parse().ok())
-        .unwrap_or_else(|| NO_PROC.fetch_add(1, Ordering::Relaxed))
 }
 
 /// The calling thread's kernel id (its `tid`, as `ps -L` and Perfetto show it). Read once per

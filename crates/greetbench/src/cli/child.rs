@@ -15,7 +15,7 @@ pub(super) fn child() -> Result<u8, CliError> {
             Ok(record) => RunResult::Record(Box::new(record)),
             Err(e) => RunResult::Failure(e.into_failure(request)),
         },
-        Err(message) => return Err(CliError::Usage(message)),
+        Err(e) => return Err(CliError::Usage(e.to_string())),
     };
     let code = result_status(&result);
     say(&format!(

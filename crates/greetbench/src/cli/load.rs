@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use greet_core::Pattern;
 use greet_core::duration::{self, human};
-use greet_core::record::{LoadFigures, LoadSpec, RunRecord, RunRequest, RunResult, Status};
+use greet_core::record::{LoadFigures, LoadSpec, RunRecord, RunRequest, RunResult};
 
 use super::args::{HostArgs, WorkArgs};
 use super::output::{RecordJson, finish};
@@ -105,7 +105,7 @@ pub(super) fn load(args: &LoadArgs) -> Result<u8, CliError> {
         });
     };
     if args.json {
-        let json = serde_json::to_string(&LoadJson::new(&record, figures)).unwrap_or_default();
+        let json = serde_json::to_string(&load_json(&record, figures)).unwrap_or_default();
         say(&format!("{json}\n"));
     } else {
         say(&load_table(&record, figures));
@@ -155,47 +155,36 @@ fn with_load_bar<T>(args: &LoadArgs, work: impl FnOnce() -> T) -> T {
     })
 }
 
-/// `load --json`: one flat object. Its top-level latency keys are the open-loop ones, from
-/// each greet's *intended* start ([`greet_core::record::LoadFigures`], flattened in); the
-/// whole run record, whose own `latency_p50_ms`/`latency_p99_ms` run from each greet's actual
-/// start as in a batch, is under `record`.
-#[derive(serde::Serialize)]
-struct LoadJson<'a> {
-    /// The model.
-    model: &'a str,
-    /// Greets offered (the schedule's count).
-    count: usize,
-    /// Greets that succeeded.
-    ok: usize,
-    /// Greets that failed; `ok + errors == count`.
-    errors: usize,
-    /// The client's user CPU, s.
-    cpu_user_s: f64,
-    /// The client's system CPU, s.
-    cpu_sys_s: f64,
-    /// The open-loop figures.
-    #[serde(flatten)]
-    load: &'a LoadFigures,
-    /// ok, faults_only, limit or failed.
-    status: Status,
-    /// The run record, with `status`, `limits_hit` and `host_check`.
-    record: RecordJson<'a>,
-}
+/// The record's keys `load --json` repeats at its top level, beside the open-loop figures:
+/// taken from the record's own JSON, so that no second struct copies its fields.
+const LOAD_KEYS: [&str; 7] = [
+    "model",
+    "count",
+    "ok",
+    "errors",
+    "cpu_user_s",
+    "cpu_sys_s",
+    "cpu_total_s",
+];
 
-impl<'a> LoadJson<'a> {
-    fn new(record: &'a RunRecord, load: &'a LoadFigures) -> LoadJson<'a> {
-        LoadJson {
-            model: &record.request.model,
-            count: record.request.count,
-            ok: record.ok,
-            errors: record.errors,
-            cpu_user_s: record.cpu_user_s,
-            cpu_sys_s: record.cpu_sys_s,
-            load,
-            status: record.status(),
-            record: RecordJson::new(record),
+/// `load --json`: one flat object. Its top-level latency keys are the open-loop ones, from
+/// each greet's *intended* start ([`greet_core::record::LoadFigures`], flattened in), beside
+/// [`LOAD_KEYS`] of the record and its `status`; the whole run record (with `status`,
+/// `limits_hit` and `host_check`), whose own `latency_p50_ms`/`latency_p99_ms` run from each
+/// greet's actual start as in a batch, is under `record`.
+fn load_json(record: &RunRecord, load: &LoadFigures) -> serde_json::Value {
+    let whole = serde_json::to_value(RecordJson::new(record)).unwrap_or_default();
+    let mut top = serde_json::to_value(load).unwrap_or_default();
+    if let Some(top) = top.as_object_mut() {
+        for key in LOAD_KEYS {
+            if let Some(v) = whole.get(key) {
+                top.insert(key.to_owned(), v.clone());
+            }
         }
+        top.insert("status".into(), whole["status"].clone());
+        top.insert("record".into(), whole);
     }
+    top
 }
 
 /// The human-readable figures of one open-loop run: a short table and two lines.
@@ -242,8 +231,9 @@ fn load_table(record: &RunRecord, f: &LoadFigures) -> String {
         .predicted_knee_rate
         .map_or("-".into(), |k| format!("{k:.1}/s"));
     out.push_str(&format!(
-        "predicted knee {knee} ({}); cpu {:.3} s user, {:.3} s sys; latency from each greet's intended start\n",
-        f.knee_basis, record.cpu_user_s, record.cpu_sys_s
+        "predicted knee {knee} ({}); cpu {:.3} s; latency from each greet's intended start\n",
+        f.knee_basis,
+        record.cpu_s()
     ));
     out
 }

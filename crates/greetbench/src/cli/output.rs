@@ -75,35 +75,26 @@ pub(super) fn finish(record: &RunRecord) -> u8 {
 }
 
 /// The human-readable table of `run` and `compare`; `not_run` are the models that cannot run
-/// here (a row each: "not available here").
+/// here (a row each: "not available here"). Its `cpu` is the exact total, user and system:
+/// their split is the kernel's tick sampling, too coarse for a run of milliseconds (it is in
+/// `--json`, as `cpu_user_s` and `cpu_sys_s`).
 pub(super) fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>9} {:>7} {:>9} {:>9}\n",
-        "model",
-        "ok",
-        "errors",
-        "wall",
-        "floor",
-        "cpu usr",
-        "cpu sys",
-        "peak rss",
-        "threads",
-        "p50",
-        "p99"
+        "{:<21} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}\n",
+        "model", "ok", "errors", "wall", "floor", "cpu", "peak rss", "threads", "p50", "p99"
     ));
     let secs = |v: f64| human(Duration::from_secs_f64(v.max(0.0)));
     let ms = |v: Option<f64>| v.map_or("-".into(), |v| secs(v / 1e3));
     for r in records {
         out.push_str(&format!(
-            "{:<21} {:>6} {:>6} {:>9} {:>9} {:>8} {:>8} {:>7}Mi {:>7} {:>9} {:>9}\n",
+            "{:<21} {:>6} {:>6} {:>9} {:>9} {:>9} {:>7}Mi {:>7} {:>9} {:>9}\n",
             r.request.model,
             r.ok,
             r.errors,
             secs(r.wall_s),
             r.floor_s.map_or("-".into(), secs),
-            secs(r.cpu_user_s),
-            secs(r.cpu_sys_s),
+            secs(r.cpu_s()),
             r.peak_rss_kib / 1024,
             r.peak_threads,
             ms(r.latency_p50_ms),

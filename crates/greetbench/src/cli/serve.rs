@@ -4,6 +4,7 @@
 
 use clap::Args;
 use greet_core::record::HostSpec;
+use greet_os::lines::LineBuffer;
 
 use super::args::HostArgs;
 use super::{CliError, current_exe, exit, io};
@@ -52,7 +53,7 @@ pub(super) fn serve(args: &ServeArgs) -> Result<u8, CliError> {
     if args.processes > 1 {
         return serve_spread(args, &args.hosts.spec()?);
     }
-    crate::sys::raise_open_files_limit();
+    greet_os::limits::raise_open_files();
     let mut config = harness::server_config(&args.hosts.spec()?);
     config.first_host = args.first_host;
     config.work = args.work;
@@ -110,28 +111,27 @@ async fn serve_until(
     let stdin_closed = async {
         if watch_stdin {
             // The parent writes one request a line: `stats` asks for the counters, answered
-            // as one line on stdout. Bounded: this ends at EOF (or an error), and a line is
-            // cut at 64 bytes.
-            let mut sink = [0u8; 64];
-            let mut line = Vec::with_capacity(64);
+            // as one line on stdout. Bounded: this ends at EOF (or an error), and a line past
+            // 64 bytes is dropped.
+            let mut lines = LineBuffer::new(64);
+            let mut chunk = [0u8; 64];
             let mut stdin = tokio::io::stdin();
-            while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stdin, &mut sink).await {
+            while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stdin, &mut chunk).await {
                 if n == 0 {
                     break;
                 }
-                for &b in &sink[..n] {
-                    if b != b'\n' {
-                        if line.len() < 64 {
-                            line.push(b);
+                lines.push(&chunk[..n]);
+                // Bounded: every pass takes a line (or an overlong one) out of what was read.
+                for _ in 0..=n {
+                    match lines.next_line() {
+                        Ok(Some(line)) if line == harness::STATS_REQUEST.as_bytes() => {
+                            if let Some(s) = snapshot() {
+                                say(&harness::stats_line(&s));
+                            }
                         }
-                        continue;
+                        Ok(Some(_)) | Err(_) => {}
+                        Ok(None) => break,
                     }
-                    if line == harness::STATS_REQUEST.as_bytes()
-                        && let Some(s) = snapshot()
-                    {
-                        say(&harness::stats_line(&s));
-                    }
-                    line.clear();
                 }
             }
         } else {

@@ -30,7 +30,7 @@ pub(super) struct ServeApiArgs {
 
 /// Serves the API until Ctrl-C, then says what it served.
 pub(super) fn serve_api(args: &ServeApiArgs) -> Result<u8, CliError> {
-    crate::sys::raise_open_files_limit();
+    greet_os::limits::raise_open_files();
     let config = greet_api::Config {
         hosts: args.hosts,
         latency: args.latency,

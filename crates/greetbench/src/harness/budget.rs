@@ -4,7 +4,9 @@
 use greet_core::{Family, Model, OsLimit, Shape};
 
 use super::HarnessError;
-use crate::{registry, sys};
+use greet_os::proc::{self, Who, machine};
+
+use crate::registry;
 
 /// File descriptors a worker process of a pool holds open in the parent: the write end of its
 /// stdin pipe and the read end of its stdout pipe.
@@ -34,8 +36,8 @@ pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessErro
     };
     let threads = greet_core::limits::thread_budget().map(|b| b as u64);
     if d.family == Family::Processes {
-        let limit = sys::raise_open_files_limit();
-        let open = sys::open_fds();
+        let limit = greet_os::limits::raise_open_files();
+        let open = proc::open_fds(Who::Me);
         let left = limit.saturating_sub(open + FD_RESERVE);
         if limit > 0 && k * FDS_PER_WORKER_PROCESS > left {
             return too_many(
@@ -48,7 +50,7 @@ pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessErro
                 ),
             );
         }
-        if let Some(left) = sys::process_budget()
+        if let Some(left) = process_budget()
             && 2 * k > left
         {
             return too_many(
@@ -69,7 +71,7 @@ pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessErro
                 greet_core::limits::thread_budget_message(left as usize),
             );
         }
-    } else if let Some(left) = threads.into_iter().chain(sys::process_budget()).min()
+    } else if let Some(left) = threads.into_iter().chain(process_budget()).min()
         && k > left
     {
         return too_many(
@@ -78,4 +80,20 @@ pub fn check_budget(model: &dyn Model, workers: usize) -> Result<(), HarnessErro
         );
     }
     Ok(())
+}
+
+/// How many more processes and threads this process can start, as far as the limits on tasks
+/// tell: the least of `RLIMIT_NPROC`, `kernel.threads-max` and `kernel.pid_max`, less every
+/// task running on the machine now (from `/proc/loadavg`; more than this user's own, so the
+/// budget errs low). `None` where none of them can be read.
+pub fn process_budget() -> Option<u64> {
+    let limit = [
+        greet_os::limits::tasks(),
+        machine::sysctl("kernel/threads-max"),
+        machine::sysctl("kernel/pid_max"),
+    ]
+    .into_iter()
+    .flatten()
+    .min()?;
+    Some(limit.saturating_sub(machine::tasks_total().unwrap_or(0)))
 }

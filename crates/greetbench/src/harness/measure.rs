@@ -19,10 +19,12 @@ use greet_core::record::{HostSpec, LoadFigures, RunRecord, RunRequest, ScaleFigu
 use greet_core::trace::Trace;
 use greet_core::{Batch, Concurrency, Model, Plan, Runner, Shape, Summary};
 
-use super::{
-    HarnessError, NoiseWatch, ServerProcess, ThreadSampler, check_budget, job_time, memory,
-};
-use crate::{load, registry, sys};
+use super::{HarnessError, NoiseWatch, ServerProcess, check_budget, job_time, memory};
+use greet_os::proc::{self, Who};
+use greet_os::sampler::ThreadSampler;
+use greet_os::usage::{self, Usage};
+
+use crate::{load, registry};
 
 /// Runs `plan` once on `model` and measures it; `request` is what the record says was run,
 /// and `server`, if the hosts are ours, is the process whose CPU is also the run's own.
@@ -47,7 +49,7 @@ pub fn measure(
     let summary = Summary::new(ran.plan.count, &ran.batch.outcomes)?;
     let load = open_loop_figures(model, request, &expected, &started.run, &used, server, &ran);
     let server_counts = server.and_then(|s| s.stats());
-    let cpu_s = used.used.user_s + used.used.sys_s - started.run.start_cpu_s;
+    let cpu_s = used.used.cpu_s - started.run.start_cpu_s;
     let scale = ran
         .look_before
         .as_ref()
@@ -101,7 +103,7 @@ struct Expected<'a> {
 
 impl<'a> Expected<'a> {
     fn new(model: &dyn Model, request: &'a RunRequest, plan: &'a Plan) -> Expected<'a> {
-        let open_files_limit = sys::raise_open_files_limit();
+        let open_files_limit = greet_os::limits::raise_open_files();
         let job = if plan.workload.crunches() {
             job_time(plan.work)
         } else {
@@ -175,7 +177,7 @@ impl<'a> Expected<'a> {
 /// The look before the model starts, and the watchers started for the run.
 struct Before {
     baseline_rss_kib: u64,
-    usage: sys::Usage,
+    usage: Usage,
     server_cpu_s: f64,
     noise: NoiseWatch,
     sampler: ThreadSampler,
@@ -184,11 +186,11 @@ struct Before {
 impl Before {
     fn take(server: Option<&ServerProcess>) -> Before {
         Before {
-            baseline_rss_kib: sys::proc_status("VmRSS"),
-            usage: sys::self_usage().plus(sys::children_usage()),
+            baseline_rss_kib: proc::status(Who::Me).map_or(0, |s| s.vm_rss_kib),
+            usage: usage::me().plus(usage::children()),
             server_cpu_s: server.map_or(0.0, ServerProcess::cpu_s),
             noise: NoiseWatch::start(),
-            sampler: ThreadSampler::start(),
+            sampler: ThreadSampler::start(super::SAMPLE_THREADS_EVERY),
         }
     }
 }
@@ -234,11 +236,9 @@ impl Started {
         // that the pages helper processes share count once on both sides of the growth.
         let helpers_baseline_kib: u64 =
             helpers.iter().filter_map(|&pid| memory::pss_kib(pid)).sum();
-        let started = sys::self_usage()
-            .plus(sys::children_usage())
-            .since(before.usage);
-        let helpers_start_s: f64 = helpers.iter().map(|&pid| sys::process_cpu_s(pid)).sum();
-        let start_cpu_s = started.user_s + started.sys_s + helpers_start_s;
+        let started = usage::me().plus(usage::children()).since(before.usage);
+        let helpers_start_s: f64 = helpers.iter().map(|&pid| usage::process_cpu_s(pid)).sum();
+        let start_cpu_s = started.cpu_s + helpers_start_s;
         // The floor's crunch time is where the jobs run: an interpreter's, if the model says so.
         let crunch = runner
             .crunch_time(plan.work)
@@ -326,10 +326,10 @@ fn run_batch(
 struct Used {
     peak_threads: u64,
     /// This process's own usage (its peak RSS is the record's).
-    own: sys::Usage,
+    own: Usage,
     /// The run's CPU and context switches: this process and its reaped children, less the
     /// samplers.
-    used: sys::Usage,
+    used: Usage,
     /// The server's CPU over the run, s.
     server_used_s: f64,
     noise: Option<greet_core::record::Noise>,
@@ -337,17 +337,18 @@ struct Used {
 
 impl Used {
     fn after(before: Before, peak: Option<&memory::Peak>, server: Option<&ServerProcess>) -> Used {
-        let (peak_threads, sampling) = before.sampler.finish();
+        let sampled = before.sampler.finish();
+        let (peak_threads, sampling) = (sampled.peak, sampled.cost);
         // The scale watcher's thread is the harness's, not the model's.
         let (peak_threads, sampling) = match peak {
             Some(p) => (peak_threads.saturating_sub(1), sampling.plus(p.cost)),
             None => (peak_threads, sampling),
         };
-        let own = sys::self_usage();
-        let total = own.plus(sys::children_usage()).since(before.usage);
+        let own = usage::me();
+        let total = own.plus(usage::children()).since(before.usage);
         // Everything we caused (the sampler and the server included) is not noise.
         let server_used_s = server.map_or(0.0, ServerProcess::cpu_s) - before.server_cpu_s;
-        let ours = total.user_s + total.sys_s + server_used_s;
+        let ours = total.cpu_s + server_used_s;
         Used {
             peak_threads,
             own,
@@ -382,7 +383,7 @@ fn open_loop_figures(
         });
     let u = &used.used;
     let cpu = load::CpuUse {
-        client_s: (u.user_s + u.sys_s - started.start_cpu_s).max(0.0),
+        client_s: (u.cpu_s - started.start_cpu_s).max(0.0),
         server_s: server.is_some().then_some(used.server_used_s.max(0.0)),
         cores: expected.cores,
         client_cores: expected.concurrency.cpu.min(expected.cores),
@@ -434,6 +435,7 @@ fn record(
         floor_s: started.floor_s,
         cpu_user_s: used.used.user_s,
         cpu_sys_s: used.used.sys_s,
+        cpu_total_s: Some(used.used.cpu_s),
         start_cpu_s: Some(started.start_cpu_s),
         peak_rss_kib: used.own.max_rss_kib + f.helpers_rss_kib,
         baseline_rss_kib: started.baseline_rss_kib,

@@ -10,9 +10,8 @@
 //! and keeps the sample where the server held the most greets at once: the peak.
 //!
 //! # Layout
-//! - Readers, each a pure parser of the text plus a function that reads the file:
-//!   [`parse_meminfo`], [`parse_sockstat_tcp_pages`], [`parse_pss_kib`]; [`kernel_now`],
-//!   [`pss_kib`], [`client_pids`].
+//! - What one look reads, through the OS layer's `/proc` reader ([`greet_os::proc`], whose
+//!   parsers are tested on captured text): [`kernel_now`], [`pss_kib`], [`client_pids`].
 //! - [`Sample`] (one look) and [`watch`] (the sampling loop, run on a thread of its own).
 //!
 //! Kernel figures are the whole machine's: both ends of every loopback connection (client and
@@ -23,53 +22,25 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use greet_core::record::KernelMemory;
-
-use crate::sys;
+use greet_os::proc::{self, Who, machine};
+use greet_os::usage::{self, Usage};
 
 /// How often a scale point samples. Each look reads `smaps_rollup` of every client process,
 /// which walks all its mappings (four per thread), so it is not free: 200 ms is far shorter
 /// than the seconds the greets are held at the peak, and cheap beside them.
 pub const SAMPLE_EVERY: Duration = Duration::from_millis(200);
 
-/// `Slab`, `KernelStack` and `PageTables` of a `/proc/meminfo` text, KiB; `None` if any is
-/// missing.
-pub fn parse_meminfo(text: &str) -> Option<(i64, i64, i64)> {
-    let field = |name: &str| -> Option<i64> {
-        let line = text.lines().find(|l| {
-            l.strip_prefix(name)
-                .is_some_and(|rest| rest.starts_with(':'))
-        })?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    };
-    Some((field("Slab")?, field("KernelStack")?, field("PageTables")?))
-}
-
-/// The TCP line's `mem` of a `/proc/net/sockstat` text: pages of socket buffers in use.
-pub fn parse_sockstat_tcp_pages(text: &str) -> Option<i64> {
-    let line = text.lines().find(|l| l.starts_with("TCP:"))?;
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let at = words.iter().position(|w| *w == "mem")?;
-    words.get(at + 1)?.parse().ok()
-}
-
-/// `Pss` of a `/proc/PID/smaps_rollup` text, KiB.
-pub fn parse_pss_kib(text: &str) -> Option<u64> {
-    let line = text.lines().find(|l| l.starts_with("Pss:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// The four kernel counters now, KiB (absolute values, not deltas); `None` where `/proc`
 /// does not have them.
 pub fn kernel_now() -> Option<KernelMemory> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let (slab_kib, kernel_stack_kib, page_tables_kib) = parse_meminfo(&meminfo)?;
-    let sockstat = std::fs::read_to_string("/proc/net/sockstat").ok()?;
-    let pages = parse_sockstat_tcp_pages(&sockstat)?;
+    let m = machine::meminfo()?;
+    let pages = machine::sockstat_tcp_pages()?;
+    let kib = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     Some(KernelMemory {
-        slab_kib,
-        kernel_stack_kib,
-        page_tables_kib,
-        tcp_mem_kib: pages * sys::page_kib() as i64,
+        slab_kib: kib(m.slab_kib),
+        kernel_stack_kib: kib(m.kernel_stack_kib),
+        page_tables_kib: kib(m.page_tables_kib),
+        tcp_mem_kib: kib(pages * usage::page_kib()),
     })
 }
 
@@ -85,43 +56,14 @@ pub fn delta(after: &KernelMemory, before: &KernelMemory) -> KernelMemory {
 
 /// Process `pid`'s PSS now, KiB; `None` if it has gone or cannot be read.
 pub fn pss_kib(pid: u32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
-    parse_pss_kib(&text)
+    proc::rollup(Who::Pid(pid)).map(|r| r.pss_kib)
 }
 
 /// This process and its descendants (a model's workers, an interpreter and its workers),
 /// without the processes in `except` (the greet server's) and their descendants. The client
 /// side of a run, wherever the model runs its jobs.
 pub fn client_pids(except: &[u32]) -> Vec<u32> {
-    let me = std::process::id();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return vec![me];
-    };
-    // (pid, parent) of every process, read once.
-    let parents: Vec<(u32, u32)> = dir
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let after = stat.rsplit_once(')')?.1;
-            let ppid = after.split_whitespace().nth(1)?.parse().ok()?;
-            Some((pid, ppid))
-        })
-        .collect();
-    let mut tree = vec![me];
-    // Bounded: each pass adds at least one process or stops; there are finitely many.
-    for _ in 0..parents.len() {
-        let before = tree.len();
-        for &(pid, ppid) in &parents {
-            if tree.contains(&ppid) && !tree.contains(&pid) && !except.contains(&pid) {
-                tree.push(pid);
-            }
-        }
-        if tree.len() == before {
-            break;
-        }
-    }
-    tree
+    proc::descendants(except)
 }
 
 /// One look at a run: greets the server holds, kernel memory, and the client's PSS.
@@ -161,7 +103,7 @@ pub struct Peak {
     /// How many looks were taken.
     pub samples: usize,
     /// What the sampling thread itself cost, to take out of the client's CPU.
-    pub cost: sys::Usage,
+    pub cost: Usage,
 }
 
 /// Samples every [`SAMPLE_EVERY`] until `stop` is set (or `limit` has passed), asking
@@ -206,60 +148,13 @@ pub fn watch(
             break;
         }
     }
-    peak.cost = sys::thread_usage();
+    peak.cost = usage::thread();
     peak
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    // Captured on the reference machine (Linux 6.x, x86_64), cut to a few lines each.
-    const MEMINFO: &str = "MemTotal:       24609656 kB
-MemFree:        13948816 kB
-Slab:             711368 kB
-SReclaimable:     624492 kB
-SUnreclaim:        86876 kB
-KernelStack:        1688 kB
-PageTables:         4052 kB
-SecPageTables:         0 kB
-";
-
-    const SOCKSTAT: &str = "sockets: used 20
-TCP: inuse 1 orphan 0 tw 0 alloc 1 mem 37
-UDP: inuse 0 mem 0
-UDPLITE: inuse 0
-RAW: inuse 0
-FRAG: inuse 0 memory 0
-";
-
-    const SMAPS_ROLLUP: &str =
-        "5562e965a000-7ffc79f59000 ---p 00000000 00:00 0                          [rollup]
-Rss:                1748 kB
-Pss:                 298 kB
-Pss_Dirty:           116 kB
-Pss_Anon:            116 kB
-Shared_Clean:       1596 kB
-";
-
-    #[test]
-    fn meminfo_gives_slab_kernel_stack_and_page_tables_not_their_lookalikes() {
-        // SecPageTables and SReclaimable start like the fields asked for: not them.
-        assert_eq!(parse_meminfo(MEMINFO), Some((711_368, 1688, 4052)));
-        assert_eq!(parse_meminfo("Slab: 1 kB\nKernelStack: 2 kB\n"), None);
-    }
-
-    #[test]
-    fn sockstat_gives_the_tcp_lines_mem_not_udps() {
-        assert_eq!(parse_sockstat_tcp_pages(SOCKSTAT), Some(37));
-        assert_eq!(parse_sockstat_tcp_pages("UDP: inuse 0 mem 9\n"), None);
-    }
-
-    #[test]
-    fn smaps_rollup_gives_pss_not_rss_or_pss_dirty() {
-        assert_eq!(parse_pss_kib(SMAPS_ROLLUP), Some(298));
-        assert_eq!(parse_pss_kib("Rss: 5 kB\n"), None);
-    }
 
     #[test]
     fn this_machine_reads_as_the_samples_do() {

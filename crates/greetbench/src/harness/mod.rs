@@ -20,9 +20,9 @@
 //!   line that asks them for their counters.
 //! - [`budget`]: the open-files and process budgets a pool must fit ([`check_budget`]).
 //! - [`measure`](mod@measure): one run, measured step by step ([`measure()`]).
-//! - [`threads`]: the thread sampler; [`noise`]: the rest of the machine's CPU over a run;
-//!   [`memory`]: a scale point's memory, user and kernel. Measurement only: the OS calls they
-//!   make are [`crate::sys`]'s.
+//! - [`noise`]: the rest of the machine's CPU over a run; [`memory`]: a scale point's memory,
+//!   user and kernel; and the thread sampler ([`greet_os::sampler`]). Measurement only: the
+//!   OS calls they make are the OS layer's ([`greet_os`]).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -40,13 +40,17 @@ pub mod measure;
 pub mod memory;
 pub mod noise;
 pub mod server;
-pub mod threads;
 
 pub use budget::{FDS_PER_WORKER_PROCESS, check_budget};
 pub use measure::measure;
 pub use noise::NoiseWatch;
+/// How often the thread sampler looks during a run. Each look preempts a running thread (and
+/// reading the count costs the kernel a walk over every thread), so a 1 ms sampler took a few
+/// percent off CPU-bound runs; 5 ms still sees every thread of a greet (which lives at least
+/// the latency) and of a crunch job that has to wait for a core.
+pub const SAMPLE_THREADS_EVERY: Duration = Duration::from_millis(5);
+
 pub use server::{STATS_REQUEST, ServerProcess, server_config, server_processes_for, stats_line};
-pub use threads::ThreadSampler;
 
 /// Why the harness could not produce a record.
 #[derive(Debug, thiserror::Error)]

@@ -1,14 +1,14 @@
 //! The noise watch: what the rest of the machine did over a run (busy CPU that was not ours,
 //! and steal), so that every record says whether it was taken on a quiet machine.
 
-use crate::sys::MachineCpu;
+use greet_os::proc::machine::{self, Cpu};
 
 /// Measures what the rest of the machine did over a stretch of time: busy CPU that was not
 /// ours, and steal. "Ours" is the CPU the caller says it used (its own process, its workers,
 /// its server).
 #[derive(Debug, Clone, Copy)]
 pub struct NoiseWatch {
-    start: MachineCpu,
+    start: Cpu,
     t0: std::time::Instant,
 }
 
@@ -16,7 +16,7 @@ impl NoiseWatch {
     /// Starts watching.
     pub fn start() -> NoiseWatch {
         NoiseWatch {
-            start: MachineCpu::now(),
+            start: machine::cpu(),
             t0: std::time::Instant::now(),
         }
     }
@@ -24,7 +24,7 @@ impl NoiseWatch {
     /// The noise since [`NoiseWatch::start`], given the CPU seconds the measured run itself
     /// used. `None` where `/proc/stat` is missing or no time passed.
     pub fn finish(self, own_cpu_s: f64) -> Option<greet_core::record::Noise> {
-        let end = MachineCpu::now();
+        let end = machine::cpu();
         let wall = self.t0.elapsed().as_secs_f64();
         let cores = greet_core::plan::default_workers() as f64;
         let capacity = wall * cores;

@@ -12,7 +12,10 @@ use greet_core::record::{HostSpec, ServerCounts};
 use greet_server::{Bind, Config, StatsSnapshot, parse_listening_line};
 
 use super::HarnessError;
-use crate::{child, sys};
+use greet_os::lines::LineBuffer;
+use greet_os::{limits, process, usage};
+
+use crate::child;
 
 /// The server configuration for `hosts`.
 pub fn server_config(hosts: &HostSpec) -> Config {
@@ -80,7 +83,7 @@ const SERVER_FILL: f64 = 0.9;
 /// reserve) holds them, otherwise enough processes that each holds at most
 /// [`SERVER_FILL`] of its cap. Never more processes than hosts: each holds a block of them.
 pub fn server_processes_for(count: usize, hosts: &HostSpec) -> usize {
-    let limit = sys::open_files_hard_limit();
+    let limit = limits::open_files_hard();
     let per_process = |p: usize| {
         let config = Config {
             hosts: hosts.hosts.div_ceil(p.max(1)),
@@ -99,41 +102,48 @@ pub fn server_processes_for(count: usize, hosts: &HostSpec) -> usize {
 
 /// The pipe a `serve` child answers [`STATS_REQUEST`] on: its stdin, and its stdout read a line
 /// at a time with a deadline (`poll`, no thread: a reader thread would count among the
-/// client's threads).
+/// client's threads), each line at most [`MAX_LINE`].
 #[derive(Debug)]
 struct Talk {
     stdin: std::process::ChildStdin,
     stdout: ChildStdout,
     /// Bytes read and not yet returned as a line.
-    pending: Vec<u8>,
+    lines: LineBuffer,
     /// Questions asked and not yet answered: a late answer belongs to an earlier question
     /// and is skipped, never taken for the latest one.
     owed: usize,
 }
 
+/// The longest line a `serve` child may print: a host's address, or its counters.
+const MAX_LINE: usize = 64 << 10;
+
 impl Talk {
+    fn new(stdin: std::process::ChildStdin, stdout: ChildStdout) -> Talk {
+        Talk {
+            stdin,
+            stdout,
+            lines: LineBuffer::new(MAX_LINE),
+            owed: 0,
+        }
+    }
+
     /// The next line, within `deadline`; `None` at the deadline, at the end of the pipe, or
-    /// past 64 KiB without a newline.
+    /// past [`MAX_LINE`] without a newline.
     fn line(&mut self, deadline: Instant) -> Option<String> {
         use std::io::Read;
-        use std::os::fd::AsRawFd;
         // Bounded: each pass reads something or waits out the deadline.
         for _ in 0..100_000 {
-            if let Some(at) = self.pending.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = self.pending.drain(..=at).collect();
+            if let Some(line) = self.lines.next_line().ok()? {
                 return Some(String::from_utf8_lossy(&line).into_owned());
             }
-            if self.pending.len() > 64 << 10 {
-                return None;
-            }
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || !sys::wait_readable(self.stdout.as_raw_fd(), left).ok()? {
+            if left.is_zero() || !process::wait_readable(&self.stdout, left).ok()? {
                 return None;
             }
             let mut buf = [0u8; 4096];
             match self.stdout.read(&mut buf) {
                 Ok(0) | Err(_) => return None,
-                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                Ok(n) => self.lines.push(&buf[..n]),
             }
         }
         None
@@ -245,12 +255,7 @@ impl ServerProcess {
             let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
                 return Err(HarnessError::ServerSilent);
             };
-            let talk = Talk {
-                stdin,
-                stdout,
-                pending: Vec::new(),
-                owed: 0,
-            };
+            let talk = Talk::new(stdin, stdout);
             children.push(ServeChild {
                 child,
                 talk: std::sync::Mutex::new(talk),
@@ -336,18 +341,20 @@ impl ServerProcess {
     pub fn cpu_s(&self) -> f64 {
         self.children
             .iter()
-            .map(|c| sys::process_cpu_s(c.child.id()))
+            .map(|c| usage::process_cpu_s(c.child.id()))
             .sum()
     }
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
+        // All killed first, then each reaped: a killed server ends at once, so the bound on
+        // each wait is only for a process stuck in the kernel.
         for c in &mut self.children {
             let _ = c.child.kill();
         }
         for c in &mut self.children {
-            let _ = c.child.wait();
+            let _ = process::wait_timeout(&mut c.child, Duration::from_secs(5));
         }
     }
 }

@@ -45,7 +45,7 @@ use std::time::Duration;
 use greet_core::record::{FailureKind, HostSpec, RunFailure, RunRequest, RunResult, Status};
 use greet_core::{Family, Model, Workload};
 
-use crate::{child, registry, sys};
+use crate::{child, registry};
 
 /// The sizes each model climbs, in order, until one stops it. 15,000 sits under the threads'
 /// limit (about 16k here), 19,000 under one process's 20,000 open files, 60,000 past three
@@ -181,7 +181,7 @@ pub fn request(model: &str, n: usize, options: &Options) -> RunRequest {
     let several = registry::find(model).is_ok_and(|m| m.describe().family == Family::Processes);
     let open_files = options
         .open_files
-        .unwrap_or_else(sys::open_files_hard_limit);
+        .unwrap_or_else(greet_os::limits::open_files_hard);
     RunRequest {
         workers: workers(several, n, open_files),
         timeout: timeout(latency),

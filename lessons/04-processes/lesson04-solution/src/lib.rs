@@ -186,7 +186,7 @@ impl Worker {
             return Err(GreetError::WorkerDied(format!("cannot send it a job: {e}")));
         }
         match self.replies.recv_timeout(timeout) {
-            Ok(line) => decode::<Done>(&line).map_err(GreetError::BadReply),
+            Ok(line) => decode::<Done>(&line).map_err(|e| GreetError::BadReply(e.to_string())),
             Err(RecvTimeoutError::Timeout) => {
                 // It is stuck. A thread could only be asked to stop; a process can be killed.
                 // Then wait for it, so that it leaves no zombie behind.

@@ -75,7 +75,7 @@ impl Worker {
             return Err(GreetError::WorkerDied(format!("cannot send it a job: {e}")));
         }
         match self.replies.recv_timeout(timeout) {
-            Ok(line) => decode::<Done>(&line).map_err(GreetError::BadReply),
+            Ok(line) => decode::<Done>(&line).map_err(|e| GreetError::BadReply(e.to_string())),
             Err(RecvTimeoutError::Timeout) => {
                 (self.on_hang)(&mut self.child);
                 Err(GreetError::WorkerHung)

@@ -48,10 +48,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod observe;
 
-use observe::{
-    HostEnd, LISTEN, blocked_threads, current_tid, host_end, proc_exists, still_blocked,
-    task_exists, tasks, tcp_rows,
-};
+use greet_os::proc::net::{self, LISTEN};
+use greet_os::proc::{self, Who};
+use greet_os::process::{self, thread_id};
+use observe::{HostEnd, blocked_threads, host_end, still_blocked};
 
 /// Experiment 1's greet timeout: the only thing that ends its blocked thread.
 const THREAD_TIMEOUT: Duration = Duration::from_secs(1);
@@ -76,7 +76,7 @@ const ONE_THREAD_SIGNAL: i32 = libc::SIGTERM;
 /// re-executed as the worker process of experiments 4 and 5 (the `greetbench` binary, or any
 /// executable that calls `cli::run_as_cli_if_requested` first).
 pub fn run(exe: &Path) -> KillProbe {
-    if !Path::new("/proc/self/task").is_dir() || !Path::new("/proc/net/tcp").is_file() {
+    if proc::tasks(Who::Me).is_empty() || !Path::new("/proc/net/tcp").is_file() {
         return KillProbe {
             detached_thread: no_proc(),
             socket_shutdown: no_proc(),
@@ -103,7 +103,7 @@ fn host_look_ms() -> f64 {
     let mut looks: Vec<f64> = (0..5)
         .map(|_| {
             let t = Instant::now();
-            let _ = tcp_rows();
+            let _ = net::tcp();
             ms(t.elapsed())
         })
         .collect();
@@ -131,7 +131,7 @@ fn detached_thread() -> Result<DetachedThread, String> {
     let handle = thread::Builder::new()
         .name("probe-blocked".into())
         .spawn(move || {
-            let _ = id_tx.send(current_tid());
+            let _ = id_tx.send(thread_id());
             // The blocking models' own greet: connect, send, wait for the reply.
             let result = greet_core::client::greet(host, THREAD_TIMEOUT);
             let _ = done_tx.send((ended(&result), Instant::now()));
@@ -141,8 +141,7 @@ fn detached_thread() -> Result<DetachedThread, String> {
     let tid = id_rx
         .recv_timeout(SETTLE)
         .ok()
-        .flatten()
-        .ok_or("cannot read the thread's id from /proc/thread-self")?;
+        .ok_or("the thread never said its id")?;
     // Wait until it is blocked: connected, its greeting sent, in a receive call on the socket.
     let client = poll(SETTLE, POLL, || {
         blocked_threads(pid, host, Some(tid))
@@ -183,8 +182,11 @@ fn detached_thread() -> Result<DetachedThread, String> {
         }
     }
     let ended_ok = end.is_some();
-    let thread_exited =
-        ended_ok && poll(SETTLE, POLL, || (!task_exists(pid, tid)).then_some(())).is_some();
+    let thread_exited = ended_ok
+        && poll(SETTLE, POLL, || {
+            (!proc::task_exists(pid, tid)).then_some(())
+        })
+        .is_some();
     let host_saw_close = ended_ok && wait_closed(host, client).is_some();
     drop(server);
     Ok(DetachedThread {
@@ -217,7 +219,7 @@ fn socket_shutdown() -> Result<SocketShutdown, String> {
     let handle = thread::Builder::new()
         .name("probe-shutdown".into())
         .spawn(move || {
-            let _ = id_tx.send(current_tid());
+            let _ = id_tx.send(thread_id());
             let result = greet_on(stream, STUCK_TIMEOUT);
             let _ = done_tx.send((ended(&result), Instant::now()));
         })
@@ -226,8 +228,7 @@ fn socket_shutdown() -> Result<SocketShutdown, String> {
     let tid = id_rx
         .recv_timeout(SETTLE)
         .ok()
-        .flatten()
-        .ok_or("cannot read the thread's id from /proc/thread-self")?;
+        .ok_or("the thread never said its id")?;
     let blocked_before = poll(SETTLE, POLL, || {
         still_blocked(pid, tid, host, client).then_some(())
     })
@@ -322,7 +323,7 @@ fn killed_process(exe: &Path) -> Result<KilledProcess, String> {
         .first()
         .ok_or("the worker has no connection")?;
     let blocked_before = matches!(child.0.try_wait(), Ok(None))
-        && proc_exists(pid)
+        && proc::exists(pid)
         && host_end(host, client) == HostEnd::Open;
 
     let killed = Instant::now();
@@ -331,7 +332,7 @@ fn killed_process(exe: &Path) -> Result<KilledProcess, String> {
         .kill()
         .map_err(|e| format!("kill (SIGKILL) failed: {e}"))?;
     let reaped = reap(&mut child.0, SETTLE);
-    let proc_entry_gone = reaped.is_some() && !proc_exists(pid);
+    let proc_entry_gone = reaped.is_some() && !proc::exists(pid);
     let closed = wait_closed(host, client).map(|at| at.saturating_duration_since(killed));
     drop(server);
     Ok(KilledProcess {
@@ -358,7 +359,7 @@ fn signalled_thread(exe: &Path) -> Result<SignalledThread, String> {
     let mut child = Disposable(spawn_run(exe, &model, THREADS, host)?);
     let pid = child.0.id();
     let blocked = wait_blocked(&mut child.0, host, THREADS)?;
-    let tasks = tasks(pid);
+    let tasks = proc::tasks(Who::Pid(pid));
     // One of the greet threads: never the main thread, whose id is the process's.
     let target = blocked
         .iter()
@@ -367,10 +368,10 @@ fn signalled_thread(exe: &Path) -> Result<SignalledThread, String> {
         .ok_or("no thread but the main one is blocked")?;
 
     let sent = Instant::now();
-    crate::sys::signal_thread(pid, target, ONE_THREAD_SIGNAL)
+    process::signal_thread(pid, target, ONE_THREAD_SIGNAL)
         .map_err(|e| format!("tgkill failed: {e}"))?;
     let reaped = reap(&mut child.0, SETTLE);
-    let proc_entry_gone = reaped.is_some() && !proc_exists(pid);
+    let proc_entry_gone = reaped.is_some() && !proc::exists(pid);
     drop(server);
     Ok(SignalledThread {
         pid,
@@ -393,7 +394,7 @@ fn silent_host() -> Result<(Server, SocketAddr), String> {
     })
     .map_err(|e| format!("cannot start a silent host: {e}"))?;
     let host = *server.addrs().first().ok_or("the server has no host")?;
-    if !tcp_rows()
+    if !net::tcp()
         .iter()
         .any(|r| r.local == host && r.state == LISTEN)
     {
@@ -452,10 +453,7 @@ struct Disposable(Child);
 
 impl Drop for Disposable {
     fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = reap(&mut self.0, SETTLE);
-        }
+        process::kill_and_reap(&mut self.0, SETTLE);
     }
 }
 
@@ -503,13 +501,8 @@ fn wait_blocked(
 
 /// Waits (bounded) for `child` to end; its status and when it was collected.
 fn reap(child: &mut Child, limit: Duration) -> Option<(ExitStatus, Instant)> {
-    poll(limit, POLL, || {
-        child
-            .try_wait()
-            .ok()
-            .flatten()
-            .map(|status| (status, Instant::now()))
-    })
+    let status = process::wait_timeout(child, limit).ok().flatten()?;
+    Some((status, Instant::now()))
 }
 
 /// Waits (bounded) until the host's end of the connection from `client` is no longer open;
