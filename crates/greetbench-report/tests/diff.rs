@@ -88,8 +88,8 @@ fn one_model_slowed_reads_slower_on_its_io_rows_only_and_fails_over_10_percent()
         let mine = row.row.model == SLOWED && is_io(&row.question);
         match (&row.change, mine) {
             (Change::Worse, true) => {
-                // Slower only with an interval wholly past 1.
-                assert!(row.interval.is_some_and(|i| i.lo > 1.0), "{}", row.what);
+                // Slower only with an interval wholly past the threshold.
+                assert!(row.interval.is_some_and(|i| i.lo > 1.05), "{}", row.what);
                 slower += 1;
             }
             // One run on each side: never called either way.
@@ -119,7 +119,7 @@ fn one_model_slowed_reads_slower_on_its_io_rows_only_and_fails_over_10_percent()
             ..Settings::default()
         },
     );
-    assert_eq!(d.summary.flagged(), 0, "{}", d.summary.line());
+    assert_eq!(d.summary.flagged, 0, "{}", d.summary.line());
     assert!(d.failed.is_empty());
 }
 
@@ -215,7 +215,7 @@ fn a_busier_run_cannot_fake_the_change_its_noise_could_explain() {
         &with_noise(slowed(SLOWED, 1.2), 0.5),
         Settings::default(),
     );
-    assert_eq!(d.summary.flagged(), 0, "{}", d.summary.line());
+    assert_eq!(d.summary.flagged, 0, "{}", d.summary.line());
     assert!(
         d.rows
             .iter()

@@ -19,22 +19,31 @@
 //! Then, with the change `NEW / OLD − 1` and the threshold `t` ([`THRESHOLD`], 5 % by
 //! default):
 //! 1. *no change* when the change is smaller than `t`, or the interval includes 1;
-//! 2. *inconclusive* when there is no interval ("one run each"): past the threshold, but with
-//!    nothing to say how far the runs scatter, it is never called faster or slower;
-//! 3. *inconclusive* when the two sides were measured differently (the scale sweep against
-//!    the resource sweep);
-//! 4. *inconclusive* when the side that looks slower was measured on a busy machine
-//!    ([`Noise::busy`]) and more so than the other side, and the change is within what that
-//!    difference could explain ([`allowance`]). Noise only ever slows a measurement down, so a
-//!    busy NEW can fake a slowdown and a busy OLD a speed-up, never the other way round: a
-//!    slowdown measured on a busy NEW against a quiet OLD must clear the threshold *times* the
-//!    allowance, with its whole interval past the allowance;
-//! 5. otherwise *slower* (or *larger*, for memory) or *faster* (*smaller*).
+//! 2. *slower* (*larger*, for memory) when the whole interval lies past `1 + t`, and *faster*
+//!    (*smaller*) when it lies below `1 − t`: decided only clear of the threshold, as the
+//!    report's verdicts are ([`crate::verdict`]), and as `--fail-over` reads;
+//! 3. otherwise *inconclusive*, with the reason:
+//!    - the interval is clear of 1 but reaches back inside the threshold ("straddles +5 %");
+//!    - there is no interval ("one run each"): nothing says how far runs scatter;
+//!    - the two sides were measured differently (the scale sweep against the resource sweep);
+//!    - the side that looks slower was measured on a busy machine ([`Noise::busy`]), more so
+//!      than the other, and the change is within what that difference could explain
+//!      ([`allowance`]): the threshold is then multiplied by the allowance. Noise only ever
+//!      slows a measurement down, so a busy NEW can fake a slowdown and a busy OLD a
+//!      speed-up, never the other way round.
 //!
 //! So a run diffed against itself reads *no change* on every row (its ratio is 1), and noise
-//! can turn a change into *inconclusive*, never into its opposite. `--fail-over P` counts only
-//! rows that read slower (or larger) with the whole interval past `1 + P` (times the
-//! allowance).
+//! or too few runs can turn a change into *inconclusive*, never into its opposite.
+//! `--fail-over P` counts the rows that read slower (or larger) with the whole interval past
+//! `1 + P` (times the allowance).
+//!
+//! # Why these rules keep false alarms rare
+//! Between two runs on a quiet machine a figure moves for reasons no interval of one run sees
+//! (a different process layout, the CPU's clock). The threshold absorbs that, and requiring
+//! the whole interval past it keeps a drift of about the threshold from being called either
+//! way. The sweep repeats a point three times: a bootstrap of three against three spans the
+//! whole range of each (its lower end is the fastest new run over the slowest old one), so a
+//! row reads slower only when every new run is slower than every old one by more than `t`.
 
 pub mod text;
 
@@ -378,6 +387,12 @@ pub enum Unsure {
     /// The interval lies on the other side of 1 from the ratio (a bootstrap of very few
     /// samples can do that).
     Disagree,
+    /// The change is past the threshold and the interval clear of 1, but the interval reaches
+    /// back inside the threshold.
+    Straddles {
+        /// The threshold crossed, as a signed change (0.05 for +5 %).
+        change: f64,
+    },
     /// The sides were measured differently.
     Sources {
         /// OLD's source.
@@ -404,6 +419,11 @@ impl Unsure {
             Unsure::NoInterval => "one run each, no interval".into(),
             Unsure::NoRatio => "a median of zero: no ratio".into(),
             Unsure::Disagree => "the interval and the ratio disagree".into(),
+            Unsure::Straddles { change } => format!(
+                "the interval straddles {}{}",
+                if *change < 0.0 { "−" } else { "+" },
+                crate::format::percent(change.abs())
+            ),
             Unsure::Sources { old, new } => {
                 format!("measured by {} against {}", new.words(), old.words())
             }
@@ -577,6 +597,10 @@ pub struct Summary {
     pub only_in_old: usize,
     /// Measured by NEW only.
     pub only_in_new: usize,
+    /// Rows both runs measured.
+    pub compared: usize,
+    /// Of those, the rows that read faster, slower, smaller or larger.
+    pub flagged: usize,
 }
 
 impl Summary {
@@ -601,11 +625,6 @@ impl Summary {
         } else {
             parts.join(", ")
         }
-    }
-
-    /// Rows that read faster, slower, smaller or larger.
-    pub fn flagged(&self) -> usize {
-        self.faster + self.slower + self.smaller + self.larger
     }
 }
 
@@ -688,6 +707,8 @@ impl Diff {
                 _ => summary.inconclusive += 1,
             }
         }
+        summary.compared = rows.len();
+        summary.flagged = summary.faster + summary.slower + summary.smaller + summary.larger;
         let fail_over = settings.fail_over.filter(|p| p.is_finite() && *p >= 0.0);
         let failed = fail_over.map_or_else(Vec::new, |p| {
             rows.iter()
@@ -786,26 +807,30 @@ fn compare(view: &View<'_>, old: &Figure, new: &Figure, threshold: f64) -> Compa
                 Some(i) if (r > 1.0) != (i.lo > 1.0) => Change::Inconclusive(Unsure::Disagree),
                 Some(i) if r > 1.0 => {
                     allowance = slower_by;
-                    if i.lo > slower_by && r >= (1.0 + threshold) * slower_by {
+                    if i.lo > (1.0 + threshold) * slower_by {
                         Change::Worse
-                    } else {
+                    } else if slower_by > 1.0 {
                         Change::Inconclusive(Unsure::Busier {
                             side: Which::New,
                             allowance: slower_by,
                             load: n.busy_load(),
                         })
+                    } else {
+                        Change::Inconclusive(Unsure::Straddles { change: threshold })
                     }
                 }
                 Some(i) => {
                     allowance = faster_by;
-                    if i.hi < 1.0 / faster_by && r <= (1.0 - threshold) / faster_by {
+                    if i.hi < (1.0 - threshold) / faster_by {
                         Change::Better
-                    } else {
+                    } else if faster_by > 1.0 {
                         Change::Inconclusive(Unsure::Busier {
                             side: Which::Old,
                             allowance: faster_by,
                             load: o.busy_load(),
                         })
+                    } else {
+                        Change::Inconclusive(Unsure::Straddles { change: -threshold })
                     }
                 }
             },
@@ -964,5 +989,77 @@ fn lower_first(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figure(samples: &[f64], busy: f64) -> Figure {
+        Figure {
+            question: Question::MemoryPerWaitingGreet,
+            row: Row::rust("m"),
+            source: Source::Sweep,
+            unit: Unit::Ns,
+            samples: samples.to_vec(),
+            median: crate::stats::median(samples).unwrap(),
+            stored: None,
+            noise: Some(Noise {
+                other_busy: busy,
+                steal: 0.0,
+            }),
+            dir: None,
+        }
+    }
+
+    fn change(old: &[f64], factor: f64, old_busy: f64, new_busy: f64) -> Change {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json");
+        let results = read(&fixture).unwrap();
+        let view = View::new(&results);
+        let new: Vec<f64> = old.iter().map(|v| v * factor).collect();
+        let (o, n) = (figure(old, old_busy), figure(&new, new_busy));
+        compare(&view, &o, &n, THRESHOLD).change
+    }
+
+    #[test]
+    fn a_row_is_decided_only_with_its_whole_interval_past_the_threshold() {
+        let old = [
+            100.0, 101.0, 99.0, 100.5, 102.0, 98.0, 100.0, 101.5, 99.5, 100.0,
+        ];
+        assert_eq!(change(&old, 1.0, 0.0, 0.0), Change::NoChange);
+        assert_eq!(change(&old, 1.03, 0.0, 0.0), Change::NoChange, "under 5 %");
+        assert_eq!(change(&old, 1.2, 0.0, 0.0), Change::Worse);
+        assert_eq!(change(&old, 0.8, 0.0, 0.0), Change::Better);
+        // Past 5 %, clear of 1, but the interval reaches back under +5 %.
+        assert!(matches!(
+            change(&old, 1.055, 0.0, 0.0),
+            Change::Inconclusive(Unsure::Straddles { .. })
+        ));
+        // One run each: never decided.
+        assert_eq!(
+            change(&[100.0], 1.5, 0.0, 0.0),
+            Change::Inconclusive(Unsure::NoInterval)
+        );
+        // A busy NEW (others 40 %) explains up to 1 / 0.6 = 1.67×: 1.2× is inconclusive,
+        // 2× is slower; the same noise on a NEW that got faster changes nothing.
+        assert!(matches!(
+            change(&old, 1.2, 0.0, 0.4),
+            Change::Inconclusive(Unsure::Busier {
+                side: Which::New,
+                ..
+            })
+        ));
+        assert_eq!(change(&old, 2.0, 0.0, 0.4), Change::Worse);
+        assert_eq!(change(&old, 0.8, 0.0, 0.4), Change::Better);
+        assert!(matches!(
+            change(&old, 0.8, 0.4, 0.0),
+            Change::Inconclusive(Unsure::Busier {
+                side: Which::Old,
+                ..
+            })
+        ));
+        // Equally busy sides: no allowance.
+        assert_eq!(change(&old, 1.2, 0.4, 0.4), Change::Worse);
     }
 }
