@@ -800,7 +800,8 @@ fn compare(view: &View<'_>, old: &Figure, new: &Figure, threshold: f64) -> Compa
         match ratio {
             None if old.median == new.median => Change::NoChange,
             None => Change::Inconclusive(Unsure::NoRatio),
-            Some(r) if (r - 1.0).abs() < threshold => Change::NoChange,
+            // Equal medians are no change even at a threshold of 0.
+            Some(r) if (r - 1.0).abs() < threshold || old.median == new.median => Change::NoChange,
             Some(r) => match interval {
                 None => Change::Inconclusive(Unsure::NoInterval),
                 Some(i) if i.lo <= 1.0 && 1.0 <= i.hi => Change::NoChange,
@@ -1028,6 +1029,11 @@ mod tests {
             100.0, 101.0, 99.0, 100.5, 102.0, 98.0, 100.0, 101.5, 99.5, 100.0,
         ];
         assert_eq!(change(&old, 1.0, 0.0, 0.0), Change::NoChange);
+        assert_eq!(
+            change(&[100.0], 1.0, 0.0, 0.0),
+            Change::NoChange,
+            "one run, unchanged"
+        );
         assert_eq!(change(&old, 1.03, 0.0, 0.0), Change::NoChange, "under 5 %");
         assert_eq!(change(&old, 1.2, 0.0, 0.0), Change::Worse);
         assert_eq!(change(&old, 0.8, 0.0, 0.0), Change::Better);
