@@ -10,9 +10,10 @@ use greetbench_report::Paths;
 use greetbench_report::last_run::{self, Bench};
 use serde_json::Value;
 
-#[path = "support/slowed.rs"]
-mod slowed;
-use slowed::{sample_path, slowed};
+#[path = "support/sample.rs"]
+#[allow(dead_code)]
+mod support;
+use support::{sample_path, slowed};
 
 /// A workspace of its own, with the sample's sweep stored where the sweep leaves it.
 fn workspace(name: &str) -> Paths {

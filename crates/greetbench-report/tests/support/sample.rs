@@ -1,5 +1,6 @@
-//! The sample the repository ships, and a copy of it with one model's I/O slowed down: shared
-//! by the report crate's diff tests and the CLI's (`#[path]`-included by both).
+//! The sample the repository ships, a copy of it with one model's I/O slowed down, and the
+//! rows of `diff --markdown` and `--json` read back: shared by the report crate's diff tests
+//! and the CLI's (`#[path]`-included by both).
 
 use std::path::{Path, PathBuf};
 
@@ -45,4 +46,38 @@ pub fn slowed(model: &str, factor: f64) -> Value {
     }
     assert!(touched > 4, "the sample has {model}'s I/O figures to slow");
     v
+}
+
+/// The rows of `greetbench diff --markdown`'s table: (question, model, NEW / OLD, word).
+pub fn markdown_rows(md: &str) -> Vec<(String, String, String, String)> {
+    md.lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let c: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+            let word = c[5].trim_matches('*').split(':').next().unwrap_or("");
+            (c[0].into(), c[1].into(), c[4].into(), word.into())
+        })
+        .collect()
+}
+
+/// The rows of `greetbench diff --json`: (question, model, NEW / OLD, word).
+pub fn json_rows(json: &Value) -> Vec<(String, String, Option<f64>, String)> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    json["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    (
+                        text(&r["what"]),
+                        text(&r["model"]),
+                        r["ratio"].as_f64(),
+                        text(&r["word"]),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
