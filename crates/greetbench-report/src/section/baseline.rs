@@ -114,10 +114,10 @@ pub struct Section {
     pub picks: Vec<String>,
     /// How many picks both runs made and kept.
     pub same_picks: usize,
-    /// The rows that read anything but no change.
+    /// The rows that read faster, slower, smaller or larger.
     pub changed: Vec<Line>,
-    /// Every compared row.
-    pub rows: Vec<Line>,
+    /// The rows that read inconclusive.
+    pub unsure: Vec<Line>,
     /// The rows only one run has, one sentence each.
     pub lone: Vec<String>,
     /// The one-line summary.
@@ -141,7 +141,7 @@ pub fn build(baseline: &Baseline) -> Section {
         picks: Vec::new(),
         same_picks: 0,
         changed: Vec::new(),
-        rows: Vec::new(),
+        unsure: Vec::new(),
         lone: Vec::new(),
         summary: String::new(),
         threshold: String::new(),
@@ -167,7 +167,12 @@ pub fn build(baseline: &Baseline) -> Section {
             )
         })
         .collect();
-    let rows: Vec<Line> = d.rows.iter().map(Line::of).collect();
+    let (changed, unsure): (Vec<&Compared>, Vec<&Compared>) = d
+        .rows
+        .iter()
+        .filter(|r| r.change != Change::NoChange)
+        .partition(|r| r.change.flagged());
+    let lines = |rows: Vec<&Compared>| rows.into_iter().map(Line::of).collect();
     let lone = [("OLD", &d.only_in_old), ("NEW", &d.only_in_new)]
         .into_iter()
         .flat_map(|(name, list)| {
@@ -199,12 +204,8 @@ pub fn build(baseline: &Baseline) -> Section {
             .collect(),
         picks: d.changed_picks().map(|p| p.sentence()).collect(),
         same_picks: d.picks.iter().filter(|p| !p.changed).count(),
-        changed: rows
-            .iter()
-            .filter(|l| !l.class.is_empty())
-            .cloned()
-            .collect(),
-        rows,
+        changed: lines(changed),
+        unsure: lines(unsure),
         lone,
         summary: d.summary.line(),
         threshold: crate::format::percent(d.threshold),
