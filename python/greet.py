@@ -165,9 +165,13 @@ class Plan:
         "timeout",
         "arrivals",
         "deadline",
+        "value",
     )
 
     def __init__(self, value):
+        # The plan as the harness sent it, for a model that passes it on whole (to another
+        # interpreter).
+        self.value = value
         self.workload = value["workload"]
         self.count = int(value["count"])
         self.targets = [Target.from_json(t) for t in value["targets"]]

@@ -6,13 +6,14 @@
 The first form is what ``crates/model-python`` starts: one interpreter per started model,
 speaking greet-core's wire style, one JSON object per line:
 
-    -> {"Ready": {"pid": ..., "python": "CPython 3.11.7", "start_method": ..., "workers": [...],
-                  "seconds_per_round": ...}}
+    -> {"Ready": {"pid": ..., "interpreter": {...}, "start_method": ..., "workers": [...],
+                  "seconds_per_round": ...}}     (interpreter: see ``describe_interpreter``)
     <- {"Plan": {...}}            a greet_core::Plan: run every job of it (with "arrivals",
                                   an open-loop run: each job no earlier than it is due)
     -> {"Done": {...}}            a greet_core::Outcome, once per job, as each job ends
                                   (with "open_loop" stamps in an open-loop run)
-    -> {"Finished": {"threads": N}}   the batch is over (N: the most threads seen alive)
+    -> {"Finished": {"threads": N, "gil_enabled": G}}   the batch is over (N: the most threads
+                                  seen alive; G: whether the GIL is on now)
     ... more plans, until the harness closes stdin; then the model is closed and we exit.
 
 The second prints ``crunch(WORK, SEED)`` for each seed, one per line: the cross-language
@@ -27,22 +28,42 @@ import json
 import os
 import platform
 import sys
+import sysconfig
 import threading
 import time
 
 from greet import Plan, crunch, seconds_per_round
 from models import asyncio_gather, processes, sequential, thread_pool, threads
 
-#: The models by the names greetbench registers them under. ``py-asyncio-uvloop`` imports
-#: uvloop only when asked for, so that the others run without it.
+#: The models by the names greetbench registers them under. ``py-asyncio-uvloop`` and
+#: ``py-interpreters`` import what they need (uvloop, subinterpreters) only when asked for, so
+#: that the others run on any Python 3.9 or newer.
 MODELS = {
     "py-sequential": sequential,
     "py-threads": threads,
     "py-thread-pool": thread_pool,
     "py-processes": processes,
+    "py-interpreters": None,
     "py-asyncio": asyncio_gather,
     "py-asyncio-uvloop": None,
 }
+
+
+def gil_enabled():
+    """Whether the GIL is on now: ``sys._is_gil_enabled()`` (3.13+), else always. A
+    free-threaded build turns it back on for ``PYTHON_GIL=1`` or an extension that needs it."""
+    return getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def describe_interpreter():
+    """This interpreter, as ``greet_core::interpreter::Interpreter`` reads it."""
+    return {
+        "path": sys.executable,
+        "implementation": platform.python_implementation(),
+        "version": platform.python_version(),
+        "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        "gil_enabled": gil_enabled(),
+    }
 
 
 class Emitter:
@@ -92,8 +113,17 @@ def load(name):
         try:
             from models import asyncio_uvloop
         except ImportError:
-            sys.exit("uvloop is not installed for this python3: pip install uvloop")
+            sys.exit(
+                "uvloop is not installed for this python3: "
+                "python3 -m pip install -r python/requirements.txt"
+            )
         return asyncio_uvloop
+    if name == "py-interpreters":
+        try:
+            from models import interpreters
+        except ImportError:
+            sys.exit("no subinterpreters here: needs Python >= 3.13 (concurrent.interpreters)")
+        return interpreters
     return MODELS[name]
 
 
@@ -105,7 +135,8 @@ def serve(name, workers, calibrate):
         {
             "Ready": {
                 "pid": os.getpid(),
-                "python": f"{platform.python_implementation()} {platform.python_version()}",
+                # Said after the model started, its imports done: what it runs under.
+                "interpreter": describe_interpreter(),
                 "start_method": getattr(runner, "start_method", None),
                 "workers": runner.pids() if hasattr(runner, "pids") else [],
                 "seconds_per_round": seconds_per_round() if calibrate else None,
@@ -117,7 +148,7 @@ def serve(name, workers, calibrate):
         plan = Plan(json.loads(line)["Plan"])
         emit = Emitter(out)
         runner.run(plan, emit)
-        say(out, {"Finished": {"threads": emit.peak_threads}})
+        say(out, {"Finished": {"threads": emit.peak_threads, "gil_enabled": gil_enabled()}})
     runner.close()
 
 

@@ -32,7 +32,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     cpu(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
+    benches::report();
 }
 
 /// Whether `model` runs more crunches at once when given more workers.

@@ -26,7 +26,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     io(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
+    benches::report();
 }
 
 fn io(c: &mut Criterion) {

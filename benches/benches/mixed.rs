@@ -31,7 +31,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     mixed(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
+    benches::report();
 }
 
 fn mixed(c: &mut Criterion) {

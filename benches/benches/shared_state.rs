@@ -39,7 +39,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     shared_state(&mut c);
     c.final_summary();
-    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
+    benches::report();
 }
 
 /// One way of counting: runs `TOTAL` increments on `pool` and returns the final count.

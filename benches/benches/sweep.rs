@@ -88,5 +88,5 @@ fn main() {
         }
         Err(e) => eprintln!("warning: the sweep's results were not stored: {e}"),
     }
-    greetbench_report::regenerate_after_bench(&greetbench::registry::descriptions());
+    benches::report();
 }

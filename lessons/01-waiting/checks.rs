@@ -1,6 +1,22 @@
 // Lesson 01's checks, shared by `lesson01-exercise` and `lesson01-solution` through
 // `include!` (so this file cannot carry a `//!` header of its own). Run them with
 // `cargo lesson check 01`. Do not edit: they are how the checker knows you are done.
+//
+// What each check guards (the lesson's objectives and the requirements its README and
+// docstrings state), and the wrong solution in lesson01-wrong that proves it does:
+// - replies_come_from_each_host_in_order: one result per target, in the targets' order, each
+//   from its own host.
+// - one_greet_in_flight_at_a_time: sequential, the point of the lesson (N × L): never two
+//   greets waiting at once (wrong/concurrent).
+// - refused_target_is_counted_not_fatal: a failed greet is one counted error, the run goes on,
+//   ok + errors == count (wrong/stops_at_the_first_error).
+// - a_silent_host_times_out_and_the_run_goes_on: every wait has a timeout
+//   (wrong/no_timeout).
+// - the_timeout_given_is_the_one_used: the timeout is the caller's, not a constant that
+//   happens to be short enough (wrong/constant_timeout).
+// - wrong_host_is_an_error: a reply from another host is an error (wrong/trusts_any_reply).
+// - prediction_is_count_times_latency: N × L, as code.
+// The CPU the waiting costs (about none) is what `cargo lesson run 01` shows, not a check.
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
@@ -31,18 +47,20 @@ fn replies_come_from_each_host_in_order() {
     let server = server(4, Duration::ZERO);
     let targets = server.targets();
     let results = greet_all(&targets, TIMEOUT);
-    assert_eq!(results.len(), 4, "one result per target");
+    assert_eq!(
+        results.len(),
+        4,
+        "results: {}, want 4 (one per target)",
+        results.len()
+    );
     for (i, r) in results.iter().enumerate() {
         let reply = r
             .as_ref()
             .unwrap_or_else(|e| panic!("greet {i} failed: {e}"));
         assert_eq!(reply.host, i as u32, "result {i} must be host {i}'s reply");
     }
-    assert_eq!(
-        server.stats().served,
-        4,
-        "the server answered each greet once"
-    );
+    let served = server.stats().served;
+    assert_eq!(served, 4, "greets the server answered: {served}, want 4");
 }
 
 #[test]
@@ -57,10 +75,12 @@ fn one_greet_in_flight_at_a_time() {
         "every greet succeeds: {results:?}"
     );
     let stats = server.stats();
-    assert_eq!(stats.served, 6);
+    assert_eq!(stats.served, 6, "greets the server answered: {}, want 6", stats.served);
     assert_eq!(
         stats.peak_in_flight, 1,
-        "greet_all must wait for each reply before sending the next greet"
+        "the most greets the server had waiting at once: {}, want 1 (greet_all must wait for \
+         each reply before sending the next greet)",
+        stats.peak_in_flight
     );
 }
 
@@ -76,7 +96,12 @@ fn refused_target_is_counted_not_fatal() {
         },
     );
     let results = greet_all(&targets, TIMEOUT);
-    assert_eq!(results.len(), 3, "one result per target, failures included");
+    assert_eq!(
+        results.len(),
+        3,
+        "results: {}, want 3 (one per target, failures included)",
+        results.len()
+    );
     assert_eq!(results[0].as_ref().map(|r| r.host), Ok(0));
     assert_eq!(
         results[1],
@@ -89,11 +114,13 @@ fn refused_target_is_counted_not_fatal() {
         "the run goes on"
     );
     let t = tally(&results);
-    assert_eq!(t, Tally { ok: 2, errors: 1 });
+    assert_eq!(t, Tally { ok: 2, errors: 1 }, "tally of 2 replies and 1 refusal");
     assert_eq!(
         t.ok + t.errors,
         targets.len(),
-        "every greet is counted once"
+        "ok + errors: {}, want {} (every greet counted once)",
+        t.ok + t.errors,
+        targets.len()
     );
 }
 
@@ -121,7 +148,33 @@ fn a_silent_host_times_out_and_the_run_goes_on() {
         Some(Ok(0)),
         "the run goes on"
     );
-    assert_eq!(tally(&results), Tally { ok: 1, errors: 1 });
+    assert_eq!(
+        tally(&results),
+        Tally { ok: 1, errors: 1 },
+        "tally of 1 timeout and 1 reply"
+    );
+}
+
+#[test]
+fn the_timeout_given_is_the_one_used() {
+    // A host that answers after 1 s. Given 4 s, a greet waits for the answer; given 300 ms, it
+    // gives up first. No timeout fixed in the code does both: only the argument does.
+    let slow = server(1, Duration::from_secs(1));
+    let target = slow.targets();
+    let patient = greet_all(&target, Duration::from_secs(4));
+    assert_eq!(
+        patient.first().map(|r| r.as_ref().map(|r| r.host)),
+        Some(Ok(0)),
+        "greet_all(.., 4 s) to a host that answers after 1 s must get its reply: is the timeout \
+         you pass on to greet_one the one greet_all was given?"
+    );
+    let hasty = greet_all(&target, Duration::from_millis(300));
+    assert_eq!(
+        hasty.first(),
+        Some(&Err(GreetError::Timeout)),
+        "greet_all(.., 300 ms) to a host that answers after 1 s must time out: pass greet_all's \
+         own timeout on to every greet"
+    );
 }
 
 #[test]
@@ -140,7 +193,11 @@ fn wrong_host_is_an_error() {
             got: 0
         })]
     );
-    assert_eq!(tally(&results), Tally { ok: 0, errors: 1 });
+    assert_eq!(
+        tally(&results),
+        Tally { ok: 0, errors: 1 },
+        "tally of 1 wrong host"
+    );
 }
 
 #[test]

@@ -4,6 +4,24 @@
 //
 // Results come back in whatever order the workers finish, so every check sorts them by job
 // index (or counts them) before asserting anything.
+//
+// What each check guards, and the wrong solution in lesson03-wrong that proves it does. Most
+// go through the given `pool_greet`, which runs your `run_pool`:
+// - every_job_comes_back_once_from_its_host: one Done per job, each from its host.
+// - peak_in_flight_equals_the_pool_size: at most K greets at once, and K reached: it is a pool
+//   (wrong/thread_per_job).
+// - distinct_workers_equal_the_pool_size: K threads of the pool's own do the jobs.
+// - a_refused_job_is_an_error_and_the_rest_complete: a failure is one counted error.
+// - a_held_job_leaves_the_rest_of_the_queue_to_the_other_workers: whichever worker is free
+//   takes the next job: the queue balances the load (wrong/fixed_split).
+// - results_come_back_while_the_queue_is_still_open: the work flows through the queues, job by
+//   job, not gathered first and handed back at the end (wrong/no_queue).
+// - idle_workers_wait_without_using_the_cpu: a worker with no job blocks on the queue; it does
+//   not spin or poll (wrong/spinning_workers).
+// - zero_workers_means_one_worker: `workers = 0` is decided: one worker, never no work
+//   (wrong/zero_workers_do_nothing).
+// - run_pool_returns_once_its_workers_are_done: the workers end cleanly, and run_pool waits
+//   for them (wrong/detached_workers).
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -11,10 +29,12 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::unbounded;
 use greet_core::protocol::{GREETING, reply_line};
 use greet_core::{GreetError, Target};
 use greet_server::{Config, Server};
-use lesson03::{Done, pool_greet};
+use lesson_measure::{alone, cpu};
+use lesson03::{Done, Job, pool_greet, run_pool};
 
 /// Short on purpose: at a rendezvous, a greet that is not answered within this long means the
 /// workers did not all wait at the same time.
@@ -32,9 +52,19 @@ fn by_index(mut done: Vec<Done>, count: usize) -> Vec<Done> {
     assert_eq!(
         indexes,
         (0..count).collect::<Vec<_>>(),
-        "every job must come back exactly once"
+        "the job indexes that came back ({} results), want 0 to {} once each",
+        indexes.len(),
+        count.saturating_sub(1)
     );
     done
+}
+
+/// Job `index`: greet `target`.
+fn job(index: usize, target: &Target) -> Job {
+    Job {
+        index,
+        target: target.clone(),
+    }
 }
 
 /// A server whose replies wait until `workers` greets are in flight at once, and then take
@@ -109,7 +139,8 @@ fn every_job_comes_back_once_from_its_host() {
             .unwrap_or_else(|e| panic!("job {} failed: {e}", d.index));
         assert_eq!(Some(reply.host), targets[d.index].host, "job {}", d.index);
     }
-    assert_eq!(server.stats().served, 12);
+    let served = server.stats().served;
+    assert_eq!(served, 12, "greets the server answered: {served}, want 12");
 }
 
 #[test]
@@ -146,7 +177,9 @@ fn distinct_workers_equal_the_pool_size() {
     assert_eq!(
         ids.len(),
         workers,
-        "every one of the {workers} workers ran a job, and no other thread did"
+        "distinct worker thread ids in the results: {}, want {workers} (every worker ran a job, \
+         and no other thread did)",
+        ids.len()
     );
     let me = format!("{:?}", std::thread::current().id());
     assert!(
@@ -179,8 +212,14 @@ fn a_refused_job_is_an_error_and_the_rest_complete() {
     );
     let ok = done.iter().filter(|d| d.result.is_ok()).count();
     let errors = done.len() - ok;
-    assert_eq!((ok, errors), (5, 1));
-    assert_eq!(ok + errors, targets.len(), "every job is counted once");
+    assert_eq!((ok, errors), (5, 1), "(ok, errors) of 5 greets and 1 refusal");
+    assert_eq!(
+        ok + errors,
+        targets.len(),
+        "ok + errors: {}, want {} (every job counted once)",
+        ok + errors,
+        targets.len()
+    );
 }
 
 #[test]
@@ -219,4 +258,157 @@ fn a_held_job_leaves_the_rest_of_the_queue_to_the_other_workers() {
             Err(e) => panic!("job {} failed: {e}", d.index),
         }
     }
+}
+
+#[test]
+fn results_come_back_while_the_queue_is_still_open() {
+    // One job goes in and the queue stays open: its result must come back before any more
+    // jobs arrive. A pool that waits for the whole batch before it starts (collecting the jobs
+    // first), or hands every result back at the end (a Vec behind a lock), sends nothing yet.
+    let server = Server::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let targets = jobs(&server, 6);
+    let (jobs_tx, jobs_rx) = unbounded::<Job>();
+    let (done_tx, done_rx) = unbounded::<Done>();
+    let (first, rest) = std::thread::scope(|s| {
+        s.spawn(move || run_pool(jobs_rx, done_tx, 3, Duration::from_secs(5)));
+        let _ = jobs_tx.send(job(0, &targets[0]));
+        let first = done_rx.recv_timeout(Duration::from_secs(5)).ok();
+        for (i, t) in targets.iter().enumerate().skip(1) {
+            let _ = jobs_tx.send(job(i, t));
+        }
+        drop(jobs_tx);
+        (first, done_rx.iter().collect::<Vec<Done>>())
+    });
+    let first = first.unwrap_or_else(|| {
+        panic!(
+            "no result came back within 5 s of job 0 while the job queue was still open: take \
+             each job from the queue as it comes, and send its Done as soon as it is done"
+        )
+    });
+    assert_eq!(first.index, 0, "the first result is job 0's, the only job sent");
+    let mut all = rest;
+    all.push(first);
+    let done = by_index(all, 6);
+    let ok = done.iter().filter(|d| d.result.is_ok()).count();
+    assert_eq!(ok, 6, "jobs ok: {ok}, want 6");
+}
+
+#[test]
+fn idle_workers_wait_without_using_the_cpu() {
+    if !alone::in_a_process_of_its_own("idle_workers_wait_without_using_the_cpu") {
+        return; // it ran, and passed, in a process of its own
+    }
+    // Four workers, one job, and then an open, empty queue for 300 ms, once every worker has
+    // reached it. A worker blocked on the queue is never put on a CPU while it waits; one that
+    // spins on try_recv, or sleeps and polls, runs again and again. The kernel counts both
+    // (/proc/self/task/*/schedstat).
+    let server = Server::start(Config::default()).expect("the greet server starts");
+    let Some(before) = cpu::thread_ids() else {
+        eprintln!("(no /proc here: idle workers are not checked)");
+        return;
+    };
+    let target = server.targets()[0].clone();
+    let (jobs_tx, jobs_rx) = unbounded::<Job>();
+    let (done_tx, done_rx) = unbounded::<Done>();
+    let (first, pool_threads, idle) = std::thread::scope(|s| {
+        s.spawn(move || run_pool(jobs_rx, done_tx, 4, Duration::from_secs(5)));
+        let _ = jobs_tx.send(job(0, &target));
+        let first = done_rx.recv_timeout(Duration::from_secs(5)).ok();
+        // Every thread started since: the pool's (the server and this one were there before).
+        let pool: Vec<u32> = cpu::thread_ids()
+            .unwrap_or_default()
+            .difference(&before)
+            .copied()
+            .collect();
+        // Let them all get to the queue: a loaded machine may not have run a new thread yet.
+        // A worker that waits on the queue is then asleep (S); one that spins never is, and
+        // after 2 s it is measured all the same. (Bounded: 400 looks, 5 ms apart.)
+        for _ in 0..400 {
+            if pool.iter().all(|t| cpu::state(*t).is_none_or(|s| s == 'S')) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let start: Vec<Option<cpu::Runs>> = pool.iter().map(|t| cpu::runs(*t)).collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let idle: Vec<cpu::Runs> = pool
+            .iter()
+            .zip(&start)
+            .filter_map(|(t, s)| Some(cpu::runs(*t)?.since((*s)?)))
+            .collect();
+        drop(jobs_tx);
+        (first, pool.len(), idle)
+    });
+    assert!(
+        first.is_some_and(|d| d.result.is_ok()),
+        "job 0 did not come back within 5 s while the queue was open"
+    );
+    if idle.is_empty() {
+        eprintln!("(no schedstat here: idle workers are not checked)");
+        return;
+    }
+    let runs: u64 = idle.iter().map(|r| r.runs).sum();
+    let on_cpu_ms = idle.iter().map(|r| r.on_cpu_ns).sum::<u64>() as f64 / 1e6;
+    assert!(
+        runs <= 3 && on_cpu_ms <= 5.0,
+        "while the queue stayed empty for 300 ms, the pool's {pool_threads} threads were put on a \
+         CPU {runs} times and used {on_cpu_ms:.1} ms of it, want at most 3 times and 5 ms: an idle \
+         worker must block on the queue (recv, or `for job in jobs`), not spin on try_recv or \
+         sleep and poll"
+    );
+}
+
+#[test]
+fn zero_workers_means_one_worker() {
+    // `workers = 0` is a pool of one, as the docs say: the jobs still get done.
+    let server = Server::start(Config {
+        hosts: 2,
+        latency: Duration::from_millis(10),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let targets = jobs(&server, 4);
+    let done = by_index(pool_greet(&targets, 0, Duration::from_secs(5)), 4);
+    assert!(done.iter().all(|d| d.result.is_ok()), "{done:?}");
+    let ids: BTreeSet<String> = done.iter().map(|d| format!("{:?}", d.worker)).collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "distinct worker thread ids with workers = 0: {}, want 1",
+        ids.len()
+    );
+    let peak = server.stats().peak_in_flight;
+    assert_eq!(peak, 1, "the most greets in flight at once: {peak}, want 1");
+}
+
+#[test]
+fn run_pool_returns_once_its_workers_are_done() {
+    // Every job is queued and the queue closed before run_pool starts. When it returns, its
+    // workers must have finished: every Done is already there, without waiting for any.
+    let server = Server::start(Config {
+        hosts: 3,
+        latency: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let (jobs_tx, jobs_rx) = unbounded::<Job>();
+    let (done_tx, done_rx) = unbounded::<Done>();
+    for (i, t) in jobs(&server, 6).iter().enumerate() {
+        let _ = jobs_tx.send(job(i, t));
+    }
+    drop(jobs_tx);
+    run_pool(jobs_rx, done_tx, 2, Duration::from_secs(5));
+    let there: Vec<Done> = done_rx.try_iter().collect();
+    assert_eq!(
+        there.len(),
+        6,
+        "results already sent when run_pool returned: {}, want 6: wait for your workers to \
+         finish (a thread::scope does) before returning",
+        there.len()
+    );
+    by_index(there, 6);
 }

@@ -4,6 +4,22 @@
 //
 // The worker executable is this package's `lesson04-<exercise|solution>-worker` binary, which
 // cargo builds for the tests and names in CARGO_BIN_EXE_<name>.
+//
+// What each check guards, and the wrong solution in lesson04-wrong that proves it does:
+// - jobs_run_in_other_processes_one_per_worker: the jobs run in K worker processes, all at
+//   once (wrong/threads_not_processes).
+// - each_worker_logs_its_jobs_to_its_own_file: one log file per worker (wrong/shared_log).
+// - ask_kills_a_hung_worker_and_reaps_it_before_returning: a hung worker is killed and waited
+//   for, no zombie (wrong/no_kill_on_timeout, wrong/kill_without_wait).
+// - a_hung_job_is_an_error_and_the_other_worker_runs_the_rest: the queue is shared; a hung
+//   job is one counted error (wrong/fixed_split).
+// - jobs_left_when_every_worker_is_gone_are_counted_errors: no job is lost, ok + errors ==
+//   count (wrong/lost_jobs).
+// - each_job_has_its_own_timeout: the timeout is per job, not one deadline for the batch
+//   (wrong/one_deadline_for_the_batch).
+// - results_come_back_in_the_order_jobs_finish: `ask` returns as soon as the answer arrives,
+//   not when the timeout is up (wrong/ask_waits_the_whole_timeout).
+// - run_pool_fails_only_when_a_worker_cannot_start: the docstring's error case.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -36,7 +52,9 @@ fn by_index(mut done: Vec<Done>, count: usize) -> Vec<Done> {
     assert_eq!(
         indexes,
         (0..count).collect::<Vec<_>>(),
-        "every job must come back exactly once"
+        "the job indexes that came back ({} results), want 0 to {} once each",
+        indexes.len(),
+        count.saturating_sub(1)
     );
     done
 }
@@ -104,7 +122,8 @@ fn jobs_run_in_other_processes_one_per_worker() {
     assert_eq!(
         pids.len(),
         workers,
-        "{workers} worker processes each ran jobs"
+        "distinct worker pids in the results: {}, want {workers}",
+        pids.len()
     );
 }
 
@@ -131,7 +150,8 @@ fn each_worker_logs_its_jobs_to_its_own_file() {
     assert_eq!(
         by_pid.len(),
         workers,
-        "one log file per worker, each naming its own pid"
+        "log files, each naming its own worker's pid: {}, want {workers} (one per worker)",
+        by_pid.len()
     );
     for d in &done {
         assert!(d.result.is_ok(), "job {} failed: {:?}", d.index, d.result);
@@ -216,9 +236,15 @@ fn a_hung_job_is_an_error_and_the_other_worker_runs_the_rest() {
     assert_eq!(
         (ok, errors),
         (6, 1),
-        "the other worker ran every other job: {done:?}"
+        "(ok, errors): the other worker ran every other job: {done:?}"
     );
-    assert_eq!(ok + errors, jobs.len(), "every job is counted once");
+    assert_eq!(
+        ok + errors,
+        jobs.len(),
+        "ok + errors: {}, want {} (every job counted once)",
+        ok + errors,
+        jobs.len()
+    );
     let hung = done[2].pid;
     assert_ne!(hung, 0, "the hung job names the worker that ran it");
     let hung_log = &logs_by_pid(logs.path())[&hung];
@@ -253,5 +279,84 @@ fn jobs_left_when_every_worker_is_gone_are_counted_errors() {
             d.index
         );
     }
-    assert_eq!(server.stats().served, 0, "no worker was left to greet");
+    let served = server.stats().served;
+    assert_eq!(served, 0, "greets served: {served}, want 0 (no worker was left to greet)");
+}
+
+#[test]
+fn each_job_has_its_own_timeout() {
+    // One worker, 12 greets to a host that answers after 250 ms, each job allowed 2 s: the
+    // batch takes 3 s, well past one job's timeout, and every job must still succeed. One
+    // deadline for the whole batch would kill the worker as hung partway through.
+    let server = Server::start(Config {
+        hosts: 1,
+        latency: Duration::from_millis(250),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let jobs = greet_jobs(&server, 12, Duration::from_secs(5));
+    let done = run_pool(
+        Path::new(WORKER_EXE),
+        1,
+        logs.path(),
+        &jobs,
+        Duration::from_secs(2),
+    )
+    .expect("the worker starts");
+    let done = by_index(done, 12);
+    let ok = done.iter().filter(|d| d.result.is_ok()).count();
+    assert_eq!(
+        ok,
+        12,
+        "jobs ok: {ok}, want 12: each job may take up to the job timeout, counted from when it \
+         is sent, not from the start of the batch ({:?})",
+        done.iter().find(|d| d.result.is_err())
+    );
+}
+
+#[test]
+fn results_come_back_in_the_order_jobs_finish() {
+    // Two workers, each job allowed 6 s. Job 0 makes its worker sleep 3 s; the four greets
+    // after it are answered at once, by the other worker, while job 0 sleeps. An `ask` that
+    // returns as soon as the answer arrives hands back the four first and job 0 last; one that
+    // waits out its whole timeout before it looks returns job 0 (at 6 s) before most of them.
+    let server = Server::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let mut jobs = greet_jobs(&server, 5, Duration::from_secs(5));
+    jobs[0] = Job::Hang { index: 0, secs: 3 };
+    let done = run_pool(
+        Path::new(WORKER_EXE),
+        2,
+        logs.path(),
+        &jobs,
+        Duration::from_secs(6),
+    )
+    .expect("the workers start");
+    let order: Vec<usize> = done.iter().map(|d| d.index).collect();
+    assert_eq!(
+        order.last(),
+        Some(&0),
+        "the order results came back in: {order:?}, want job 0 (which sleeps 3 s) last: does \
+         ask return as soon as the answer arrives (recv_timeout), or wait out the timeout first?"
+    );
+    let done = by_index(done, 5);
+    for d in &done[1..] {
+        assert!(d.result.is_ok(), "job {} failed: {:?}", d.index, d.result);
+    }
+}
+
+#[test]
+fn run_pool_fails_only_when_a_worker_cannot_start() {
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let missing = logs.path().join("no-such-worker");
+    let got = run_pool(&missing, 2, logs.path(), &[], Duration::from_secs(1));
+    assert!(
+        got.is_err(),
+        "a worker executable that does not exist is an Err from run_pool, got {got:?}"
+    );
 }

@@ -1,12 +1,24 @@
 // Lesson 05's checks, shared by `lesson05-exercise` and `lesson05-solution` through
 // `include!` (so this file cannot carry a `//!` header of its own). Run them with
 // `cargo lesson check 05`. Do not edit: they are how the checker knows you are done.
+//
+// What each check guards, and the wrong solution in lesson05-wrong that proves it does:
+// - parallel_checksum_equals_the_sequential_one: the same jobs, the same checksum.
+// - jobs_run_on_both_threads_of_the_pool: on the given pool, not the global one, and on all
+//   of it (wrong/global_pool, wrong/sequential).
+// - jobs_run_at_the_same_moment: parallelism itself, two jobs running at once, not jobs
+//   handed to the pool one at a time (wrong/install_per_job).
+// - one_thread_pool_gives_the_same_checksum: any pool size.
+// - greets_on_the_pool_come_back_in_target_order: one result per target, in order.
+// - greets_in_flight_are_capped_by_the_pool_size: blocking I/O on rayon is capped by its
+//   threads, the lesson's second point (wrong/greets_on_threads).
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use greet_core::Target;
 use greet_server::{Config, Server};
-use lesson05::{crunch_parallel, crunch_sequential, greet_all_on_pool};
+use lesson05::{crunch_parallel, crunch_sequential, greet_all_on_pool, job};
 
 /// A crunch size that takes a fraction of a millisecond even in a debug build.
 const WORK: u32 = 20_000;
@@ -27,7 +39,7 @@ fn names(n: usize) -> Vec<String> {
 #[test]
 fn parallel_checksum_equals_the_sequential_one() {
     let expected = crunch_sequential(64, WORK).checksum;
-    let got = crunch_parallel(&pool(2), 64, WORK);
+    let got = crunch_parallel(&pool(2), 64, |i| job(WORK, i));
     assert_eq!(
         got.checksum, expected,
         "the same 64 jobs must add up to the same checksum, whatever thread ran them"
@@ -39,7 +51,7 @@ fn jobs_run_on_both_threads_of_the_pool() {
     // 400 jobs of a fraction of a millisecond each: plenty for the second thread to steal
     // some, so a parallel solution shows two thread names. A sequential one shows the test's
     // own thread instead.
-    let got = crunch_parallel(&pool(2), 400, WORK);
+    let got = crunch_parallel(&pool(2), 400, |i| job(WORK, i));
     assert_eq!(
         got.threads,
         names(2),
@@ -48,16 +60,44 @@ fn jobs_run_on_both_threads_of_the_pool() {
 }
 
 #[test]
+fn jobs_run_at_the_same_moment() {
+    // Each job waits (at most 5 s, once) until another job is running at the same moment. On a
+    // pool of 2 threads the second thread steals work while the first waits, and the two meet
+    // at once. Jobs handed to the pool one at a time never meet: the first waits out its 5 s.
+    let (running, peak, gave_up) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicBool::new(false));
+    let got = crunch_parallel(&pool(2), 16, |i| {
+        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(now, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while peak.load(Ordering::SeqCst) < 2 && !gave_up.load(Ordering::SeqCst) {
+            if Instant::now() >= deadline {
+                gave_up.store(true, Ordering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        running.fetch_sub(1, Ordering::SeqCst);
+        job(1_000, i)
+    });
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(
+        peak >= 2,
+        "the most jobs running at the same moment: {peak}, want 2 on a pool of 2: run the \
+         parallel iterator inside pool.install, rather than handing it one job at a time"
+    );
+    assert_eq!(got.checksum, crunch_sequential(16, 1_000).checksum);
+}
+
+#[test]
 fn one_thread_pool_gives_the_same_checksum() {
     let expected = crunch_sequential(30, WORK).checksum;
-    let one = crunch_parallel(&pool(1), 30, WORK);
+    let one = crunch_parallel(&pool(1), 30, |i| job(WORK, i));
     assert_eq!(one.checksum, expected);
     assert_eq!(
         one.threads,
         names(1),
         "a pool of one thread runs every job on it"
     );
-    assert_eq!(crunch_parallel(&pool(3), 30, WORK).checksum, expected);
+    assert_eq!(crunch_parallel(&pool(3), 30, |i| job(WORK, i)).checksum, expected);
 }
 
 #[test]
@@ -69,7 +109,12 @@ fn greets_on_the_pool_come_back_in_target_order() {
     .expect("the greet server starts");
     let targets: Vec<Target> = server.targets().into_iter().cycle().take(8).collect();
     let results = greet_all_on_pool(&pool(4), &targets, Duration::from_secs(5));
-    assert_eq!(results.len(), 8, "one result per target");
+    assert_eq!(
+        results.len(),
+        8,
+        "results: {}, want 8 (one per target)",
+        results.len()
+    );
     for (i, r) in results.iter().enumerate() {
         let reply = r
             .as_ref()
@@ -81,7 +126,8 @@ fn greets_on_the_pool_come_back_in_target_order() {
             i % 4
         );
     }
-    assert_eq!(server.stats().served, 8);
+    let served = server.stats().served;
+    assert_eq!(served, 8, "greets the server answered: {served}, want 8");
 }
 
 #[test]
@@ -101,11 +147,12 @@ fn greets_in_flight_are_capped_by_the_pool_size() {
     let failed = results.iter().filter(|r| r.is_err()).count();
     assert_eq!(
         failed, 0,
-        "timeouts here mean fewer than 3 greets waited at once: {results:?}"
+        "greets that failed: {failed}, want 0 (timeouts here mean fewer than 3 greets waited at \
+         once): {results:?}"
     );
+    let peak = server.stats().peak_in_flight;
     assert_eq!(
-        server.stats().peak_in_flight,
-        3,
-        "a pool of 3 blocking threads has exactly 3 greets in flight at its peak"
+        peak, 3,
+        "the most greets in flight at once: {peak}, want 3 (a pool of 3 blocking threads)"
     );
 }

@@ -1,6 +1,21 @@
 // Lesson 06's checks, shared by `lesson06-exercise` and `lesson06-solution` through
 // `include!` (so this file cannot carry a `//!` header of its own). Run them with
 // `cargo lesson check 06`. Do not edit: they are how the checker knows you are done.
+//
+// What each check guards, and the wrong solution in lesson06-wrong that proves it does:
+// - all_greets_wait_at_once_on_one_thread: many greets wait at once on one thread, the event
+//   loop, the point of the lesson (wrong/os_threads, wrong/multi_thread_runtime).
+// - a_failed_greet_keeps_its_place: one result per target, in order, failures included.
+// - the_timeout_given_is_the_one_used: greet_all and mixed wait no longer, and no shorter,
+//   than the caller says (wrong/greet_all_ignores_the_timeout).
+// - crunch_inline_blocks_the_event_loop: the given inline crunch, shown blocking the loop.
+// - crunch_off_loop_lets_other_tasks_run: CPU work off the loop (wrong/run_off_loop_runs_on_the_loop).
+// - blocking_work_off_the_loop_can_wait_for_another_task: run_off_loop really leaves the loop.
+// - mixed_crunches_with_the_replys_seed: the mixed job's checksum (wrong/seed_ignores_the_reply).
+// - mixed_leaves_the_loop_free_while_it_crunches: another job's reply, arriving while mixed
+//   crunches, is handled before that crunch ends (wrong/mixed_crunches_inline).
+// - mixed_greets_wait_together_on_the_loop: mixed's greet is async I/O, not a blocking call
+//   that holds the loop (wrong/mixed_greets_with_blocking_io).
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -8,65 +23,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
 use greet_core::client::greet_target;
+use greet_core::protocol::{GREETING, reply_line};
 use greet_core::workload::crunch;
 use greet_core::{GreetError, Reply, Target};
 use greet_server::{Config, Server};
+use lesson_measure::alone;
 use lesson06::{crunch_inline, crunch_off_loop, greet_all, mixed, run_off_loop};
-
-/// Whether this process runs the check `name` and nothing else, so that counting its threads
-/// counts that check's threads alone. `cargo test` runs a file's checks side by side in one
-/// process; then this runs the check again in a fresh process of its own (`--exact`, one test
-/// thread), fails with that run's message if it failed, and returns `false`.
-fn alone_in_this_process(name: &str) -> bool {
-    const ALONE: &str = "LESSON06_CHECK_ALONE";
-    if std::env::var_os(ALONE).is_some() {
-        return true;
-    }
-    let exe = std::env::current_exe().expect("the path of this test executable");
-    let mut child = std::process::Command::new(exe)
-        .args(["--exact", name, "--test-threads", "1", "--nocapture"])
-        .env(ALONE, "1")
-        .env("RUST_BACKTRACE", "0")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("this test executable starts again");
-    let mut stderr = child.stderr.take().expect("stderr was piped");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
-    let deadline = Instant::now() + Duration::from_secs(50);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    let text = reader.join().unwrap_or_default();
-    match status {
-        Some(status) if status.success() => false,
-        Some(_) => {
-            // The child's panic message and where it came from, without libtest's notes.
-            let message: Vec<&str> = text
-                .lines()
-                .skip_while(|l| !l.contains("panicked at "))
-                .map(|l| l.find("panicked at ").map_or(l, |i| &l[i..]))
-                .take_while(|l| !l.starts_with("note: "))
-                .collect();
-            panic!("(run alone) {}", message.join("\n"))
-        }
-        None => panic!("{name} did not finish within 50 s in a process of its own"),
-    }
-}
 
 /// The ids of this process's threads, from `/proc/self/task`; `None` where there is no `/proc`.
 fn thread_ids() -> Option<BTreeSet<u32>> {
@@ -136,7 +102,7 @@ fn ticker() -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
 
 #[test]
 fn all_greets_wait_at_once_on_one_thread() {
-    if !alone_in_this_process("all_greets_wait_at_once_on_one_thread") {
+    if !alone::in_a_process_of_its_own("all_greets_wait_at_once_on_one_thread") {
         return; // it ran, and passed, in a process of its own
     }
     // The server holds every reply until 9 greets wait at once: the 8 of greet_all, and one
@@ -199,14 +165,25 @@ fn all_greets_wait_at_once_on_one_thread() {
         Ok(0),
         "the watcher's own greet is answered"
     );
-    assert_eq!(results.len(), n, "one result per target");
+    assert_eq!(
+        results.len(),
+        n,
+        "results: {}, want {n} (one per target)",
+        results.len()
+    );
     for (i, r) in results.iter().enumerate() {
         let reply = r
             .as_ref()
             .unwrap_or_else(|e| panic!("greet {i} failed ({e}): were all 8 greets waiting at once?"));
         assert_eq!(reply.host, (i % 4) as u32, "result {i} is host {}'s", i % 4);
     }
-    assert_eq!(server.stats().peak_in_flight, n as u64 + 1);
+    let peak = server.stats().peak_in_flight;
+    assert_eq!(
+        peak,
+        n as u64 + 1,
+        "the most greets waiting at once: {peak}, want {} (yours and the watcher's)",
+        n + 1
+    );
 }
 
 #[test]
@@ -307,5 +284,145 @@ fn mixed_crunches_with_the_replys_seed() {
             expected: 1,
             got: 0
         })
+    );
+}
+
+#[test]
+fn the_timeout_given_is_the_one_used() {
+    // Hosts that answer after 1 s. Given 4 s, greet_all waits for the answers; given 300 ms,
+    // every greet gives up first, and so does mixed. No timeout fixed in the code does both.
+    let slow = Server::start(Config {
+        hosts: 2,
+        latency: Duration::from_secs(1),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let targets = slow.targets();
+    let patient: Vec<_> = greet_all(&targets, Duration::from_secs(4))
+        .into_iter()
+        .map(|r| r.map(|reply| reply.host))
+        .collect();
+    assert_eq!(
+        patient,
+        [Ok(0), Ok(1)],
+        "greet_all(.., 4 s) to hosts that answer after 1 s must get the replies: is the timeout \
+         each greet gets the one greet_all was given?"
+    );
+    let hasty = greet_all(&targets, Duration::from_millis(300));
+    assert_eq!(
+        hasty,
+        [Err(GreetError::Timeout), Err(GreetError::Timeout)],
+        "greet_all(.., 300 ms) to hosts that answer after 1 s must time out"
+    );
+    let got = event_loop().block_on(mixed(
+        targets[0].clone(),
+        0,
+        1_000,
+        Duration::from_millis(300),
+    ));
+    assert_eq!(
+        got,
+        Err(GreetError::Timeout),
+        "mixed(.., 300 ms) to a host that answers after 1 s must time out"
+    );
+}
+
+/// The host number of [`answer_once_served`]'s host.
+const HELD_HOST: u32 = 7;
+
+/// A greet host of its own, on `listener`: it accepts one connection, reads the greeting, and
+/// answers (as host [`HELD_HOST`]) only once `server` has served a greet. Every wait here is
+/// bounded (5 s), so the check ends whatever the solution does.
+fn answer_once_served(listener: &TcpListener, server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    listener.set_nonblocking(true).expect("a non-blocking listener");
+    let mut conn = loop {
+        match listener.accept() {
+            Ok((conn, _)) => break conn,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(1)),
+            Err(_) => return,
+        }
+    };
+    let _ = conn.set_nonblocking(false);
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut greeting = [0u8; GREETING.len()];
+    if conn.read_exact(&mut greeting).is_err() {
+        return;
+    }
+    while server.stats().served < 1 {
+        if Instant::now() >= deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let _ = conn.write_all(reply_line(HELD_HOST).as_bytes());
+}
+
+#[test]
+fn mixed_leaves_the_loop_free_while_it_crunches() {
+    // Two mixed jobs on one event loop. Job A's host answers at once, and A then crunches for
+    // a long while (hundreds of milliseconds in a debug build). Job B's host answers only once
+    // A has had its reply, so B's reply arrives while A crunches, and B's own crunch is tiny.
+    // With A's crunch off the loop, the loop reads B's reply meanwhile and B finishes first; a
+    // crunch on the loop holds B's reply unread until A is done.
+    let fast = Server::start(Config::default()).expect("the greet server starts");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let held = Target {
+        addr: listener.local_addr().expect("local address"),
+        host: Some(HELD_HOST),
+    };
+    let a_target = fast.targets()[0].clone();
+    let finished = std::sync::Mutex::new(Vec::new());
+    let (a, b) = std::thread::scope(|s| {
+        s.spawn(|| answer_once_served(&listener, &fast));
+        event_loop().block_on(async {
+            tokio::join!(
+                async {
+                    let r = mixed(a_target, 0, 4 * BIG, Duration::from_secs(5)).await;
+                    finished.lock().unwrap_or_else(|p| p.into_inner()).push('A');
+                    r
+                },
+                async {
+                    let r = mixed(held, 1, 1_000, Duration::from_secs(5)).await;
+                    finished.lock().unwrap_or_else(|p| p.into_inner()).push('B');
+                    r
+                },
+            )
+        })
+    });
+    assert_eq!(a, Ok(crunch(4 * BIG, Reply { host: 0 }.seed(0))), "job A");
+    assert_eq!(b, Ok(crunch(1_000, Reply { host: HELD_HOST }.seed(1))), "job B");
+    let order = finished.into_inner().unwrap_or_else(|p| p.into_inner());
+    assert_eq!(
+        order,
+        ['B', 'A'],
+        "the order the jobs finished in: {order:?}, want B (whose reply came while A crunched) \
+         first: is mixed's crunch off the loop (crunch_off_loop), or does it block the loop?"
+    );
+}
+
+#[test]
+fn mixed_greets_wait_together_on_the_loop() {
+    // The server holds every reply until 2 greets wait at once. Two mixed jobs on one event
+    // loop get there only if mixed's greet is async I/O that yields the loop while it waits; a
+    // blocking greet holds the loop, the second job never starts, and the first times out.
+    let server = Server::start(Config {
+        hosts: 2,
+        rendezvous: Some(2),
+        idle_timeout: Duration::from_secs(5),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let [a, b] = [server.targets()[0].clone(), server.targets()[1].clone()];
+    let (ra, rb) = event_loop().block_on(async {
+        tokio::join!(
+            mixed(a, 0, 1_000, Duration::from_secs(2)),
+            mixed(b, 1, 1_000, Duration::from_secs(2)),
+        )
+    });
+    assert!(
+        ra.is_ok() && rb.is_ok(),
+        "two mixed jobs on one loop: {ra:?}, {rb:?}; a timeout means their greets did not wait at \
+         the same time: mixed must greet with the given async `greet`, not a blocking call"
     );
 }

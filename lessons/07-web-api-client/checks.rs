@@ -1,6 +1,20 @@
 // Lesson 07's checks, shared by `lesson07-exercise` and `lesson07-solution` through
 // `include!` (so this file cannot carry a `//!` header of its own). Run them with
 // `cargo lesson check 07`. Do not edit: they are how the checker knows you are done.
+//
+// What each check guards, and the wrong solution in lesson07-wrong that proves it does:
+// - fetches_one_greeting, unknown_host_is_a_404_error, no_server_is_an_error_not_a_panic:
+//   every failure is a counted FetchError, never a panic.
+// - replies_that_are_not_the_greeting_asked_for_are_errors: the status and the host are checked
+//   (wrong/only_404_is_a_status_error, wrong/trusts_the_body).
+// - fetches_every_host_matched_to_its_id, a_missing_host_is_a_counted_error: one result per
+//   id, ok + errors == count.
+// - requests_overlap_up_to_the_limit_and_no_further: bounded concurrency, K reached and never
+//   passed (wrong/unbounded).
+// - a_new_request_starts_whenever_one_finishes: a sliding window, not waves (wrong/waves).
+// - limit_zero_means_one_at_a_time: the docstring's 0.
+// - every_request_goes_through_the_given_client: one shared client, with its connection pool
+//   and its timeout, not one made per request (wrong/a_client_per_request).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -29,7 +43,13 @@ struct FakeApi {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// Requests received, and those that carried [`MARK`].
+    requests: Arc<AtomicU64>,
+    marked: Arc<AtomicU64>,
 }
+
+/// A header only the checks' own client sends: a request without it came from another client.
+const MARK: (&str, &str) = ("x-lesson07-check", "the-given-client");
 
 /// What [`FakeApi`] sends back: an HTTP status and a body.
 type Answer = (u16, String);
@@ -42,6 +62,8 @@ impl FakeApi {
         let stop = Arc::new(AtomicBool::new(false));
         let (answer, served) = (Arc::new(answer), Arc::new(AtomicU64::new(0)));
         let stopping = stop.clone();
+        let (requests, marked) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let counts = (requests.clone(), marked.clone());
         let thread = std::thread::spawn(move || {
             // At most a minute, like every other wait here.
             let deadline = Instant::now() + Duration::from_secs(60);
@@ -49,7 +71,8 @@ impl FakeApi {
                 match listener.accept() {
                     Ok((conn, _)) => {
                         let (answer, served) = (answer.clone(), served.clone());
-                        std::thread::spawn(move || serve(conn, &*answer, &served));
+                        let counts = counts.clone();
+                        std::thread::spawn(move || serve(conn, &*answer, &served, &counts));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
                 }
@@ -59,6 +82,8 @@ impl FakeApi {
             addr,
             stop,
             thread: Some(thread),
+            requests,
+            marked,
         }
     }
 
@@ -76,8 +101,14 @@ impl Drop for FakeApi {
     }
 }
 
-/// One connection of a [`FakeApi`]: read one request, answer it, close.
-fn serve(mut conn: TcpStream, answer: &dyn Fn(u32, &AtomicU64) -> Answer, served: &AtomicU64) {
+/// One connection of a [`FakeApi`]: read one request, count it (and whether it carried
+/// [`MARK`]), answer it, close.
+fn serve(
+    mut conn: TcpStream,
+    answer: &dyn Fn(u32, &AtomicU64) -> Answer,
+    served: &AtomicU64,
+    (requests, marked): &(Arc<AtomicU64>, Arc<AtomicU64>),
+) {
     let _ = conn.set_nonblocking(false);
     let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
     let mut request = Vec::new();
@@ -89,6 +120,11 @@ fn serve(mut conn: TcpStream, answer: &dyn Fn(u32, &AtomicU64) -> Answer, served
         }
     }
     let request = String::from_utf8_lossy(&request);
+    requests.fetch_add(1, Ordering::SeqCst);
+    let mark = format!("{}: {}", MARK.0, MARK.1);
+    if request.lines().any(|l| l.trim().eq_ignore_ascii_case(&mark)) {
+        marked.fetch_add(1, Ordering::SeqCst);
+    }
     let id = request
         .split_whitespace()
         .nth(1)
@@ -147,7 +183,8 @@ async fn unknown_host_is_a_404_error() {
         Err(FetchError::Status(404)),
         "hosts are 0..3: 7 is not one"
     );
-    assert_eq!(server.stats().not_found, 1);
+    let not_found = server.stats().not_found;
+    assert_eq!(not_found, 1, "404s the API sent: {not_found}, want 1");
 }
 
 #[tokio::test]
@@ -171,7 +208,13 @@ async fn fetches_every_host_matched_to_its_id() {
     });
     let ids: Vec<u32> = (0..5).cycle().take(15).collect();
     let results = fetch_all(&client(TIMEOUT), &server.base_url(), &ids, 4).await;
-    assert_eq!(results.len(), ids.len(), "one result per id");
+    assert_eq!(
+        results.len(),
+        ids.len(),
+        "results: {}, want {} (one per id)",
+        results.len(),
+        ids.len()
+    );
     for (id, r) in &results {
         let g = r.as_ref().unwrap_or_else(|e| panic!("host {id}: {e}"));
         assert_eq!(
@@ -185,7 +228,8 @@ async fn fetches_every_host_matched_to_its_id() {
         counts(ids.iter().copied()),
         "every id is fetched exactly as often as it was asked for"
     );
-    assert_eq!(server.stats().served, 15);
+    let served = server.stats().served;
+    assert_eq!(served, 15, "greetings the API served: {served}, want 15");
 }
 
 #[tokio::test]
@@ -225,8 +269,12 @@ async fn limit_zero_means_one_at_a_time() {
     });
     let ids = [0, 1, 0, 1];
     let results = fetch_all(&client(TIMEOUT), &server.base_url(), &ids, 0).await;
-    assert_eq!(tally(&results), Tally { ok: 4, errors: 0 });
-    assert_eq!(server.stats().peak_in_flight, 1, "limit 0 counts as 1");
+    assert_eq!(tally(&results), Tally { ok: 4, errors: 0 }, "tally of 4 fetches");
+    let peak = server.stats().peak_in_flight;
+    assert_eq!(
+        peak, 1,
+        "the most requests in flight at once with limit 0: {peak}, want 1 (0 counts as 1)"
+    );
 }
 
 #[tokio::test]
@@ -238,8 +286,14 @@ async fn a_missing_host_is_a_counted_error() {
     let ids = [0, 1, 7, 2, 9];
     let results = fetch_all(&client(TIMEOUT), &server.base_url(), &ids, 2).await;
     let t = tally(&results);
-    assert_eq!(t, Tally { ok: 3, errors: 2 });
-    assert_eq!(t.ok + t.errors, ids.len(), "every fetch is counted once");
+    assert_eq!(t, Tally { ok: 3, errors: 2 }, "tally of 3 hosts and 2 missing ones");
+    assert_eq!(
+        t.ok + t.errors,
+        ids.len(),
+        "ok + errors: {}, want {} (every fetch counted once)",
+        t.ok + t.errors,
+        ids.len()
+    );
     let mut failed: Vec<_> = results
         .iter()
         .filter_map(|(id, r)| r.as_ref().err().map(|e| (*id, e.clone())))
@@ -249,7 +303,8 @@ async fn a_missing_host_is_a_counted_error() {
         failed,
         [(7, FetchError::Status(404)), (9, FetchError::Status(404))]
     );
-    assert_eq!(server.stats().not_found, 2);
+    let not_found = server.stats().not_found;
+    assert_eq!(not_found, 2, "404s the API sent: {not_found}, want 2");
 }
 
 #[tokio::test]
@@ -314,5 +369,38 @@ async fn a_new_request_starts_whenever_one_finishes() {
         "host 0 answers once the 9 others are answered; they were not, while it waited: does \
          a new request start as soon as one finishes, or only when the whole batch has?"
     );
-    assert_eq!(tally(&results), Tally { ok: 10, errors: 0 });
+    assert_eq!(
+        tally(&results),
+        Tally { ok: 10, errors: 0 },
+        "tally of 10 fetches"
+    );
+}
+
+#[tokio::test]
+async fn every_request_goes_through_the_given_client() {
+    // The checks' client marks every request it sends with a header of its own. A request
+    // without it came from a client made elsewhere: one per request (a new connection pool,
+    // and none of the given client's settings, its timeout among them).
+    let fake = FakeApi::start(|id, _| greeting_of(id));
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(MARK.0, reqwest::header::HeaderValue::from_static(MARK.1));
+    let marked = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(TIMEOUT)
+        .default_headers(headers)
+        .build()
+        .expect("a plain-HTTP client builds");
+    let ids = [0, 1, 2, 3, 4, 5];
+    let results = fetch_all(&marked, &fake.base_url(), &ids, 3).await;
+    assert_eq!(tally(&results), Tally { ok: 6, errors: 0 }, "tally of 6 fetches");
+    let (requests, with_mark) = (
+        fake.requests.load(Ordering::SeqCst),
+        fake.marked.load(Ordering::SeqCst),
+    );
+    assert_eq!(
+        (requests, with_mark),
+        (6, 6),
+        "(requests the API received, those sent by the client fetch_all was given): make no \
+         client of your own, use the one you are given"
+    );
 }

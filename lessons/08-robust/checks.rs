@@ -1,6 +1,22 @@
 // Lesson 08's checks, shared by `lesson08-exercise` and `lesson08-solution` through
 // `include!` (so this file cannot carry a `//!` header of its own). Run them with
 // `cargo lesson check 08`. Do not edit: they are how the checker knows you are done.
+//
+// What each check guards, and the wrong solution in lesson08-wrong that proves it does:
+// - delays_grow_by_the_factor_up_to_the_cap: backoff grows, and no wait, the first included,
+//   passes the cap (wrong/backoff_without_cap, wrong/first_delay_not_capped).
+// - retry_waits_the_backoff_between_attempts, retry_gives_up_with_the_last_error: the waits
+//   happen, on a paused clock (wrong/retries_without_waiting).
+// - a_session_reuses_its_connection: a session is one long-lived connection.
+// - a_silent_host_times_out_and_the_connection_is_dropped: every wait has a timeout; after one,
+//   the connection goes, and no reconnect hides it (wrong/keeps_the_connection_after_a_timeout,
+//   wrong/reconnects_after_a_timeout).
+// - a_session_reconnects_after_the_host_restarts: a lost connection is replaced, once.
+// - a_refused_host_is_an_error_not_a_loop: a refusal is not a lost connection.
+// - at_most_k_sessions_to_one_host, zero_sessions_means_one_at_a_time: the semaphore as a lock
+//   (wrong/permit_dropped_at_once).
+// - the_first_greeting_wins_and_the_rest_are_cancelled, failed_requests_do_not_win: cancelling
+//   is dropping, seen at the server (wrong/detached_requests).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -62,6 +78,16 @@ fn delays_grow_by_the_factor_up_to_the_cap() {
         Some(&Duration::from_secs(3600)),
         "30 retries of factor 10 stop at the cap instead of overflowing"
     );
+    let long_first = Backoff {
+        first: 5000 * MS,
+        retries: 3,
+        ..b
+    };
+    assert_eq!(
+        long_first.delays(),
+        [1000 * MS; 3],
+        "no wait is longer than max_delay, the first one included"
+    );
 }
 
 // Paused time: the clock only moves when every task is waiting on a timer, and then jumps
@@ -114,7 +140,7 @@ async fn retry_gives_up_with_the_last_error() {
     })
     .await;
     assert_eq!(result, Err(6), "1 attempt + 5 retries, then the last error");
-    assert_eq!(attempts, 6);
+    assert_eq!(attempts, 6, "calls of op: {attempts}, want 6");
     assert_eq!(
         start.elapsed(),
         2500 * MS,
@@ -133,8 +159,14 @@ fn a_session_reuses_its_connection() {
             assert_eq!(session.greet().await.map(|r| r.host), Ok(0));
         }
     });
-    assert_eq!(session.connects(), 1, "three greets on one connection");
-    assert_eq!(server.stats().connections, 1);
+    assert_eq!(
+        session.connects(),
+        1,
+        "connections the session opened for three greets: {}, want 1",
+        session.connects()
+    );
+    let connections = server.stats().connections;
+    assert_eq!(connections, 1, "connections the server saw: {connections}, want 1");
 }
 
 #[test]
@@ -182,8 +214,14 @@ fn a_session_reconnects_after_the_host_restarts() {
         Ok(0),
         "the lost connection is noticed and replaced within one call"
     );
-    assert_eq!(session.connects(), 2);
-    assert_eq!(second.stats().served, 1);
+    assert_eq!(
+        session.connects(),
+        2,
+        "connections the session opened: {}, want 2 (the first, and one after the restart)",
+        session.connects()
+    );
+    let served = second.stats().served;
+    assert_eq!(served, 1, "greets the restarted host served: {served}, want 1");
 }
 
 #[test]
@@ -194,7 +232,12 @@ fn a_refused_host_is_an_error_not_a_loop() {
     let mut session = Session::new(addr, Duration::from_secs(5));
     let got = event_loop().block_on(session.greet());
     assert_eq!(got, Err(GreetError::Refused));
-    assert_eq!(session.connects(), 0);
+    assert_eq!(
+        session.connects(),
+        0,
+        "connections the session opened to a refusing host: {}, want 0",
+        session.connects()
+    );
 }
 
 // --- a semaphore as a lock on a shared resource -------------------------------------------
@@ -215,7 +258,12 @@ fn at_most_k_sessions_to_one_host() {
         3,
         Duration::from_secs(1),
     ));
-    assert_eq!(results.len(), 9, "one result per task");
+    assert_eq!(
+        results.len(),
+        9,
+        "results: {}, want 9 (one per task)",
+        results.len()
+    );
     for (i, r) in results.iter().enumerate() {
         assert_eq!(
             r.as_ref().map(|r| r.host),
@@ -226,9 +274,14 @@ fn at_most_k_sessions_to_one_host() {
     let s = server.stats();
     assert_eq!(
         s.peak_in_flight, 3,
-        "at most 3 sessions at once, and 3 were"
+        "the most sessions greeting at once: {}, want 3 (at most 3, and 3 were)",
+        s.peak_in_flight
     );
-    assert_eq!(s.connections, 9, "one session (connection) per task");
+    assert_eq!(
+        s.connections, 9,
+        "connections the server saw: {}, want 9 (one session per task)",
+        s.connections
+    );
 }
 
 #[test]
@@ -244,7 +297,11 @@ fn zero_sessions_means_one_at_a_time() {
         Duration::from_secs(5),
     ));
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    assert_eq!(server.stats().peak_in_flight, 1);
+    let peak = server.stats().peak_in_flight;
+    assert_eq!(
+        peak, 1,
+        "the most sessions greeting at once with 0 sessions: {peak}, want 1 (0 counts as 1)"
+    );
 }
 
 // --- cancellation -------------------------------------------------------------------------

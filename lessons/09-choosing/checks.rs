@@ -1,6 +1,16 @@
 // Lesson 09's checks, shared by `lesson09-exercise` and `lesson09-solution` through
 // `include!` (so this file cannot carry a `//!` header of its own). Run them with
 // `cargo lesson check 09`. Do not edit: they are how the checker knows you are done.
+//
+// What each check guards, and the wrong solution in lesson09-wrong that proves it does:
+// - capacities_match_what_each_model_declares: how many greets wait and crunches run at once,
+//   per model (wrong/current_thread_crunches_in_parallel).
+// - unknown_models_have_no_capacity: a name that is not a model is None.
+// - greets_are_paid_in_waves: ceil(N / io) waves of L (wrong/waves_rounded_down).
+// - crunches_share_the_cores_the_model_can_use: min(cpu, the scenario's cores), on several
+//   core counts, none of them necessarily the machine's (wrong/cores_ignored,
+//   wrong/machine_cores).
+// - mixed_pays_both, the_verdicts_follow_from_the_predictions: the sum, and the ranking.
 
 use std::time::Duration;
 
@@ -88,6 +98,16 @@ fn crunches_share_the_cores_the_model_can_use() {
         100 * MS,
         "2 workers use 2 of the 4 cores"
     );
+    // The scenario's cores, whatever the machine running the check has.
+    for (cores, want) in [(1, 200 * MS), (3, 200 * MS / 3), (1_000, 200 * MS / 200)] {
+        let other = Scenario { cores, ..s };
+        assert_eq!(
+            predict(c(200), &other),
+            want,
+            "a thread per job on a scenario of {cores} core(s): the scenario's cores, not the \
+             machine's"
+        );
+    }
 }
 
 #[test]

@@ -23,6 +23,7 @@
 //!   contract every model implementation speaks, in any language.
 //! - [`duration`]: parsing `50ms`, `1s`, `250us`.
 //! - [`fault`]: the faults a host injects on purpose (`--fault reset=20%`), and their draw.
+//! - [`interpreter`]: the interpreter a Python model ran on, as its record states it.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
 //! - [`arrivals`]: open-loop runs, whose jobs are due over time ([`arrivals::Arrivals`]).
@@ -41,6 +42,7 @@ pub mod client;
 pub mod describe;
 pub mod duration;
 pub mod fault;
+pub mod interpreter;
 pub mod limits;
 pub mod model;
 pub mod outcome;

@@ -91,6 +91,12 @@ pub trait Runner {
         None
     }
 
+    /// The interpreter the model's jobs ran on, as it said at run time, for a model in another
+    /// language (a Python model). `None` for the Rust models. Asked after a batch.
+    fn interpreter(&self) -> Option<crate::interpreter::Interpreter> {
+        None
+    }
+
     /// How long one crunch of size `work` takes where the model runs its jobs, when that is
     /// not this process's Rust kernel (an interpreter's). `None`: the Rust kernel's time.
     fn crunch_time(&self, _work: u32) -> Option<Duration> {

@@ -51,6 +51,11 @@ pub enum GreetError {
     /// The worker process running the job stopped answering and was killed.
     #[error("worker process hung and was killed")]
     WorkerHung,
+    /// The process running the job broke the model's protocol about it: reported it twice,
+    /// never reported it, or wrote something that is not a message (a model in another
+    /// language, whose interpreter the harness talks to over a pipe).
+    #[error("protocol error: {0}")]
+    Protocol(String),
     /// The job panicked. Every model catches the panic where its concurrency runs the job
     /// (a thread's join, a task's `JoinError`, a worker's `catch_unwind`) and counts it here,
     /// so one bad job never takes the batch, or a sibling, down with it.
@@ -85,7 +90,7 @@ pub enum ErrorKind {
     EphemeralPorts,
     /// [`GreetError::ThreadLimit`].
     ThreadLimit,
-    /// [`GreetError::WorkerDied`] or [`GreetError::WorkerHung`].
+    /// [`GreetError::WorkerDied`], [`GreetError::WorkerHung`] or [`GreetError::Protocol`].
     Worker,
     /// [`GreetError::Panicked`].
     Panicked,
@@ -168,7 +173,9 @@ impl GreetError {
             GreetError::OpenFiles => ErrorKind::OpenFiles,
             GreetError::EphemeralPorts => ErrorKind::EphemeralPorts,
             GreetError::ThreadLimit(_) => ErrorKind::ThreadLimit,
-            GreetError::WorkerDied(_) | GreetError::WorkerHung => ErrorKind::Worker,
+            GreetError::WorkerDied(_) | GreetError::WorkerHung | GreetError::Protocol(_) => {
+                ErrorKind::Worker
+            }
             GreetError::Panicked(_) => ErrorKind::Panicked,
             GreetError::Io(_) => ErrorKind::Io,
             GreetError::Deadline => ErrorKind::Deadline,

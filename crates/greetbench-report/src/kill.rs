@@ -121,36 +121,6 @@ impl DetachedThread {
                 .ended_at_ms
                 .is_some_and(|at| at >= 0.9 * self.timeout_ms)
     }
-
-    fn sentence(&self) -> String {
-        let mut s = format!(
-            "(1) A thread blocked reading from a host that never replies had its JoinHandle dropped {:.0} ms into its greet (std has no way to kill it); ",
-            self.gave_up_at_ms
-        );
-        s += &match self.last_blocked_ms {
-            Some(last) => format!(
-                "{} of {} samples after that found it still blocked in a receive call with its connection open, the last {last:.0} ms later. ",
-                self.blocked_samples, self.samples
-            ),
-            None => format!(
-                "none of {} samples after that found it still blocked. ",
-                self.samples
-            ),
-        };
-        s += &match (&self.ended_with, self.ended_at_ms) {
-            (Some(Ended::Timeout), Some(at)) => format!(
-                "It ended only when its own {:.0} ms timeout fired, {at:.0} ms after it began, with a timeout error.",
-                self.timeout_ms
-            ),
-            (Some(e), Some(at)) => format!(
-                "It ended {at:.0} ms after it began, with {}, not by its own {:.0} ms timeout.",
-                e.describe(),
-                self.timeout_ms
-            ),
-            _ => "It had not ended by the probe's deadline.".into(),
-        };
-        s
-    }
 }
 
 /// (2) The cooperative way out: another thread shuts down a clone of the blocked thread's
@@ -172,22 +142,6 @@ impl SocketShutdown {
     /// What the course teaches: the read returns, with no reply.
     pub fn as_claimed(&self) -> bool {
         self.blocked_before && self.ended_with == Some(Ended::Closed)
-    }
-
-    fn sentence(&self) -> String {
-        let how = match (&self.ended_with, self.returned_after_ms) {
-            (Some(e), Some(ms)) => format!("returned {ms:.2} ms later with {}", e.describe()),
-            _ => "had not returned by the deadline".into(),
-        };
-        format!(
-            "(2) The cooperative way out: another thread called shutdown(Both) on a clone of a {}thread's socket; its read {how}, and the host {} the connection close.",
-            if self.blocked_before {
-                "blocked "
-            } else {
-                "(not yet blocked) "
-            },
-            saw(self.host_saw_close)
-        )
     }
 }
 
@@ -215,26 +169,6 @@ impl AbortedTask {
     /// What the course teaches: abort drops the future, which closes the connection.
     pub fn as_claimed(&self) -> bool {
         self.pending_before && self.future_dropped && self.join_cancelled && self.host_saw_close
-    }
-
-    fn sentence(&self) -> String {
-        let dropped = match (self.future_dropped, self.dropped_after_ms) {
-            (true, Some(ms)) => format!("its future was dropped {ms:.2} ms later"),
-            _ => "its future was not dropped".into(),
-        };
-        let closed = match (self.host_saw_close, self.close_seen_after_ms) {
-            (true, Some(ms)) => format!("the host saw its connection close within {ms:.1} ms"),
-            _ => "the host did not see its connection close".into(),
-        };
-        format!(
-            "(3) A {} task waiting on the same kind of host was aborted: {dropped}, its JoinHandle {} it cancelled, and {closed}.",
-            self.runtime,
-            if self.join_cancelled {
-                "reported"
-            } else {
-                "did not report"
-            }
-        )
     }
 }
 
@@ -264,37 +198,6 @@ impl KilledProcess {
     /// What the claim predicts: killed by signal 9, reaped, and its connection closed.
     pub fn as_claimed(&self) -> bool {
         self.blocked_before && self.signal == Some(9) && self.proc_entry_gone && self.host_saw_close
-    }
-
-    fn sentence(&self) -> String {
-        let status = match (self.signal, self.exit_code) {
-            (Some(sig), _) => format!("exit status \"killed by signal {sig}\""),
-            (None, Some(code)) => format!("exit code {code}, not a signal"),
-            (None, None) => "no exit status".into(),
-        };
-        let reaped = match self.reaped_after_ms {
-            Some(ms) => format!("reaped {ms:.2} ms later with {status}"),
-            None => format!("not reaped by the deadline ({status})"),
-        };
-        let closed = match (self.host_saw_close, self.close_seen_after_ms) {
-            (true, Some(ms)) => format!("the host saw its connection close within {ms:.1} ms"),
-            _ => "the host did not see its connection close".into(),
-        };
-        format!(
-            "(4) A worker process (pid {}) {} on the same kind of host was sent SIGKILL: it was {reaped}, /proc/{} {}, and {closed}.",
-            self.pid,
-            if self.blocked_before {
-                "blocked"
-            } else {
-                "not yet blocked"
-            },
-            self.pid,
-            if self.proc_entry_gone {
-                "was gone"
-            } else {
-                "still existed"
-            }
-        )
     }
 }
 
@@ -327,46 +230,31 @@ impl SignalledThread {
             && self.signal == Some(self.sent_signal)
             && self.proc_entry_gone
     }
-
-    fn sentence(&self) -> String {
-        let ended = match (self.signal, self.exit_code, self.ended_after_ms) {
-            (Some(sig), _, Some(ms)) if sig == self.sent_signal => format!(
-                "ended the whole process, main thread included: exit status \"killed by signal {sig}\", reaped {ms:.1} ms later"
-            ),
-            (Some(sig), _, _) => format!("ended the process, but by another signal, {sig}"),
-            (None, Some(code), _) => {
-                format!("did not kill it: the process exited by itself with code {code}")
-            }
-            _ => "did not end the process by the deadline".into(),
-        };
-        format!(
-            "(5) {} sent to one thread (tid {}, not the main thread) of a process with {} threads {ended}.",
-            signal_name(self.sent_signal),
-            self.target_tid,
-            self.threads_before
-        )
-    }
 }
 
 impl KillProbe {
-    /// One sentence per experiment, numbered, saying what was tried and what was seen (or why
-    /// it did not run).
+    /// One line per experiment, numbered: what was tried, what happened, and whether that is
+    /// what the course says (the sweep prints these).
     pub fn sentences(&self) -> Vec<String> {
-        vec![
-            line(1, &self.detached_thread, DetachedThread::sentence),
-            line(2, &self.socket_shutdown, SocketShutdown::sentence),
-            line(3, &self.aborted_task, AbortedTask::sentence),
-            line(4, &self.killed_process, KilledProcess::sentence),
-            line(5, &self.signalled_thread, SignalledThread::sentence),
-        ]
+        self.rows()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let verdict = match r.as_claimed {
+                    Some(true) => "as the course says",
+                    Some(false) => "not as the course says",
+                    None => "not run",
+                };
+                format!("({}) {}: {} ({verdict}).", i + 1, r.tried, r.figure)
+            })
+            .collect()
     }
 
     /// How precise the "host saw the close within" figures are, in a sentence, if known.
     pub fn resolution(&self) -> Option<String> {
         self.host_look_ms.map(|ms| {
             format!(
-                "The host's side is sampled: one look at its sockets (/proc/net/tcp) took {ms:.1} ms here."
-            )
+                "The host's side is sampled: one look at its sockets (/proc/net/tcp) took {ms_t} here.", ms_t = crate::format::time_ns(ms * 1e6))
         })
     }
 
@@ -442,10 +330,19 @@ impl DetachedThread {
     fn figure(&self) -> String {
         let blocked = self.last_blocked_ms.map_or_else(
             || "never seen blocked after giving up".to_string(),
-            |ms| format!("still blocked {ms:.0} ms after giving up"),
+            |ms| {
+                format!(
+                    "still blocked {ms_t} after giving up",
+                    ms_t = crate::format::time_ns(ms * 1e6)
+                )
+            },
         );
         match (&self.ended_with, self.ended_at_ms) {
-            (Some(e), Some(at)) => format!("{blocked}; ended at {at:.0} ms with {}", e.describe()),
+            (Some(e), Some(at)) => format!(
+                "{blocked}; ended at {at_t} with {}",
+                e.describe(),
+                at_t = crate::format::time_ns(at * 1e6)
+            ),
             _ => format!("{blocked}; had not ended"),
         }
     }
@@ -455,7 +352,11 @@ impl SocketShutdown {
     fn figure(&self) -> String {
         match (&self.ended_with, self.returned_after_ms) {
             (Some(e), Some(ms)) => {
-                format!("the read returned {ms:.2} ms later with {}", e.describe())
+                format!(
+                    "the read returned {ms_t} later with {}",
+                    e.describe(),
+                    ms_t = crate::format::time_ns(ms * 1e6)
+                )
             }
             _ => "the read had not returned".into(),
         }
@@ -465,7 +366,10 @@ impl SocketShutdown {
 impl AbortedTask {
     fn figure(&self) -> String {
         match self.dropped_after_ms {
-            Some(ms) if self.future_dropped => format!("its future was dropped {ms:.2} ms later"),
+            Some(ms) if self.future_dropped => format!(
+                "its future was dropped {ms_t} later",
+                ms_t = crate::format::time_ns(ms * 1e6)
+            ),
             _ => "its future was not dropped".into(),
         }
     }
@@ -474,8 +378,14 @@ impl AbortedTask {
 impl KilledProcess {
     fn figure(&self) -> String {
         match (self.reaped_after_ms, self.signal) {
-            (Some(ms), Some(sig)) => format!("reaped {ms:.2} ms later, killed by signal {sig}"),
-            (Some(ms), None) => format!("reaped {ms:.2} ms later, not killed by a signal"),
+            (Some(ms), Some(sig)) => format!(
+                "reaped {ms_t} later, killed by signal {sig}",
+                ms_t = crate::format::time_ns(ms * 1e6)
+            ),
+            (Some(ms), None) => format!(
+                "reaped {ms_t} later, not killed by a signal",
+                ms_t = crate::format::time_ns(ms * 1e6)
+            ),
             (None, _) => "not reaped".into(),
         }
     }
@@ -485,32 +395,18 @@ impl SignalledThread {
     fn figure(&self) -> String {
         match (self.ended_after_ms, self.signal) {
             (Some(ms), Some(sig)) => {
-                format!("the whole process was reaped {ms:.1} ms later, killed by signal {sig}")
+                format!(
+                    "the whole process was reaped {ms_t} later, killed by signal {sig}",
+                    ms_t = crate::format::time_ns(ms * 1e6)
+                )
             }
-            (Some(ms), None) => format!("the process exited by itself {ms:.1} ms later"),
+            (Some(ms), None) => format!(
+                "the process exited by itself {ms_t} later",
+                ms_t = crate::format::time_ns(ms * 1e6)
+            ),
             (None, _) => "the process did not end".into(),
         }
     }
-}
-
-fn line<T>(n: u32, e: &Experiment<T>, sentence: fn(&T) -> String) -> String {
-    match e {
-        Experiment::Ran(t) => sentence(t),
-        Experiment::NotRun(why) => format!("({n}) Did not run: {why}."),
-    }
-}
-
-/// A signal's name, for the numbers the probe uses (Linux's numbering).
-fn signal_name(signal: i32) -> String {
-    match signal {
-        9 => "SIGKILL (signal 9)".into(),
-        15 => "SIGTERM (signal 15)".into(),
-        n => format!("Signal {n}"),
-    }
-}
-
-fn saw(yes: bool) -> &'static str {
-    if yes { "saw" } else { "did not see" }
 }
 
 /// Reads a stored `kill` entry; one in an older layout (the first probe's, which observed
@@ -525,17 +421,20 @@ pub fn deserialize_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Kil
 mod tests {
     use super::*;
     use crate::Results;
-    use crate::verdicts::{Verdict, claims};
+    use crate::section::claims;
+    use crate::verdict::Verdict;
+    use crate::view::{Column, View};
 
     fn fixture() -> Results {
         serde_json::from_str(include_str!("../tests/fixtures/results.json")).expect("fixture")
     }
 
-    fn claim(r: &Results) -> crate::verdicts::Claim {
-        claims(r)
-            .into_iter()
-            .find(|c| c.claim.starts_with("A thread cannot"))
-            .expect("the claim is listed")
+    fn claim(r: &Results) -> claims::Checked {
+        let rust = Column {
+            lang: greet_core::Lang::Rust,
+            interpreter: None,
+        };
+        claims::check(&View::new(r), &rust, 6)
     }
 
     fn probe(r: &mut Results) -> &mut KillProbe {
@@ -553,11 +452,12 @@ mod tests {
     }
 
     #[test]
-    fn the_fixture_holds_and_cites_every_experiment() {
+    fn the_fixture_holds_and_cites_the_experiments_it_rests_on() {
         let r = fixture();
+        assert!(claims::CLAIMS[6].starts_with("A thread cannot"));
         let c = claim(&r);
         assert_eq!(c.verdict, Verdict::Holds, "{}", c.evidence);
-        for n in 1..=5 {
+        for n in [1, 4, 5] {
             assert!(c.evidence.contains(&format!("({n})")), "{}", c.evidence);
         }
         assert!(c.evidence.contains("signal 9"), "{}", c.evidence);
@@ -575,7 +475,7 @@ mod tests {
         let c = claim(&r);
         assert_eq!(c.verdict, Verdict::DoesNotHold, "{}", c.evidence);
         assert_ne!(c.evidence, before);
-        assert!(c.evidence.contains("not by its own"), "{}", c.evidence);
+        assert!(c.evidence.contains("end of stream"), "{}", c.evidence);
     }
 
     #[test]
@@ -605,13 +505,17 @@ mod tests {
     #[test]
     fn an_abort_that_dropped_nothing_reads_differently() {
         let mut r = fixture();
-        let before = claim(&r).evidence;
+        let before = probe(&mut r).rows()[2].clone();
         let a = ran(&mut probe(&mut r).aborted_task);
         a.future_dropped = false;
         a.dropped_after_ms = None;
-        let after = claim(&r).evidence;
-        assert_ne!(before, after);
-        assert!(after.contains("its future was not dropped"), "{after}");
+        let after = probe(&mut r).rows()[2].clone();
+        assert_eq!(before.as_claimed, Some(true));
+        assert_eq!(after.as_claimed, Some(false));
+        assert!(
+            after.figure.contains("its future was not dropped"),
+            "{after:?}"
+        );
     }
 
     #[test]
@@ -621,7 +525,7 @@ mod tests {
         let c = claim(&r);
         assert_eq!(c.verdict, Verdict::NotMeasured);
         assert!(
-            c.evidence.contains("(4) Did not run: no child."),
+            c.evidence.contains("did not run: no child"),
             "{}",
             c.evidence
         );

@@ -24,33 +24,37 @@
 //! ```no_run
 //! // What `cargo bench` does after the last benchmark, with the registry's model descriptions:
 //! let models: Vec<greet_core::Description> = Vec::new();
-//! greetbench_report::regenerate_after_bench(&models);
+//! let line = greetbench_report::regenerate_after_bench(&models);
+//! assert!(line.starts_with("greetbench report: ") || line.starts_with("warning: "));
 //! ```
 
-pub mod charts;
+pub mod chart;
 pub mod diff;
 pub mod format;
 pub mod group;
-pub mod html;
 pub mod kill;
 pub mod last_run;
-pub mod load;
 pub mod provenance;
 pub mod results;
-pub mod scale;
 pub mod section;
 pub mod stats;
-pub mod timeline;
 pub mod verdict;
-pub mod verdicts;
 pub mod view;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use greet_core::Description;
 pub use provenance::Provenance;
 pub use results::{Results, ResultsError};
+pub use section::Options;
+pub use view::View;
+
+/// The whole page, rendered from `results`: the typed view is built once, then every section
+/// reads it.
+pub fn page(results: &Results, options: &Options) -> Result<String, ResultsError> {
+    let view = View::new(results);
+    Ok(section::page(&view, options)?)
+}
 
 /// Where results are read from and the report is written to.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,13 +153,13 @@ pub fn write_page(
     let io = |path: PathBuf| move |why| ResultsError::Io { path, why };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir.to_path_buf()))?;
     let link_base = relative_link(out_dir, criterion_dir);
-    let page = html::page(
+    let page = page(
         results,
-        &html::Options {
+        &Options {
             link_base,
             baseline,
         },
-    );
+    )?;
     let file = out_dir.join("index.html");
     std::fs::write(&file, page).map_err(io(file.clone()))?;
     Ok(file)
@@ -172,34 +176,20 @@ pub fn regenerate(paths: &Paths, models: &[Description]) -> Result<PathBuf, Resu
 }
 
 /// For the end of `cargo bench`: regenerates `reports/index.html` from whatever is stored,
-/// against the previous run ([`last_run`]), and prints where it is and what changed since the
-/// last run, or one line of warning. Never panics.
-pub fn regenerate_after_bench(models: &[Description]) {
+/// against the previous run ([`last_run`]), and returns the lines to print: where the page is
+/// and what changed since the last run, or why it was not regenerated. Never panics; the
+/// bench binary prints the lines.
+pub fn regenerate_after_bench(models: &[Description]) -> String {
     let outcome = std::panic::catch_unwind(|| {
         last_run::regenerate(&Paths::locate(), models, &last_run::Bench::current())
     });
     match outcome {
-        Ok(Ok((page, since))) => {
-            // A closed pipe or a full disk on stdout is no reason to panic at the end of a bench.
-            let _ = writeln!(
-                std::io::stdout(),
-                "greetbench report: {}\n  {since}",
-                page.display()
-            );
-        }
-        Ok(Err(e)) => warn(&format!(
-            "warning: the greetbench report was not regenerated: {e}"
-        )),
-        Err(_) => warn(
-            "warning: the greetbench report was not regenerated (internal error); run `greetbench report` to see why",
-        ),
+        Ok(Ok((page, since))) => format!("greetbench report: {}\n  {since}", page.display()),
+        Ok(Err(e)) => format!("warning: the greetbench report was not regenerated: {e}"),
+        Err(_) => "warning: the greetbench report was not regenerated (internal error); run \
+                   `greetbench report` to see why"
+            .into(),
     }
-}
-
-/// One line on stderr; an error writing it is dropped (there is nowhere left to report it),
-/// never a panic as `eprintln!` would.
-pub(crate) fn warn(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// `to` as a link from a page in `from`: relative when both resolve under a common root,

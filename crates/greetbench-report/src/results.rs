@@ -4,10 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use greet_core::record::{Noise, RunRecord, RunResult, Status};
-use greet_core::{Description, Family, Lang, Shape, Workload};
+use greet_core::Description;
+use greet_core::record::{Noise, RunResult};
 use serde::{Deserialize, Serialize};
 
 use crate::provenance::Provenance;
@@ -26,26 +25,6 @@ pub const OLDEST_FORMAT: u32 = 2;
 /// The most bytes any stored file is read to: far above a full profile's results (a few MB),
 /// low enough that a wrong path (a device, a sparse file) is refused at once.
 pub const MAX_RESULTS_BYTES: u64 = 512 * 1024 * 1024;
-
-/// The criterion group names the benches use (see `benches/benches/*.rs`). The io groups are
-/// `io_<latency>`, read by [`Results::io_latency`].
-pub const IO_PREFIX: &str = "io_";
-/// Crunch with one worker.
-pub const CPU_ONE_WORKER: &str = "cpu_1worker";
-/// Crunch with every core.
-pub const CPU_ALL_CORES: &str = "cpu_allcores";
-/// Greet then crunch.
-pub const MIXED: &str = "mixed";
-/// The cost of starting a thread, a process, a task (the functions are spawn kinds).
-pub const SPAWN: &str = "spawn";
-/// One counter shared by several threads (the functions are sharing methods).
-pub const SHARED_STATE: &str = "shared_state";
-
-/// Whether the functions of criterion group `group` are models (io, cpu and mixed groups),
-/// rather than spawn kinds or sharing methods.
-pub fn is_model_group(group: &str) -> bool {
-    group.starts_with(IO_PREFIX) || [CPU_ONE_WORKER, CPU_ALL_CORES, MIXED].contains(&group)
-}
 
 /// Everything one report shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +48,9 @@ pub struct Results {
     /// The resource sweep, if one was run.
     #[serde(default)]
     pub sweep: Option<Sweep>,
+    /// What gathering could not read, one line each (the page says them); never stored.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 /// The machine's other load during one criterion group (`target/greetbench/noise.json`).
@@ -114,19 +96,6 @@ pub struct Estimate {
     pub elements: Option<u64>,
     /// Criterion's directory for this benchmark, relative to `target/criterion`.
     pub dir: String,
-}
-
-/// A model's CPU speedup over sequential at one size.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Speedup {
-    /// The model.
-    pub model: String,
-    /// The size compared.
-    pub size: u64,
-    /// Sequential's time ÷ this model's, one worker.
-    pub one: Option<f64>,
-    /// Sequential's time ÷ this model's, every core.
-    pub all: Option<f64>,
 }
 
 /// A benchmark the budget skipped, with the time it was predicted to take.
@@ -224,39 +193,6 @@ pub struct SpawnCost {
     pub repeats: u32,
 }
 
-/// The spread of repeated measurements: median, fastest and slowest.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Spread {
-    /// The median.
-    pub median: f64,
-    /// The smallest.
-    pub min: f64,
-    /// The largest.
-    pub max: f64,
-    /// How many.
-    pub n: usize,
-}
-
-impl Spread {
-    /// The spread of the finite `values`, or `None` if there are none.
-    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Spread> {
-        let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let median = match n {
-            0 => return None,
-            _ if n % 2 == 1 => v[n / 2],
-            _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-        };
-        Some(Spread {
-            median,
-            min: v[0],
-            max: v[n - 1],
-            n,
-        })
-    }
-}
-
 /// Can a stuck unit of concurrency be stopped from outside? Measured on a host that never
 /// replies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -302,6 +238,9 @@ pub enum ResultsError {
         /// The version it states (0 when it states none).
         found: u32,
     },
+    /// The page could not be rendered (a template failed to write).
+    #[error("the report page could not be rendered: {0}")]
+    Render(#[from] askama::Error),
     /// Not a regular file: a device, a pipe, a directory.
     #[error(
         "{path} is not a regular file (a device, a pipe or a directory); pass the path of a results.json file"
@@ -410,29 +349,52 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ResultsErr
 }
 
 impl Results {
-    /// Gathers whatever is stored under `target`: criterion's estimates, the noise and skipped
-    /// lists and the sweep. `models` are the registry's descriptions. Missing parts are simply
-    /// absent; unreadable ones are skipped with a warning.
+    /// Gathers whatever is stored under `target`: criterion's estimates (with their raw
+    /// samples), the noise and skipped lists and the sweep. `models` are the registry's
+    /// descriptions. Missing parts are simply absent; an unreadable one is left out and named in
+    /// [`Results::notes`], which the page shows.
     pub fn gather(workspace: &Path, target: &Path, models: &[Description]) -> Results {
-        let sweep_path = target.join("greetbench").join("sweep.json");
-        let sweep = sweep_path
-            .exists()
-            .then(|| read_versioned::<Sweep>(&sweep_path))
-            .and_then(|r| {
-                r.map_err(|e| crate::warn(&format!("warning: skipping the sweep: {e}")))
-                    .ok()
+        let mut notes = Vec::new();
+        let dir = target.join("greetbench");
+        let mut read = |name: &str, what: &str| -> Option<String> {
+            let path = dir.join(name);
+            if !path.exists() {
+                return None;
+            }
+            match read_capped(&path, MAX_RESULTS_BYTES) {
+                Ok(text) => Some(text),
+                Err(e) => {
+                    notes.push(format!("{what} was left out: {e}"));
+                    None
+                }
+            }
+        };
+        let sweep_text = read("sweep.json", "the sweep");
+        let noise_text = read("noise.json", "the criterion groups' noise");
+        let skipped_text = read("skipped.json", "the skipped benchmarks");
+        let sweep =
+            sweep_text.and_then(|_| match read_versioned::<Sweep>(&dir.join("sweep.json")) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    notes.push(format!("the sweep was left out: {e}"));
+                    None
+                }
             });
-        let noise_path = target.join("greetbench").join("noise.json");
-        let noise = noise_path
-            .exists()
-            .then(|| read_json::<Vec<GroupNoise>>(&noise_path))
-            .and_then(|r| r.map_err(|e| crate::warn(&format!("warning: {e}"))).ok())
+        let mut parse = |text: Option<String>, what: &str| -> Option<serde_json::Value> {
+            let text = text?;
+            match serde_json::from_str(&text) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    notes.push(format!("{what} was left out: not JSON ({e})"));
+                    None
+                }
+            }
+        };
+        let noise = parse(noise_text, "the criterion groups' noise")
+            .and_then(|v| serde_json::from_value::<Vec<GroupNoise>>(v).ok())
             .unwrap_or_default();
-        let skipped_path = target.join("greetbench").join("skipped.json");
-        let skipped = skipped_path
-            .exists()
-            .then(|| read_json::<Vec<Skipped>>(&skipped_path))
-            .and_then(|r| r.map_err(|e| crate::warn(&format!("warning: {e}"))).ok())
+        let skipped = parse(skipped_text, "the skipped benchmarks")
+            .and_then(|v| serde_json::from_value::<Vec<Skipped>>(v).ok())
             .unwrap_or_default();
         Results {
             format: FORMAT,
@@ -442,136 +404,41 @@ impl Results {
             noise,
             skipped,
             sweep,
+            notes,
         }
     }
 
-    /// The description of model `name`, if these results know it: the report's registry
-    /// first, then the sweep's (a model the sweep ran but the report's registry no longer has).
-    pub fn model(&self, name: &str) -> Option<&Description> {
-        greet_core::describe::find(&self.models, name).or_else(|| {
-            self.sweep
-                .as_ref()
-                .and_then(|s| greet_core::describe::find(&s.models, name))
-        })
-    }
-
-    /// Every described model: the report's registry in its order, then any model only the
-    /// sweep's registry described. This order is the order of every table, chart and legend.
-    pub fn described(&self) -> Vec<&Description> {
-        let mut out: Vec<&Description> = self.models.iter().collect();
-        for m in self.sweep.iter().flat_map(|s| s.models.iter()) {
-            if !out.iter().any(|d| d.name == m.name) {
-                out.push(m);
-            }
+    /// Results made of runs alone (no criterion data): what `greetbench compare` has. The
+    /// view, the answer and the claims read them like any other results; what they lack reads
+    /// "not measured".
+    pub fn from_runs(
+        provenance: Provenance,
+        models: Vec<Description>,
+        runs: Vec<RunResult>,
+    ) -> Results {
+        Results {
+            format: FORMAT,
+            sweep: Some(Sweep {
+                format: FORMAT,
+                provenance: provenance.clone(),
+                models: models.clone(),
+                profile: "runs".into(),
+                wall_s: 0.0,
+                entries: runs,
+                kill: None,
+                timelines: Vec::new(),
+                faults: Vec::new(),
+                python: None,
+                rates: Vec::new(),
+                scale: Vec::new(),
+            }),
+            provenance,
+            models,
+            criterion: Vec::new(),
+            noise: Vec::new(),
+            skipped: Vec::new(),
+            notes: Vec::new(),
         }
-        out
-    }
-
-    /// The described models that satisfy `keep`, in [`Results::described`] order.
-    pub fn models_where(&self, keep: impl Fn(&Description) -> bool) -> Vec<&Description> {
-        self.described().into_iter().filter(|m| keep(m)).collect()
-    }
-
-    /// Where model `name` sorts: its index in [`Results::described`], or `usize::MAX` for a
-    /// model no registry described (those sort after the known ones).
-    pub fn rank(&self, name: &str) -> usize {
-        self.described()
-            .iter()
-            .position(|m| m.name == name)
-            .unwrap_or(usize::MAX)
-    }
-
-    /// `names` without repeats, described models first in their order, then the others in
-    /// the order they came.
-    pub fn in_model_order(&self, names: impl IntoIterator<Item = String>) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for n in names {
-            if !out.contains(&n) {
-                out.push(n);
-            }
-        }
-        out.sort_by_key(|n| self.rank(n));
-        out
-    }
-
-    /// The rows of a table or chart that shows only some models: those of `names` whose
-    /// description satisfies `keep`, then any of `names` with no description at all, so that a
-    /// model unknown to the registry is shown after the known ones, never dropped silently.
-    pub fn pick(
-        &self,
-        names: impl IntoIterator<Item = String>,
-        keep: impl Fn(&Description) -> bool,
-    ) -> Vec<String> {
-        self.in_model_order(names)
-            .into_iter()
-            .filter(|n| self.model(n).is_none_or(&keep))
-            .collect()
-    }
-
-    /// Every model these results mention: the described ones, then models that only appear
-    /// as sweep runs or in the model groups (io, cpu, mixed). A model's index here is its
-    /// colour in every chart.
-    pub fn model_names(&self) -> Vec<String> {
-        let described = self.described().into_iter().map(|m| m.name.clone());
-        let swept = self.runs().map(|e| e.request().model.clone());
-        let benched = self
-            .criterion
-            .iter()
-            .filter(|e| is_model_group(&e.group))
-            .map(|e| e.function.clone());
-        self.in_model_order(described.chain(swept).chain(benched))
-    }
-
-    /// The baseline every speedup is measured against: the first model of the sequential
-    /// family.
-    pub fn baseline(&self) -> Option<&Description> {
-        self.models_where(|m| m.family == Family::Sequential)
-            .into_iter()
-            .next()
-    }
-
-    /// The model that stands for threads when threads are compared with async: the first
-    /// of the threads family that runs one thread per job.
-    pub fn per_job_threads(&self) -> Option<&Description> {
-        self.models_where(|m| m.family == Family::Threads && m.shape == Shape::PerJob)
-            .into_iter()
-            .next()
-    }
-
-    /// The async models, in order.
-    pub fn async_models(&self) -> Vec<&Description> {
-        self.models_where(|m| m.family == Family::Async)
-    }
-
-    /// The io groups present (`io_0ms`, `io_10ms`, ...), lowest latency first.
-    pub fn io_groups(&self) -> Vec<String> {
-        let mut groups: Vec<String> = Vec::new();
-        for e in &self.criterion {
-            if Results::io_latency(&e.group).is_some() && !groups.contains(&e.group) {
-                groups.push(e.group.clone());
-            }
-        }
-        groups.sort_by_key(|g| Results::io_latency(g));
-        groups
-    }
-
-    /// The hosts' latency of an io group. Criterion's estimates carry no run request, so this
-    /// is the one place that reads it from the group's name, by the naming convention of
-    /// `benches::io_group` (`io_<L>`, where `<L>` is a duration such as `10ms`).
-    pub fn io_latency(group: &str) -> Option<Duration> {
-        let l = group.strip_prefix(IO_PREFIX)?;
-        greet_core::duration::parse(l).ok()
-    }
-
-    /// The noise of criterion group `group`, if it was recorded.
-    pub fn group_noise(&self, group: &str) -> Option<&GroupNoise> {
-        self.noise.iter().find(|n| n.group == group)
-    }
-
-    /// The noise of criterion group `group` if it makes the group "measured on a busy
-    /// machine" ([`Noise::busy`]).
-    pub fn busy_group(&self, group: &str) -> Option<&GroupNoise> {
-        self.group_noise(group).filter(|n| n.noise.busy())
     }
 
     /// The whole run's noise: every criterion group's and every sweep record's, weighted by
@@ -593,17 +460,6 @@ impl Results {
             other_busy: busy / wall,
             steal: steal / wall,
         })
-    }
-
-    /// The sweep's traced runs ([`Sweep::timelines`]), described models first in their
-    /// order, then greet before mixed.
-    pub fn timelines(&self) -> Vec<&RunResult> {
-        let mut out: Vec<&RunResult> = self.sweep.iter().flat_map(|s| &s.timelines).collect();
-        out.sort_by_key(|e| {
-            let q = e.request();
-            (self.rank(&q.model), q.workload != Workload::Greet)
-        });
-        out
     }
 
     /// Every sweep run, record or failure.
@@ -635,335 +491,6 @@ impl Results {
         retries.sort_unstable();
         retries.dedup();
         retries
-    }
-
-    /// The run under faults of `model` at `level` % with `retries` retries.
-    pub fn fault_run(&self, model: &str, level: f64, retries: u32) -> Option<&RunResult> {
-        self.fault_runs().find(|e| {
-            let q = e.request();
-            q.model == model
-                && q.retries == retries
-                && (Results::fault_level(e) - level).abs() < 1e-9
-        })
-    }
-
-    /// The sweep run of `model` doing `workload` at `count` and hosts' latency `latency`.
-    pub fn sweep_run(
-        &self,
-        model: &str,
-        workload: Workload,
-        count: usize,
-        latency: Duration,
-    ) -> Option<&RunResult> {
-        self.runs().find(|e| {
-            let q = e.request();
-            q.model == model
-                && q.workload == workload
-                && q.count == count
-                && q.hosts.latency == latency
-        })
-    }
-
-    /// The latencies of the sweep's greet runs, ascending: the first is its I/O latency, the
-    /// last the latency at which every greet waits at once (its memory points).
-    pub fn sweep_latencies(&self) -> Vec<Duration> {
-        let mut out: Vec<Duration> = self
-            .runs()
-            .map(RunResult::request)
-            .filter(|q| q.workload == Workload::Greet)
-            .map(|q| q.hosts.latency)
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// The sweep's memory points: its greet runs at its longest latency, where every greet
-    /// waits at once.
-    pub fn waiting_runs(&self) -> Vec<&RunResult> {
-        let Some(&longest) = self.sweep_latencies().last() else {
-            return Vec::new();
-        };
-        self.runs()
-            .filter(|e| {
-                let q = e.request();
-                q.workload == Workload::Greet && q.hosts.latency == longest
-            })
-            .collect()
-    }
-
-    /// Whether every greet of a run waited at once: the last one started before the first
-    /// could have finished, which holds when the batch took less than twice the hosts'
-    /// latency. Memory per waiting greet means something only then; a model that takes
-    /// longer than one latency to start all its greets (an interpreter starting 10,000
-    /// threads one by one) understates it.
-    pub fn all_waited(k: &RunRecord) -> bool {
-        k.wall_s < 2.0 * k.request.hosts.latency.as_secs_f64()
-    }
-
-    /// The language of model `name`: its description's, or Rust for a model no registry
-    /// described.
-    pub fn lang_of(&self, name: &str) -> Lang {
-        self.model(name).map_or(Lang::Rust, |m| m.lang)
-    }
-
-    /// Whether these results describe a model in `lang`.
-    pub fn has_lang(&self, lang: Lang) -> bool {
-        self.described().iter().any(|m| m.lang == lang)
-    }
-
-    /// These results as one language sees them: only its models, their sweep runs and their
-    /// criterion estimates. The Python view takes its spawn costs and kill probe from what
-    /// `spawn_cost.py` measured (criterion's spawn and shared-state groups are Rust's), and a
-    /// view whose baseline criterion never timed takes its crunch times from the sweep's
-    /// crunch points (median of the repeats). Every chart, table and verdict then works on a
-    /// view unchanged, so that one function gives both columns of the claims.
-    pub fn for_lang(&self, lang: Lang) -> Results {
-        let keep = |name: &str| self.lang_of(name) == lang;
-        let mut view = self.clone();
-        view.models.retain(|m| m.lang == lang);
-        view.skipped.retain(|s| keep(&s.model));
-        view.criterion.retain(|e| {
-            if is_model_group(&e.group) {
-                keep(&e.function)
-            } else {
-                lang == Lang::Rust
-            }
-        });
-        if lang != Lang::Rust {
-            view.noise.clear();
-        }
-        if let Some(s) = view.sweep.as_mut() {
-            s.models.retain(|m| m.lang == lang);
-            s.entries.retain(|e| keep(&e.request().model));
-            s.rates.retain(|e| keep(&e.request().model));
-            s.scale.retain(|e| keep(&e.request().model));
-            if lang == Lang::Python {
-                // The Python probe (`spawn_cost.py`) only times a thread's own timeout and a
-                // process's kill; it does not yet observe what the five Rust experiments
-                // observe, so the Python column of the kill claim reads "not measured".
-                s.kill = None;
-                let spawn = s.python.iter().flat_map(|p| p.spawn.iter());
-                view.criterion.extend(spawn.map(|c| Estimate {
-                    group: SPAWN.into(),
-                    function: c.kind.clone(),
-                    size: Some(1),
-                    median_ns: c.median_ns,
-                    median_lo_ns: c.min_ns,
-                    median_hi_ns: c.max_ns,
-                    mad_ns: 0.0,
-                    samples_ns: Vec::new(),
-                    elements: None,
-                    dir: String::new(),
-                }));
-            }
-        }
-        let timed = |v: &Results| {
-            v.baseline().is_some_and(|b| {
-                [CPU_ONE_WORKER, CPU_ALL_CORES]
-                    .iter()
-                    .any(|g| v.group(g).any(|e| e.function == b.name))
-            })
-        };
-        if !timed(&view) {
-            let swept = view.sweep_cpu_estimates();
-            view.criterion.extend(swept);
-        }
-        view
-    }
-
-    /// The sweep's crunch points as estimates of the cpu groups: runs with one worker in
-    /// [`CPU_ONE_WORKER`], the others in [`CPU_ALL_CORES`]; the median of each point's ok
-    /// repeats, with the fastest and slowest as its interval.
-    fn sweep_cpu_estimates(&self) -> Vec<Estimate> {
-        let mut points: Vec<(String, usize, usize)> = Vec::new();
-        for q in self.runs().map(RunResult::request) {
-            let point = (q.model.clone(), q.workers.unwrap_or(0), q.count);
-            if q.workload == Workload::Crunch && !points.contains(&point) {
-                points.push(point);
-            }
-        }
-        points
-            .into_iter()
-            .filter_map(|(model, workers, count)| {
-                let walls: Vec<f64> = self
-                    .crunch_runs(&model, workers, count)
-                    .iter()
-                    .map(|r| r.wall_s * 1e9)
-                    .collect();
-                let spread = Spread::of(walls.iter().copied())?;
-                let mad = Spread::of(walls.iter().map(|w| (w - spread.median).abs()))?;
-                Some(Estimate {
-                    group: if workers == 1 {
-                        CPU_ONE_WORKER
-                    } else {
-                        CPU_ALL_CORES
-                    }
-                    .into(),
-                    function: model,
-                    size: Some(count as u64),
-                    median_ns: spread.median,
-                    median_lo_ns: spread.min,
-                    median_hi_ns: spread.max,
-                    mad_ns: mad.median,
-                    samples_ns: Vec::new(),
-                    elements: None,
-                    dir: String::new(),
-                })
-            })
-            .collect()
-    }
-
-    /// The ok records of the sweep's crunch runs of `model` with `workers` (as the request
-    /// stated them; 0 for the default) at `count`: one per repeat.
-    pub fn crunch_runs(&self, model: &str, workers: usize, count: usize) -> Vec<&RunRecord> {
-        self.runs()
-            .filter(|e| {
-                let q = e.request();
-                q.model == model
-                    && q.workload == Workload::Crunch
-                    && q.count == count
-                    && q.workers.unwrap_or(0) == workers
-            })
-            .filter_map(|e| Results::ok_record(Some(e)))
-            .collect()
-    }
-
-    /// Every sweep run of `model` greeting `count` hosts' worth at `latency`: its repeats.
-    pub fn greet_repeats(&self, model: &str, count: usize, latency: Duration) -> Vec<&RunResult> {
-        self.runs()
-            .filter(|e| {
-                let q = e.request();
-                q.model == model
-                    && q.workload == Workload::Greet
-                    && q.count == count
-                    && q.hosts.latency == latency
-            })
-            .collect()
-    }
-
-    /// The estimates of one group, in file order.
-    pub fn group<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Estimate> + 'a {
-        self.criterion.iter().filter(move |e| e.group == group)
-    }
-
-    /// The functions of a group, in first-seen order.
-    pub fn functions(&self, group: &str) -> Vec<String> {
-        // Models in the registry's order, anything else (spawn kinds, locking methods, unknown
-        // models) after them in file order.
-        self.in_model_order(self.group(group).map(|e| e.function.clone()))
-    }
-
-    /// The sizes of a group, ascending.
-    pub fn sizes(&self, group: &str) -> Vec<u64> {
-        let mut out: Vec<u64> = self.group(group).filter_map(|e| e.size).collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// Each model's CPU speedup over the baseline ([`Results::baseline`]), with one worker
-    /// ([`CPU_ONE_WORKER`]) and with every core ([`CPU_ALL_CORES`]), at the largest size the
-    /// baseline was measured.
-    pub fn cpu_speedups(&self) -> Vec<Speedup> {
-        let Some(baseline) = self.baseline() else {
-            return Vec::new();
-        };
-        let seq = [CPU_ONE_WORKER, CPU_ALL_CORES].iter().find_map(|g| {
-            let size = self
-                .group(g)
-                .filter(|e| e.function == baseline.name)
-                .filter_map(|e| e.size)
-                .max()?;
-            self.estimate(g, &baseline.name, size)
-                .map(|e| (size, e.median_ns))
-        });
-        let Some((size, base)) = seq else {
-            return Vec::new();
-        };
-        let models = self.in_model_order(
-            self.functions(CPU_ONE_WORKER)
-                .into_iter()
-                .chain(self.functions(CPU_ALL_CORES)),
-        );
-        models
-            .into_iter()
-            .map(|m| {
-                let at = |g| {
-                    self.estimate(g, &m, size)
-                        .filter(|e| e.median_ns > 0.0)
-                        .map(|e| base / e.median_ns)
-                };
-                Speedup {
-                    one: at(CPU_ONE_WORKER),
-                    all: at(CPU_ALL_CORES),
-                    model: m,
-                    size,
-                }
-            })
-            .filter(|s| s.one.is_some() || s.all.is_some())
-            .collect()
-    }
-
-    /// The cost of one spawn (+ wait) per kind of the [`SPAWN`] group, ns, cheapest first:
-    /// the median of the smallest size divided by that size (spawns per iteration). The kinds
-    /// are whatever the bench measured; none is listed here.
-    pub fn spawn_costs(&self) -> Vec<(String, f64)> {
-        let mut costs: Vec<(String, f64)> = self
-            .functions(SPAWN)
-            .into_iter()
-            .filter_map(|k| {
-                let e = self
-                    .group(SPAWN)
-                    .filter(|e| e.function == k)
-                    .min_by_key(|e| e.size.unwrap_or(1))?;
-                Some((k, e.median_ns / e.size.unwrap_or(1).max(1) as f64))
-            })
-            .collect();
-        costs.sort_by(|a, b| a.1.total_cmp(&b.1));
-        costs
-    }
-
-    /// The cost of one spawn of `kind`, ns.
-    pub fn spawn_cost(&self, kind: &str) -> Option<f64> {
-        self.spawn_costs()
-            .into_iter()
-            .find(|(k, _)| k == kind)
-            .map(|(_, ns)| ns)
-    }
-
-    /// The greet runs of `model` at `count`.
-    fn greets(&self, model: &str, count: usize) -> impl Iterator<Item = &RunResult> {
-        self.runs().filter(move |e| {
-            let q = e.request();
-            q.model == model && q.workload == Workload::Greet && q.count == count
-        })
-    }
-
-    /// The sweep's I/O point of `model` at `count`: the greet run with the shortest latency.
-    pub fn sweep_io(&self, model: &str, count: usize) -> Option<&RunResult> {
-        self.greets(model, count)
-            .min_by_key(|e| e.request().hosts.latency)
-    }
-
-    /// The sweep's memory point of `model` at `count`: the greet run with the longest latency,
-    /// where every greet waits at once.
-    pub fn sweep_waiting(&self, model: &str, count: usize) -> Option<&RunResult> {
-        self.greets(model, count)
-            .max_by_key(|e| e.request().hosts.latency)
-    }
-
-    /// The record of a sweep run that ended ok.
-    pub fn ok_record(run: Option<&RunResult>) -> Option<&RunRecord> {
-        run.filter(|e| e.status() == Status::Ok)
-            .and_then(RunResult::record)
-    }
-
-    /// One estimate.
-    pub fn estimate(&self, group: &str, function: &str, size: u64) -> Option<&Estimate> {
-        self.criterion
-            .iter()
-            .find(|e| e.group == group && e.function == function && e.size == Some(size))
     }
 }
 
@@ -1078,7 +605,7 @@ fn find_new_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
 mod tests {
     use super::*;
 
-    fn results(models: &[Description], noise: Vec<GroupNoise>) -> Results {
+    fn results(models: &[greet_core::Description], noise: Vec<GroupNoise>) -> Results {
         Results {
             format: FORMAT,
             provenance: Provenance {
@@ -1099,6 +626,7 @@ mod tests {
             noise,
             skipped: Vec::new(),
             sweep: None,
+            notes: Vec::new(),
         }
     }
 
@@ -1111,31 +639,48 @@ mod tests {
     }
 
     #[test]
-    fn an_io_groups_latency_is_read_from_its_name() {
+    fn gathering_reads_criterions_raw_samples_per_iteration() {
+        // A criterion directory as criterion 0.8 writes it: `new/benchmark.json`,
+        // `new/estimates.json` and `new/sample.json` (each sample's iterations and total ns).
+        let root = std::env::temp_dir().join(format!("gb-gather-{}", std::process::id()));
+        let new = root.join("criterion/io_10ms/made-up-model/100/new");
+        std::fs::create_dir_all(&new).unwrap();
+        let stat = |v: f64| {
+            format!(
+                r#"{{"point_estimate":{v},"confidence_interval":{{"confidence_level":0.95,"lower_bound":{},"upper_bound":{}}},"standard_error":1.0}}"#,
+                v * 0.9,
+                v * 1.1
+            )
+        };
+        std::fs::write(
+            new.join("benchmark.json"),
+            r#"{"group_id":"io_10ms","function_id":"made-up-model","value_str":"100","throughput":{"Elements":100},"full_id":"io_10ms/made-up-model/100","directory_name":"io_10ms/made-up-model/100","title":"io_10ms/made-up-model/100"}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("estimates.json"),
+            format!(
+                r#"{{"mean":{m},"median":{m},"median_abs_dev":{d},"slope":null,"std_dev":{d}}}"#,
+                m = stat(12e6),
+                d = stat(1e5)
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("sample.json"),
+            r#"{"sampling_mode":"Flat","iters":[2.0,2.0,4.0],"times":[24000000.0,26000000.0,44000000.0]}"#,
+        )
+        .unwrap();
+        let r = Results::gather(&root, &root, &[]);
+        assert_eq!(r.criterion.len(), 1, "{:?}", r.notes);
+        let e = &r.criterion[0];
         assert_eq!(
-            Results::io_latency("io_10ms"),
-            Some(Duration::from_millis(10))
+            (e.group.as_str(), e.function.as_str(), e.size),
+            ("io_10ms", "made-up-model", Some(100))
         );
-        assert_eq!(Results::io_latency("io_0ms"), Some(Duration::ZERO));
-        assert_eq!(Results::io_latency("io_1s"), Some(Duration::from_secs(1)));
-        assert_eq!(Results::io_latency("io_fast"), None);
-        assert_eq!(Results::io_latency(CPU_ALL_CORES), None);
-        assert!(is_model_group("io_50ms") && is_model_group(MIXED));
-        assert!(!is_model_group(SPAWN) && !is_model_group(SHARED_STATE));
-    }
-
-    #[test]
-    fn rows_follow_the_descriptions_and_unknown_models_come_last() {
-        let a = Description::new("a", Family::Threads, Shape::PerJob, "");
-        let b = Description::new("b", Family::Async, Shape::Pool, "");
-        let r = results(&[a, b], Vec::new());
-        let names = ["x", "b", "a", "b", "y"].map(String::from);
-        assert_eq!(r.in_model_order(names.clone()), ["a", "b", "x", "y"]);
-        // Only per-job models pass, but a model with no description is never dropped.
-        assert_eq!(r.pick(names, |m| m.shape == Shape::PerJob), ["a", "x", "y"]);
-        assert_eq!(r.per_job_threads().map(|m| m.name.as_str()), Some("a"));
-        assert_eq!(r.async_models().len(), 1);
-        assert!(r.baseline().is_none(), "no sequential-family model");
+        assert_eq!(e.samples_ns, [12e6, 13e6, 11e6]);
+        assert_eq!(e.median_ns, 12e6);
+        std::fs::remove_dir_all(&root).ok();
     }
 
     #[test]
@@ -1148,9 +693,8 @@ mod tests {
                 group("io_0ms", 30.0, 0.0, Noise::BUSY / 2.0),
             ],
         );
-        assert!(r.busy_group("io_10ms").is_some());
-        assert!(r.busy_group("io_0ms").is_none(), "quiet");
-        assert!(r.busy_group("mixed").is_none(), "not recorded");
+        assert!(r.noise[0].busy());
+        assert!(!r.noise[1].busy(), "quiet");
         // Weighted by wall time: (10 × over + 30 × BUSY/2) / 40 < BUSY.
         let run = r.run_noise().unwrap();
         let expected = (10.0 * over + 30.0 * Noise::BUSY / 2.0) / 40.0;

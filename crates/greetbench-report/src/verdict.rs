@@ -37,6 +37,8 @@ pub enum Why {
     },
     /// One run on each side: no interval to decide with.
     NoInterval,
+    /// What the claim is about lies outside what was run (a knee beyond the rates offered).
+    OutOfRange(String),
 }
 
 impl Why {
@@ -52,6 +54,7 @@ impl Why {
                 format!("the interval straddles {}", format::ratio(*threshold))
             }
             Why::NoInterval => "one run each: no interval".into(),
+            Why::OutOfRange(words) => words.clone(),
         }
     }
 }
@@ -197,6 +200,7 @@ mod tests {
             samples: Vec::new(),
             median,
             stored: None,
+            interval: None,
             noise,
             dir: None,
         }

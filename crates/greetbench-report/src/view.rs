@@ -19,6 +19,7 @@
 //! Building is one pass over each list of the results (a hash map per key), so the time to
 //! build grows linearly with the file.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
@@ -239,6 +240,9 @@ pub struct Figure {
     /// Where there are no raw samples: the range stored with the median (criterion's 95 %
     /// interval, or spawn_cost.py's fastest and slowest repeat).
     pub stored: Option<Interval>,
+    /// The 95 % interval of the median ([`stats::median_interval`] over the samples, else the
+    /// stored range), computed once when the view is built.
+    pub interval: Option<Interval>,
     /// The rest of the machine's load while it was measured: the group's, or the repeats'
     /// mean weighted by wall time. `None` when not recorded.
     pub noise: Option<Noise>,
@@ -257,9 +261,10 @@ impl Figure {
         self.samples.len()
     }
 
-    /// The 95 % interval of its median: a bootstrap over its samples, or the stored range.
+    /// The 95 % interval of its median: from its samples' order statistics, or the stored
+    /// range.
     pub fn interval(&self) -> Option<Interval> {
-        stats::median_interval(&self.samples).or(self.stored)
+        self.interval
     }
 
     /// The median with its interval, in the figure's unit.
@@ -315,6 +320,41 @@ pub struct Comparison<'v> {
     pub method: Option<Method>,
 }
 
+impl<'v> Comparison<'v> {
+    /// `a` against `b`, computed afresh: what [`View::compare`] remembers per pair of its own
+    /// figures. For figures of two views (`greetbench diff` compares a run with another), whose
+    /// positions mean nothing to either view's memo.
+    pub fn between(a: &'v Figure, b: &'v Figure) -> Option<Comparison<'v>> {
+        if a.unit != b.unit || !(a.median > 0.0 && b.median > 0.0) {
+            return None;
+        }
+        let ratio = a.median / b.median;
+        if !ratio.is_finite() {
+            return None;
+        }
+        let (interval, method) = match stats::ratio_interval(&a.samples, &b.samples) {
+            Some(i) => (Some(i), Some(Method::Bootstrap)),
+            None => match (a.interval(), b.interval()) {
+                (Some(ia), Some(ib)) if ia.lo > 0.0 && ib.lo > 0.0 => (
+                    Some(Interval {
+                        lo: ia.lo / ib.hi,
+                        hi: ia.hi / ib.lo,
+                    }),
+                    Some(Method::StoredRanges),
+                ),
+                _ => (None, None),
+            },
+        };
+        Some(Comparison {
+            a,
+            b,
+            ratio,
+            interval: interval.filter(|i| i.lo.is_finite() && i.hi.is_finite()),
+            method,
+        })
+    }
+}
+
 impl Comparison<'_> {
     /// The noise of whichever side was measured on a busy machine.
     pub fn busy(&self) -> Option<Noise> {
@@ -337,6 +377,9 @@ impl Comparison<'_> {
         format::ratio_in(self.ratio, self.interval)
     }
 }
+
+/// A comparison's interval and how it was found, as the view keeps it.
+type Found = (Option<Interval>, Option<Method>);
 
 /// One model as these results know it.
 #[derive(Debug, Clone, PartialEq)]
@@ -374,13 +417,93 @@ pub struct View<'r> {
     index: HashMap<(Question, Row), usize>,
     columns: Vec<Column>,
     group_noise: HashMap<Group, Noise>,
+    /// Every comparison's interval, computed once (the bootstrap is the page's dearest step).
+    compared: RefCell<HashMap<(usize, usize), Found>>,
+    interpreters: Interpreters,
 }
 
-/// The interpreter label of a record of a model in `lang`: `None` for Rust. Records name no
-/// interpreter yet, so every Python row is [`DEFAULT_INTERPRETER`]'s; the day a record carries
-/// its interpreter, this is the one place that reads it.
-fn interpreter_of(lang: Lang, _record: Option<&RunRecord>) -> Option<String> {
-    (lang != Lang::Rust).then(|| DEFAULT_INTERPRETER.to_owned())
+/// The interpreters the results name: each record's label ([`Interpreter::label`]), the path it
+/// was asked for, and whether its GIL was on. Gathered in one pass before the figures, so that a
+/// run with no record (a failure) still lands in its interpreter's column.
+#[derive(Debug, Default)]
+struct Interpreters {
+    /// Labels in the order first seen, with whether the GIL was on.
+    labels: Vec<(String, bool)>,
+    /// The label of each interpreter path seen (asked for, or reported).
+    by_path: HashMap<std::path::PathBuf, String>,
+}
+
+impl Interpreters {
+    fn gather<'a>(runs: impl Iterator<Item = &'a RunResult>) -> Interpreters {
+        let mut out = Interpreters::default();
+        for e in runs {
+            let Some(i) = e.record().and_then(|k| k.interpreter.as_ref()) else {
+                continue;
+            };
+            let label = i.label();
+            if !out.labels.iter().any(|(l, _)| *l == label) {
+                out.labels.push((label.clone(), i.gil_enabled));
+            }
+            out.by_path.insert(i.path.clone(), label.clone());
+            if let Some(p) = &e.request().python {
+                out.by_path.insert(p.clone(), label);
+            }
+        }
+        out
+    }
+
+    /// The label of a run of a model in `lang`: `None` for Rust; else the interpreter its
+    /// record names, or the one its request asked for, or the first one these results name (the
+    /// default interpreter runs first), or [`DEFAULT_INTERPRETER`] (records from before
+    /// interpreters were recorded).
+    fn of(
+        &self,
+        lang: Lang,
+        record: Option<&RunRecord>,
+        asked: Option<&std::path::Path>,
+    ) -> Option<String> {
+        if lang == Lang::Rust {
+            return None;
+        }
+        if let Some(i) = record.and_then(|k| k.interpreter.as_ref()) {
+            return Some(i.label());
+        }
+        if let Some(label) = asked.and_then(|p| self.by_path.get(p)) {
+            return Some(label.clone());
+        }
+        Some(
+            self.labels
+                .first()
+                .map_or_else(|| DEFAULT_INTERPRETER.to_owned(), |(l, _)| l.clone()),
+        )
+    }
+
+    /// The label of the interpreter `spawn_cost.py` reported as `words` (`CPython 3.11.7`): the
+    /// label a record of that implementation and version carries, if the results name it, else
+    /// as [`Interpreters::of`] decides for a run that names none.
+    fn of_words(&self, words: &str) -> Option<String> {
+        let (implementation, version) = words.rsplit_once(' ')?;
+        let label = greet_core_interpreter(implementation, version).label();
+        self.labels
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map(|(l, _)| l.clone())
+    }
+}
+
+/// An interpreter of `implementation` and `version` with the GIL (what `spawn_cost.py`
+/// reports; it does not say whether the build is free-threaded).
+fn greet_core_interpreter(
+    implementation: &str,
+    version: &str,
+) -> greet_core::interpreter::Interpreter {
+    greet_core::interpreter::Interpreter {
+        path: std::path::PathBuf::new(),
+        implementation: implementation.to_owned(),
+        version: version.to_owned(),
+        free_threaded: false,
+        gil_enabled: true,
+    }
 }
 
 /// Samples being gathered for one figure.
@@ -466,6 +589,15 @@ impl<'r> View<'r> {
             index: HashMap::new(),
             columns: Vec::new(),
             group_noise: HashMap::new(),
+            compared: RefCell::new(HashMap::new()),
+            interpreters: Interpreters::gather(results.sweep.iter().flat_map(|s| {
+                s.entries
+                    .iter()
+                    .chain(&s.scale)
+                    .chain(&s.rates)
+                    .chain(&s.faults)
+                    .chain(&s.timelines)
+            })),
         };
         view.models_from(results);
         for g in &results.noise {
@@ -500,6 +632,7 @@ impl<'r> View<'r> {
                     samples: g.samples,
                     median,
                     stored: None,
+                    interval: None,
                     noise,
                     dir: None,
                 })
@@ -508,6 +641,9 @@ impl<'r> View<'r> {
         figures.extend(view.criterion_figures());
         figures.extend(view.spawn_script_figures());
         figures.retain(|f| f.median.is_finite());
+        for f in &mut figures {
+            f.interval = stats::median_interval(&f.samples).or(f.stored);
+        }
         figures.sort_by(|a, b| {
             (&a.question, view.rank_of(&a.row.model), &a.row).cmp(&(
                 &b.question,
@@ -606,8 +742,32 @@ impl<'r> View<'r> {
         Row {
             model: model.to_owned(),
             lang,
-            interpreter: interpreter_of(lang, record),
+            interpreter: self.interpreters.of(lang, record, None),
         }
+    }
+
+    /// The row of `run`: its record's interpreter, or the one its request asked for.
+    pub fn row_of(&self, run: &RunResult) -> Row {
+        let q = run.request();
+        let lang = self.lang_of(&q.model);
+        Row {
+            model: q.model.clone(),
+            lang,
+            interpreter: self
+                .interpreters
+                .of(lang, run.record(), q.python.as_deref()),
+        }
+    }
+
+    /// Whether the interpreter of `column` ran with its GIL off (a free-threaded build), as its
+    /// records say; `None` where they do not say.
+    pub fn gil_off(&self, column: &Column) -> Option<bool> {
+        let label = column.interpreter.as_ref()?;
+        self.interpreters
+            .labels
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, gil_on)| !gil_on)
     }
 
     /// The sweep's greet and crunch batches, and CPU per crunch job.
@@ -615,7 +775,7 @@ impl<'r> View<'r> {
         let cores = self.results.provenance.logical_cores;
         for e in self.results.runs() {
             let q = e.request();
-            let row = self.row(&q.model, e.record());
+            let row = self.row_of(e);
             let question = match q.workload {
                 Workload::Greet => Question::Greet {
                     count: q.count,
@@ -647,7 +807,7 @@ impl<'r> View<'r> {
                         ..
                     } = question
                     {
-                        let jobs = k.cpu_user_s + k.cpu_sys_s - k.start_cpu_s.unwrap_or(0.0);
+                        let jobs = k.cpu_s() - k.start_cpu_s.unwrap_or(0.0);
                         let per_job = jobs.max(0.0) / k.request.count.max(1) as f64 * 1e9;
                         out.entry((Question::CpuPerJob { work }, row))
                             .or_insert_with(|| (Source::Sweep, Unit::Ns, Gathered::default()))
@@ -664,20 +824,30 @@ impl<'r> View<'r> {
         }
     }
 
-    /// Memory per waiting greet: the scale sweep's held sizes where one ran, else the resource
-    /// sweep's runs at its longest latency where every greet waited at once.
+    /// Memory per waiting greet: the scale sweep's held sizes for each language it ran, else
+    /// the resource sweep's runs at its longest latency where every greet waited at once.
     fn memory_figures(&self, out: &mut HashMap<(Question, Row), (Source, Unit, Gathered)>) {
         let Some(s) = &self.results.sweep else {
             return;
         };
         let question = Question::MemoryPerWaitingGreet;
-        let scaled = s
+        let scaled: Vec<Lang> = s
             .scale
             .iter()
-            .any(|e| ok_record(e).is_some_and(|k| k.scale.is_some()));
-        if scaled {
+            .filter(|e| ok_record(e).is_some_and(|k| k.scale.is_some()))
+            .map(|e| self.lang_of(&e.request().model))
+            .fold(Vec::new(), |mut v, l| {
+                if !v.contains(&l) {
+                    v.push(l);
+                }
+                v
+            });
+        {
             for e in &s.scale {
-                let row = self.row(&e.request().model, e.record());
+                if !scaled.contains(&self.lang_of(&e.request().model)) {
+                    continue;
+                }
+                let row = self.row_of(e);
                 let slot = out
                     .entry((question.clone(), row))
                     .or_insert_with(|| (Source::Scale, Unit::Kib, Gathered::default()));
@@ -692,7 +862,6 @@ impl<'r> View<'r> {
                     }
                 }
             }
-            return;
         }
         let longest = self
             .results
@@ -702,7 +871,10 @@ impl<'r> View<'r> {
             .max();
         for e in self.results.runs() {
             let q = e.request();
-            if q.workload != Workload::Greet || Some(q.hosts.latency) != longest {
+            if q.workload != Workload::Greet
+                || Some(q.hosts.latency) != longest
+                || scaled.contains(&self.lang_of(&q.model))
+            {
                 continue;
             }
             if !self
@@ -711,7 +883,7 @@ impl<'r> View<'r> {
             {
                 continue;
             }
-            let row = self.row(&q.model, e.record());
+            let row = self.row_of(e);
             let slot = out
                 .entry((question.clone(), row))
                 .or_insert_with(|| (Source::Sweep, Unit::Kib, Gathered::default()));
@@ -765,6 +937,7 @@ impl<'r> View<'r> {
                     samples,
                     median,
                     stored: stored.filter(|i| i.lo.is_finite() && i.hi.is_finite()),
+                    interval: None,
                     noise: self.group_noise.get(&group).copied(),
                     dir: Some(e.dir.clone()).filter(|d| !d.is_empty()),
                 })
@@ -786,7 +959,10 @@ impl<'r> View<'r> {
                 row: Row {
                     model: c.kind.clone(),
                     lang: Lang::Python,
-                    interpreter: interpreter_of(Lang::Python, None),
+                    interpreter: self
+                        .interpreters
+                        .of_words(&py.python)
+                        .or_else(|| self.interpreters.of(Lang::Python, None, None)),
                 },
                 source: Source::SpawnScript,
                 unit: Unit::Ns,
@@ -796,6 +972,7 @@ impl<'r> View<'r> {
                     lo: c.min_ns,
                     hi: c.max_ns,
                 }),
+                interval: None,
                 noise: None,
                 dir: None,
             })
@@ -841,36 +1018,60 @@ impl<'r> View<'r> {
             .filter(move |f| column.holds(&f.row))
     }
 
-    /// `a` against `b`: the ratio of their medians with its 95 % interval. Both must answer
-    /// the same question.
+    /// Every row that answers `question`, measured or not (a missing row says why), in model
+    /// order; only `column`'s rows when one is given.
+    pub fn rows(&self, question: &Question, column: Option<&Column>) -> Vec<Row> {
+        let keep = |r: &Row| column.is_none_or(|c| c.holds(r));
+        let mut rows: Vec<Row> = self
+            .figures_of(question)
+            .map(|f| &f.row)
+            .chain(
+                self.missing
+                    .iter()
+                    .filter(|m| &m.question == question)
+                    .map(|m| &m.row),
+            )
+            .filter(|r| keep(r))
+            .cloned()
+            .collect();
+        rows.sort_by_key(|r| self.rank_of(&r.model));
+        rows.dedup();
+        rows
+    }
+
+    /// `a` against `b`: the ratio of their medians with its 95 % interval. Both must be in the
+    /// same unit; which two figures are worth comparing is the caller's question (two models
+    /// on one question, or two kinds of start).
     pub fn compare<'a>(&self, a: &'a Figure, b: &'a Figure) -> Option<Comparison<'a>> {
-        if a.question != b.question || !(a.median > 0.0 && b.median > 0.0) {
+        if a.unit != b.unit || !(a.median > 0.0 && b.median > 0.0) {
             return None;
         }
         let ratio = a.median / b.median;
         if !ratio.is_finite() {
             return None;
         }
-        let (interval, method) = match stats::ratio_interval(&a.samples, &b.samples) {
-            Some(i) => (Some(i), Some(Method::Bootstrap)),
-            None => match (a.interval(), b.interval()) {
-                (Some(ia), Some(ib)) if ia.lo > 0.0 && ib.lo > 0.0 => (
-                    Some(Interval {
-                        lo: ia.lo / ib.hi,
-                        hi: ia.hi / ib.lo,
-                    }),
-                    Some(Method::StoredRanges),
-                ),
-                _ => (None, None),
-            },
+        let key = |f: &Figure| {
+            self.index
+                .get(&(f.question.clone(), f.row.clone()))
+                .copied()
         };
-        Some(Comparison {
-            a,
-            b,
-            ratio,
-            interval: interval.filter(|i| i.lo.is_finite() && i.hi.is_finite()),
-            method,
-        })
+        let memo = key(a).zip(key(b));
+        if let Some(k) = memo
+            && let Some(&(interval, method)) = self.compared.borrow().get(&k)
+        {
+            return Some(Comparison {
+                a,
+                b,
+                ratio,
+                interval,
+                method,
+            });
+        }
+        let c = Comparison::between(a, b)?;
+        if let Some(k) = memo {
+            self.compared.borrow_mut().insert(k, (c.interval, c.method));
+        }
+        Some(c)
     }
 
     /// Every model, in order.

@@ -1,30 +1,30 @@
 //! Rust beside Python in the report: the fixture's Rust results plus a Python side built here
 //! (descriptions with `lang: python`, sweep runs, spawn costs and a kill probe), rendered and
-//! checked by structure. Each claim column reads only its own language's rows, the side-by-side
-//! charts are drawn from both, a model that is not installed reads "not available here", and a
-//! results file without a Python model renders the page it always did.
+//! checked by structure. Each claim column and each pick reads only its own language's rows, a
+//! GIL claim holds under the GIL and reads as the lesson in Rust, the charts draw both, a model
+//! that is not installed reads "not available here", and a results file without a Python model
+//! has one column.
 //!
 //! The Python models here have made-up names: the report must pick rows by description.
 
-use std::path::Path;
 use std::time::Duration;
 
 use greet_core::record::{FailureKind, RunFailure, RunRecord, RunRequest, RunResult};
 use greet_core::{Description, Family, Lang, Shape, Workload};
-use greetbench_report::results::{PyKillProbe, PythonSide, SpawnCost, read_versioned};
-use greetbench_report::verdicts::{self, Verdict};
-use greetbench_report::{Results, charts, html};
+use greetbench_report::results::{PyKillProbe, PythonSide, SpawnCost};
+use greetbench_report::section::{Options, answer, claims};
+use greetbench_report::verdict::Verdict;
+use greetbench_report::view::{Column, View};
+use greetbench_report::{Results, page};
+
+mod common;
+use common::fixture;
 
 const SEQ: &str = "snake-one";
 const THREADS: &str = "snake-threads";
 const PROCS: &str = "snake-procs";
 const LOOP: &str = "snake-loop";
 const UV: &str = "snake-uv";
-
-fn fixture() -> Results {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json");
-    read_versioned(&path).expect("the fixture parses")
-}
 
 fn python_models() -> Vec<Description> {
     let d = |name, family, shape, crunch_on: &str| {
@@ -133,10 +133,7 @@ fn with_python() -> Results {
             add(record(&base, m, Workload::Crunch, 8, 50, workers, wall));
         }
     }
-    // The fixture's sweep has no crunch points: give its Rust models some, at the same work.
-    for m in &rust {
-        add(record(&base, m, Workload::Crunch, 200, 50, None, 0.064));
-    }
+    let _ = rust;
     for (count, latency) in [(1000, 10), (1000, 2000), (8, 50)] {
         let workload = if count == 8 {
             Workload::Crunch
@@ -180,201 +177,232 @@ fn with_python() -> Results {
     r
 }
 
-fn claim(claims: &[verdicts::Claim], starts: &str) -> verdicts::Claim {
-    claims
+fn python() -> Column {
+    Column {
+        lang: Lang::Python,
+        interpreter: Some(greetbench_report::view::DEFAULT_INTERPRETER.into()),
+    }
+}
+
+fn check(r: &Results, column: &Column, starts: &str) -> claims::Checked {
+    let view = View::new(r);
+    let i = claims::CLAIMS
         .iter()
-        .find(|c| c.claim.starts_with(starts))
-        .cloned()
-        .expect("the claim is listed")
+        .position(|c| c.starts_with(starts))
+        .expect("the claim is listed");
+    claims::check(&view, column, i)
 }
 
-#[test]
-fn each_language_sees_only_its_own_rows() {
-    let r = with_python();
-    let py = r.for_lang(Lang::Python);
-    let rust = r.for_lang(Lang::Rust);
-    assert!(py.models.iter().all(|m| m.lang == Lang::Python));
-    assert!(rust.models.iter().all(|m| m.lang == Lang::Rust));
-    let swept =
-        |v: &Results| -> Vec<String> { v.runs().map(|e| e.request().model.clone()).collect() };
-    assert!(swept(&py).iter().all(|m| r.lang_of(m) == Lang::Python));
-    assert!(swept(&rust).iter().all(|m| r.lang_of(m) == Lang::Rust));
-    // Python's crunch speedups come from the sweep's repeats: the processes at 2 workers.
-    let procs = py
-        .cpu_speedups()
-        .into_iter()
-        .find(|s| s.model == PROCS)
-        .unwrap();
-    assert!(
-        procs.all.unwrap() > 1.8 && procs.one.unwrap() < 1.1,
-        "{procs:?}"
-    );
-    // Its spawn costs come from the Python side, the Rust ones from criterion.
-    assert_eq!(py.spawn_cost("fork"), Some(2.7e6));
-    assert_ne!(rust.spawn_cost("fork"), Some(2.7e6));
-    assert!(rust.spawn_cost("fork").is_some());
-}
-
-#[test]
-fn each_claim_column_is_computed_from_its_own_language() {
-    let r = with_python();
-    let rust = verdicts::claims(&r.for_lang(Lang::Rust));
-    let py = verdicts::claims(&r.for_lang(Lang::Python));
-    assert_eq!(rust.len(), py.len());
-    // The GIL: Python's threads stayed at 1×, the fixture's Rust threads did not.
-    assert_eq!(claim(&py, "Threads give no CPU").verdict, Verdict::Holds);
-    assert_eq!(
-        claim(&rust, "Threads give no CPU").verdict,
-        Verdict::DoesNotHold
-    );
-    let gil = claim(&py, "Threads give no CPU").evidence;
-    assert!(
-        gil.contains(THREADS) && gil.contains("interpreter lock"),
-        "{gil}"
-    );
-    // Only Python's processes sped up.
-    assert_eq!(claim(&py, "For CPU-bound work").verdict, Verdict::Holds);
-    assert_eq!(claim(&py, "Async is not parallel").verdict, Verdict::Holds);
-    assert_eq!(claim(&py, "Processes are slower").verdict, Verdict::Holds);
-    // fork is far cheaper than a fresh interpreter, but dearer than a thread.
-    assert_eq!(claim(&py, "fork is").verdict, Verdict::HoldsWithCaveat);
-    // Python's probe times a thread's timeout and a process's kill but observes none of what
-    // the Rust experiments observe, so its column says not measured rather than holds.
-    assert_eq!(claim(&py, "A thread cannot").verdict, Verdict::NotMeasured);
-    // Memory is compared at N = 1000, where every greet waited at once: 17 against 10 KiB.
-    let thousands = claim(&py, "Async handles");
-    assert_eq!(
-        thousands.verdict,
-        Verdict::HoldsWithCaveat,
-        "{}",
-        thousands.evidence
-    );
-    assert!(
-        thousands.evidence.contains("At N = 1000 "),
-        "{}",
-        thousands.evidence
-    );
-    assert!(
-        thousands.evidence.contains("N = 10000"),
-        "{}",
-        thousands.evidence
-    );
-    // The page shows both columns.
-    let page = html::page(
-        &r,
-        &html::Options {
+fn render(r: &Results) -> String {
+    page(
+        r,
+        &Options {
             link_base: ".".into(),
             baseline: None,
         },
-    );
-    assert!(page.contains("Rust: evidence") && page.contains("Python: evidence"));
-    for c in &py {
-        assert!(page.contains(&html::escape(&c.evidence)), "{}", c.claim);
-    }
+    )
+    .unwrap()
 }
 
 #[test]
-fn the_side_by_side_charts_draw_both_languages() {
+fn there_is_a_column_per_language_and_each_reads_its_own_rows() {
     let r = with_python();
-    let drawn = charts::side_by_side(&r);
-    let keys: Vec<&str> = drawn.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(
-        keys,
-        [
-            "lang_greet",
-            "lang_speedup_rust",
-            "lang_speedup_python",
-            "lang_cpu",
-            "lang_memory",
-            "lang_spawn"
-        ]
-    );
-    let rust_model = &fixture().models[0].name;
-    for (key, chart) in &drawn {
-        let c = chart.as_ref().unwrap_or_else(|| panic!("{key} not drawn"));
-        assert!(
-            c.svg.starts_with("<svg") && c.caption.starts_with("Notice"),
-            "{key}"
-        );
+    let view = View::new(&r);
+    assert_eq!(view.columns().len(), 2, "{:?}", view.columns());
+    assert_eq!(view.columns()[1], python());
+    let a = answer::build(&view);
+    assert_eq!(a.columns, ["Rust", "Python"]);
+    for row in &a.rows {
+        // A Python pick is a Python model (or a kind of start, or not made).
+        if let Some(m) = &row.picks[1].model {
+            assert!(
+                m.starts_with("snake") || m.contains(' '),
+                "{}: {m}",
+                row.what
+            );
+        }
+        if let Some(m) = &row.picks[0].model {
+            assert!(!m.starts_with("snake"), "{}: {m}", row.what);
+        }
     }
-    let svg = |key: &str| {
-        drawn
-            .iter()
-            .find(|(k, _)| k == key)
-            .unwrap()
-            .1
-            .clone()
-            .unwrap()
-            .svg
+    let io = a
+        .rows
+        .iter()
+        .find(|s| s.what.starts_with("Many greets"))
+        .unwrap();
+    assert_eq!(
+        io.picks[1].model.as_deref(),
+        Some(LOOP),
+        "{:?}",
+        io.picks[1]
+    );
+    assert!(
+        io.picks[1]
+            .evidence
+            .contains(&format!("faster than {THREADS}"))
+    );
+    let cpu = a
+        .rows
+        .iter()
+        .find(|s| s.what.starts_with("CPU-bound"))
+        .unwrap();
+    assert_eq!(
+        cpu.picks[1].model.as_deref(),
+        Some(PROCS),
+        "{:?}",
+        cpu.picks[1]
+    );
+    assert!(
+        cpu.setting.contains("8 jobs"),
+        "each language's crunch: {}",
+        cpu.setting
+    );
+}
+
+#[test]
+fn the_gil_claims_hold_under_the_gil_and_read_as_the_lesson_in_rust() {
+    let r = with_python();
+    let gil = check(&r, &python(), "Threads give no CPU");
+    assert_eq!(gil.verdict, Verdict::Holds, "{}", gil.evidence);
+    assert!(gil.evidence.contains(THREADS), "{}", gil.evidence);
+    let rust = Column {
+        lang: Lang::Rust,
+        interpreter: None,
     };
-    // Both languages' rows, each Python model beside its Rust counterpart, and the model that
-    // is not installed marked as such.
-    let greet = svg("lang_greet");
-    for name in [rust_model.as_str(), SEQ, THREADS, PROCS, LOOP, UV] {
-        assert!(
-            greet.contains(&format!(">{name}<")) || greet.contains(&format!("\n{name}\n")),
-            "{name}"
-        );
-    }
-    assert!(greet.contains("not available here"));
-    let rows = charts::paired(&r, r.model_names());
-    let at = |n: &str| rows.iter().position(|m| m == n).unwrap();
-    assert_eq!(at(SEQ), at(rust_model) + 1, "{rows:?}");
-    // The memory chart is drawn at N = 1000: at 10000 the Python threads did not all wait.
-    let memory = drawn
-        .iter()
-        .find(|(k, _)| k == "lang_memory")
-        .unwrap()
-        .1
-        .clone()
-        .unwrap();
-    assert!(memory.title.contains("N = 1000 "), "{}", memory.title);
-    assert!(
-        memory.caption.contains(&format!("{THREADS} at N = 10000")),
-        "{}",
-        memory.caption
+    assert!(matches!(
+        check(&r, &rust, "Threads give no CPU").verdict,
+        Verdict::Lesson(_)
+    ));
+    assert!(matches!(
+        check(&r, &rust, "For CPU-bound work").verdict,
+        Verdict::Lesson(_)
+    ));
+    let mp = check(&r, &python(), "For CPU-bound work");
+    assert_eq!(mp.verdict, Verdict::Holds, "{}", mp.evidence);
+    assert_eq!(
+        check(&r, &python(), "Async is not parallel").verdict,
+        Verdict::Holds
     );
-    // The spawn chart names this Python's default start method.
-    let spawn = drawn
-        .iter()
-        .find(|(k, _)| k == "lang_spawn")
-        .unwrap()
-        .1
-        .clone()
-        .unwrap();
-    assert!(
-        spawn.caption.contains("forkserver by default"),
-        "{}",
-        spawn.caption
+    assert_eq!(
+        check(&r, &python(), "Processes are slower").verdict,
+        Verdict::Holds
     );
+    // A fork costs 2.7 ms against a fresh interpreter's 99 ms.
+    assert_eq!(check(&r, &python(), "fork is").verdict, Verdict::Holds);
+    // Python's probe observed a thread ending only by its timeout and a killed process.
+    assert_eq!(
+        check(&r, &python(), "A thread cannot").verdict,
+        Verdict::Holds
+    );
+    // Memory: where every greet waited at once, 17 KiB against 10.
+    let memory = check(&r, &python(), "Async handles");
+    assert!(memory.evidence.contains(THREADS), "{}", memory.evidence);
+    // The page shows both columns, each evidence in its own cell.
+    let page = render(&r);
+    assert!(page.contains("<th class=\"l\">Python</th>"));
 }
 
 #[test]
-fn a_model_that_is_not_installed_reads_not_installed_not_failed() {
+fn the_charts_draw_both_languages_and_a_missing_model_says_why() {
     let r = with_python();
-    let page = html::page(
-        &r,
-        &html::Options {
-            link_base: ".".into(),
-            baseline: None,
-        },
-    );
-    assert!(page.contains("not available here: uvloop cannot be imported"));
+    let page = render(&r);
+    let io = &page[page.find("<section id=\"io\">").unwrap()..];
+    let io = &io[..io.find("</section>").unwrap()];
+    for name in [SEQ, THREADS, PROCS, LOOP] {
+        assert!(io.contains(&format!(">{name}<")), "{name}");
+    }
+    assert!(io.contains("class=\"b-py\""), "Python bars are told apart");
+    assert!(io.contains("not available here"), "uvloop's row says why");
     assert!(!page.contains("failed (no figures): not installed"));
-    assert!(page.contains("id=\"langs\"") && page.contains("CPython 3.99.0"));
+    // Each Python model sits beside the Rust model of the same shape.
+    let view = View::new(&r);
+    let rows: Vec<String> = greetbench_report::section::paired(
+        &view,
+        view.figures().iter().map(|f| f.row.clone()).collect(),
+    )
+    .into_iter()
+    .map(|r| r.model)
+    .collect();
+    let at = |n: &str| rows.iter().position(|m| m == n).unwrap();
+    let seq = fixture().models[0].name.clone();
+    assert_eq!(at(SEQ), at(&seq) + 1, "{rows:?}");
+    // The spawn section names this Python's default start method.
+    assert!(page.contains("forkserver by default"));
+    assert!(page.contains("CPython 3.99.0"));
 }
 
 #[test]
-fn without_a_python_model_the_page_has_one_claims_column_and_no_side_by_side() {
+fn without_a_python_model_the_page_has_one_column() {
     let r = fixture();
-    assert!(!r.has_lang(Lang::Python));
-    assert!(charts::side_by_side(&r).is_empty());
-    let page = html::page(
-        &r,
-        &html::Options {
-            link_base: ".".into(),
-            baseline: None,
-        },
+    let view = View::new(&r);
+    assert_eq!(view.columns().len(), 1);
+    let page = render(&r);
+    assert!(!page.contains("Python pick"));
+}
+
+/// An interpreter as a record names it.
+fn interpreter(
+    version: &str,
+    free_threaded: bool,
+    gil_enabled: bool,
+) -> greet_core::interpreter::Interpreter {
+    greet_core::interpreter::Interpreter {
+        path: format!("/opt/python{version}/bin/python3").into(),
+        implementation: "CPython".into(),
+        version: version.into(),
+        free_threaded,
+        gil_enabled,
+    }
+}
+
+#[test]
+fn several_interpreters_get_a_column_each_and_the_gil_verdict_follows_the_measurements() {
+    // The Python runs of `with_python` on 3.11 (GIL), and the same runs again on a
+    // free-threaded 3.13 where the threads' crunch took half the time.
+    let mut r = with_python();
+    let sweep = r.sweep.as_mut().unwrap();
+    let mut free = Vec::new();
+    for e in &mut sweep.entries {
+        if let RunResult::Record(k) = e
+            && k.request.model.starts_with("snake")
+        {
+            k.interpreter = Some(interpreter("3.11.7", false, true));
+            let mut f = k.clone();
+            f.interpreter = Some(interpreter("3.13.5", true, false));
+            if f.request.model == THREADS && f.request.workload == Workload::Crunch {
+                f.wall_s /= 2.0;
+            }
+            free.push(RunResult::Record(f));
+        }
+    }
+    sweep.entries.extend(free);
+    let view = View::new(&r);
+    let columns = view.columns();
+    assert_eq!(columns.len(), 3, "{columns:?}");
+    let headings: Vec<String> = columns.iter().map(|c| c.heading(true)).collect();
+    assert_eq!(
+        headings,
+        ["Rust", "Python (3.11)", "Python (3.13t, no GIL)"]
     );
-    assert!(!page.contains("id=\"langs\"") && !page.contains("Python: evidence"));
+    let check = |c: &Column| {
+        claims::check(
+            &view,
+            c,
+            claims::CLAIMS
+                .iter()
+                .position(|x| x.starts_with("Threads give"))
+                .unwrap(),
+        )
+    };
+    assert_eq!(check(&columns[1]).verdict, Verdict::Holds);
+    let free = check(&columns[2]);
+    assert!(
+        matches!(&free.verdict, Verdict::Lesson(w) if w.contains("3.13t, no GIL")),
+        "{free:?}"
+    );
+    // The not-installed uvloop model has no record: it lands in a column all the same, never
+    // in a column of its own.
+    let page = render(&r);
+    assert!(page.contains("Python (3.11) pick") && page.contains("Python (3.13t, no GIL) pick"));
+    assert!(!page.contains("Python (python3)"));
 }

@@ -8,58 +8,77 @@
 //! file has neither (an older file renders as before). As in `report.rs`, no model name is
 //! typed in here: models are picked by description or by what their points show.
 
-use std::path::Path;
-
-use greet_core::OsLimit;
 use greet_core::record::{RunRecord, RunResult};
-use greetbench_report::load::{self, MeasuredKnee};
-use greetbench_report::results::read_versioned;
-use greetbench_report::scale::{self, Stop};
-use greetbench_report::verdicts::{self, Verdict};
-use greetbench_report::{Results, html};
+use greet_core::{Family, OsLimit, Shape};
+use greetbench_report::Results;
+use greetbench_report::format;
+use greetbench_report::section::load::{self, MeasuredKnee};
+use greetbench_report::section::memory::{self, Stop};
+use greetbench_report::section::{Options, claims};
+use greetbench_report::verdict::Verdict;
+use greetbench_report::view::{Column, View};
 use serde_json::Value;
 
-fn fixture_path() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json")
-}
-
-fn fixture() -> Results {
-    read_versioned(&fixture_path()).expect("the fixture parses")
-}
+mod common;
+use common::{fixture, fixture_path, text};
 
 fn page(r: &Results) -> String {
-    html::page(
+    greetbench_report::page(
         r,
-        &html::Options {
+        &Options {
             link_base: "../target/criterion".into(),
             baseline: None,
         },
     )
+    .unwrap()
 }
 
-/// The page between `<h2 id="{id}">` and the next `<h2`.
+/// The page's `<section id="{id}">`.
 fn chapter<'a>(page: &'a str, id: &str) -> &'a str {
     let start = page
-        .find(&format!("<h2 id=\"{id}\">"))
-        .unwrap_or_else(|| panic!("no chapter {id}"));
-    let rest = &page[start + 4..];
-    let end = rest.find("<h2 ").unwrap_or(rest.len());
-    &page[start..start + 4 + end]
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let rest = &page[start..];
+    &rest[..rest.find("</section>").unwrap()]
 }
 
-/// The rows of the table with id `id` in `html`, each as its raw HTML.
-fn rows<'a>(html: &'a str, id: &str) -> Vec<&'a str> {
+/// The rows of the table with id `id` in `html`, each as its cells' text.
+fn rows(html: &str, id: &str) -> Vec<Vec<String>> {
     let start = html
         .find(&format!("<table id=\"{id}\">"))
         .unwrap_or_else(|| panic!("no table {id}"));
     let table = &html[start..];
     let table = &table[..table.find("</table>").unwrap()];
-    table.split("<tr").skip(2).collect()
+    table
+        .split("<tr")
+        .skip(2)
+        .map(|row| {
+            let row = &row[row.find('>').map_or(0, |i| i + 1)..];
+            row.split("</td>")
+                .flat_map(|c| c.split("</th>"))
+                .map(text)
+                .filter(|c| !c.trim().is_empty())
+                .collect()
+        })
+        .collect()
+}
+
+/// The texts of a chart, legend and labels included.
+fn texts(f: &greetbench_report::section::Figure) -> Vec<String> {
+    f.svg
+        .text_boxes()
+        .into_iter()
+        .map(|(_, t)| t.to_owned())
+        .collect()
+}
+
+fn lines(r: &Results) -> Vec<load::RateLine<'_>> {
+    load::lines(&View::new(r))
 }
 
 /// The model a sweep's pool line belongs to: the first line whose model `--workers` sizes.
 fn pool_model(r: &Results) -> String {
-    load::lines(r)
+    lines(r)
         .into_iter()
         .find(|l| l.workers.is_some())
         .map(|l| l.model)
@@ -81,7 +100,7 @@ fn rate_records<'a>(r: &'a mut Results, model: &str) -> Vec<&'a mut RunRecord> {
 }
 
 fn knee_verdict(r: &Results, model: &str) -> (Verdict, String) {
-    let lines = load::lines(r);
+    let lines = lines(r);
     let line = lines.iter().find(|l| l.model == model).unwrap();
     load::knee_verdict(line, &line.label(&lines))
 }
@@ -89,26 +108,28 @@ fn knee_verdict(r: &Results, model: &str) -> (Verdict, String) {
 #[test]
 fn the_rate_chart_has_a_line_per_model_in_model_order_each_with_its_predicted_knee() {
     let r = fixture();
-    let lines = load::lines(&r);
+    let view = View::new(&r);
+    let lines = load::lines(&view);
     assert!(lines.len() >= 3, "the fixture sweeps several models");
-    let ranks: Vec<usize> = lines.iter().map(|l| r.rank(&l.model)).collect();
+    let ranks: Vec<usize> = lines.iter().map(|l| view.rank_of(&l.model)).collect();
     assert!(ranks.is_sorted(), "lines follow the registry's order");
     for l in &lines {
         let offered: Vec<f64> = l.points.iter().map(|p| p.offered()).collect();
         assert!(offered.is_sorted_by(|a, b| a < b), "{}: ascending", l.model);
         assert!(l.predicted().is_some(), "{} states its knee", l.model);
     }
-    let c = load::rate_chart(&r).unwrap().expect("a rate chart");
+    let c = load::build(&view).figure.expect("a rate chart");
+    let words = texts(&c);
     for l in &lines {
         assert!(
-            c.svg.contains(&format!("\n{}\n", l.model)),
+            words.contains(&l.label(&lines)),
             "the legend lacks {}",
             l.model
         );
     }
-    assert!(c.svg.contains("predicted knee"));
-    assert!(c.svg.contains("offered rate, greets/s (log)"));
-    assert!(c.svg.contains("p99 latency, ms (log)"));
+    assert!(words.iter().any(|w| w.starts_with("predicted knee")));
+    assert!(words.contains(&"offered rate, greets/s (log)".to_string()));
+    assert!(words.contains(&"p99 latency, ms (log)".to_string()));
     assert!(c.caption.starts_with("Notice"));
     // The pool's knee is K/L: its basis says so, and its value is the pool size over L.
     let pool = lines.iter().find(|l| l.workers.is_some()).unwrap();
@@ -124,7 +145,7 @@ fn the_rate_chart_has_a_line_per_model_in_model_order_each_with_its_predicted_kn
 #[test]
 fn a_rate_is_sustained_only_under_the_bound_with_every_greet_ok_and_keeping_up() {
     let r = fixture();
-    let lines = load::lines(&r);
+    let lines = lines(&r);
     let p = lines
         .iter()
         .flat_map(|l| &l.points)
@@ -151,10 +172,8 @@ fn a_rate_is_sustained_only_under_the_bound_with_every_greet_ok_and_keeping_up()
 fn the_knee_verdict_flips_when_the_prediction_or_the_data_moves() {
     let r = fixture();
     let pool = pool_model(&r);
-    let line = load::lines(&r)
-        .into_iter()
-        .find(|l| l.model == pool)
-        .unwrap();
+    let all = lines(&r);
+    let line = all.iter().find(|l| l.model == pool).unwrap();
     let knee = line.knee().unwrap();
     let (held, failed) = (knee.held.unwrap(), knee.failed.unwrap());
     let (predicted, _) = line.predicted().unwrap();
@@ -177,10 +196,8 @@ fn the_knee_verdict_flips_when_the_prediction_or_the_data_moves() {
     for k in rate_records(&mut early, &pool) {
         k.load.as_mut().unwrap().latency_p99_ms = Some(1e5);
     }
-    let line = load::lines(&early)
-        .into_iter()
-        .find(|l| l.model == pool)
-        .unwrap();
+    let all = lines(&early);
+    let line = all.iter().find(|l| l.model == pool).unwrap();
     assert_eq!(line.knee().unwrap().held, None);
     let v = knee_verdict(&early, &pool);
     assert_eq!(v.0, Verdict::DoesNotHold, "{}", v.1);
@@ -193,10 +210,8 @@ fn the_knee_verdict_flips_when_the_prediction_or_the_data_moves() {
         l.achieved_rate = l.offered_rate;
         l.predicted_knee_rate = Some(held / 4.0);
     }
-    let line = load::lines(&never)
-        .into_iter()
-        .find(|l| l.model == pool)
-        .unwrap();
+    let all = lines(&never);
+    let line = all.iter().find(|l| l.model == pool).unwrap();
     assert_eq!(
         line.knee().unwrap(),
         MeasuredKnee {
@@ -210,27 +225,23 @@ fn the_knee_verdict_flips_when_the_prediction_or_the_data_moves() {
 }
 
 #[test]
-fn the_sustained_table_sets_each_model_against_the_best_and_the_machines_limit() {
+fn the_sustained_table_sets_each_model_against_the_machines_limit() {
     let r = fixture();
-    let lines = load::lines(&r);
+    let view = View::new(&r);
+    let lines = load::lines(&view);
     let page = page(&r);
     let section = chapter(&page, "load");
     let rows = rows(section, "sustained");
     assert_eq!(rows.len(), lines.len(), "a row per line");
-    let best = lines
-        .iter()
-        .filter_map(|l| l.highest_sustained())
-        .fold(0.0, f64::max);
-    assert!(best > 0.0);
+    let (limit, cpu, model) = load::machine_limit(&view, &lines).unwrap();
     for (row, l) in rows.iter().zip(&lines) {
-        assert!(row.contains(&format!(">{}<", l.model)), "{row}");
+        assert_eq!(row[0], l.label(&lines));
         let highest = l.highest_sustained().unwrap();
-        assert!(row.contains(&load::rate_words(highest)), "{row}");
-        assert!(row.contains(&load::fraction(highest / best)), "{row}");
+        assert!(row.contains(&format::rate(highest)), "{row:?}");
+        assert!(row.contains(&format::sig3(highest / limit)), "{row:?}");
     }
     // The machine's limit comes from the CPU per greet the runs measured, client and server
     // sharing the cores: the cheapest sustained run's `cpu_us_per_job`, not a constant.
-    let (limit, cpu, model) = load::machine_limit(&r, &lines).unwrap();
     let cheapest = lines
         .iter()
         .flat_map(|l| &l.points)
@@ -253,31 +264,16 @@ fn the_sustained_table_sets_each_model_against_the_best_and_the_machines_limit()
         cpu > client_us * 1.05,
         "{cpu} µs is the client's {client_us} µs alone"
     );
-    assert!(
-        section.contains(&load::rate_words(limit)),
-        "the limit is stated"
-    );
-    assert!(section.contains("client and server"), "the page says so");
-    assert!(
-        !section.contains("no server CPU"),
-        "the old wording is gone"
-    );
-    // × machine limit is each highest sustained rate over that same limit.
-    for (row, l) in rows.iter().zip(&lines) {
-        let highest = l.highest_sustained().unwrap();
-        let cells: Vec<&str> = row.split("<td>").collect();
-        assert!(
-            cells
-                .iter()
-                .any(|c| c.starts_with(&format!("{}<", load::fraction(highest / limit)))),
-            "{row}"
-        );
-    }
+    let words = text(section);
+    assert!(words.contains(&format::rate(limit)), "the limit is stated");
+    assert!(words.contains("client and server"), "the page says so");
     // A line with a failed run says so in its row.
     let failed = lines.iter().position(|l| !l.failures.is_empty()).unwrap();
     assert!(
-        rows[failed].contains("outlived its deadline"),
-        "{}",
+        rows[failed]
+            .iter()
+            .any(|c| c.contains("outlived its deadline")),
+        "{:?}",
         rows[failed]
     );
     // A verdict per line.
@@ -289,49 +285,46 @@ fn the_sustained_table_sets_each_model_against_the_best_and_the_machines_limit()
 }
 
 #[test]
-fn the_largest_n_table_lists_each_models_reach_and_the_limit_named_in_the_data() {
+fn the_memory_table_lists_each_models_reach_and_the_limit_named_in_the_data() {
     let r = fixture();
-    let models = scale::models(&r);
+    let view = View::new(&r);
+    let reach = memory::reaches(&view);
     let page = page(&r);
-    let section = chapter(&page, "scale");
-    let rows = rows(section, "largest");
-    assert_eq!(rows.len(), models.len());
+    let section = chapter(&page, "memory");
+    let rows = rows(section, "memory-table");
     let mut limits = Vec::new();
-    for (row, m) in rows.iter().zip(&models) {
-        assert!(row.contains(&format!(">{}<", m.model)), "{row}");
-        match m.largest() {
-            Some(h) => {
-                assert_eq!(
-                    h.record.ok, h.record.request.count,
-                    "held means ok == count"
-                );
-                assert!(row.contains(&format!("<td>{}</td>", h.n)), "{row}");
-            }
-            None => assert!(row.contains(">none<"), "{row}"),
+    for m in &reach {
+        let row = rows
+            .iter()
+            .find(|row| row[0] == m.model)
+            .unwrap_or_else(|| panic!("no row for {}", m.model));
+        if let Some(h) = m.largest() {
+            assert_eq!(
+                h.record.ok, h.record.request.count,
+                "held means ok == count"
+            );
+            assert!(row.contains(&format::count(h.n as u64)), "{row:?}");
         }
         if let Some((n, stop)) = &m.stop {
-            assert!(row.contains(&format!("N = {n}: {}", html::escape(&stop.label()))));
+            let words = match stop {
+                Stop::Unavailable(_) => stop.label(),
+                _ => format!("{}: {}", format::count(*n as u64), stop.label()),
+            };
+            assert!(row.contains(&words), "{row:?} lacks {words}");
             if let Stop::Limit(l) = stop {
                 limits.push(*l);
             }
         }
     }
     // One limit comes from a record's errors by kind, another from a failure's `limit`.
-    let from_errors = r
-        .sweep
-        .as_ref()
-        .unwrap()
-        .scale
+    let scale = &r.sweep.as_ref().unwrap().scale;
+    let from_errors = scale
         .iter()
         .filter_map(RunResult::record)
         .flat_map(RunRecord::limits)
         .next()
         .expect("a scale record stopped by a limit");
-    let from_failure = r
-        .sweep
-        .as_ref()
-        .unwrap()
-        .scale
+    let from_failure = scale
         .iter()
         .find_map(|e| match e {
             RunResult::Failure(f) => f.limit,
@@ -340,18 +333,15 @@ fn the_largest_n_table_lists_each_models_reach_and_the_limit_named_in_the_data()
         .expect("a scale failure naming its limit");
     assert_ne!(from_errors, from_failure);
     assert!(limits.contains(&from_errors) && limits.contains(&from_failure));
-    // A model that cannot run here reads "not available here", with why.
-    let absent = models
-        .iter()
-        .find(|m| matches!(m.stop, Some((_, Stop::Unavailable(_)))))
-        .expect("the fixture has a model that is not available");
-    let Some((_, Stop::Unavailable(why))) = &absent.stop else {
-        unreachable!()
-    };
-    assert!(section.contains("not available here"));
-    assert!(section.contains(&html::escape(why)));
+    // A model that cannot run here reads "not available here".
+    assert!(
+        reach
+            .iter()
+            .any(|m| matches!(m.stop, Some((_, Stop::Unavailable(_)))))
+    );
+    assert!(text(section).contains("not available here"));
     // The model that went past one process is named in a sentence of its own.
-    let multi = models
+    let multi = reach
         .iter()
         .find(|m| {
             m.largest()
@@ -359,48 +349,51 @@ fn the_largest_n_table_lists_each_models_reach_and_the_limit_named_in_the_data()
                 .is_some_and(|f| f.client_processes > 1)
         })
         .expect("a model over several processes");
-    assert!(section.contains(&format!("Past one process: {} held", multi.model)));
+    assert!(text(section).contains(&format!("{} held", multi.model)));
 }
 
 #[test]
-fn the_scale_chart_marks_and_names_each_models_limit() {
+fn the_scale_chart_marks_each_models_stop_and_names_the_limits() {
     let r = fixture();
-    let c = scale::scale_chart(&r).unwrap().expect("a scale chart");
-    for m in scale::models(&r) {
+    let view = View::new(&r);
+    let c = memory::build(&view).figure.expect("a scale chart");
+    let words = texts(&c).join("\n");
+    for m in memory::reaches(&view) {
         if let Some((_, Stop::Limit(l))) = &m.stop {
-            let label = format!("{}: {}", m.model, l.label());
-            assert!(c.svg.contains(&label), "no marker {label}");
-        }
-        if m.largest_measured().is_some() {
             assert!(
-                c.svg.contains(&format!("\n{}\n", m.model)),
-                "legend lacks {}",
-                m.model
+                words.contains(&format!("{} limit", l.label())),
+                "no label for {}",
+                l.label()
             );
         }
+        if m.held.iter().any(|h| h.figures.is_some()) {
+            assert!(words.contains(&m.model), "legend lacks {}", m.model);
+        }
     }
-    for panel in ["total (user + kernel)", "user space", "kernel ("] {
-        assert!(c.svg.contains(panel), "no panel {panel}");
-    }
-    assert!(
-        c.caption.contains(OsLimit::Threads.label()),
-        "{}",
-        c.caption
-    );
+    assert!(words.contains(OsLimit::Threads.label()), "{words}");
 }
 
 #[test]
-fn the_thousands_claim_follows_the_scale_points() {
+fn the_thousands_claim_follows_the_memory_figures() {
+    let rust = Column {
+        lang: greet_core::Lang::Rust,
+        interpreter: None,
+    };
+    let check = |r: &Results| claims::check(&View::new(r), &rust, 5);
     let r = fixture();
-    let c = verdicts::claims(&r)
-        .into_iter()
-        .find(|c| c.claim == scale::THOUSANDS_CLAIM)
-        .unwrap();
+    let c = check(&r);
     assert_eq!(c.verdict, Verdict::Holds, "{}", c.evidence);
-    let threads = r.per_job_threads().unwrap().name.clone();
+    let threads = r
+        .models
+        .iter()
+        .find(|m| m.family == Family::Threads && m.shape == Shape::PerJob)
+        .unwrap()
+        .name
+        .clone();
     assert!(
+        c.evidence.contains(&format!("waiting thread ({threads})")),
+        "{}",
         c.evidence
-            .contains(&format!("a waiting thread ({threads})"))
     );
     assert!(
         c.evidence.contains(OsLimit::Threads.label()),
@@ -408,7 +401,7 @@ fn the_thousands_claim_follows_the_scale_points() {
         c.evidence
     );
 
-    // Threads as cheap as the cheapest task and never stopped: the claim does not hold.
+    // Threads as cheap as the cheapest task: the claim does not hold.
     let mut flat = fixture();
     let sweep = flat.sweep.as_mut().unwrap();
     let task = sweep
@@ -419,9 +412,6 @@ fn the_thousands_claim_follows_the_scale_points() {
         .filter_map(|k| k.scale.clone())
         .min_by(|a, b| a.total_kib_per_greet.total_cmp(&b.total_kib_per_greet))
         .unwrap();
-    sweep.scale.retain(|e| {
-        e.request().model != threads || e.record().is_some_and(|k| k.ok == k.request.count)
-    });
     for e in sweep.scale.iter_mut() {
         if let RunResult::Record(k) = e
             && k.request.model == threads
@@ -429,23 +419,19 @@ fn the_thousands_claim_follows_the_scale_points() {
             k.scale = Some(task.clone());
         }
     }
-    let c = scale::thousands_claim(&flat, scale::THOUSANDS_CLAIM);
+    let c = check(&flat);
     assert_eq!(c.verdict, Verdict::DoesNotHold, "{}", c.evidence);
 
-    // No scale sweep: the section and its claim read "not measured".
+    // No scale sweep: the resource sweep's runs where every greet waited at once decide.
     let mut none = fixture();
     none.sweep.as_mut().unwrap().scale.clear();
-    let c = scale::thousands_claim(&none, scale::THOUSANDS_CLAIM);
-    assert_eq!(c.verdict, Verdict::NotMeasured);
-    let section = page(&none);
-    let section = chapter(&section, "scale");
-    assert!(section.contains("Not measured in this run"), "{section}");
-    assert!(!section.contains("<svg"));
+    let c = check(&none);
+    assert!(c.evidence.contains("the sweep's runs"), "{}", c.evidence);
 }
 
 #[test]
-fn a_results_file_without_rate_or_scale_entries_renders_both_as_not_measured() {
-    // An older results.json has neither key: it must parse and render as before.
+fn a_results_file_without_rate_or_scale_entries_renders_load_as_not_measured() {
+    // An older results.json has neither key: it must parse and render.
     let mut v: Value =
         serde_json::from_str(&std::fs::read_to_string(fixture_path()).unwrap()).unwrap();
     let sweep = v["sweep"].as_object_mut().unwrap();
@@ -456,23 +442,25 @@ fn a_results_file_without_rate_or_scale_entries_renders_both_as_not_measured() {
     std::fs::write(&file, v.to_string()).unwrap();
     let out = greetbench_report::render(&file, &dir.join("out"), &dir.join("criterion")).unwrap();
     let page = std::fs::read_to_string(out).unwrap();
-    for id in ["load", "scale"] {
-        let c = chapter(&page, id);
-        assert!(c.contains("Not measured in this run"), "{c}");
-        assert!(!c.contains("<svg"), "{id} draws nothing");
-    }
+    let load = chapter(&page, "load");
+    assert!(load.contains("Not measured in this run"), "{load}");
+    assert!(!load.contains("<svg"), "load draws nothing");
+    // Memory falls back on the resource sweep, with no reach.
+    let memory = text(chapter(&page, "memory"));
+    assert!(memory.contains("the sweep's runs"), "{memory}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A line bound only by the CPU whose runs predicted different knees, with a knee measured
 /// at both ends: `(its model, its runs' predictions lowest rate first)`.
 fn moving_cpu_line(r: &Results) -> (String, Vec<f64>) {
-    load::lines(r)
+    lines(r)
         .into_iter()
         .find(|l| {
             l.workers.is_none()
                 && l.prediction_range().is_some()
-                && l.knee().is_some_and(|k| k.estimate().is_some())
+                && l.knee()
+                    .is_some_and(|k| k.held.is_some() && k.failed.is_some())
         })
         .map(|l| {
             (
@@ -501,12 +489,12 @@ fn a_cpu_bound_line_is_judged_against_the_median_of_its_runs_predictions() {
     let n = sorted.len();
     // The lower middle for an even count: one run's own prediction.
     let median = sorted[(n - 1) / 2];
-    let lines = load::lines(&r);
-    let line = lines.iter().find(|l| l.model == model).unwrap();
+    let all = lines(&r);
+    let line = all.iter().find(|l| l.model == model).unwrap();
     assert!((line.predicted().unwrap().0 - median).abs() < 1e-9);
     let (verdict, sentence) = knee_verdict(&r, &model);
     assert!(
-        sentence.contains(&format!("predicted {}", load::rate_words(median))),
+        sentence.contains(&format!("predicted {}", format::rate(median))),
         "{sentence}"
     );
     assert!(
@@ -538,13 +526,12 @@ fn a_cpu_bound_line_is_judged_against_the_median_of_its_runs_predictions() {
 }
 
 #[test]
-fn a_small_fraction_keeps_two_significant_digits() {
-    assert_eq!(load::fraction(0.5), "0.50");
-    assert_eq!(load::fraction(0.1), "0.10");
-    assert_eq!(load::fraction(0.0078), "0.0078");
-    assert_eq!(load::fraction(0.00167), "0.0017");
-    assert_eq!(load::fraction(0.0), "0");
-    assert_eq!(load::fraction(f64::NAN), "-");
+fn a_small_share_keeps_three_significant_figures() {
+    assert_eq!(format::sig3(0.5), "0.500");
+    assert_eq!(format::sig3(0.0078), "0.00780");
+    assert_eq!(format::sig3(0.00167), "0.00167");
+    assert_eq!(format::sig3(0.0), "0");
+    assert_eq!(format::sig3(f64::NAN), "-");
 }
 
 /// The number at the start of `s` (digits and a point).
@@ -561,7 +548,7 @@ fn leading_number(s: &str) -> f64 {
 fn the_fixtures_load_figures_have_the_harnesss_shape_and_wording() {
     let r = fixture();
     let cores = r.provenance.logical_cores as f64;
-    let lines = load::lines(&r);
+    let lines = lines(&r);
     let points: Vec<_> = lines.iter().flat_map(|l| &l.points).collect();
     assert!(points.len() >= 10);
     for p in points {
@@ -604,21 +591,22 @@ fn the_fixtures_load_figures_have_the_harnesss_shape_and_wording() {
 fn a_point_where_not_all_greets_waited_at_once_is_a_stop_not_a_held_size() {
     // The model whose largest held point is the furthest any model got, with figures.
     let r = fixture();
-    let (model, n) = scale::models(&r)
+    let (model, n) = memory::reaches(&View::new(&r))
         .into_iter()
-        .filter_map(|m| Some((m.model.clone(), m.largest_measured()?.0)))
+        .filter_map(|m| {
+            let n = m.held.iter().rev().find(|h| h.figures.is_some())?.n;
+            Some((m.model.clone(), n))
+        })
         .max_by_key(|(_, n)| *n)
         .expect("a model held a size with figures");
     let row_of = |r: &Results| {
         let page = page(r);
-        let section = chapter(&page, "scale").to_string();
-        rows(&section, "largest")
+        rows(chapter(&page, "memory"), "memory-table")
             .into_iter()
-            .find(|row| row.contains(&format!(">{model}<")))
+            .find(|row| row[0] == model)
             .unwrap_or_else(|| panic!("no row for {model}"))
-            .to_string()
     };
-    assert!(row_of(&r).contains(&format!("<td>{n}</td>")));
+    assert!(row_of(&r).contains(&format::count(n as u64)));
 
     // The same record with every greet ok but fewer than N waiting together.
     let mut short = fixture();
@@ -632,44 +620,40 @@ fn a_point_where_not_all_greets_waited_at_once_is_a_stop_not_a_held_size() {
             k.scale.as_mut().unwrap().peak_waiting = waited;
         }
     }
-    let m = scale::models(&short)
+    let m = memory::reaches(&View::new(&short))
         .into_iter()
         .find(|m| m.model == model)
         .unwrap();
-    assert!(m.largest().is_some_and(|h| h.n < n), "{} still held", n);
+    assert!(m.largest().is_some_and(|h| h.n < n), "{n} still held");
     assert!(m.held.iter().all(|h| h.n != n));
     assert_eq!(m.stop, Some((n, Stop::NotAllWaited { waited, count: n })));
     let row = row_of(&short);
-    assert!(!row.contains(&format!("<td>{n}</td>")), "{row}");
-    assert!(
-        row.contains(&format!(
-            "N = {n}: not all waited at once ({waited} of {n})"
-        )),
-        "{row}"
+    let words = format!(
+        "{}: {}",
+        format::count(n as u64),
+        Stop::NotAllWaited { waited, count: n }.label()
     );
+    assert!(row.contains(&words), "{row:?}");
 }
 
 #[test]
 fn a_model_that_is_not_available_here_gets_no_marker_on_the_scale_chart() {
     let r = fixture();
-    let absent = scale::models(&r)
+    let view = View::new(&r);
+    let absent = memory::reaches(&view)
         .into_iter()
         .find(|m| matches!(m.stop, Some((_, Stop::Unavailable(_)))))
         .expect("the fixture has a model that is not available");
-    let c = scale::scale_chart(&r).unwrap().expect("a scale chart");
-    let label = format!(
-        "{}: {}",
-        absent.model,
-        Stop::Unavailable(String::new()).label()
-    );
-    assert!(!c.svg.contains(&label), "a marker {label}");
-    assert!(c.caption.contains(&absent.model), "{}", c.caption);
+    let c = memory::build(&view).figure.expect("a scale chart");
+    assert!(!texts(&c).iter().any(|t| t.contains("not available here")));
     // It stays in the table, as not available here.
     let page = page(&r);
-    let section = chapter(&page, "scale");
-    let row = rows(section, "largest")
+    let row = rows(chapter(&page, "memory"), "memory-table")
         .into_iter()
-        .find(|row| row.contains(&format!(">{}<", absent.model)))
+        .find(|row| row[0] == absent.model)
         .expect("a row for the absent model");
-    assert!(row.contains("not available here"), "{row}");
+    assert!(
+        row.iter().any(|c| c.contains("not available here")),
+        "{row:?}"
+    );
 }

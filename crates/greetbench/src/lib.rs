@@ -6,6 +6,8 @@
 //!   `sweep`, `report`, `soak`, `load`, and the hidden `child`), their shared flags, and the
 //!   dispatch.
 //! - [`registry`]: every model by name, and its description. Adding a model is one line there.
+//! - [`pythons`]: the interpreters the Python rows run on (`--python`), and how a row names its
+//!   interpreter.
 //! - [`harness`]: runs one request against a `greetbench serve` child and measures it:
 //!   `server`, `budget`, `measure`, and what it samples beside a run (`threads`, `noise`,
 //!   `memory`).
@@ -20,7 +22,7 @@
 //! - [`soak`]: a million greets with faults through one model, every one accounted for.
 //! - [`out`]: stdout and stderr without panics on a closed pipe or a full disk.
 //!
-//! Modules depend one way: `cli` → `sweep` → `child`; `cli` → `chrome`; `cli` → `soak` →
+//! Modules depend one way: `cli` → `sweep` → `child`; `cli`, `sweep` → `pythons` → `registry`; `cli` → `chrome`; `cli` → `soak` →
 //! `harness`; and `cli` → `harness` → `load`, `registry`, `child`. Nothing imports `cli`.
 //! Every question to the OS goes through the OS layer, [`greet_os`].
 
@@ -30,6 +32,7 @@ pub mod cli;
 pub mod harness;
 pub mod load;
 pub mod out;
+pub mod pythons;
 pub mod registry;
 pub mod soak;
 pub mod sweep;

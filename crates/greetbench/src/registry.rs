@@ -11,8 +11,10 @@
 //! finds or describes models reads it. [`models`] alone is the Rust models (and any
 //! registered), which run in this process: what the criterion benches and lesson 09 iterate.
 
+use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
+use greet_core::record::RunRequest;
 use greet_core::{Description, Model};
 use greet_os::lockfile::{self, Locked};
 
@@ -83,14 +85,27 @@ pub fn run_worker_if_requested() {
 
 /// The course's own Python models, run by `python3` (see `model_python`): one line each.
 pub fn python_models() -> Vec<Box<dyn Model>> {
+    python_models_on(None)
+}
+
+/// The course's own Python models on the interpreter `python` (`--python`; `None`: the
+/// default one, see `model_python::named_in_env`), in the order tables list them.
+pub fn python_models_on(python: Option<&Path>) -> Vec<Box<dyn Model>> {
     use model_python::{Kind, Python};
+    let on = |kind| -> Box<dyn Model> {
+        match python {
+            Some(path) => Box::new(Python::new(kind).on(path)),
+            None => Box::new(Python::new(kind)),
+        }
+    };
     vec![
-        Box::new(Python::new(Kind::Sequential)),
-        Box::new(Python::new(Kind::Threads)),
-        Box::new(Python::new(Kind::ThreadPool)),
-        Box::new(Python::new(Kind::Processes)),
-        Box::new(Python::new(Kind::Asyncio)),
-        Box::new(Python::new(Kind::AsyncioUvloop)),
+        on(Kind::Sequential),
+        on(Kind::Threads),
+        on(Kind::ThreadPool),
+        on(Kind::Processes),
+        on(Kind::Interpreters),
+        on(Kind::Asyncio),
+        on(Kind::AsyncioUvloop),
     ]
 }
 
@@ -172,6 +187,16 @@ pub fn find(name: &str) -> Result<Box<dyn Model>, UnknownModel> {
             name: name.to_owned(),
             known: names().join(", "),
         })
+}
+
+/// The model `request` asks for: a Python model on the interpreter the request names
+/// (`python`), any other by name.
+pub fn find_for(request: &RunRequest) -> Result<Box<dyn Model>, UnknownModel> {
+    let on = request.python.as_deref().map(|p| python_models_on(Some(p)));
+    match on.and_then(|models| models.into_iter().find(|m| m.name() == request.model)) {
+        Some(model) => Ok(model),
+        None => find(&request.model),
+    }
 }
 
 /// Every model's name.

@@ -33,8 +33,18 @@ fn models_lists_every_registered_model_with_its_description() {
     let out = greetbench(&["models"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<_> = text.lines().collect();
+    // One line per model, then one per Python interpreter (`[Python] interpreter …`).
+    let lines: Vec<_> = text
+        .lines()
+        .filter(|l| !l.starts_with("[Python] interpreter "))
+        .collect();
     assert_eq!(lines.len(), greetbench::registry::names().len(), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("[Python] interpreter ")),
+        "{text}"
+    );
     for name in greetbench::registry::names() {
         let line = lines
             .iter()

@@ -91,7 +91,9 @@ fn without_python3_compare_runs_the_rust_rows_and_names_the_fix_once() {
     assert!(out.status.success(), "{:?}", stderr_lines(&out));
     let fix: Vec<String> = stderr_lines(&out)
         .into_iter()
-        .filter(|l| l.contains("install python3, or use --lang rust"))
+        .filter(|l| {
+            l.contains(NO_PYTHON) && l.contains("not found") && l.contains("use --lang rust")
+        })
         .collect();
     assert_eq!(fix.len(), 1, "one line names the fix: {fix:?}");
     let table = String::from_utf8(out.stdout).unwrap();
@@ -123,7 +125,7 @@ fn without_python3_a_python_run_is_one_line_naming_the_fix() {
         let lines = stderr_lines(&out);
         assert_eq!(lines.len(), 1, "{args:?}: {lines:?}");
         assert!(
-            lines[0].contains("install python3, or use --lang rust"),
+            lines[0].contains(NO_PYTHON) && lines[0].contains("use --lang rust"),
             "{lines:?}"
         );
     }
@@ -264,4 +266,225 @@ fn run_takes_the_same_flags_for_a_python_model() {
     ]);
     assert_eq!(v["ok"], 3, "{v}");
     assert_eq!(server.stats().served, 3);
+}
+
+/// A scratch directory of its own for a test's files.
+fn scratch(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("greetbench-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// An "interpreter" at `dir/name` that answers the probe as a Python would and then does
+/// `body` (model-python's attacker; see its `tests/attacker.py`), run by the real python3.
+fn attacker(dir: &std::path::Path, name: &str, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let real = model_python::interpreter(None).expect("python3");
+    let path = dir.join(name);
+    let prologue = include_str!("../../model-python/tests/attacker.py");
+    let text = format!("#!{}\n{prologue}\n{body}\n", real.executable().display());
+    std::fs::write(&path, text).expect("the attacker is written");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path.display().to_string()
+}
+
+#[test]
+fn several_interpreters_give_labelled_rows_each_and_a_bad_one_one_line_naming_it() {
+    if !python("several_interpreters_give_labelled_rows_each") {
+        return;
+    }
+    let dir = scratch("several");
+    // One that hangs on start (it never answers the probe), one that is not there, and the
+    // real one twice over (named by path and as python3: two sets of rows).
+    let hung = attacker(&dir, "hung-python", "");
+    let text = std::fs::read_to_string(&hung).unwrap();
+    std::fs::write(
+        &hung,
+        text.replacen("if sys.argv[1:2]", "time.sleep(300)\nif sys.argv[1:2]", 1),
+    )
+    .unwrap();
+    let real = model_python::interpreter(None).unwrap();
+    let real_path = real.executable().display().to_string();
+    let list = format!("python3,{NO_PYTHON},{hung},{real_path}");
+    let sequential =
+        registry::first_where(|d| d.lang == Lang::Python && d.family == Family::Sequential);
+    let out = greetbench(
+        &[
+            "compare",
+            "--lang",
+            "python",
+            "--python",
+            &list,
+            "--count",
+            "2",
+            "--hosts",
+            "1",
+            "--latency",
+            "1ms",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rows: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with(&format!("{sequential} (")))
+        .collect();
+    let label = real.interpreter.label();
+    // The good interpreter's rows ran, labelled by it; each bad one's read not available.
+    let ran: Vec<&&str> = rows
+        .iter()
+        .filter(|l| l.contains(&format!("({label})")) && !l.ends_with("not available here"))
+        .collect();
+    assert_eq!(ran.len(), 2, "python3 and its path each ran: {rows:?}");
+    for bad in [NO_PYTHON, hung.as_str()] {
+        let row = rows
+            .iter()
+            .find(|l| l.contains(&format!("({bad})")))
+            .unwrap_or_else(|| panic!("no row for {bad}: {rows:?}"));
+        assert!(row.ends_with("not available here"), "{row}");
+        let said: Vec<String> = stderr_lines(&out)
+            .into_iter()
+            .filter(|l| l.contains(bad) && l.contains("--python"))
+            .collect();
+        assert_eq!(
+            said.len(),
+            1,
+            "one line names {bad} and the fix: {:?}",
+            stderr_lines(&out)
+        );
+    }
+    let said = stderr_lines(&out).join("\n");
+    assert!(
+        said.contains("hung") && said.contains("not found"),
+        "hung and missing read differently:\n{said}"
+    );
+}
+
+#[test]
+fn a_never_silent_interpreter_still_ends_run_and_load_with_a_record_by_the_deadline() {
+    if !python("a_never_silent_interpreter_still_ends_run_and_load_with_a_record") {
+        return;
+    }
+    let dir = scratch("chatty");
+    // It never goes quiet: a ready every 0.1 s and a job reported every 0.5 s, of jobs that
+    // would take 20 s; the deadline is 3 s.
+    let chatty = attacker(
+        &dir,
+        "chatty-python",
+        "ready()\nplan()\nfor i in range(40):\n    for _ in range(5):\n        ready()\n        time.sleep(0.1)\n    done(i)\nsys.stdin.read()",
+    );
+    let threads = registry::first_where(|d| d.lang == Lang::Python && d.family == Family::Threads);
+    let run = greetbench(
+        &[
+            "run",
+            "--model",
+            &threads,
+            "--python",
+            &chatty,
+            "--workload",
+            "crunch",
+            "--count",
+            "40",
+            "--deadline",
+            "3s",
+            "--json",
+        ],
+        None,
+    );
+    let load = greetbench(
+        &[
+            "load",
+            "--model",
+            &threads,
+            "--python",
+            &chatty,
+            "--rate",
+            "40",
+            "--duration",
+            "1s",
+            "--deadline",
+            "3s",
+            "--workload",
+            "crunch",
+            "--json",
+        ],
+        None,
+    );
+    for (what, out) in [("run", run), ("load", load)] {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{what} printed its record ({e}): {:?}", stderr_lines(&out))
+        });
+        // `load --json` holds the record beside its open-loop figures.
+        let v = if v["record"].is_object() {
+            v["record"].clone()
+        } else {
+            v
+        };
+        let (ok, errors, count) = (
+            v["ok"].as_u64().unwrap(),
+            v["errors"].as_u64().unwrap(),
+            v["count"].as_u64().unwrap(),
+        );
+        assert_eq!(ok + errors, count, "{what}: {v}");
+        assert!(ok > 0, "{what}: what was reported stands: {v}");
+        assert_eq!(
+            v["errors_by_kind"]["deadline"].as_u64(),
+            Some(errors),
+            "{what}: the rest read deadline: {v}"
+        );
+        assert_eq!(
+            v["interpreter"]["path"].as_str(),
+            Some(chatty.as_str()),
+            "{what}: {v}"
+        );
+    }
+}
+
+#[test]
+fn a_free_threaded_build_reads_as_the_gil_it_ran_under_not_as_its_build() {
+    // Only where `bash python/build-free-threaded.sh` has been run: CI does not build one.
+    let ft =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python-ft/bin/python3");
+    if !ft.is_file() {
+        eprintln!(
+            "note: skipped: no free-threaded build at {} (bash python/build-free-threaded.sh)",
+            ft.display()
+        );
+        return;
+    }
+    let sequential =
+        registry::first_where(|d| d.lang == Lang::Python && d.family == Family::Sequential);
+    let ft = ft.display().to_string();
+    for gil in [None, Some("1")] {
+        let mut cmd = Command::new(EXE);
+        cmd.args([
+            "run",
+            "--model",
+            &sequential,
+            "--python",
+            &ft,
+            "--workload",
+            "crunch",
+            "--count",
+            "2",
+            "--work",
+            "1000",
+            "--json",
+        ]);
+        match gil {
+            Some(v) => cmd.env("PYTHON_GIL", v),
+            None => cmd.env_remove("PYTHON_GIL"),
+        };
+        let out = cmd.output().expect("greetbench runs");
+        assert!(out.status.success(), "{:?}", stderr_lines(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["interpreter"]["free_threaded"], true, "{v}");
+        assert_eq!(
+            v["interpreter"]["gil_enabled"],
+            gil.is_some(),
+            "PYTHON_GIL={gil:?}: {v}"
+        );
+    }
 }

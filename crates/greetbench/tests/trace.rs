@@ -345,26 +345,37 @@ fn the_report_draws_one_timeline_per_traced_run_with_a_bar_per_phase() {
         }),
         ..greetbench_report::Results::gather(&paths.workspace, &nowhere, &descriptions)
     };
-    for run in &runs {
-        let chart = greetbench_report::timeline::chart(&results, run)
-            .unwrap()
-            .unwrap_or_else(|| panic!("no timeline for {run:?}"));
-        // One waiting bar per greet, plus the legend's swatch; one lane, named once.
-        let waiting = chart.svg.matches("fill=\"#FF7F0E\"").count();
-        assert_eq!(waiting, n + 1, "{}", chart.title);
-        assert_eq!(chart.svg.matches("tid ").count(), 1, "{}", chart.title);
+    let view = greetbench_report::View::new(&results);
+    let waiting = greetbench_report::section::waiting::build(&view);
+    let figures: Vec<_> = waiting.grids.iter().flat_map(|g| &g.figures).collect();
+    assert_eq!(figures.len(), runs.len(), "one timeline per traced run");
+    for f in &figures {
+        // One waiting bar per greet; one lane, named once.
+        let svg = f.svg.to_string();
+        assert_eq!(svg.matches("class=\"ph-w\"").count(), n, "{}", f.title);
+        assert_eq!(
+            f.svg
+                .text_boxes()
+                .iter()
+                .filter(|(_, t)| !t.contains("ms") && t.parse::<f64>().is_err())
+                .count(),
+            1,
+            "{}: one lane label",
+            f.title
+        );
     }
-    let page = greetbench_report::html::page(
+    let page = greetbench_report::page(
         &results,
-        &greetbench_report::html::Options {
+        &greetbench_report::Options {
             link_base: ".".into(),
             baseline: None,
         },
-    );
+    )
+    .unwrap();
     assert!(page.contains("What waiting looks like"));
     for model in &models {
         assert!(
-            page.contains(&format!("data-chart=\"timeline-{model}-greet\"")),
+            page.contains(&format!("id=\"timeline-{model}-greet\"")),
             "{model}"
         );
     }

@@ -14,6 +14,8 @@
 //! - [`Measurement`]: the figures, and the one line that carries them between processes.
 //! - [`measure`] / [`try_measure`]: start the server, sample the threads, time the closure.
 //! - [`threads`]: this process's thread count, and a sampler that keeps its peak.
+//! - [`cpu`]: CPU time from `/proc`: the process's, a thread's, and a thread's wake-ups.
+//! - [`alone`]: a check that counts threads or CPU, run again alone in a process of its own.
 //!
 //! # Example
 //! ```
@@ -33,6 +35,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod alone;
+pub mod cpu;
 pub mod threads;
 
 use std::fmt::Display;
@@ -212,6 +216,14 @@ pub struct Measurement {
     pub threads_before: Option<u64>,
     /// The most threads this process had while the code ran; `None` without `/proc`.
     pub peak_threads: Option<u64>,
+    /// User CPU time the code under test used, in microseconds (10 ms resolution): the whole
+    /// process's, less what the threads that were already running (the greet server's, the
+    /// sampler's) used meanwhile. `None` without `/proc`, or in a record from before it.
+    #[serde(default)]
+    pub cpu_user_us: Option<u64>,
+    /// System CPU time, the same way.
+    #[serde(default)]
+    pub cpu_sys_us: Option<u64>,
 }
 
 impl Measurement {
@@ -228,6 +240,11 @@ impl Measurement {
     /// The wall time in milliseconds.
     pub fn wall_ms(&self) -> f64 {
         self.wall_us as f64 / 1000.0
+    }
+
+    /// User plus system CPU time of the code under test, in milliseconds, if measured.
+    pub fn cpu_ms(&self) -> Option<f64> {
+        Some((self.cpu_user_us? + self.cpu_sys_us?) as f64 / 1000.0)
     }
 
     /// How many threads the code added at its peak.
@@ -309,9 +326,11 @@ where
     // figures and not in their difference.
     let sampler = threads::Sampler::start();
     let threads_before = threads::count();
+    let cpu_before = CpuSnapshot::take();
     let started = Instant::now();
     let outcome = run(&jobs);
     let wall = started.elapsed();
+    let cpu = cpu_before.and_then(|b| b.used());
     let peak_threads = sampler.finish();
     let stats = server.stats();
     let oks: Vec<bool> = outcome
@@ -327,7 +346,43 @@ where
         peak_in_flight: stats.peak_in_flight,
         threads_before,
         peak_threads: peak_threads.max(threads_before),
+        cpu_user_us: cpu.map(|c| c.user_us),
+        cpu_sys_us: cpu.map(|c| c.sys_us),
     })
+}
+
+/// The process's CPU time, and that of every thread already running except the caller: the
+/// greet server's and the sampler's, whose work is not the code under test's.
+struct CpuSnapshot {
+    process: cpu::CpuTime,
+    others: Vec<(u32, cpu::CpuTime)>,
+}
+
+impl CpuSnapshot {
+    fn take() -> Option<CpuSnapshot> {
+        let me = cpu::current_thread_id()?;
+        let others = cpu::thread_ids()?
+            .into_iter()
+            .filter(|&t| t != me)
+            .filter_map(|t| Some((t, cpu::thread(t)?)))
+            .collect();
+        Some(CpuSnapshot {
+            process: cpu::process()?,
+            others,
+        })
+    }
+
+    /// What the code under test used since the snapshot: the process's growth less the other
+    /// threads' (a thread that ended meanwhile counts as having used nothing).
+    fn used(&self) -> Option<cpu::CpuTime> {
+        let mut used = cpu::process()?.since(self.process);
+        for (tid, before) in &self.others {
+            if let Some(now) = cpu::thread(*tid) {
+                used = used.since(now.since(*before));
+            }
+        }
+        Some(used)
+    }
 }
 
 /// The body of a lesson's `lesson_run` test: measures `run` on the plan in [`PLAN_ENV`] (or
@@ -393,6 +448,8 @@ mod tests {
             peak_in_flight: 2,
             threads_before: Some(3),
             peak_threads: Some(5),
+            cpu_user_us: Some(2_000),
+            cpu_sys_us: Some(1_000),
         };
         let out = format!(
             "\nrunning 1 test\n{}\ntest lesson_run ... ok\n\ntest result: ok.\n",

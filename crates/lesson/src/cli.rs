@@ -92,8 +92,11 @@ enum Cmd {
         timeout: u64,
     },
     /// For CI: every untouched stub fails exactly its expected checks, every solution passes
-    /// all of them and is clippy-clean. Builds with `--locked`.
+    /// all of them and is clippy-clean, every known-wrong solution fails the check it names.
+    /// Builds with `--locked`. Name lessons (`cargo lesson verify 03 06`) to verify only those.
     Verify {
+        /// Only these lessons (03, 3 or thread-queue); every lesson if none is named.
+        lessons: Vec<String>,
         /// Seconds each check may run before it is killed and counted as a failure.
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
         timeout: u64,
@@ -127,7 +130,7 @@ pub fn main() -> ExitCode {
             show,
         } => predict(&root, &lesson, &answers, show),
         Cmd::Run { lesson, timeout } => run(&root, &lesson, Duration::from_secs(timeout)),
-        Cmd::Verify { timeout } => verify(&root, Duration::from_secs(timeout)),
+        Cmd::Verify { lessons, timeout } => verify(&root, &lessons, Duration::from_secs(timeout)),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -344,14 +347,8 @@ fn check(root: &Path, wanted: &str, timeout: Duration) -> Result<bool> {
         eprintln!("(could not record progress in {}: {e})", file.display());
     }
     if done {
-        match lessons.iter().find(|l| l.number > lesson.number) {
-            Some(n) => println!(
-                "Lesson {} done. Next: read {}, then cargo lesson check {}",
-                lesson.id(),
-                rel(root, &n.dir.join("README.md")),
-                n.id()
-            ),
-            None => println!("Lesson {} done: that was the last one.", lesson.id()),
+        for line in wrap(&done_line(lesson, &lessons, &all, root), 92) {
+            println!("{line}");
         }
     } else {
         println!(
@@ -361,6 +358,59 @@ fn check(root: &Path, wanted: &str, timeout: Duration) -> Result<bool> {
         );
     }
     Ok(done)
+}
+
+/// What `cargo lesson check` prints when a lesson passes: what to read next, and every lesson
+/// not done yet, by what is missing, so that "done" with lessons left says which.
+fn done_line(lesson: &Lesson, lessons: &[Lesson], all: &progress::Progress, root: &Path) -> String {
+    let (mut unchecked, mut failing) = (Vec::new(), Vec::new());
+    for l in lessons
+        .iter()
+        .filter(|l| l.has_exercise() && l.number != lesson.number)
+    {
+        match all.lessons.get(&l.id()) {
+            None => unchecked.push(l.id()),
+            Some(p) if !p.done() => failing.push(l.id()),
+            Some(_) => {}
+        }
+    }
+    let mut line = format!("Lesson {} done.", lesson.id());
+    let next = lessons
+        .iter()
+        .find(|l| {
+            l.number > lesson.number && (unchecked.contains(&l.id()) || failing.contains(&l.id()))
+        })
+        .or_else(|| {
+            lessons
+                .iter()
+                .find(|l| unchecked.contains(&l.id()) || failing.contains(&l.id()))
+        });
+    let plural = |n: usize| if n == 1 { "lesson" } else { "lessons" };
+    if !unchecked.is_empty() {
+        line.push_str(&format!(
+            " {} {} not yet checked: {}.",
+            unchecked.len(),
+            plural(unchecked.len()),
+            unchecked.join(", ")
+        ));
+    }
+    if !failing.is_empty() {
+        line.push_str(&format!(
+            " {} {} checked but not passing yet: {}.",
+            failing.len(),
+            plural(failing.len()),
+            failing.join(", ")
+        ));
+    }
+    match next {
+        Some(n) => line.push_str(&format!(
+            " Next: read {}, then cargo lesson check {}",
+            rel(root, &n.dir.join("README.md")),
+            n.id()
+        )),
+        None => line.push_str(" Every lesson with an exercise passes its checks: well done."),
+    }
+    line
 }
 
 /// What `cargo lesson check` prints for one check. A timeout names the lesson's usual
@@ -653,12 +703,18 @@ fn run(root: &Path, wanted: &str, timeout: Duration) -> Result<bool> {
     Ok(true)
 }
 
-/// `cargo lesson verify`.
-fn verify(root: &Path, timeout: Duration) -> Result<bool> {
+/// `cargo lesson verify [LESSON…]`.
+fn verify(root: &Path, only: &[String], timeout: Duration) -> Result<bool> {
     let started = Instant::now();
     let members = course::workspace_members(root)?;
-    let (lessons, not_members): (Vec<Lesson>, Vec<Lesson>) = lessons(root)?
+    let all = lessons(root)?;
+    let mut wanted: BTreeSet<u32> = BTreeSet::new();
+    for name in only {
+        wanted.insert(course::find(&all, name)?.number);
+    }
+    let (lessons, not_members): (Vec<Lesson>, Vec<Lesson>) = all
         .into_iter()
+        .filter(|l| wanted.is_empty() || wanted.contains(&l.number))
         .filter(Lesson::has_exercise)
         .partition(|l| {
             course::is_member(root, &members, &l.exercise_dir())
@@ -851,6 +907,54 @@ mod tests {
         assert!(
             not_run_line(&["b".into()], Duration::from_secs(1)).contains("1 more check not run")
         );
+    }
+
+    #[test]
+    fn done_names_the_lessons_still_to_do() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lessons: Vec<Lesson> = (1..=4)
+            .map(|n| {
+                let dir = tmp.path().join(format!("lessons/{n:02}-t{n}"));
+                let exe = dir.join(format!("lesson{n:02}-exercise"));
+                std::fs::create_dir_all(&exe).unwrap();
+                std::fs::write(exe.join("Cargo.toml"), "").unwrap();
+                Lesson {
+                    number: n,
+                    topic: format!("t{n}"),
+                    dir,
+                }
+            })
+            .collect();
+        let passed = LessonProgress {
+            passed: vec!["a".into()],
+            checked_at_unix: 1,
+            ..LessonProgress::default()
+        };
+        let failing = LessonProgress {
+            failed: vec!["b".into()],
+            ..passed.clone()
+        };
+        let mut all = progress::Progress::default();
+        all.lessons.insert("01".into(), failing);
+        all.lessons.insert("04".into(), passed.clone());
+        // The learner just passed 04, the last lesson: 02 and 03 were never checked, 01 fails.
+        let line = done_line(&lessons[3], &lessons, &all, tmp.path());
+        assert!(line.starts_with("Lesson 04 done."), "{line}");
+        assert!(
+            line.contains("2 lessons not yet checked: 02, 03."),
+            "{line}"
+        );
+        assert!(
+            line.contains("1 lesson checked but not passing yet: 01."),
+            "{line}"
+        );
+        assert!(line.contains("cargo lesson check 01"), "{line}");
+        assert!(!line.contains("last one"), "{line}");
+        for id in ["01", "02", "03"] {
+            all.lessons.insert(id.into(), passed.clone());
+        }
+        let line = done_line(&lessons[3], &lessons, &all, tmp.path());
+        assert!(line.ends_with("passes its checks: well done."), "{line}");
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! `lesson.toml`: a lesson's data for the checker, every part optional.
 //!
 //! ```toml
+//! title = "a thread pool and a message queue"     # the README's heading, after `Lesson NN: `
+//! teaches = "a thread pool fed by a message queue"  # the course table's middle column
+//! minutes = 40                                       # the table, and the README's **Time.**
+//! objectives = "Build ..."                           # the README's **Objectives.** paragraph
 //! no-run = "why `cargo lesson run NN` has nothing to measure here"   # or a [run] table
 //!
 //! [hang]
@@ -19,7 +23,7 @@
 //! id = "wall"
 //! question = "{count} greets at L = {latency_ms} ms on {workers} workers: how long?"
 //! unit = "ms"
-//! figure = "wall_ms"         # wall_ms | peak_in_flight | threads_added | rate_per_s
+//! figure = "wall_ms"         # wall_ms | peak_in_flight | threads_added | cpu_ms
 //! of = "yours"               # yours (default) | reference
 //! ```
 //!
@@ -37,6 +41,14 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LessonData {
+    /// The lesson's title, as its README's heading gives it after `Lesson NN: `.
+    pub title: Option<String>,
+    /// What it teaches, in one line: the course table's middle column.
+    pub teaches: Option<String>,
+    /// About how long it takes, in minutes: the course table and the README's `**Time.**`.
+    pub minutes: Option<u32>,
+    /// What the learner can do after it: the README's `**Objectives.**` paragraph.
+    pub objectives: Option<String>,
     /// Why the lesson has no standard run, when it has none.
     pub no_run: Option<String>,
     /// What a hang usually means in this lesson.
@@ -138,10 +150,9 @@ pub enum Figure {
     PeakInFlight,
     /// The threads the code started, at its peak.
     ThreadsAdded,
-    /// Greets completed per second: ok greets over the wall time. A batch keeps a pool busy,
-    /// so for a pool of K at latency L this is its capacity, about K/L: the knee past which
-    /// greets arriving at a steady rate must queue (`greetbench load` measures that side).
-    RatePerS,
+    /// The CPU time (user + system) the code used, in milliseconds: near zero for code that
+    /// waits, as much as the wall time per busy core for code that computes or spins.
+    CpuMs,
 }
 
 impl Figure {
@@ -151,10 +162,7 @@ impl Figure {
             Figure::WallMs => Some(m.wall_ms()),
             Figure::PeakInFlight => Some(m.peak_in_flight as f64),
             Figure::ThreadsAdded => m.threads_added().map(|t| t as f64),
-            Figure::RatePerS => {
-                let wall_s = m.wall_ms() / 1e3;
-                (wall_s > 0.0).then(|| m.ok as f64 / wall_s)
-            }
+            Figure::CpuMs => m.cpu_ms(),
         }
     }
 }
@@ -327,17 +335,18 @@ of = "reference"
             peak_in_flight: 3,
             threads_before: Some(2),
             peak_threads: Some(6),
+            cpu_user_us: Some(30_000),
+            cpu_sys_us: Some(10_000),
         };
         assert_eq!(Figure::WallMs.of(&m), Some(2.5));
         assert_eq!(Figure::PeakInFlight.of(&m), Some(3.0));
         assert_eq!(Figure::ThreadsAdded.of(&m), Some(4.0));
-        // 4 greets ok in 2.5 ms: 1600 greets/s.
-        assert_eq!(Figure::RatePerS.of(&m), Some(1600.0));
-        let instant = Measurement {
-            wall_us: 0,
+        assert_eq!(Figure::CpuMs.of(&m), Some(40.0), "user + system");
+        let no_cpu = Measurement {
+            cpu_sys_us: None,
             ..m.clone()
         };
-        assert_eq!(Figure::RatePerS.of(&instant), None, "no rate from no time");
+        assert_eq!(Figure::CpuMs.of(&no_cpu), None);
         let no_proc = Measurement {
             peak_threads: None,
             ..m

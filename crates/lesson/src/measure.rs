@@ -196,8 +196,10 @@ pub fn interpret_reference(finished: &Finished, timeout: Duration) -> Side {
     }
 }
 
-/// The side-by-side table of a run: wall time, wall time over the floor, ok results, peak in
-/// flight and threads, one row per side; then the floor's formula and any lost results.
+/// The side-by-side table of a run: wall time, wall time over the floor, CPU time (user +
+/// system), ok results, peak in flight and threads, one row per side; then the floor's
+/// formula, any lost results, and a note when the learner's code burned much more CPU than the
+/// reference for the same greets.
 pub fn table(spec: &RunSpec, record: &RunRecord) -> Vec<String> {
     let floor = spec.plan().floor(spec.waits);
     let mut rows = vec![("yours".to_owned(), Some(&record.yours))];
@@ -210,8 +212,8 @@ pub fn table(spec: &RunSpec, record: &RunRecord) -> Vec<String> {
         .max()
         .unwrap_or(0);
     let mut lines = vec![format!(
-        "  {:<w$} {:>9} {:>8} {:>9} {:>10} {:>13}",
-        "", "wall", "÷ floor", "ok", "in flight", "threads"
+        "  {:<w$} {:>9} {:>8} {:>14} {:>9} {:>10} {:>13}",
+        "", "wall", "÷ floor", "cpu usr + sys", "ok", "in flight", "threads"
     )];
     let mut notes = Vec::new();
     for (label, side) in rows {
@@ -226,8 +228,12 @@ pub fn table(spec: &RunSpec, record: &RunRecord) -> Vec<String> {
                     (Some(peak), Some(added)) => format!("{peak} (+{added})"),
                     _ => "n/a".to_owned(),
                 };
+                let cpu = match (m.cpu_user_us, m.cpu_sys_us) {
+                    (Some(u), Some(s)) => format!("{} + {} ms", u / 1000, s / 1000),
+                    _ => "n/a".to_owned(),
+                };
                 lines.push(format!(
-                    "  {label:<w$} {:>9} {ratio:>8} {:>9} {:>10} {threads:>13}",
+                    "  {label:<w$} {:>9} {ratio:>8} {cpu:>14} {:>9} {:>10} {threads:>13}",
                     format!("{} ms", crate::predict::number(m.wall_ms())),
                     format!("{}/{}", m.ok, m.jobs),
                     m.peak_in_flight,
@@ -255,8 +261,53 @@ pub fn table(spec: &RunSpec, record: &RunRecord) -> Vec<String> {
         floor.as_millis(),
         spec.waits.meaning()
     ));
-    lines.extend(notes.into_iter().map(|n| format!("  {n}")));
+    lines.push(
+        "  cpu: the CPU time your code (or the model) used, the greet server's left out; \
+         waiting costs none."
+            .to_owned(),
+    );
+    if let Some(note) = cpu_note(record) {
+        notes.push(note);
+    }
+    for note in notes {
+        lines.extend(
+            crate::cli::wrap(&note, 92)
+                .into_iter()
+                .map(|l| format!("  {l}")),
+        );
+    }
     lines
+}
+
+/// How much more CPU than the reference the learner's code may use before the table says so:
+/// at least this many times as much...
+pub const CPU_RATIO: f64 = 3.0;
+/// ...and at least this much more (five of `/proc`'s 10 ms ticks), so that a few ticks of noise
+/// on a run that hardly computes never count.
+pub const CPU_MARGIN_MS: f64 = 50.0;
+
+/// A note when the learner's code burned much more CPU than the reference for the same greets:
+/// something computed, spun or polled while it should have waited.
+pub fn cpu_note(record: &RunRecord) -> Option<String> {
+    let yours = record.yours.measurement()?.cpu_ms()?;
+    let model = record.reference_model.as_deref()?;
+    let theirs = record.reference.as_ref()?.measurement()?.cpu_ms()?;
+    if yours < theirs * CPU_RATIO || yours - theirs < CPU_MARGIN_MS {
+        return None;
+    }
+    let how_much = if theirs > 0.0 {
+        format!(
+            "{:.1}× what greetbench's {model} model used ({theirs:.0} ms)",
+            yours / theirs
+        )
+    } else {
+        format!("where greetbench's {model} model used {theirs:.0} ms")
+    };
+    Some(format!(
+        "yours used {yours:.0} ms of CPU for the same greets, {how_much}: something in it \
+         works while it should wait. A thread that spins on an empty queue (try_recv in a \
+         loop), or sleeps and polls instead of blocking, shows up here."
+    ))
 }
 
 #[cfg(test)]
@@ -283,6 +334,8 @@ mod tests {
             peak_in_flight: 8,
             threads_before: Some(4),
             peak_threads: Some(12),
+            cpu_user_us: Some(20_000),
+            cpu_sys_us: Some(10_000),
         }
     }
 
@@ -366,7 +419,7 @@ mod tests {
         };
         let lines = table(&spec(), &record);
         let yours = lines.iter().find(|l| l.contains("yours")).unwrap();
-        for figure in ["650 ms", "1.00×", "99/100", "12 (+8)"] {
+        for figure in ["650 ms", "1.00×", "20 + 10 ms", "99/100", "12 (+8)"] {
             assert!(yours.contains(figure), "{figure} in {yours}");
         }
         assert!(
@@ -383,6 +436,52 @@ mod tests {
                 .iter()
                 .any(|l| l.contains("returned 99 results for 100 greets"))
         );
+    }
+
+    #[test]
+    fn much_more_cpu_than_the_reference_is_named() {
+        let with_cpu = |user_ms: u64| {
+            Side::Measured(Measurement {
+                cpu_user_us: Some(user_ms * 1000),
+                cpu_sys_us: Some(0),
+                ..m(650, 100)
+            })
+        };
+        let record = |yours: u64, theirs: u64| RunRecord {
+            plan: spec().plan(),
+            reference_model: Some("thread-pool".into()),
+            yours: with_cpu(yours),
+            reference: Some(with_cpu(theirs)),
+            measured_at_unix: 1,
+        };
+        // A spinning pool: ten times the model's CPU, far past the noise.
+        let note = cpu_note(&record(300, 30)).expect("300 ms against 30 ms is named");
+        assert!(note.contains("300 ms of CPU"), "{note}");
+        assert!(
+            note.contains("10.0× what greetbench's thread-pool model used (30 ms)"),
+            "{note}"
+        );
+        assert!(
+            table(&spec(), &record(300, 30))
+                .join(" ")
+                .contains("spins on an empty queue")
+        );
+        assert_eq!(
+            cpu_note(&record(60, 30)),
+            None,
+            "twice as much is not much more"
+        );
+        assert_eq!(
+            cpu_note(&record(40, 0)),
+            None,
+            "40 ms is within a few ticks"
+        );
+        assert!(cpu_note(&record(80, 0)).is_some(), "80 ms against none is");
+        let unmeasured = RunRecord {
+            reference: Some(Side::NotMeasured("x".into())),
+            ..record(300, 30)
+        };
+        assert_eq!(cpu_note(&unmeasured), None);
     }
 
     #[test]

@@ -312,6 +312,8 @@ of = "reference"
             peak_in_flight: peak,
             threads_before: Some(2),
             peak_threads: Some(3),
+            cpu_user_us: None,
+            cpu_sys_us: None,
         })
     }
 

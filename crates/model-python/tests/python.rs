@@ -408,19 +408,20 @@ fn uvloop_is_a_row_where_it_imports_and_not_installed_where_it_does_not() {
         return;
     }
     let uvloop = Python::new(Kind::AsyncioUvloop);
-    let installed = model_python::interpreter().unwrap().uvloop;
+    let installed = model_python::interpreter(None).unwrap().uvloop;
     match uvloop.unavailable() {
         Some(why) => {
             assert!(!installed);
             assert!(
-                why.starts_with("not installed") && why.contains("pip install uvloop"),
+                why.starts_with("not installed")
+                    && why.contains("pip install -r python/requirements.txt"),
                 "{why}"
             );
             // Starting it anyway is a start error naming the same fix, not a crash.
             let err = uvloop.run(&plan(Workload::Crunch, 1, Vec::new(), 1));
             assert!(
                 err.err()
-                    .is_some_and(|e| e.to_string().contains("pip install uvloop"))
+                    .is_some_and(|e| e.to_string().contains("python/requirements.txt"))
             );
         }
         None => {
@@ -624,7 +625,12 @@ fn a_python_pool_queues_jobs_that_arrive_faster_than_k_over_l() {
         .into_iter()
         .filter(|m| m.describe().shape == Shape::Pool)
         .collect();
-    assert_eq!(pools.len(), 2, "py-thread-pool and py-processes");
+    // py-thread-pool and py-processes, and py-interpreters where subinterpreters run.
+    assert!(
+        pools.len() >= 2,
+        "{:?}",
+        pools.iter().map(|m| m.name()).collect::<Vec<_>>()
+    );
     for model in pools {
         let name = model.name();
         let mut p = open_plan(
@@ -744,5 +750,30 @@ fn a_python_model_may_stay_silent_while_it_waits_for_a_job_to_come_due() {
     assert_eq!(s.ok, 2, "{:?}", s.first_errors);
     for o in &outcomes {
         stamps(model.name(), &p, o);
+    }
+}
+
+#[test]
+fn py_interpreters_runs_in_one_process_where_subinterpreters_exist_and_says_what_it_needs_elsewhere()
+ {
+    if !python("py_interpreters_runs_in_one_process") {
+        return;
+    }
+    let model = Python::new(Kind::Interpreters);
+    let found = model_python::interpreter(None).unwrap();
+    match model.unavailable() {
+        Some(why) => {
+            assert!(!found.subinterpreters, "{why}");
+            assert!(why.contains("needs Python >= 3.13"), "{why}");
+            assert!(!why.contains('\n'), "one line: {why}");
+        }
+        None => {
+            assert!(found.release >= model_python::MIN_SUBINTERPRETERS);
+            let (s, outcomes) = summary(&model, &plan(Workload::Crunch, 6, Vec::new(), 2));
+            assert_eq!(s.ok, 6);
+            // K interpreters, one process: every job ran in the interpreter's own pid.
+            let pids: BTreeSet<u32> = outcomes.iter().map(|o| o.pid).collect();
+            assert_eq!(pids.len(), 1, "{pids:?}");
+        }
     }
 }

@@ -103,6 +103,7 @@ mod tests {
             peak_threads: 3,
             executor_threads: None,
             start_method: None,
+            interpreter: None,
             ctx_voluntary: 0,
             ctx_involuntary: 0,
             latency_p50_ms: None,

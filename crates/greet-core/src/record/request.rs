@@ -74,6 +74,10 @@ pub struct RunRequest {
     /// name share the flattened object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offered: Option<LoadSpec>,
+    /// The interpreter a Python model runs on, as named (`--python`); `None` (and absent from
+    /// the JSON): the default one. What it turned out to be is the record's `interpreter`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<std::path::PathBuf>,
 }
 
 /// An open-loop run's arrivals, as asked for: `rate` greets per second for `duration`, spaced
@@ -158,6 +162,7 @@ impl RunRequest {
             trace: false,
             offered: None,
             scale_point: false,
+            python: None,
         }
     }
 

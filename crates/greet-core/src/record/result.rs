@@ -61,6 +61,10 @@ pub struct RunRecord {
     /// multiprocessing start method).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_method: Option<String>,
+    /// The interpreter a model in another language ran on (a Python model's), as it said at
+    /// run time; absent for a Rust model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<crate::interpreter::Interpreter>,
     /// Voluntary context switches during the run (client and workers).
     pub ctx_voluntary: u64,
     /// Involuntary context switches during the run (client and workers).

@@ -56,7 +56,9 @@ use serde::Serialize;
 use crate::results::{self, Results, ResultsError};
 use crate::section::answer;
 use crate::stats::Interval;
-use crate::view::{DEFAULT_INTERPRETER, Figure, Method, Question, Row, Source, Unit, View};
+use crate::view::{
+    Comparison, DEFAULT_INTERPRETER, Figure, Method, Question, Row, Source, Unit, View,
+};
 
 /// The default threshold: a change smaller than this reads *no change*.
 pub const THRESHOLD: f64 = 0.05;
@@ -169,19 +171,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The section's heading.
-    pub fn title(self) -> &'static str {
+    /// The page's section for it (its anchor and heading).
+    pub fn section(self) -> crate::section::Section {
         match self {
-            Kind::Given => "Against the baseline",
-            Kind::LastRun => "Since the last run",
-        }
-    }
-
-    /// The section's anchor.
-    pub fn id(self) -> &'static str {
-        match self {
-            Kind::Given => "baseline",
-            Kind::LastRun => "since",
+            Kind::Given => crate::section::Section::Baseline,
+            Kind::LastRun => crate::section::Section::SinceLastRun,
         }
     }
 
@@ -682,7 +676,7 @@ impl Diff {
         let mut only_in_new = Vec::new();
         for f in new.figures() {
             match old.figure(&f.question, &f.row) {
-                Some(o) => rows.push(compare(new, o, f, threshold)),
+                Some(o) => rows.push(compare(o, f, threshold)),
                 None => only_in_new.push(lone(f, old)),
             }
         }
@@ -783,9 +777,9 @@ pub fn allowance(old: &Side, new: &Side) -> (f64, f64) {
 }
 
 /// The verdict of one row: see the module's doc.
-fn compare(view: &View<'_>, old: &Figure, new: &Figure, threshold: f64) -> Compared {
+fn compare(old: &Figure, new: &Figure, threshold: f64) -> Compared {
     let (o, n) = (Side::of(old), Side::of(new));
-    let c = view.compare(new, old);
+    let c = Comparison::between(new, old);
     let ratio = c.as_ref().map(|c| c.ratio);
     let interval = c.as_ref().and_then(|c| c.interval);
     let method = c.as_ref().and_then(|c| c.method);
@@ -999,6 +993,7 @@ mod tests {
 
     fn figure(samples: &[f64], busy: f64) -> Figure {
         Figure {
+            interval: crate::stats::median_interval(samples),
             question: Question::MemoryPerWaitingGreet,
             row: Row::rust("m"),
             source: Source::Sweep,
@@ -1015,12 +1010,9 @@ mod tests {
     }
 
     fn change(old: &[f64], factor: f64, old_busy: f64, new_busy: f64) -> Change {
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json");
-        let results = read(&fixture).unwrap();
-        let view = View::new(&results);
         let new: Vec<f64> = old.iter().map(|v| v * factor).collect();
         let (o, n) = (figure(old, old_busy), figure(&new, new_busy));
-        compare(&view, &o, &n, THRESHOLD).change
+        compare(&o, &n, THRESHOLD).change
     }
 
     #[test]

@@ -6,8 +6,6 @@
 //! of control characters before it reaches a terminal, and of Markdown's table syntax before
 //! it reaches a table: a hostile file cannot move the cursor or add a column.
 
-use std::fmt::Write as _;
-
 use super::{Compared, Diff, Lone, Run};
 use crate::format;
 
@@ -18,14 +16,23 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
-/// `s` cleaned, with `|`, `<`, `>` and backticks escaped for a Markdown table cell.
+/// `s` cleaned, with the punctuation that would change a Markdown table backslash-escaped:
+/// `|` would end the cell, `<` start inline HTML, `*` and backticks change the text's style.
 fn cell(s: &str) -> String {
-    clean(s)
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('`', "\\`")
+    let mut out = String::with_capacity(s.len());
+    for c in clean(s).chars() {
+        if matches!(c, '\\' | '|' | '<' | '>' | '`' | '*') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Adds `text` and a newline to `t`.
+fn line(t: &mut String, text: impl AsRef<str>) {
+    t.push_str(text.as_ref());
+    t.push('\n');
 }
 
 /// `v` in `unit`'s words.
@@ -85,17 +92,19 @@ pub fn fail_over_line(diff: &Diff) -> Option<String> {
 pub fn terminal(diff: &Diff) -> String {
     let mut t = String::new();
     if let Some(s) = machines_sentence(diff) {
-        let _ = writeln!(t, "{s}\n");
+        line(&mut t, format!("{s}\n"));
     }
     for (name, run) in [("OLD", &diff.old), ("NEW", &diff.new)] {
-        let _ = writeln!(
-            t,
-            "{name}  {}  (results format {}, commit {}, {}; {})",
-            clean(&run.label),
-            run.format,
-            clean(&run.commit),
-            clean(&run.date),
-            noise_words(run)
+        line(
+            &mut t,
+            format!(
+                "{name}  {}  (results format {}, commit {}, {}; {})",
+                clean(&run.label),
+                run.format,
+                clean(&run.commit),
+                clean(&run.date),
+                noise_words(run)
+            ),
         );
     }
     t.push('\n');
@@ -110,21 +119,25 @@ pub fn terminal(diff: &Diff) -> String {
             .max()
             .unwrap_or(0);
         for d in &diff.setup {
-            let _ = writeln!(
-                t,
-                "  {:<w$}  {}  ->  {}{}",
-                clean(&d.what),
-                clean(&d.old),
-                clean(&d.new),
-                if d.machine { "  (the machine)" } else { "" }
+            line(
+                &mut t,
+                format!(
+                    "  {:<w$}  {}  ->  {}{}",
+                    clean(&d.what),
+                    clean(&d.old),
+                    clean(&d.new),
+                    if d.machine { "  (the machine)" } else { "" }
+                ),
             );
         }
         t.push('\n');
     }
-    let _ = writeln!(
-        t,
-        "NEW / OLD with its 95 % interval; a change under {} reads no change:",
-        format::percent(diff.threshold)
+    line(
+        &mut t,
+        format!(
+            "NEW / OLD with its 95 % interval; a change under {} reads no change:",
+            format::percent(diff.threshold)
+        ),
     );
     let w = diff
         .rows
@@ -135,18 +148,18 @@ pub fn terminal(diff: &Diff) -> String {
     let mut question = None;
     for r in &diff.rows {
         if question != Some(&r.what) {
-            let _ = writeln!(t, "{}", clean(&r.what));
+            line(&mut t, clean(&r.what));
             question = Some(&r.what);
         }
-        let _ = writeln!(t, "  {}", row_line(r, w));
+        line(&mut t, format!("  {}", row_line(r, w)));
     }
     for (name, lone) in [("OLD", &diff.only_in_old), ("NEW", &diff.only_in_new)] {
         if lone.is_empty() {
             continue;
         }
-        let _ = writeln!(t, "\nOnly in {name}:");
+        line(&mut t, format!("\nOnly in {name}:"));
         for l in lone {
-            let _ = writeln!(t, "  {}", lone_line(l));
+            line(&mut t, format!("  {}", lone_line(l)));
         }
     }
     t.push('\n');
@@ -154,16 +167,16 @@ pub fn terminal(diff: &Diff) -> String {
     if diff.picks.is_empty() {
         t += "Picks: none to compare.\n";
     } else if changed.is_empty() {
-        let _ = writeln!(t, "Picks: all {} the same.", diff.picks.len());
+        line(&mut t, format!("Picks: all {} the same.", diff.picks.len()));
     } else {
         for c in changed {
-            let _ = writeln!(t, "Picks: {c}.");
+            line(&mut t, format!("Picks: {c}."));
         }
     }
     if let Some(l) = fail_over_line(diff) {
-        let _ = writeln!(t, "{l}");
+        line(&mut t, l);
     }
-    let _ = writeln!(t, "{}", diff.summary.line());
+    line(&mut t, diff.summary.line());
     t
 }
 
@@ -198,16 +211,18 @@ pub fn markdown(diff: &Diff) -> String {
     let mut t = String::new();
     t += "### greetbench diff\n\n";
     if let Some(s) = machines_sentence(diff) {
-        let _ = writeln!(t, "**{}**\n", cell(&s));
+        line(&mut t, format!("**{}**\n", cell(&s)));
     }
     for (name, run) in [("OLD", &diff.old), ("NEW", &diff.new)] {
-        let _ = writeln!(
-            t,
-            "- **{name}** `{}`: commit {}, {}; {}",
-            clean(&run.label).replace('`', "'"),
-            cell(&run.commit),
-            cell(&run.date),
-            noise_words(run)
+        line(
+            &mut t,
+            format!(
+                "- **{name}** `{}`: commit {}, {}; {}",
+                cell(&run.label),
+                cell(&run.commit),
+                cell(&run.date),
+                noise_words(run)
+            ),
         );
     }
     t.push('\n');
@@ -216,64 +231,73 @@ pub fn markdown(diff: &Diff) -> String {
     } else {
         t += "What differs in the setup:\n\n";
         for d in &diff.setup {
-            let _ = writeln!(
-                t,
-                "- {}: {} → {}{}",
-                cell(&d.what),
-                cell(&d.old),
-                cell(&d.new),
-                if d.machine { " (the machine)" } else { "" }
+            line(
+                &mut t,
+                format!(
+                    "- {}: {} → {}{}",
+                    cell(&d.what),
+                    cell(&d.old),
+                    cell(&d.new),
+                    if d.machine { " (the machine)" } else { "" }
+                ),
             );
         }
         t.push('\n');
     }
-    let _ = writeln!(
-        t,
-        "NEW / OLD with its 95 % interval; a change under {} reads no change.\n",
-        format::percent(diff.threshold)
+    line(
+        &mut t,
+        format!(
+            "NEW / OLD with its 95 % interval; a change under {} reads no change.\n",
+            format::percent(diff.threshold)
+        ),
     );
     t += "| question | model | OLD | NEW | NEW / OLD [95 %] | change |\n";
     t += "|---|---|---:|---:|---:|---|\n";
     for r in &diff.rows {
         let verdict = r.verdict_words();
-        let _ = writeln!(
-            t,
-            "| {} | {} | {} | {} | {} | {} |",
-            cell(&r.what),
-            cell(&r.model),
-            figure(r.unit, r.old.median),
-            figure(r.unit, r.new.median),
-            r.ratio_words(),
-            if r.change.flagged() {
-                format!("**{}**", cell(&verdict))
-            } else {
-                cell(&verdict)
-            }
+        line(
+            &mut t,
+            format!(
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&r.what),
+                cell(&r.model),
+                figure(r.unit, r.old.median),
+                figure(r.unit, r.new.median),
+                r.ratio_words(),
+                if r.change.flagged() {
+                    format!("**{}**", cell(&verdict))
+                } else {
+                    cell(&verdict)
+                }
+            ),
         );
     }
     for (name, lone) in [("OLD", &diff.only_in_old), ("NEW", &diff.only_in_new)] {
         if lone.is_empty() {
             continue;
         }
-        let _ = writeln!(t, "\nOnly in {name}:\n");
+        line(&mut t, format!("\nOnly in {name}:\n"));
         for l in lone {
-            let _ = writeln!(t, "- {}", cell(&lone_line(l)));
+            line(&mut t, format!("- {}", cell(&lone_line(l))));
         }
     }
     t.push('\n');
     let changed: Vec<String> = diff.changed_picks().map(|p| cell(&p.sentence())).collect();
     if changed.is_empty() {
-        let _ = writeln!(t, "Picks: all {} the same.\n", diff.picks.len());
+        line(
+            &mut t,
+            format!("Picks: all {} the same.\n", diff.picks.len()),
+        );
     } else {
         for c in changed {
-            let _ = writeln!(t, "- Picks: {c}.");
+            line(&mut t, format!("- Picks: {c}."));
         }
         t.push('\n');
     }
     if let Some(l) = fail_over_line(diff) {
-        let _ = writeln!(t, "{}\n", cell(&l));
+        line(&mut t, format!("{}\n", cell(&l)));
     }
-    let _ = writeln!(t, "**{}**", diff.summary.line());
+    line(&mut t, format!("**{}**", diff.summary.line()));
     t
 }
 

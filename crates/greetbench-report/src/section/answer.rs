@@ -298,7 +298,7 @@ fn io(view: &View<'_>, columns: &[Column]) -> Situation {
 }
 
 fn thousands(view: &View<'_>, columns: &[Column]) -> Situation {
-    let reach = crate::scale::models(view.results);
+    let reach = crate::section::memory::reaches(view);
     let picks = columns
         .iter()
         .map(|col| {
@@ -350,9 +350,24 @@ fn thousands(view: &View<'_>, columns: &[Column]) -> Situation {
                     }
                 }
             }
+            // The reach tells models apart only where some model met a limit below what the
+            // sweep tried; where every model held the largest N run, the pick rests on the
+            // course's preference alone.
+            let limited = mine.iter().any(|m| {
+                m.stop.as_ref().is_some_and(|(_, s)| {
+                    !matches!(s, crate::section::memory::Stop::Unavailable(_))
+                })
+            });
+            let confidence = if limited {
+                Confidence::Sure
+            } else {
+                Confidence::Unsure(Why::OutOfRange(
+                    "every model held the largest N run: no limit was reached".into(),
+                ))
+            };
             Pick {
-                model: Some(best.model.clone()),
-                confidence: Confidence::Sure,
+                model: matches!(confidence, Confidence::Sure).then(|| best.model.clone()),
+                confidence,
                 evidence,
             }
         })
@@ -437,7 +452,7 @@ fn mixed(view: &View<'_>, columns: &[Column]) -> Situation {
 }
 
 fn rate(view: &View<'_>, columns: &[Column]) -> Situation {
-    let lines = crate::load::lines(view.results);
+    let lines = crate::section::load::lines(view);
     let picks = columns
         .iter()
         .map(|col| {
@@ -446,49 +461,54 @@ fn rate(view: &View<'_>, columns: &[Column]) -> Situation {
                 .filter(|l| col.holds(&view.row(&l.model, l.points.first().map(|p| p.record))))
                 .filter_map(|l| Some((l, l.knee()?)))
                 .collect();
-            if mine.is_empty() {
-                return Pick::not_measured("no rate sweep");
-            }
-            let held = |k: &crate::load::MeasuredKnee| k.held.unwrap_or(0.0);
-            let Some(&(best, bk)) = mine.iter().max_by(|a, b| held(&a.1).total_cmp(&held(&b.1)))
-            else {
+            let held = |k: &crate::section::load::MeasuredKnee| k.held.unwrap_or(0.0);
+            let Some(best) = mine.iter().map(|(_, k)| held(k)).reduce(f64::max) else {
                 return Pick::not_measured("no rate sweep");
             };
-            let busy = best
-                .points
+            // Lines whose knee may lie above the best's highest sustained rate cannot be told
+            // from it: they are tied, and the course's preference picks among them.
+            let (tied, behind): (Vec<_>, Vec<_>) = mine
                 .iter()
-                .filter_map(|p| p.record.noise)
-                .find(|n| n.busy());
-            // The runner-up's knee lies below its first rate that failed; the best held more
-            // than that whole bracket when its highest sustained rate is above it.
-            let runner = mine
+                .partition(|(_, k)| k.failed.is_none_or(|f| f > best));
+            let Some((pick, pk)) = tied.iter().copied().copied().min_by_key(|(l, _)| {
+                (
+                    view.describe(&l.model).map_or(usize::MAX, io_preference),
+                    view.rank_of(&l.model),
+                )
+            }) else {
+                return Pick::not_measured("no rate sweep");
+            };
+            let confidence = match mine.iter().find_map(|(l, _)| l.busy()) {
+                Some(n) => Confidence::Unsure(Why::Busy(n)),
+                None => Confidence::Sure,
+            };
+            let runner = behind
                 .iter()
-                .filter(|(l, _)| !std::ptr::eq(*l, best))
                 .max_by(|a, b| held(&a.1).total_cmp(&held(&b.1)));
-            let confidence = match (busy, runner) {
-                (Some(n), _) => Confidence::Unsure(Why::Busy(n)),
-                (None, Some((_, rk))) => match (bk.held, rk.failed) {
-                    (Some(h), Some(f)) if h >= f => Confidence::Sure,
-                    _ => Confidence::Unsure(Why::Straddles { threshold: 1.0 }),
-                },
-                (None, None) => Confidence::Sure,
-            };
-            let evidence = match runner {
-                Some((r, rk)) => format!(
-                    "{} sustained {}; {} {}",
-                    best.model,
-                    bk.held.map_or("none".into(), format::rate),
+            let mut evidence = format!(
+                "{} sustained {}",
+                pick.model,
+                pk.held.map_or("none".into(), format::rate)
+            );
+            if let Some((r, rk)) = runner {
+                evidence += &format!(
+                    "; {} fell behind at {}",
                     r.model,
-                    rk.held.map_or("none".into(), format::rate)
-                ),
-                None => format!(
-                    "{} sustained {}",
-                    best.model,
-                    bk.held.map_or("none".into(), format::rate)
-                ),
-            };
+                    rk.failed.map_or("-".into(), format::rate)
+                );
+            }
+            if tied.len() > 1 {
+                evidence += &format!(
+                    " (tied with {})",
+                    tied.iter()
+                        .filter(|(l, _)| !std::ptr::eq(*l, pick))
+                        .map(|(l, _)| l.model.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             Pick {
-                model: matches!(confidence, Confidence::Sure).then(|| best.model.clone()),
+                model: matches!(confidence, Confidence::Sure).then(|| pick.model.clone()),
                 confidence,
                 evidence,
             }
@@ -598,7 +618,7 @@ fn flaky(view: &View<'_>, columns: &[Column]) -> Situation {
                         e.request().retries == k
                             && (crate::results::Results::fault_level(e) - top).abs() < 1e-9
                     })
-                    .filter(|e| col.holds(&view.row(&e.request().model, e.record())))
+                    .filter(|e| col.holds(&view.row_of(e)))
                     .filter_map(|e| e.record())
                     .filter(|k| crate::view::adds_up(k))
                     .fold((0, 0), |(ok, n), k| {

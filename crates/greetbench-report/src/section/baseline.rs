@@ -132,8 +132,8 @@ impl askama::filters::HtmlSafe for Section {}
 pub fn build(baseline: &Baseline) -> Section {
     let kind = baseline.kind;
     let empty = Section {
-        id: kind.id(),
-        title: kind.title(),
+        id: kind.section().id(),
+        title: kind.section().title(),
         nothing: None,
         runs: Vec::new(),
         machines: None,

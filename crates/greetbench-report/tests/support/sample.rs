@@ -57,9 +57,23 @@ pub fn markdown_rows(md: &str) -> Vec<(String, String, String, String)> {
         .map(|l| {
             let c: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
             let word = c[5].trim_matches('*').split(':').next().unwrap_or("");
-            (c[0].into(), c[1].into(), c[4].into(), word.into())
+            (unescape(c[0]), unescape(c[1]), c[4].into(), word.into())
         })
         .collect()
+}
+
+/// `s` without Markdown's backslash escapes.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' {
+            chars.next().unwrap_or(c)
+        } else {
+            c
+        });
+    }
+    out
 }
 
 /// The rows of `greetbench diff --json`: (question, model, NEW / OLD, word).

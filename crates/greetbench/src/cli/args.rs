@@ -4,6 +4,7 @@
 //! comes from its rate and duration instead).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -141,6 +142,11 @@ pub(super) struct WorkArgs {
     /// timeouts and backoffs, plus 10s].
     #[arg(long, value_parser = duration::parse)]
     pub deadline: Option<Duration>,
+    /// The Python interpreters the Python models run on, comma-separated (paths, or commands
+    /// on PATH): compare and the sweep run each Python model once per interpreter, each row
+    /// labelled by it; run and load take one [default: GREETBENCH_PYTHON, else python3].
+    #[arg(long, value_delimiter = ',', value_name = "PATH")]
+    pub python: Vec<PathBuf>,
 }
 
 impl WorkArgs {
@@ -153,8 +159,20 @@ impl WorkArgs {
             retries: self.retries,
             backoff: self.backoff,
             deadline: self.deadline,
+            python: self.python.first().cloned(),
             ..request
         }
+    }
+
+    /// At most one `--python`: for `run` and `load`, which run one model on one interpreter.
+    pub fn check_one_python(&self) -> Result<(), CliError> {
+        if self.python.len() > 1 {
+            return Err(CliError::Usage(
+                "--python: run and load take one interpreter; compare and sweep take several"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// `--retries` is within the job runners' bound.

@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use clap::Args;
 use greet_core::Lang;
-use greet_core::record::RunResult;
+use greet_core::record::{RunRequest, RunResult};
 
 use super::args::{BatchArgs, HostArgs};
 use super::output::{RecordJson, finish, print_table};
 use super::{CliError, current_exe, exit, result_status, worse};
 use crate::out::{say, warn};
+use crate::pythons::{self, Pythons};
 use crate::{child, registry};
 
 /// Arguments of `greetbench compare`.
@@ -63,19 +64,19 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
         + b.work.deadline.unwrap_or_default();
     let mut records = Vec::new();
     let mut code = exit::OK;
-    let (models, not_run) = runnable(args.lang);
-    if models.is_empty()
+    let (requests, not_run) = runnable(args, &Pythons::choose(&b.work.python))?;
+    if requests.is_empty()
         && let Some((_, why)) = not_run.first()
     {
         return Err(CliError::Usage(why.clone()));
     }
     say_not_run(&not_run);
-    for model in &models {
-        let model = model.as_str();
+    for request in &requests {
+        let row = pythons::label(request, None);
         if !args.json {
-            warn(&format!("running {model}...\n"));
+            warn(&format!("running {row}...\n"));
         }
-        let result = child::run(&exe, &b.request(model, h)?, deadline);
+        let result = child::run(&exe, request, deadline);
         code = worse(code, result_status(&result));
         match result {
             RunResult::Record(r) => {
@@ -83,7 +84,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
                 records.push(*r);
             }
             RunResult::Failure(f) => {
-                warn(&format!("error: {model}: {}\n", f.message));
+                warn(&format!("error: {row}: {}\n", f.message));
             }
         }
     }
@@ -99,20 +100,33 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
     Ok(code)
 }
 
-/// The models `lang` picks that can run here, and those that cannot, with why. A model that
-/// cannot run is not an error: its row reads "not available here".
-fn runnable(lang: LangArg) -> (Vec<String>, Vec<(String, String)>) {
-    let (mut run, mut not_run) = (Vec::new(), Vec::<(String, String)>::new());
+/// A row that cannot run here: its name, and why not.
+type NotRun = (String, String);
+
+/// The requests of the models `--lang` picks that can run here (a Python model's once per
+/// interpreter), and the rows of those that cannot, with why. A model that cannot run is not
+/// an error: its row reads "not available here".
+fn runnable(
+    args: &CompareArgs,
+    pythons: &Pythons,
+) -> Result<(Vec<RunRequest>, Vec<NotRun>), CliError> {
+    let (mut run, mut not_run) = (Vec::new(), Vec::<NotRun>::new());
     for d in registry::descriptions() {
-        if !lang.keeps(d.lang) {
+        if !args.lang.keeps(d.lang) {
             continue;
         }
-        match registry::find(&d.name).ok().and_then(|m| m.unavailable()) {
-            Some(why) => not_run.push((d.name, why)),
-            None => run.push(d.name),
+        let request = args.batch.request(&d.name, &args.hosts)?;
+        for request in pythons.requests(vec![request]) {
+            match registry::find_for(&request)
+                .ok()
+                .and_then(|m| m.unavailable())
+            {
+                Some(why) => not_run.push((pythons::label(&request, None), why)),
+                None => run.push(request),
+            }
         }
     }
-    (run, not_run)
+    Ok((run, not_run))
 }
 
 /// Says once on stderr why each group of models cannot run: without python3, one line names

@@ -48,6 +48,7 @@ impl LoadArgs {
     fn request(&self) -> Result<RunRequest, CliError> {
         registry::find(&self.model).map_err(HarnessError::from)?;
         self.work.check_retries()?;
+        self.work.check_one_python()?;
         if self.work.deadline.is_some_and(|d| d <= self.duration) {
             return Err(CliError::Usage(format!(
                 "--deadline must be longer than --duration ({}): greets arrive for the whole \

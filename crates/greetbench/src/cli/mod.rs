@@ -63,8 +63,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// List the models, one per line.
-    Models,
+    /// List the models, one per line, and the Python interpreters they run on.
+    Models(models::ModelsArgs),
     /// Run one model on one workload and report what it cost.
     Run(run::RunArgs),
     /// Run every model on one workload, each in a fresh process, and print one table.
@@ -245,7 +245,7 @@ fn given(matches: &ArgMatches, sub: &str, id: &str) -> bool {
 
 fn dispatch(command: Command, matches: &ArgMatches) -> Result<u8, CliError> {
     match command {
-        Command::Models => models::models(),
+        Command::Models(args) => models::models(&args),
         Command::Run(args) => run::run(&args, given(matches, "run", "latency")),
         Command::Compare(args) => compare::compare(&args),
         Command::Serve(args) => serve::serve(&args),

@@ -79,17 +79,28 @@ pub(super) fn finish(record: &RunRecord) -> u8 {
 /// their split is the kernel's tick sampling, too coarse for a run of milliseconds (it is in
 /// `--json`, as `cpu_user_s` and `cpu_sys_s`).
 pub(super) fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
+    // A Python row says its interpreter: `py-threads (3.13t, no GIL)`.
+    let names: Vec<String> = records
+        .iter()
+        .map(|r| crate::pythons::label(&r.request, r.interpreter.as_ref()))
+        .collect();
+    let width = names
+        .iter()
+        .chain(not_run.iter().map(|(n, _)| n))
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(21);
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<21} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}\n",
+        "{:<width$} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9}\n",
         "model", "ok", "errors", "wall", "floor", "cpu", "peak rss", "threads", "p50", "p99"
     ));
     let secs = |v: f64| human(Duration::from_secs_f64(v.max(0.0)));
     let ms = |v: Option<f64>| v.map_or("-".into(), |v| secs(v / 1e3));
-    for r in records {
+    for (r, name) in records.iter().zip(&names) {
         out.push_str(&format!(
-            "{:<21} {:>6} {:>6} {:>9} {:>9} {:>9} {:>7}Mi {:>7} {:>9} {:>9}\n",
-            r.request.model,
+            "{name:<width$} {:>6} {:>6} {:>9} {:>9} {:>9} {:>7}Mi {:>7} {:>9} {:>9}\n",
             r.ok,
             r.errors,
             secs(r.wall_s),
@@ -102,7 +113,7 @@ pub(super) fn print_table(records: &[RunRecord], not_run: &[(String, String)]) {
         ));
     }
     for (name, _) in not_run {
-        out.push_str(&format!("{name:<21} not available here\n"));
+        out.push_str(&format!("{name:<width$} not available here\n"));
     }
     if let Some(r) = records.first() {
         out.push_str(&workload_line(r));

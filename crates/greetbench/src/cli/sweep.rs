@@ -8,6 +8,7 @@ use super::args::FaultArgs;
 use super::{CliError, current_exe, exit};
 use crate::harness::HarnessError;
 use crate::out::say;
+use crate::pythons::Pythons;
 use crate::registry;
 use crate::sweep::{self, Profile};
 
@@ -37,6 +38,10 @@ pub(super) struct SweepArgs {
     /// Faults for every point's server (the "under faults" points keep their own mix).
     #[command(flatten)]
     faults: FaultArgs,
+    /// The Python interpreters, comma-separated: each Python model's points run once per
+    /// interpreter, and each record says which [default: GREETBENCH_PYTHON, else python3].
+    #[arg(long, value_delimiter = ',', value_name = "PATH", conflicts_with_all = ["rates", "scale"])]
+    python: Vec<std::path::PathBuf>,
 }
 
 /// Runs the sweep asked for, stores it and prints its table.
@@ -63,8 +68,9 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
         let (sweep, written) = sweep::run_scale_and_store(&exe, &options, args.out.as_deref())?;
         return Ok(said_with_files(sweep::scale::table(&sweep.scale), &written));
     }
+    let pythons = Pythons::choose(&args.python);
     let (sweep, written) =
-        sweep::run_and_store_with_faults(&exe, profile, &faults, args.out.as_deref())?;
+        sweep::run_and_store_with_faults(&exe, profile, &faults, &pythons, args.out.as_deref())?;
     Ok(said_with_files(sweep::table(&sweep), &written))
 }
 

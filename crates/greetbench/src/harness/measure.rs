@@ -42,6 +42,8 @@ pub fn measure(
     let mut started = Started::start(model, plan, &expected, &before)?;
     let ran = run_batch(started.runner.as_mut(), request, plan, &expected, server)?;
     let helpers_rss_kib = started.runner.helpers_peak_rss_kib();
+    // What the interpreter (if any) ran under, as it said during the batch.
+    let interpreter = started.runner.interpreter();
     // Drop the runner before reading the usage: worker processes are reaped here, and only
     // reaped children count in RUSAGE_CHILDREN.
     drop(started.runner);
@@ -71,6 +73,7 @@ pub fn measure(
         load,
         scale,
         server: server_counts,
+        interpreter,
     };
     Ok(record(
         request,
@@ -408,6 +411,7 @@ struct Figures {
     load: Option<LoadFigures>,
     scale: Option<ScaleFigures>,
     server: Option<greet_core::record::ServerCounts>,
+    interpreter: Option<greet_core::interpreter::Interpreter>,
 }
 
 /// The record: the request as run (its defaults filled in, its deadline stated) and every
@@ -442,6 +446,7 @@ fn record(
         peak_threads: used.peak_threads,
         executor_threads: started.executor_threads,
         start_method: started.start_method.clone(),
+        interpreter: f.interpreter,
         ctx_voluntary: used.used.voluntary_cs,
         ctx_involuntary: used.used.involuntary_cs,
         latency_p50_ms: summary.latency_p50_ms,

@@ -227,7 +227,7 @@ fn check_request(request: &RunRequest) -> Result<(), HarnessError> {
 /// Runs `request` in this process: starts its hosts (a `greetbench serve` child) unless it
 /// names `targets`, runs the model once, and measures it.
 pub fn execute(request: &RunRequest) -> Result<RunRecord, HarnessError> {
-    let model = registry::find(&request.model)?;
+    let model = registry::find_for(request)?;
     check_request(request)?;
     if let Some(why) = model.unavailable() {
         return Err(HarnessError::Unavailable {

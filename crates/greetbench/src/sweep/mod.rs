@@ -25,6 +25,7 @@ use greet_core::record::{FailureKind, RunFailure, RunRequest, RunResult, Status}
 use greetbench_report::results::{FORMAT, PythonSide, Sweep, read_versioned, write_json};
 use greetbench_report::{Paths, Provenance, ResultsError};
 
+use crate::pythons::{self, Pythons};
 use crate::{child, registry};
 
 pub mod kill;
@@ -98,14 +99,27 @@ impl Profile {
 /// Runs every point of `profile` in a fresh child of `exe`, with a progress bar, then the kill
 /// probe. A point that fails is recorded, never fatal.
 pub fn run(exe: &Path, profile: Profile, paths: &Paths) -> Sweep {
-    run_with_faults(exe, profile, paths, &Faults::default())
+    run_with_faults(
+        exe,
+        profile,
+        paths,
+        &Faults::default(),
+        &Pythons::choose(&[]),
+    )
 }
 
 /// [`run`], with `faults` injected by every point's server (the points under faults keep their
-/// own mix).
-pub fn run_with_faults(exe: &Path, profile: Profile, paths: &Paths, faults: &Faults) -> Sweep {
+/// own mix), and each Python model's resource points run once per interpreter of `pythons`
+/// (each record says which interpreter ran it).
+pub fn run_with_faults(
+    exe: &Path,
+    profile: Profile,
+    paths: &Paths,
+    faults: &Faults,
+    pythons: &Pythons,
+) -> Sweep {
     let t0 = Instant::now();
-    let mut points = points(profile);
+    let mut points = pythons.requests(points(profile));
     if !faults.is_empty() {
         for p in &mut points {
             p.hosts.faults = faults.clone();
@@ -182,7 +196,8 @@ fn progress(what: &str, len: usize) -> indicatif::ProgressBar {
 struct PointRunner<'a> {
     exe: &'a Path,
     bar: &'a indicatif::ProgressBar,
-    /// Each model asked so far, and why it cannot run here, if it cannot.
+    /// Each model (on its interpreter, for a Python model) asked so far, and why it cannot
+    /// run here, if it cannot.
     unavailable: Vec<(String, Option<String>)>,
 }
 
@@ -202,7 +217,7 @@ impl<'a> PointRunner<'a> {
     /// Runs `p` (or records why it cannot run here); a point that did not end ok, or ok but
     /// for the faults it asked for, is said in one line.
     fn run_one(&mut self, p: &RunRequest) -> RunResult {
-        if let Some(why) = self.why_not(&p.model) {
+        if let Some(why) = self.why_not(p) {
             self.bar.inc(1);
             return RunResult::Failure(RunFailure {
                 request: p.clone(),
@@ -220,7 +235,7 @@ impl<'a> PointRunner<'a> {
         if !matches!(result.status(), Status::Ok | Status::FaultsOnly) {
             let note = format!(
                 "note: {} {} N={}: {}",
-                p.model,
+                pythons::label(p, result.record().and_then(|r| r.interpreter.as_ref())),
                 p.workload,
                 p.count,
                 result.message().unwrap_or_default()
@@ -231,13 +246,15 @@ impl<'a> PointRunner<'a> {
         result
     }
 
-    /// Why `model` cannot run here, asked once per model and said once.
-    fn why_not(&mut self, model: &str) -> Option<String> {
-        if let Some((_, why)) = self.unavailable.iter().find(|(m, _)| m == model) {
+    /// Why `p`'s model cannot run here (on its interpreter), asked once per model and
+    /// interpreter and said once.
+    fn why_not(&mut self, p: &RunRequest) -> Option<String> {
+        let model = pythons::label(p, None);
+        if let Some((_, why)) = self.unavailable.iter().find(|(m, _)| *m == model) {
             return why.clone();
         }
-        let why = registry::find(model).ok().and_then(|m| m.unavailable());
-        self.unavailable.push((model.to_owned(), why.clone()));
+        let why = registry::find_for(p).ok().and_then(|m| m.unavailable());
+        self.unavailable.push((model.clone(), why.clone()));
         if let Some(why) = &why {
             self.bar
                 .suspend(|| crate::out::warn(&format!("note: {model}: {why}\n")));
@@ -264,7 +281,9 @@ fn label(p: &RunRequest) -> String {
         .map_or(String::new(), |s| format!(" at {:.0}/s", s.rate));
     format!(
         "{} {} N={}{rate}{traced}{faulty}",
-        p.model, p.workload, p.count
+        pythons::label(p, None),
+        p.workload,
+        p.count
     )
 }
 
@@ -347,7 +366,8 @@ pub fn run_scale_and_store(
 
 /// Runs `python3 python/spawn_cost.py --json`: Python's spawn costs and kill probe.
 pub fn python_side() -> Result<PythonSide, String> {
-    let out = model_python::run_script("spawn_cost.py", &["--json"], Duration::from_secs(180))?;
+    let out = model_python::run_script("spawn_cost.py", &["--json"], Duration::from_secs(180))
+        .map_err(|e| e.to_string())?;
     serde_json::from_str(out.trim()).map_err(|e| format!("spawn_cost.py printed no report: {e}"))
 }
 
@@ -358,7 +378,7 @@ pub fn run_and_store(
     profile: Profile,
     out: Option<&Path>,
 ) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
-    run_and_store_with_faults(exe, profile, &Faults::default(), out)
+    run_and_store_with_faults(exe, profile, &Faults::default(), &Pythons::choose(&[]), out)
 }
 
 /// [`run_and_store`], with `faults` injected by every point's server.
@@ -366,10 +386,11 @@ pub fn run_and_store_with_faults(
     exe: &Path,
     profile: Profile,
     faults: &Faults,
+    pythons: &Pythons,
     out: Option<&Path>,
 ) -> Result<(Sweep, Vec<PathBuf>), ResultsError> {
     let paths = Paths::locate();
-    let sweep = run_with_faults(exe, profile, &paths, faults);
+    let sweep = run_with_faults(exe, profile, &paths, faults, pythons);
     let mut written = vec![paths.sweep_file()];
     written.extend(out.map(Path::to_path_buf));
     for file in &written {

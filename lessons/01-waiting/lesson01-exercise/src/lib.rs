@@ -1,7 +1,5 @@
 //! Lesson 01, exercise: greet every host one after another, and predict how long that takes.
 //! Read `../README.md`, fill in the three `todo!()`s below, then run `cargo lesson check 01`.
-// The stubs do not use their parameters yet; that is what you will change.
-#![allow(unused_variables)]
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
@@ -27,7 +25,9 @@ pub use greet_core::client::greet_target as greet_one;
 pub fn predict_sequential(count: usize, latency: Duration) -> Duration {
     // TODO: each greet waits the full latency before the next one starts. How long do `count`
     // of them take? (`Duration` can be multiplied by a `u32`: see `Duration::saturating_mul`.)
-    todo!("predict_sequential")
+    // (The `todo!` names the parameters only so that the stub compiles without warnings: once
+    // you replace it, the compiler warns about any parameter your code ignores.)
+    todo!("predict_sequential({count}, {latency:?})")
 }
 
 /// Greets every target in order, one at a time, and returns one result per target, in the
@@ -35,11 +35,11 @@ pub fn predict_sequential(count: usize, latency: Duration) -> Duration {
 pub fn greet_all(targets: &[Target], timeout: Duration) -> Vec<Result<Reply, GreetError>> {
     // TODO: call `greet_one` for each target, in order, and collect the results. Keep the
     // errors: a refused host is one `Err` in the output, not the end of the run.
-    todo!("greet_all")
+    todo!("greet_all({} targets, {timeout:?})", targets.len())
 }
 
 /// Counts the successes and the failures in `results`.
 pub fn tally(results: &[Result<Reply, GreetError>]) -> Tally {
     // TODO: count the `Ok`s and the `Err`s. Every result is exactly one of the two.
-    todo!("tally")
+    todo!("tally({} results)", results.len())
 }

@@ -1,8 +1,10 @@
 //! Lesson 02, exercise: one scoped thread per greet, and a shared counter made safe with a
 //! `Mutex` and with an atomic. Read `../README.md`, fill in the three `todo!()`s below, then
 //! run `cargo lesson check 02`.
-// The stubs do not use their parameters and imports yet; that is what you will change.
-#![allow(unused_variables, unused_imports)]
+#![allow(
+    unused_imports,
+    reason = "the imports are the tools the solution needs; the stubs do not use them yet"
+)]
 #![forbid(unsafe_code)]
 
 use std::ops::AddAssign;
@@ -22,7 +24,9 @@ pub fn greet_all_threads(targets: &[Target], timeout: Duration) -> Vec<Result<Re
     // TODO: one scoped thread per target (`thread::scope`), every greet waiting at the same
     // time, and the results in the targets' order. A thread that panicked is an error result
     // (`GreetError::Io`), not a crash.
-    todo!("greet_all_threads")
+    // (The `todo!`s name the parameters only so that the stubs compile without warnings: once
+    // you replace one, the compiler warns about any parameter your code ignores.)
+    todo!("greet_all_threads({} targets, {timeout:?})", targets.len())
 }
 
 /// Given: a counter that many threads may add to at once through a shared reference, as an
@@ -52,12 +56,18 @@ pub fn add_with_mutex<C: AddAssign<u64> + Send>(
 ) {
     // TODO: `threads` threads, each adding 1 to the counter `per_thread` times, one increment
     // per turn of the lock.
-    todo!("add_with_mutex")
+    todo!(
+        "add_with_mutex({threads} threads × {per_thread}, {:p})",
+        counter
+    )
 }
 
 /// The same with an atomic: no lock, one indivisible read-modify-write per increment.
 pub fn add_with_atomic(counter: &impl SharedCounter, threads: usize, per_thread: u64) {
     // TODO: the same with `fetch_add` and no lock. Which `Ordering` is enough for a counter?
     // (The README says.)
-    todo!("add_with_atomic")
+    todo!(
+        "add_with_atomic({threads} threads × {per_thread}, {:p})",
+        counter
+    )
 }

@@ -1,14 +1,12 @@
 //! Lesson 03, exercise: a pool of worker threads fed by a message queue, with the results
-//! coming back on a second queue. Read `../README.md`, fill in the `todo!()` below, then run
-//! `cargo lesson check 03`.
-// The stub does not use its parameters and imports yet; that is what you will change.
-#![allow(unused_variables, unused_imports)]
+//! coming back on a second queue. Read `../README.md`, fill in `run_pool`'s `todo!()` below,
+//! then run `cargo lesson check 03`.
 #![forbid(unsafe_code)]
 
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use crossbeam_channel::unbounded;
+use crossbeam_channel::{Receiver, Sender, unbounded};
 use greet_core::{GreetError, Reply, Target};
 
 /// One job on the job queue: greet `target`; `index` says which job it was.
@@ -34,12 +32,46 @@ pub struct Done {
 /// Greets one host and checks that the reply names the host we aimed at (as in lesson 01).
 pub use greet_core::client::greet_target as greet_one;
 
-/// Greets every target using a pool of `workers` threads (at least one) that take jobs from a
-/// queue and put their results on a second queue. Returns one [`Done`] per target, in the order
-/// they finished.
+/// The pool: `workers` threads (at least one) that each take the next [`Job`] from `jobs`,
+/// greet its target, and send one [`Done`] on `done`, until `jobs` is closed and empty. A
+/// worker with nothing to do waits on the queue without using the CPU. Returns once every
+/// worker has finished, so every `Done` has been sent by then.
+pub fn run_pool(jobs: Receiver<Job>, done: Sender<Done>, workers: usize, timeout: Duration) {
+    // TODO: the middle of the README's diagram: `workers` threads (at least one), each taking
+    // jobs from `jobs` until it is closed and empty, greeting, and sending a `Done` (with its
+    // own thread id) on `done`. Return only once they have all finished.
+    // (The `todo!` names the parameters only so that the stub compiles without warnings: once
+    // you replace it, the compiler warns about any parameter your code ignores.)
+    todo!(
+        "run_pool({} jobs queued, {} results queued, {workers} workers, {timeout:?})",
+        jobs.len(),
+        done.len()
+    )
+}
+
+/// Given: the caller's side of the diagram. Starts [`run_pool`] on a thread of its own, puts
+/// one [`Job`] per target on the job queue, closes it, and collects the results until the pool
+/// has hung up. Returns one [`Done`] per target, in the order they finished.
 pub fn pool_greet(targets: &[Target], workers: usize, timeout: Duration) -> Vec<Done> {
-    // TODO: the README's diagram, in code: `workers` threads (at least one) that take `Job`s
-    // from one queue and put `Done`s on another, and a caller that fills the first queue and
-    // empties the second. The README's squares example has the same shape.
-    todo!("pool_greet")
+    let (jobs_tx, jobs_rx) = unbounded::<Job>();
+    let (done_tx, done_rx) = unbounded::<Done>();
+    thread::scope(|s| {
+        // The pool owns the receiving end of the jobs and the sending end of the results.
+        s.spawn(move || run_pool(jobs_rx, done_tx, workers, timeout));
+        for (index, target) in targets.iter().enumerate() {
+            let job = Job {
+                index,
+                target: target.clone(),
+            };
+            if jobs_tx.send(job).is_err() {
+                break; // the pool has gone
+            }
+        }
+        // No more jobs: closing the queue is what lets the workers' loops end. Forget this and
+        // the pool waits for ever, and so does the scope.
+        drop(jobs_tx);
+        // Collect until every sender of results is gone: the pool's, when it returns, and its
+        // workers'. (This side kept none; a kept one would make this wait for ever.)
+        done_rx.iter().collect()
+    })
 }

@@ -1,4 +1,4 @@
-//! Known-wrong solution `thread_per_job`: a job queue and `workers` workers, but each worker
+//! Known-wrong solution `thread_per_job`: `workers` workers on the job queue, but each worker
 //! starts a new thread for every job it takes and goes straight back to the queue. The workers
 //! empty the queue at once and every greet waits at the same time: the pool bounds nothing. It
 //! reports the pool worker's id, so the distinct-workers check may still pass.
@@ -8,25 +8,24 @@
 use std::thread;
 use std::time::Duration;
 
-use crossbeam_channel::unbounded;
-use greet_core::Target;
+use crossbeam_channel::{Receiver, Sender};
 pub use lesson03_solution::{Done, Job, greet_one};
 
+crate::given_pool_greet!();
+
 /// A queue-fed pool whose workers hand every job to a thread of its own.
-pub fn pool_greet(targets: &[Target], workers: usize, timeout: Duration) -> Vec<Done> {
-    let (jobs_tx, jobs_rx) = unbounded::<Job>();
-    let (done_tx, done_rx) = unbounded::<Done>();
+pub fn run_pool(jobs: Receiver<Job>, done: Sender<Done>, workers: usize, timeout: Duration) {
     thread::scope(|s| {
         for _ in 0..workers.max(1) {
-            let (jobs_rx, done_tx) = (jobs_rx.clone(), done_tx.clone());
+            let (jobs, done) = (jobs.clone(), done.clone());
             s.spawn(move || {
                 let me = thread::current().id();
-                for job in jobs_rx {
-                    let done_tx = done_tx.clone();
+                for job in jobs {
+                    let done = done.clone();
                     // The mistake: the worker does not wait for its job before taking the next.
                     s.spawn(move || {
                         let result = greet_one(&job.target, timeout);
-                        let _ = done_tx.send(Done {
+                        let _ = done.send(Done {
                             index: job.index,
                             worker: me,
                             result,
@@ -35,14 +34,5 @@ pub fn pool_greet(targets: &[Target], workers: usize, timeout: Duration) -> Vec<
                 }
             });
         }
-        drop(done_tx);
-        for (index, target) in targets.iter().enumerate() {
-            let _ = jobs_tx.send(Job {
-                index,
-                target: target.clone(),
-            });
-        }
-        drop(jobs_tx);
-        done_rx.iter().collect()
-    })
+    });
 }

@@ -2,8 +2,10 @@
 //! log file per worker, and a hung worker killed, which a thread cannot be. Read
 //! `../README.md`, fill in the three `todo!()`s of the parent side, then run
 //! `cargo lesson check 04`.
-// The stubs do not use their parameters and imports yet; that is what you will change.
-#![allow(unused_variables, unused_imports)]
+#![allow(
+    unused_imports,
+    reason = "the imports are the tools the solution needs; the stubs do not use them yet"
+)]
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeSet;
@@ -152,7 +154,9 @@ pub fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
 pub fn spawn_worker(exe: &Path, log: &Path) -> std::io::Result<Worker> {
     // TODO: start `exe` with its stdin and stdout piped to us and its stderr going into a new
     // file at `log`, and hand its stdout to `lines_of`.
-    todo!("spawn_worker")
+    // (The `todo!`s name the parameters only so that the stubs compile without warnings: once
+    // you replace one, the compiler warns about any parameter your code ignores.)
+    todo!("spawn_worker({}, {})", exe.display(), log.display())
 }
 
 impl Worker {
@@ -169,7 +173,7 @@ impl Worker {
         // answer in time means the worker is hung: it must be gone, leaving no zombie, by the
         // time `ask` returns `GreetError::WorkerHung`. A worker that has exited answers
         // nothing: `GreetError::WorkerDied`.
-        todo!("Worker::ask")
+        todo!("Worker::ask(job {}, {timeout:?})", job.index())
     }
 
     /// Given: closes the worker's stdin, which tells it to exit, and waits for it (at most two
@@ -209,5 +213,10 @@ pub fn run_pool(
     // to `worker-K.log` in `log_dir`). A worker that fails a job is gone: the other workers
     // take the rest of the queue. No job is ever lost: one `Done` per job, even for jobs that
     // no worker was left to run.
-    todo!("run_pool")
+    todo!(
+        "run_pool({}, {workers} workers, logs in {}, {} jobs, {job_timeout:?} each)",
+        exe.display(),
+        log_dir.display(),
+        jobs.len()
+    )
 }

@@ -1,6 +1,8 @@
 //! The reference solution's parent side (`Worker`, `spawn_worker`, `run_pool`), shared by the
-//! mistakes. The one place a wrong `ask` differs is a parameter: what it does to a worker that
-//! does not answer in time ([`OnHang`]). The right thing is [`kill_and_wait`].
+//! mistakes. The places a wrong one differs are parameters: what `ask` does to a worker that
+//! does not answer in time ([`OnHang`]; the right thing is [`kill_and_wait`]), how it waits for
+//! the answer ([`Look`]; the right way is [`recv_in_time`]), and each job's timeout
+//! ([`run_queue`]'s `timeout`, the same for every job in the reference).
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -25,6 +27,17 @@ pub fn kill_and_wait(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// How `ask` waits up to its timeout for the answer line.
+pub type Look = fn(&Receiver<String>, Duration) -> Result<String, RecvTimeoutError>;
+
+/// The right way: wait on the channel, and return the moment a line arrives.
+pub fn recv_in_time(
+    replies: &Receiver<String>,
+    timeout: Duration,
+) -> Result<String, RecvTimeoutError> {
+    replies.recv_timeout(timeout)
+}
+
 /// One running worker process, as the parent sees it.
 #[derive(Debug)]
 pub struct Worker {
@@ -35,11 +48,22 @@ pub struct Worker {
     /// Its stdout, one line per message.
     pub replies: Receiver<String>,
     on_hang: OnHang,
+    look: Look,
 }
 
 /// Starts `exe` with piped stdin and stdout and its stderr in the file `log`; `on_hang` is
 /// what its `ask` does to it when it does not answer in time.
 pub fn spawn_worker(exe: &Path, log: &Path, on_hang: OnHang) -> std::io::Result<Worker> {
+    spawn_worker_looking(exe, log, on_hang, recv_in_time)
+}
+
+/// [`spawn_worker`], whose `ask` waits for the answer with `look`.
+pub fn spawn_worker_looking(
+    exe: &Path,
+    log: &Path,
+    on_hang: OnHang,
+    look: Look,
+) -> std::io::Result<Worker> {
     let log = File::create(log)?;
     let mut child = Command::new(exe)
         .stdin(Stdio::piped())
@@ -53,6 +77,7 @@ pub fn spawn_worker(exe: &Path, log: &Path, on_hang: OnHang) -> std::io::Result<
         stdin,
         replies: lines_of(stdout),
         on_hang,
+        look,
     })
 }
 
@@ -74,7 +99,7 @@ impl Worker {
         if let Err(e) = sent {
             return Err(GreetError::WorkerDied(format!("cannot send it a job: {e}")));
         }
-        match self.replies.recv_timeout(timeout) {
+        match (self.look)(&self.replies, timeout) {
             Ok(line) => decode::<Done>(&line).map_err(|e| GreetError::BadReply(e.to_string())),
             Err(RecvTimeoutError::Timeout) => {
                 (self.on_hang)(&mut self.child);
@@ -123,10 +148,15 @@ pub fn start(
         .collect()
 }
 
-/// The rest of the reference `run_pool`: one queue of jobs shared by one thread per worker. It
-/// returns the jobs that were answered, and leaves the jobs nobody answered to the caller (the
-/// reference adds them with [`add_unanswered`]).
-pub fn run_queue(pool: Vec<Worker>, jobs: &[Job], job_timeout: Duration) -> Vec<Done> {
+/// The rest of the reference `run_pool`: one queue of jobs shared by one thread per worker,
+/// each job asked with the timeout `timeout()` gives as it is sent (the job timeout, in the
+/// reference). It returns the jobs that were answered, and leaves the jobs nobody answered to
+/// the caller (the reference adds them with [`add_unanswered`]).
+pub fn run_queue(
+    pool: Vec<Worker>,
+    jobs: &[Job],
+    timeout: &(dyn Fn() -> Duration + Sync),
+) -> Vec<Done> {
     let (jobs_tx, jobs_rx) = unbounded::<&Job>();
     let (done_tx, done_rx) = unbounded::<Done>();
     for job in jobs {
@@ -139,7 +169,7 @@ pub fn run_queue(pool: Vec<Worker>, jobs: &[Job], job_timeout: Duration) -> Vec<
             s.spawn(move || {
                 for job in jobs_rx {
                     let pid = worker.pid();
-                    match worker.ask(job, job_timeout) {
+                    match worker.ask(job, timeout()) {
                         Ok(done) => {
                             let _ = done_tx.send(done);
                         }

@@ -26,5 +26,5 @@ pub fn run_pool(
 ) -> std::io::Result<Vec<Done>> {
     let pool = common::start(exe, workers, log_dir, spawn_worker)?;
     // The mistake: the jobs nobody answered are not added (no `common::add_unanswered`).
-    Ok(common::run_queue(pool, jobs, job_timeout))
+    Ok(common::run_queue(pool, jobs, &|| job_timeout))
 }

@@ -30,7 +30,7 @@ pub fn run_pool(
     job_timeout: Duration,
 ) -> std::io::Result<Vec<Done>> {
     let pool = common::start(exe, workers, log_dir, spawn_worker)?;
-    let mut done = common::run_queue(pool, jobs, job_timeout);
+    let mut done = common::run_queue(pool, jobs, &|| job_timeout);
     common::add_unanswered(&mut done, jobs);
     Ok(done)
 }

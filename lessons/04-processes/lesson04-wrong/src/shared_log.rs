@@ -30,7 +30,7 @@ pub fn run_pool(
         // The mistake: the same file for every worker.
         pool.push(spawn_worker(exe, &log)?);
     }
-    let mut done = common::run_queue(pool, jobs, job_timeout);
+    let mut done = common::run_queue(pool, jobs, &|| job_timeout);
     common::add_unanswered(&mut done, jobs);
     Ok(done)
 }

@@ -1,8 +1,6 @@
 //! Lesson 05, exercise: crunch jobs in parallel with rayon, and greets on a rayon pool, where
 //! blocking I/O is capped by the pool's size. Read `../README.md`, fill in the two `todo!()`s
 //! below, then run `cargo lesson check 05`.
-// The stubs do not use their parameters yet; that is what you will change.
-#![allow(unused_variables)]
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
@@ -54,11 +52,21 @@ pub fn crunch_sequential(count: usize, work: u32) -> Crunched {
     combine((0..count).map(|i| job(work, i)))
 }
 
-/// Runs `count` crunch jobs in parallel on `pool` and adds them up.
-pub fn crunch_parallel(pool: &rayon::ThreadPool, count: usize, work: u32) -> Crunched {
-    // TODO: run `job(work, i)` for every `i` in `0..count` in parallel, on the threads of
-    // `pool`, then `combine` the jobs. `crunch_sequential` above does the same on one thread.
-    todo!("crunch_parallel")
+/// Runs job `run(i)` for every `i` in `0..count` in parallel on `pool`, and adds them up.
+/// `crunch_parallel(&pool, 200, |i| job(work, i))` is 200 crunch jobs.
+pub fn crunch_parallel<F>(pool: &rayon::ThreadPool, count: usize, run: F) -> Crunched
+where
+    F: Fn(usize) -> Job + Sync + Send,
+{
+    // TODO: `crunch_sequential` with the jobs run in parallel, on `pool`'s threads: every
+    // `run(i)` for `i` in `0..count`, then `combine`.
+    // (The `todo!`s name the parameters only so that the stubs compile without warnings: once
+    // you replace one, the compiler warns about any parameter your code ignores.)
+    todo!(
+        "crunch_parallel({count} jobs of {} on {} threads)",
+        std::any::type_name_of_val(&run),
+        pool.current_num_threads()
+    )
 }
 
 /// Greets every target on `pool`, one rayon job per target, and returns one result per target
@@ -71,7 +79,11 @@ pub fn greet_all_on_pool(
 ) -> Vec<Result<Reply, GreetError>> {
     // TODO: `greet_checked(target, timeout)` for every target, in parallel on `pool`, with the
     // results in the targets' order.
-    todo!("greet_all_on_pool")
+    todo!(
+        "greet_all_on_pool({} targets on {} threads, {timeout:?})",
+        targets.len(),
+        pool.current_num_threads()
+    )
 }
 
 /// Given: one blocking greet that checks the reply names the host aimed at.

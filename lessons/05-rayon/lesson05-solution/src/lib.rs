@@ -53,14 +53,18 @@ pub fn crunch_sequential(count: usize, work: u32) -> Crunched {
     combine((0..count).map(|i| job(work, i)))
 }
 
-/// Runs `count` crunch jobs in parallel on `pool` and adds them up.
-pub fn crunch_parallel(pool: &rayon::ThreadPool, count: usize, work: u32) -> Crunched {
+/// Runs job `run(i)` for every `i` in `0..count` in parallel on `pool`, and adds them up.
+/// `crunch_parallel(&pool, 200, |i| job(work, i))` is 200 crunch jobs.
+pub fn crunch_parallel<F>(pool: &rayon::ThreadPool, count: usize, run: F) -> Crunched
+where
+    F: Fn(usize) -> Job + Sync + Send,
+{
     // `install` runs the closure inside `pool`, so the parallel iterator uses its threads
     // (without it, rayon would use its global pool, sized to the machine).
     let jobs: Vec<Job> = pool.install(|| {
         (0..count)
             .into_par_iter() // split the range across the pool's threads, work-stealing
-            .map(|i| job(work, i))
+            .map(&run)
             .collect() // gathered back in index order
     });
     combine(jobs)

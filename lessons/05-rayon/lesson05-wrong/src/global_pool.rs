@@ -11,9 +11,12 @@ pub use lesson05_solution::{
 };
 
 /// Parallel, on the wrong pool.
-pub fn crunch_parallel(pool: &rayon::ThreadPool, count: usize, work: u32) -> Crunched {
+pub fn crunch_parallel<F>(pool: &rayon::ThreadPool, count: usize, run: F) -> Crunched
+where
+    F: Fn(usize) -> Job + Sync + Send,
+{
     // The mistake: without `pool.install(..)`, `pool` plays no part.
     let _ = pool;
-    let jobs: Vec<Job> = (0..count).into_par_iter().map(|i| job(work, i)).collect();
+    let jobs: Vec<Job> = (0..count).into_par_iter().map(&run).collect();
     combine(jobs)
 }

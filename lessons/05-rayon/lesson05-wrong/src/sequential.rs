@@ -8,8 +8,11 @@ pub use lesson05_solution::{
 };
 
 /// Not parallel at all.
-pub fn crunch_parallel(pool: &rayon::ThreadPool, count: usize, work: u32) -> Crunched {
+pub fn crunch_parallel<F>(pool: &rayon::ThreadPool, count: usize, run: F) -> Crunched
+where
+    F: Fn(usize) -> Job + Sync + Send,
+{
     // The mistake: the pool is never used.
     let _ = pool;
-    crunch_sequential(count, work)
+    combine((0..count).map(run))
 }

@@ -1,8 +1,6 @@
 //! Lesson 06, exercise: many greets on one thread with tokio's current-thread runtime, and
 //! CPU work moved off its event loop. Read `../README.md`, fill in the four `todo!()`s below,
 //! then run `cargo lesson check 06`.
-// The stubs do not use their parameters yet; that is what you will change.
-#![allow(unused_variables)]
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
@@ -56,7 +54,9 @@ pub async fn crunch_inline(work: u32, seed: u64) -> u64 {
 pub fn greet_all(targets: &[Target], timeout: Duration) -> Vec<Result<Reply, GreetError>> {
     // TODO: every greet waiting at once, all on this one thread: a current-thread tokio
     // runtime, one task per target. The results come back in the targets' order.
-    todo!("greet_all")
+    // (The `todo!`s name the parameters only so that the stubs compile without warnings: once
+    // you replace one, the compiler warns about any parameter your code ignores.)
+    todo!("greet_all({} targets, {timeout:?})", targets.len())
 }
 
 /// Runs the blocking function `f` on tokio's blocking-thread pool and waits for it without
@@ -68,13 +68,13 @@ where
 {
     // TODO: run `f` on tokio's threads for blocking work, and await it there, so that the
     // event loop stays free meanwhile. If `f` panicked, the panic carries on here.
-    todo!("run_off_loop")
+    todo!("run_off_loop({})", std::any::type_name_of_val(&f))
 }
 
 /// Crunches without blocking the event loop.
 pub async fn crunch_off_loop(work: u32, seed: u64) -> u64 {
     // TODO: `crunch(work, seed)`, without blocking the event loop.
-    todo!("crunch_off_loop")
+    todo!("crunch_off_loop({work}, {seed})")
 }
 
 /// The mixed job: greets `target`, then crunches `work` seeded by the reply
@@ -87,5 +87,8 @@ pub async fn mixed(
 ) -> Result<u64, GreetError> {
     // TODO: greet `target`; then crunch `work`, seeded by the reply (`reply.seed(index)`), off
     // the event loop. A failed greet is the result.
-    todo!("mixed")
+    todo!(
+        "mixed({}, job {index}, work {work}, {timeout:?})",
+        target.addr
+    )
 }

@@ -5,6 +5,9 @@
 //! these pass, verify fails.
 #![forbid(unsafe_code)]
 
+pub mod greet_all_ignores_the_timeout;
+pub mod mixed_crunches_inline;
+pub mod mixed_greets_with_blocking_io;
 pub mod multi_thread_runtime;
 pub mod os_threads;
 pub mod run_off_loop_runs_on_the_loop;

@@ -1,8 +1,6 @@
 //! Lesson 07, exercise: an async client for the local JSON API that fetches many greetings
 //! with at most `limit` requests in flight. Read `../README.md`, fill in the two `todo!()`s
 //! below, then run `cargo lesson check 07`.
-// The stubs do not use their parameters yet; that is what you will change.
-#![allow(unused_variables)]
 #![forbid(unsafe_code)]
 
 use std::fmt;
@@ -86,7 +84,9 @@ pub async fn fetch_greeting(
     // TODO: one GET of `greeting_url(base, id)` with `client`. Each way it can go wrong is one
     // of the `FetchError`s above, never a panic: the request fails, the status is not 200, the
     // body is not a greeting, or the greeting is another host's.
-    todo!("fetch_greeting")
+    // (The `todo!`s name the parameters only so that the stubs compile without warnings: once
+    // you replace one, the compiler warns about any parameter your code ignores.)
+    todo!("fetch_greeting({client:?}, {base}, host {id})")
 }
 
 /// Fetches every id's greeting with at most `limit` requests in flight (0 counts as 1), and
@@ -99,5 +99,8 @@ pub async fn fetch_all(
 ) -> Vec<(u32, Result<Greeting, FetchError>)> {
     // TODO: `fetch_greeting` for every id, with up to `limit` requests waiting at once and
     // never more, and a new one starting as soon as one finishes. The README shows two ways.
-    todo!("fetch_all")
+    todo!(
+        "fetch_all({client:?}, {base}, {} ids, limit {limit})",
+        ids.len()
+    )
 }

@@ -2,9 +2,6 @@
 //! session that reconnects, a semaphore that limits the sessions to one host, and cancelling
 //! the requests nobody needs any more. Read `../README.md`, fill in the six `todo!()`s below,
 //! one section at a time, then run `cargo lesson check 08`.
-// The stubs do not use their parameters, nor the given `Session::exchange`, yet; that is what
-// you will change.
-#![allow(unused_variables, unused_mut, dead_code)]
 #![forbid(unsafe_code)]
 
 use std::future::Future;
@@ -41,12 +38,18 @@ impl Backoff {
         // TODO: `retries` delays: `first`, then each one `factor` times the one before, none
         // longer than `max_delay`. Use `Duration::saturating_mul`, so that 30 retries of
         // factor 10 cap at `max_delay` instead of overflowing.
-        todo!("Backoff::delays")
+        // (The `todo!`s name the parameters only so that the stubs compile without warnings:
+        // once you replace one, the compiler warns about any parameter your code ignores.)
+        todo!("Backoff::delays({self:?})")
     }
 }
 
 /// Calls `op` until it succeeds, waiting `backoff.delays()` between attempts. Returns the
 /// first success, or the last error once the retries are used up.
+#[allow(
+    unused_mut,
+    reason = "the stub never calls `op`; calling an `FnMut`, as your retry will, needs the `mut`"
+)]
 pub async fn retry<T, E, F, Fut>(backoff: &Backoff, mut op: F) -> Result<T, E>
 where
     F: FnMut() -> Fut,
@@ -55,7 +58,7 @@ where
     // TODO: call `op().await`; while the result is an error and delays are left, sleep the
     // next delay (`tokio::time::sleep(d).await`) and call `op` again. Return the first
     // success, or the last error.
-    todo!("retry")
+    todo!("retry({backoff:?}, {})", std::any::type_name_of_val(&op))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -65,6 +68,10 @@ where
 /// A long-lived connection to one host, greeted again and again, like a session to a
 /// network device. It connects on first use.
 #[derive(Debug)]
+#[allow(
+    dead_code,
+    reason = "given: the fields are read by `exchange`, which your `greet_once` will call"
+)]
 pub struct Session {
     addr: SocketAddr,
     timeout: Duration,
@@ -90,6 +97,7 @@ impl Session {
 
     /// Given: one greet on the open connection, opening one first if there is none. No
     /// timeout: against a host that never answers, this waits for ever.
+    #[allow(dead_code, reason = "given: your `greet_once` will call it")]
     async fn exchange(&mut self) -> Result<Reply, GreetError> {
         if self.conn.is_none() {
             let stream = TcpStream::connect(self.addr).await?;
@@ -117,7 +125,7 @@ impl Session {
     pub async fn greet_once(&mut self) -> Result<Reply, GreetError> {
         // TODO: `self.exchange()`, given up after `self.timeout` (`GreetError::Timeout`). After
         // any failure, this connection must not be used again: why? (The README says.)
-        todo!("Session::greet_once")
+        todo!("Session::greet_once({self:?})")
     }
 
     /// Greets; if the connection turns out to be lost (the host closed or reset it since the
@@ -126,7 +134,7 @@ impl Session {
         // TODO: `greet_once`; if that failed because a connection that was already open had
         // been lost (closed or reset by the host), greet once more, on a new one. Any other
         // result is returned as it is: never reconnect after a timeout.
-        todo!("Session::greet")
+        todo!("Session::greet({self:?})")
     }
 }
 
@@ -145,7 +153,7 @@ pub async fn greet_limited(
     // TODO: `count` tasks, each opening a `Session` to `addr` and greeting once, with never
     // more than `sessions` of those sessions open at once. The results in task order, as in
     // lesson 06.
-    todo!("greet_limited")
+    todo!("greet_limited({addr}, {count} tasks, {sessions} sessions, {timeout:?})")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -176,5 +184,5 @@ pub async fn fetch(client: &reqwest::Client, url: &str) -> Option<Greeting> {
 pub async fn first_greeting(client: &reqwest::Client, urls: &[String]) -> Option<Greeting> {
     // TODO: `fetch` every URL at once, each in a task of its own; return the first greeting
     // that arrives, and make sure the requests still running are cancelled, not left running.
-    todo!("first_greeting")
+    todo!("first_greeting({client:?}, {} urls)", urls.len())
 }

@@ -15,6 +15,7 @@ pub mod session;
 
 pub mod backoff_without_cap;
 pub mod detached_requests;
+pub mod first_delay_not_capped;
 pub mod keeps_the_connection_after_a_timeout;
 pub mod permit_dropped_at_once;
 pub mod reconnects_after_a_timeout;

@@ -2,8 +2,6 @@
 //! crunches can run at once, and from that the ideal wall time of a run; then compare with
 //! what `greetbench run` and the report measure. Read `../README.md`, fill in the two
 //! `todo!()`s below, then run `cargo lesson check 09`.
-// The stubs do not use their parameters yet; that is what you will change.
-#![allow(unused_variables)]
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
@@ -36,7 +34,9 @@ pub fn capacity(model: &str, count: usize, workers: usize) -> Option<Concurrency
     // how many crunches can be *running* at the same time, for `count` jobs and a pool of
     // `workers`. Think about what one waiting greet holds: a thread? a process? nothing?
     // Any other name: `None`.
-    todo!("capacity")
+    // (The `todo!`s name the parameters only so that the stubs compile without warnings: once
+    // you replace one, the compiler warns about any parameter your code ignores.)
+    todo!("capacity({model}, {count} jobs, {workers} workers)")
 }
 
 /// The ideal wall time of `scenario` for a model of concurrency `c`: greets paid in waves of
@@ -47,7 +47,7 @@ pub fn predict(c: Concurrency, scenario: &Scenario) -> Duration {
     // Crunches: count x job_time, shared by min(c.cpu, cores) cores (at least 1).
     // Greet pays the first, crunch the second, mixed both. (`usize::div_ceil`,
     // `Duration::saturating_mul` and `Duration / u32` help.)
-    todo!("predict")
+    todo!("predict({c:?}, {scenario:?})")
 }
 
 /// Given: every model in `models` with its predicted time for `scenario`, fastest first

@@ -13,4 +13,5 @@ pub mod given;
 
 pub mod cores_ignored;
 pub mod current_thread_crunches_in_parallel;
+pub mod machine_cores;
 pub mod waves_rounded_down;

@@ -1,0 +1,136 @@
+//! "Starting a thread, a process, a task": what one start (and wait) of each kind of unit
+//! costs. Rust's from criterion's spawn group (per start, with the 95 % interval of the median over
+//! its samples), Python's from `python/spawn_cost.py` (its median, with the fastest and slowest
+//! repeat as the range: that script stores no raw samples).
+
+use askama::Template;
+
+use crate::chart::hbars::{Bar, HBars};
+use crate::chart::{Axis, Scale};
+use crate::format;
+use crate::section::{Cell, Figure, Table, fill, fills};
+use crate::view::{Figure as Measured, Question, Source, View};
+
+/// The spawn section's typed view.
+#[derive(Debug, Clone, Template)]
+#[template(path = "spawn.html")]
+pub struct Spawn {
+    /// The key chart.
+    pub figure: Option<Figure>,
+    /// Every kind, with where it was measured.
+    pub table: Table,
+    /// Python's interpreter and start method, in a sentence.
+    pub python: Option<String>,
+}
+
+impl askama::filters::HtmlSafe for Spawn {}
+
+/// Builds the section.
+pub fn build(view: &View<'_>) -> Spawn {
+    let mut figs: Vec<&Measured> = view
+        .figures()
+        .iter()
+        .filter(|f| matches!(f.question, Question::Spawn { .. }))
+        .collect();
+    // Kinds cheapest first (by their first figure), each kind's rows together.
+    let mut kinds: Vec<(&str, f64)> = Vec::new();
+    for f in &figs {
+        if !kinds.iter().any(|(k, _)| *k == f.row.model) {
+            kinds.push((&f.row.model, f.median));
+        }
+    }
+    kinds.sort_by(|a, b| a.1.total_cmp(&b.1));
+    figs.sort_by_key(|f| {
+        (
+            kinds.iter().position(|(k, _)| *k == f.row.model),
+            f.row.lang,
+        )
+    });
+    let python_side = view.results.sweep.as_ref().and_then(|s| s.python.as_ref());
+    let what = |f: &Measured| match f.source {
+        Source::SpawnScript => python_side
+            .and_then(|p| p.spawn.iter().find(|c| c.kind == f.row.model))
+            .map_or(String::new(), |c| c.what.clone()),
+        _ => "the spawn bench".into(),
+    };
+    let mut table = Table::new(
+        "spawn-table",
+        &[
+            "kind",
+            "language",
+            "per start + wait [95 % or range]",
+            "what",
+        ],
+    )
+    .left(&["language", "what"]);
+    for f in &figs {
+        table.push(vec![
+            Cell::name(f.row.model.clone()),
+            Cell::words(crate::view::lang_name(f.row.lang)),
+            Cell::num(f.words()),
+            Cell::words(what(f)),
+        ]);
+    }
+    let figure = Axis::over(
+        Scale::Log,
+        figs.iter()
+            .flat_map(|f| {
+                std::iter::once(f.median).chain(f.interval().into_iter().flat_map(|i| [i.lo, i.hi]))
+            })
+            .map(|ns| ns / 1e3),
+        "time per start + wait, µs (log)",
+        crate::chart::number,
+    )
+    .map(|axis| {
+        let langs: Vec<_> = figs.iter().map(|f| f.row.lang).collect();
+        let chart = HBars {
+            label: "Spawn cost".into(),
+            axis,
+            bars: figs
+                .iter()
+                .map(|f| Bar {
+                    label: format!("{} ({})", f.row.model, crate::view::lang_name(f.row.lang)),
+                    value: Some(f.median / 1e3),
+                    interval: f.interval().map(|i| (i.lo / 1e3, i.hi / 1e3)),
+                    class: fill(f.row.lang),
+                    note: None,
+                })
+                .collect(),
+            references: Vec::new(),
+            fills: fills(&langs),
+        };
+        let (cheap, dear) = (kinds.first(), kinds.last());
+        let mut caption =
+            "Notice the log axis: each labelled step is a multiple of the last.".to_string();
+        if let (Some(c), Some(d)) = (cheap, dear)
+            && c.1 > 0.0
+        {
+            caption += &format!(
+                " The cheapest start here is a {} ({}), the dearest a {} ({}), {} as much.",
+                c.0,
+                format::time_ns(c.1),
+                d.0,
+                format::time_ns(d.1),
+                format::ratio(d.1 / c.1)
+            );
+        }
+        Figure::of(
+            "spawn-chart",
+            "Start one unit of concurrency and wait for it",
+            &chart,
+            caption,
+        )
+    });
+    let python = python_side.map(|p| {
+        format!(
+            "This Python ({}) starts multiprocessing workers with {} by default (Linux's default \
+             was fork up to Python 3.13 and is forkserver from 3.14).",
+            p.python, p.default_start_method
+        )
+    });
+    Spawn {
+        figure: figure.filter(|_| !figs.is_empty()),
+        table,
+        python,
+    }
+}
