@@ -246,9 +246,15 @@ fn bad_input_is_refused_in_one_line_naming_the_fix() {
     v["format"] = Value::from(other);
     let file = dir.join("other.json");
     std::fs::write(&file, v.to_string()).unwrap();
+    // The fix names the file in the older format.
+    let stale = if other == 3 {
+        sample_path()
+    } else {
+        file.clone()
+    };
     one_line(
         diff::open(&sample_path(), &file).unwrap_err(),
-        "regenerate the older one",
+        &format!("regenerate {} with this greetbench", stale.display()),
     );
     // A folder holding results.json is read as that file.
     let folder = sample_path().parent().unwrap().to_path_buf();

@@ -501,11 +501,9 @@ fn diff_bad_input_gets_one_line_and_the_documented_status() {
     v["format"] = Value::from(other);
     let file = dir.join("other-format.json");
     std::fs::write(&file, v.to_string()).unwrap();
-    refused_with(
-        &["diff", s(&sample), s(&file)],
-        2,
-        "regenerate the older one",
-    );
+    let stale = if other == 3 { &sample } else { &file };
+    let fix = format!("regenerate {} with this greetbench", stale.display());
+    refused_with(&["diff", s(&sample), s(&file)], 2, &fix);
     refused_with(
         &[
             "report",
@@ -517,7 +515,7 @@ fn diff_bad_input_gets_one_line_and_the_documented_status() {
             s(&file),
         ],
         2,
-        "regenerate the older one",
+        &fix,
     );
     // No row in common: exit 1.
     let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();

@@ -95,9 +95,11 @@ pub enum DiffError {
     },
     /// Two files of different format versions.
     #[error(
-        "{old} is results format {old_format} and {new} is format {new_format}: diff compares files of one format; regenerate the older one with this greetbench (`cargo bench`, or `greetbench sweep` then `greetbench report`) and diff that"
+        "{old} is results format {old_format} and {new} is format {new_format}: diff compares files of one format; regenerate {stale} with this greetbench (`cargo bench`, or `greetbench sweep` then `greetbench report`) and diff that"
     )]
     Formats {
+        /// The one in the older format.
+        stale: PathBuf,
         /// OLD's path.
         old: PathBuf,
         /// OLD's format.
@@ -146,7 +148,13 @@ pub fn same_format(
     if old.format == new.format {
         return Ok(());
     }
+    let stale = if old.format < new.format {
+        old_path
+    } else {
+        new_path
+    };
     Err(DiffError::Formats {
+        stale: stale.to_path_buf(),
         old: old_path.to_path_buf(),
         old_format: old.format,
         new: new_path.to_path_buf(),
