@@ -3,7 +3,6 @@
 //! enforces the header and idle timeouts and the head's size ([`CountedStream`]).
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -34,28 +33,23 @@ pub(crate) struct Guard {
     pub(crate) stats: Arc<Stats>,
 }
 
-impl axum::serve::Listener for Counted {
-    type Io = CountedStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+impl Counted {
+    /// The next connection, under a connection permit (at the cap, the connection that has
+    /// waited longest for a request makes room).
+    pub(crate) async fn accept(&mut self) -> CountedStream {
         loop {
             match self.inner.accept().await {
-                Ok((stream, addr)) => {
+                Ok((stream, _)) => {
                     let permit = self.guard.limit.permit().await;
                     let _ = stream.set_nodelay(true);
                     let stats = &self.guard.stats;
                     stats.connections.fetch_add(1, Ordering::SeqCst);
                     stats.open_connections.fetch_add(1, Ordering::SeqCst);
-                    return (CountedStream::new(stream, self.guard.clone(), permit), addr);
+                    return CountedStream::new(stream, self.guard.clone(), permit);
                 }
                 Err(e) => self.guard.limit.accept_failed(&e).await,
             }
         }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.inner.local_addr()
     }
 }
 
@@ -141,22 +135,29 @@ impl CountedStream {
         if self.phase == Phase::Idle {
             self.enter(Phase::Head);
         }
+        // The head's bytes in this read: up to its end, if the end is here.
+        let mut seen = bytes.len();
+        let mut ended = false;
         for (i, &b) in bytes.iter().enumerate() {
             let end = self.tail == *b"\r\n\r" && b == b'\n';
             self.tail = [self.tail[1], self.tail[2], b];
             if end {
-                self.head_bytes += i + 1;
-                self.enter(Phase::Busy);
-                return Ok(());
+                (seen, ended) = (i + 1, true);
+                break;
             }
         }
-        self.head_bytes += bytes.len();
+        // Counted whether or not the head ends here: a head that arrives whole is held to
+        // the same size as one that never ends.
+        self.head_bytes += seen;
         if self.head_bytes > MAX_HEAD {
             self.answer(
                 "431 Request Header Fields Too Large",
                 &format!("the request head is over {MAX_HEAD} bytes"),
             );
             return Err(self.closed("request head too long"));
+        }
+        if ended {
+            self.enter(Phase::Busy);
         }
         Ok(())
     }

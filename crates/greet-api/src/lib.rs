@@ -26,18 +26,22 @@
 //! - `connection`: the listener held to the cap and the stream that watches every head; the
 //!   cap and its eviction are `greet_server::limit`, shared with the TCP server.
 //! - `fixture`: [`ApiServer`], the API on a background thread.
-//! - here: [`bind`], [`run`].
+//! - here: [`bind`], [`run`], and the connection loop: hyper's HTTP/1 under axum's router,
+//!   one task a connection.
 //!
 //! # Not locked out, bounded memory
 //! A client that opens a connection and sends nothing, or a request head a byte at a time,
 //! holds a file descriptor and a buffer. So every connection is watched below HTTP, in the
 //! stream the server reads ([`Config::header_read_timeout`], [`Config::idle_timeout`]): a head
-//! must arrive whole within the header timeout and hold at most [`MAX_HEAD`] bytes, and a
+//! must arrive whole within the header timeout and hold at most [`MAX_HEAD`] bytes (past it, a
+//! 431 with the JSON body of every error, however many headers make it up), and a
 //! connection waiting for its next request is closed after the idle timeout. At most
 //! [`Config::max_connections`] are open at once (never more than the open-files limit allows);
 //! when full, the connection that has waited longest for a request makes room for the new
 //! one, and a request being answered is never closed. Memory is then bounded by the cap times
-//! one small head buffer.
+//! one connection's buffers (hyper's 8 KiB to read and 8 KiB to write, about 20 KiB in all).
+//! Once a storm of connections has passed, the heap is handed back to the OS, so resident
+//! memory comes back near where it was (the allocator would keep it otherwise).
 //!
 //! # Example
 //! ```
@@ -55,7 +59,7 @@
 //! assert_eq!(server.stats().served, 1);
 //! ```
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -120,14 +124,80 @@ pub async fn run(
         idle_timeout: config.idle_timeout,
         stats: stats.clone(),
     });
+    let trim_stats = stats.clone();
     let app = routes::router(config, stats);
     let listener = Counted {
         inner: listener,
         guard,
     };
+    // Every connection's task ends when this sender is dropped, at shutdown.
+    let (stop, stopped) = tokio::sync::watch::channel(());
     tokio::select! {
-        _ = axum::serve(listener, app).into_future() => {}
+        () = serve(listener, app, stopped) => {}
+        () = trim_after_storms(trim_stats) => {}
         () = shutdown => {}
+    }
+    drop(stop);
+}
+
+/// Connections accepted since the heap was last trimmed that make a storm.
+pub const STORM: u64 = 1_024;
+
+/// Hands the heap back to the OS once a storm has passed: at least [`STORM`] connections
+/// accepted since the last time, no more open now than an eighth of the most seen open
+/// since, and as many as a second ago (the storm's connections have finished closing). Each
+/// connection's buffers (about 20 KiB) are freed when it closes, but the allocator keeps
+/// them (see `greet_os::memory`): without this, resident memory stays at the storm's peak.
+/// Looks once a second; runs until the server stops.
+async fn trim_after_storms(stats: Arc<Stats>) {
+    let (mut accepted_then, mut most_open, mut open_before) = (0, 0, 0);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let now = stats.snapshot();
+        let open = now.open_connections;
+        most_open = most_open.max(open);
+        let passed = now.connections - accepted_then >= STORM
+            && open * 8 <= most_open
+            && open == open_before;
+        open_before = open;
+        if passed {
+            // Milliseconds for hundreds of MB: off the threads that answer requests.
+            let _ = tokio::task::spawn_blocking(greet_os::memory::trim).await;
+            stats.trims.fetch_add(1, Ordering::SeqCst);
+            (accepted_then, most_open) = (now.connections, open);
+        }
+    }
+}
+
+/// The most header lines a request head of [`MAX_HEAD`] bytes can hold (each at least
+/// `a:` and its line end). hyper answers a head with more headers than it has room for with
+/// a 431 of its own, empty-bodied; sized this way it never does, and the only limit on a
+/// head is [`MAX_HEAD`], whose 431 has the JSON body of every other error.
+const MAX_HEADERS: usize = MAX_HEAD / 4;
+
+/// Accepts connections for ever, each served on its own task by hyper's HTTP/1 with the
+/// routes: axum's router, shared by every connection (`axum::serve` would clone it whole for
+/// each one). A connection's task ends with the connection, or once `stopped`'s sender is
+/// dropped; nothing of it is kept after (a finished task that nobody joins is freed).
+async fn serve(
+    mut listener: Counted,
+    app: axum::Router,
+    stopped: tokio::sync::watch::Receiver<()>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // The header timeout is the stream's own (`Config::header_read_timeout`).
+    http.max_headers(MAX_HEADERS).header_read_timeout(None);
+    loop {
+        let stream = listener.accept().await;
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = connection => {}
+                _ = stopped.changed() => {}
+            }
+        });
     }
 }
 

@@ -18,6 +18,7 @@ pub struct Stats {
     pub(crate) open_connections: AtomicU64,
     pub(crate) timed_out: AtomicU64,
     pub(crate) evicted: AtomicU64,
+    pub(crate) trims: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -49,6 +50,10 @@ pub struct StatsSnapshot {
     /// Connections closed while waiting for a request, to make room for a new one.
     #[serde(default)]
     pub evicted: u64,
+    /// Times the heap was handed back to the OS after a storm of connections (see
+    /// [`crate::run`]).
+    #[serde(default)]
+    pub trims: u64,
 }
 
 impl Stats {
@@ -67,6 +72,7 @@ impl Stats {
             open_connections: get(&self.open_connections),
             timed_out: get(&self.timed_out),
             evicted: get(&self.evicted),
+            trims: get(&self.trims),
         }
     }
 

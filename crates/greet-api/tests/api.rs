@@ -348,3 +348,77 @@ fn idle_and_partial_connections_cannot_lock_out_a_request() {
     assert!(s.open_connections <= 4, "{s:?}");
     drop(held);
 }
+
+/// A request with `n` headers of `each` bytes (name, `: `, value and line end; at least 8),
+/// besides Host and Connection.
+fn with_headers(n: usize, each: usize) -> Vec<u8> {
+    let mut head = b"GET /hosts/0/greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".to_vec();
+    for i in 0..n {
+        // Three letters name up to 17,576 headers.
+        let letter = |k: usize| char::from(b'a' + (k % 26) as u8);
+        let name: String = [letter(i / 676), letter(i / 26), letter(i)]
+            .into_iter()
+            .collect();
+        let value = "v".repeat(each.saturating_sub(name.len() + 4).max(1));
+        head.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    head.extend_from_slice(b"\r\n");
+    head
+}
+
+#[test]
+fn the_only_limit_on_a_head_is_its_size_and_its_431_has_the_json_body() {
+    let server = ApiServer::start(Config::default()).unwrap();
+    // 99 small headers, about 940 bytes in all (hyper's own limit was 100 headers, answered
+    // with an empty 431), and 1,500 tiny ones in under 16 KiB: both are ordinary requests.
+    for (n, each) in [(99, 9), (1_500, 8)] {
+        let head = with_headers(n, each);
+        assert!(head.len() < greet_api::MAX_HEAD, "{} bytes", head.len());
+        let reply = raw(&server, &head);
+        assert!(reply.starts_with("HTTP/1.1 200"), "{n} headers: {reply:?}");
+    }
+    // Past 16 KiB, however it is made up: a 431 with the JSON body of every other error.
+    for (n, each) in [(40, 500), (3_000, 8)] {
+        let head = with_headers(n, each);
+        assert!(head.len() > greet_api::MAX_HEAD, "{} bytes", head.len());
+        let reply = raw(&server, &head);
+        assert!(reply.starts_with("HTTP/1.1 431"), "{n} headers: {reply:?}");
+        assert!(
+            reply.contains("content-type: application/json"),
+            "{reply:?}"
+        );
+        let body = reply.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let body: ApiErrorBody = serde_json::from_str(body).expect(&reply);
+        assert!(body.error.contains("16384 bytes"), "{}", body.error);
+    }
+    assert_eq!(server.stats().served, 2);
+}
+
+#[test]
+fn the_heap_is_handed_back_once_after_a_storm_of_connections() {
+    let server = ApiServer::start(Config::default()).unwrap();
+    // Not a storm yet: a few connections come and go.
+    for _ in 0..10 {
+        assert!(
+            raw(
+                &server,
+                b"GET /hosts/0/greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .starts_with("HTTP/1.1 200")
+        );
+    }
+    // A storm: STORM connections, each a request, then gone.
+    for _ in 0..greet_api::STORM {
+        let reply = raw(
+            &server,
+            b"GET /hosts/0/greeting HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply:?}");
+    }
+    eventually("the heap trimmed after the storm", || {
+        server.stats().trims == 1
+    });
+    // Quiet again: no more trims without another storm (three more looks).
+    std::thread::sleep(Duration::from_millis(3_100));
+    assert_eq!(server.stats().trims, 1);
+}

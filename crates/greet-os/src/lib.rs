@@ -15,14 +15,15 @@
 //!   killed and reaped; a child that dies with its parent; a signal to one thread; a pipe
 //!   read with a deadline; this thread's id.
 //! - [`lines`]: the bounded JSON-lines codec every pipe protocol speaks.
+//! - [`memory`]: freed heap handed back to the OS after a storm ([`memory::trim`]).
 //! - [`sampler`]: the thread sampler, built on [`proc`].
 //! - `lockfile` (feature `lockfile`): a `Cargo.lock`'s packages, read with `toml`.
 //!
 //! # Unsafe
-//! Denied, except in three functions, each for a call no safe crate offers and each with its
+//! Denied, except in four functions, each for a call no safe crate offers and each with its
 //! `// SAFETY:` comment: [`limits::lower_open_files_in`] and [`process::die_with_parent`]
-//! (code in a child between fork and exec: `pre_exec`), and [`process::signal_thread`]
-//! (`tgkill`).
+//! (code in a child between fork and exec: `pre_exec`), [`process::signal_thread`]
+//! (`tgkill`), and [`memory::trim`] (glibc's `malloc_trim`).
 //!
 //! # Example
 //! ```
@@ -37,6 +38,7 @@ pub mod limits;
 pub mod lines;
 #[cfg(feature = "lockfile")]
 pub mod lockfile;
+pub mod memory;
 pub mod proc;
 pub mod process;
 pub mod sampler;

@@ -1,5 +1,6 @@
-//! Processes and threads: waiting for a child with a deadline, killing and reaping one, a
-//! child that dies with its parent, a signal to one thread, and a pipe read with a deadline.
+//! Processes and threads: waiting for a child with a deadline, looking at one without
+//! reaping it ([`child_state`]: dead or stopped), killing and reaping one, a child that dies
+//! with its parent, a signal to one thread, and a pipe read with a deadline.
 //!
 //! [`wait_timeout`] is the one wait for a child's exit: it sleeps in `poll` on the child's
 //! pidfd (Linux 5.3 and later), which the kernel makes readable the moment the child exits,
@@ -64,6 +65,39 @@ pub fn wait_timeout(child: &mut Child, timeout: Duration) -> io::Result<Option<E
             }
             child.try_wait()
         }
+    }
+}
+
+/// What became of a child process, as [`child_state`] tells without reaping it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildState {
+    /// Running (or already reaped, or not our child).
+    Running,
+    /// Stopped by a signal (SIGSTOP, SIGTSTP, ...): alive, holding its sockets, doing nothing.
+    Stopped(i32),
+    /// Killed by a signal.
+    Killed(i32),
+    /// Exited with this status.
+    Exited(i32),
+}
+
+/// The state of child `pid`, looked at without waiting and without reaping it (`waitid`
+/// with `WNOWAIT`): whoever owns its [`Child`] still reaps it, with [`wait_timeout`] or
+/// [`kill_and_reap`]. A stopped child is reported for as long as it stays stopped.
+pub fn child_state(pid: u32) -> ChildState {
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+        return ChildState::Running;
+    };
+    let options = WaitIdOptions::EXITED
+        | WaitIdOptions::STOPPED
+        | WaitIdOptions::NOHANG
+        | WaitIdOptions::NOWAIT;
+    match waitid(WaitId::Pid(pid), options) {
+        Ok(Some(s)) if s.stopped() => ChildState::Stopped(s.stopping_signal().unwrap_or(0)),
+        Ok(Some(s)) if s.killed() => ChildState::Killed(s.terminating_signal().unwrap_or(0)),
+        Ok(Some(s)) if s.exited() => ChildState::Exited(s.exit_status().unwrap_or(0)),
+        _ => ChildState::Running,
     }
 }
 

@@ -14,7 +14,8 @@
 //! - `stats`: [`Stats`], the counters that tests and the CLI read: greetings, served, errors,
 //!   in-flight and peak, faults injected, connections evicted.
 //! - [`limit`]: the connection cap and its eviction, shared with the HTTP greet API.
-//! - `host`: binding the hosts and each one's accept loop, `down` outages included.
+//! - `host`: binding the hosts ([`HostSocket`]) and each one's accept loop, `down` outages
+//!   included.
 //! - `connection`: one connection, greet after greet.
 //! - [`fixture`]: [`Server`] (the server on a background thread), [`Behavior`] and the
 //!   rendezvous gate; the background thread and the gate are shared with the greet API.
@@ -56,7 +57,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use greet_core::{Target, duration};
-use tokio::net::TcpListener;
 
 mod config;
 mod connection;
@@ -68,42 +68,27 @@ mod stats;
 pub use config::{Bind, Config, FD_RESERVE, MAX_HOSTS, ServerError, effective_max_connections};
 pub use fixture::{Behavior, Server};
 pub use greet_core::limits::open_files_limit;
+pub use host::HostSocket;
 pub use stats::{FaultCounts, Gauge, Stats, StatsSnapshot};
 
-/// Binds one listener per host, in host order.
-pub async fn bind(config: &Config) -> Result<Vec<TcpListener>, ServerError> {
+/// Binds one socket per host, in host order: listening, or (for a host whose `down` fault
+/// has it down now) bound and refusing every connection until it comes up.
+pub async fn bind(config: &Config) -> Result<Vec<HostSocket>, ServerError> {
     host::bind_now(config)
 }
 
-/// Serves every listener (host `i` is `listeners[i]`) until `shutdown` completes.
+/// Serves every host (host `i` is `listeners[i]`) until `shutdown` completes.
 pub async fn run(
-    listeners: Vec<TcpListener>,
+    listeners: Vec<HostSocket>,
     config: Config,
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let cap = effective_max_connections(&config, open_files_limit());
-    let evictions = stats.clone();
-    let shared = Arc::new(Shared {
-        // The cap on connections open at once: a connection takes a permit when accepted
-        // and gives it back when it closes; past the cap, the longest idle one is evicted.
-        limit: limit::Limit::new(cap, config.evict_after, move || {
-            evictions.evicted.fetch_add(1, Ordering::SeqCst);
-        }),
-        gate: fixture::Rendezvous::new(config.rendezvous),
-        greets_per_host: (0..config.hosts).map(|_| AtomicU64::new(0)).collect(),
-        started: tokio::time::Instant::now(),
-        stats,
-        config,
-    });
+    let shared = Shared::new(config, stats);
     let mut hosts = tokio::task::JoinSet::new();
     let first = shared.config.first_host;
     for (i, listener) in listeners.into_iter().enumerate() {
-        hosts.spawn(host::accept_loop(
-            (first + i) as u32,
-            listener,
-            shared.clone(),
-        ));
+        hosts.spawn(host::serve((first + i) as u32, listener, shared.clone()));
     }
     shutdown.await;
     // Dropping the JoinSet aborts every accept loop; open connections are aborted when the
@@ -122,8 +107,24 @@ struct Shared {
     gate: fixture::Rendezvous,
     /// Greetings each host has read, the `n` of its faults' draw.
     greets_per_host: Vec<AtomicU64>,
-    /// When the server started: the origin of the `down` fault's cycles.
-    started: tokio::time::Instant,
+}
+
+impl Shared {
+    fn new(config: Config, stats: Arc<Stats>) -> Arc<Shared> {
+        let cap = effective_max_connections(&config, open_files_limit());
+        let evictions = stats.clone();
+        Arc::new(Shared {
+            // The cap on connections open at once: a connection takes a permit when accepted
+            // and gives it back when it closes; past the cap, the longest idle one is evicted.
+            limit: limit::Limit::new(cap, config.evict_after, move || {
+                evictions.evicted.fetch_add(1, Ordering::SeqCst);
+            }),
+            gate: fixture::Rendezvous::new(config.rendezvous),
+            greets_per_host: (0..config.hosts).map(|_| AtomicU64::new(0)).collect(),
+            stats,
+            config,
+        })
+    }
 }
 
 /// Host `i` at `addrs[i]` as a [`Target`] that expects host number `i`.

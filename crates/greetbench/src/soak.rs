@@ -13,10 +13,17 @@
 //!   after the first batch (when the runtime, the pool and the allocator have warmed up);
 //! - no zombie child left.
 //!
+//! Interrupted (Ctrl-C, SIGTERM), it stops after the batch in flight (whose deadline bounds
+//! it) and reports the batches it ran, marked as partial; a second signal stops it at once,
+//! with the batches run until then. Either way it exits as a shell reports the signal (130,
+//! 143).
+//!
 //! It is a command, not a test: it takes minutes, and its figures are for a person to read.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use greet_core::fault::Faults;
@@ -26,6 +33,7 @@ use greet_core::{ErrorKind, Summary};
 use crate::harness::{self, HarnessError, ServerProcess};
 use greet_os::proc::{self, Who};
 
+use crate::out::{say, warn};
 use crate::registry;
 
 /// The faults of a soak when none are asked for: every kind but `down`, a few percent each.
@@ -88,6 +96,13 @@ pub struct SoakReport {
     pub server_footprint: [Footprint; 3],
     /// Zombie children found at the end.
     pub zombies: Vec<u32>,
+    /// Batches that ran to their end.
+    pub batches_run: usize,
+    /// Greets those batches held.
+    pub run: usize,
+    /// The signal (SIGINT 2, SIGTERM 15) that cut the soak short, if one did: the report
+    /// then covers only the batches that ran.
+    pub interrupted: Option<i32>,
 }
 
 impl SoakReport {
@@ -96,9 +111,9 @@ impl SoakReport {
         self.errors_by_kind.values().sum()
     }
 
-    /// Whether every greet is accounted for on both sides.
+    /// Whether every greet run is accounted for on both sides.
     pub fn accounted(&self) -> bool {
-        let client = self.ok + self.errors() == self.count;
+        let client = self.ok + self.errors() == self.run;
         let server = self
             .server
             .as_ref()
@@ -136,11 +151,16 @@ impl SoakReport {
             client: [client; 3],
             server_footprint: [server; 3],
             zombies: Vec::new(),
+            batches_run: 0,
+            run: 0,
+            interrupted: None,
         }
     }
 
     /// Adds one batch's summary.
     fn add(&mut self, s: Summary) {
+        self.batches_run += 1;
+        self.run += s.ok + s.errors;
         self.ok += s.ok;
         for (k, n) in s.errors_by_kind {
             *self.errors_by_kind.entry(k).or_insert(0) += n;
@@ -151,21 +171,7 @@ impl SoakReport {
 
     /// The report as a person reads it.
     pub fn text(&self) -> String {
-        let mut t = String::new();
-        let q = &self.request;
-        let _ = writeln!(
-            t,
-            "soak: {} greets through {} in {} batches of up to {}, {} host(s) at {}, timeout {}, {} retries, faults {}",
-            self.count,
-            q.model,
-            self.batches,
-            q.count,
-            q.hosts.hosts,
-            greet_core::duration::human(q.hosts.latency),
-            greet_core::duration::human(q.timeout),
-            q.retries,
-            q.hosts.faults.spec()
-        );
+        let mut t = self.header();
         t.push_str(&self.client_line());
         t.push_str(&self.server_line());
         for (who, f) in [("client", &self.client), ("server", &self.server_footprint)] {
@@ -192,16 +198,51 @@ impl SoakReport {
             },
             mark(self.zombies.is_empty())
         );
-        let _ = writeln!(
-            t,
-            "soak {}",
-            if self.holds() {
-                "holds: every greet accounted for, nothing leaked"
-            } else {
-                "FAILED: see the ✗ above"
-            }
-        );
+        t.push_str(&self.verdict());
         t
+    }
+
+    /// The report of a soak stopped at once, mid-batch: the batches that ended, and nothing
+    /// that was not measured (the server, the footprints and the zombies are looked at only
+    /// when a soak ends in order).
+    pub fn text_so_far(&self) -> String {
+        let mut t = self.header();
+        t.push_str(&self.client_line());
+        t.push_str("server, open files, memory and zombies: not measured (stopped at once)\n");
+        t.push_str(&self.verdict());
+        t
+    }
+
+    fn header(&self) -> String {
+        let q = &self.request;
+        format!(
+            "soak: {} greets through {} in {} batches of up to {}, {} host(s) at {}, timeout {}, {} retries, faults {}\n",
+            self.count,
+            q.model,
+            self.batches,
+            q.count,
+            q.hosts.hosts,
+            greet_core::duration::human(q.hosts.latency),
+            greet_core::duration::human(q.timeout),
+            q.retries,
+            q.hosts.faults.spec()
+        )
+    }
+
+    fn verdict(&self) -> String {
+        let verdict = match self.interrupted {
+            Some(signal) => format!(
+                "PARTIAL: interrupted by {} after {} of {} batches ({} of {} greets); the lines above cover those",
+                signal_name(signal),
+                self.batches_run,
+                self.batches,
+                self.run,
+                self.count
+            ),
+            None if self.holds() => "holds: every greet accounted for, nothing leaked".into(),
+            None => "FAILED: see the ✗ above".into(),
+        };
+        format!("soak {verdict}\n")
     }
 
     /// The client's accounting, as one line.
@@ -219,7 +260,7 @@ impl SoakReport {
             })
             .collect();
         format!(
-            "client: {} ok + {} errors ({}) = {} of {} greets {}; {} attempts, {} retries; {:.1} s, {:.0} greets/s\n",
+            "client: {} ok + {} errors ({}) = {} of {} greets run {}; {} attempts, {} retries; {:.1} s, {:.0} greets/s\n",
             self.ok,
             self.errors(),
             if errors.is_empty() {
@@ -228,12 +269,12 @@ impl SoakReport {
                 errors.join(", ")
             },
             self.ok + self.errors(),
-            self.count,
-            mark(self.ok + self.errors() == self.count),
+            self.run,
+            mark(self.ok + self.errors() == self.run),
             self.attempts,
             self.retries,
             self.wall_s,
-            self.count as f64 / self.wall_s.max(1e-9)
+            self.run as f64 / self.wall_s.max(1e-9)
         )
     }
 
@@ -262,11 +303,96 @@ fn mark(ok: bool) -> &'static str {
     if ok { "✓" } else { "✗" }
 }
 
+fn signal_name(signal: i32) -> String {
+    match signal {
+        2 => "SIGINT".into(),
+        15 => "SIGTERM".into(),
+        n => format!("signal {n}"),
+    }
+}
+
+/// Ctrl-C and SIGTERM during a soak. The first asks it to stop after the batch in flight;
+/// the second prints the report of the batches run so far, marked partial, and exits.
+struct Interrupt {
+    /// The first signal's number, 0 until one comes.
+    signal: Arc<AtomicI32>,
+    /// The report as of the last batch that ended, for the second signal to print.
+    so_far: Arc<Mutex<Option<SoakReport>>>,
+}
+
+impl Interrupt {
+    /// Catches SIGINT and SIGTERM from now on (registered before this returns, so none is
+    /// missed), on a thread of its own that waits for at most two of them.
+    fn catch() -> Result<Interrupt, HarnessError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(HarnessError::Signals)?;
+        let (mut int, mut term) = {
+            let _context = rt.enter();
+            let int = signal(SignalKind::interrupt()).map_err(HarnessError::Signals)?;
+            let term = signal(SignalKind::terminate()).map_err(HarnessError::Signals)?;
+            (int, term)
+        };
+        let interrupt = Interrupt {
+            signal: Arc::new(AtomicI32::new(0)),
+            so_far: Arc::new(Mutex::new(None)),
+        };
+        let (first, so_far) = (interrupt.signal.clone(), interrupt.so_far.clone());
+        let waiting = move || {
+            rt.block_on(async move {
+                // Bounded: the second signal ends the process.
+                for n in 0..2 {
+                    let signal = tokio::select! {
+                        _ = int.recv() => 2,
+                        _ = term.recv() => 15,
+                    };
+                    if n == 0 {
+                        first.store(signal, Ordering::SeqCst);
+                        warn(&format!(
+                            "soak: {}: stopping after the batch in flight (again to stop now)\n",
+                            signal_name(signal)
+                        ));
+                        continue;
+                    }
+                    let so_far = so_far.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    match so_far {
+                        Some(mut report) => {
+                            report.interrupted = Some(signal);
+                            say(&report.text_so_far());
+                        }
+                        None => say(&format!(
+                            "soak PARTIAL: interrupted by {} before its first batch ended\n",
+                            signal_name(signal)
+                        )),
+                    }
+                    std::process::exit(128 + signal);
+                }
+            });
+        };
+        std::thread::Builder::new()
+            .name("soak-signals".into())
+            .spawn(waiting)
+            .map_err(HarnessError::Signals)?;
+        Ok(interrupt)
+    }
+
+    /// Keeps `report` for a second signal to print; the first signal, if one has come.
+    fn after_batch(&self, report: &SoakReport) -> Option<i32> {
+        *self.so_far.lock().unwrap_or_else(|e| e.into_inner()) = Some(report.clone());
+        let signal = self.signal.load(Ordering::SeqCst);
+        (signal != 0).then_some(signal)
+    }
+}
+
 /// Runs `count` greets as batches of `batch.count` (the request's count), with the request's
 /// faults (or [`DEFAULT_FAULTS`] if it has none).
 pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError> {
     let model = registry::find(&batch.model)?;
     let request = with_default_faults(batch);
+    let interrupt = Interrupt::catch()?;
+    warn("soak: Ctrl-C or SIGTERM stops it after the batch in flight, with the greets so far\n");
     greet_os::limits::raise_open_files();
     let exe = std::env::current_exe().map_err(HarnessError::Exe)?;
     let start_client = Footprint::of(None);
@@ -301,6 +427,11 @@ pub fn run(batch: &RunRequest, count: usize) -> Result<SoakReport, HarnessError>
         if b == 0 {
             report.client[1] = Footprint::of(None);
             report.server_footprint[1] = Footprint::of(Some(server.pid()));
+        }
+        report.wall_s = t0.elapsed().as_secs_f64();
+        report.interrupted = interrupt.after_batch(&report);
+        if report.interrupted.is_some() {
+            break;
         }
     }
     report.wall_s = t0.elapsed().as_secs_f64();

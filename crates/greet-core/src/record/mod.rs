@@ -167,6 +167,14 @@ mod tests {
         let refused = [(ErrorKind::Refused, 3)];
         assert_eq!(with("reset=20%", &refused, None), Status::Failed);
         assert_eq!(with("down=20%", &refused, None), Status::FaultsOnly);
+        // A reset by an outage: no more than the outages counted.
+        let caught = [(ErrorKind::Refused, 6), (ErrorKind::Reset, 2)];
+        let outages = |n| [(FaultKind::Down, n)];
+        assert_eq!(
+            with("down=50%", &caught, Some(&outages(2))),
+            Status::FaultsOnly
+        );
+        assert_eq!(with("down=50%", &caught, Some(&outages(1))), Status::Failed);
         // Without faults, errors are failures.
         assert_eq!(with("", &resets, None), Status::Failed);
     }

@@ -125,8 +125,11 @@ impl RunRecord {
     /// Whether every error is one an injected fault explains: the hosts were asked for
     /// faults, every error is of a kind those faults cause (refused only with `down`), and,
     /// where the server's counters are known, no kind has more errors than the faults behind
-    /// it were injected. Resets and closes show as `reset`; stalls (and slow, sliced or delayed
-    /// replies that outlast the timeout) as `timeout` or, past the deadline, `deadline`.
+    /// it were injected. Resets and closes show as `reset`, and so may a connection whose
+    /// handshake straddled the instant a `down` host closed its listener (one per outage is
+    /// allowed: see greet-server's `host.rs`); a `down` host's refusals as `refused`; stalls (and
+    /// slow, sliced or delayed replies that outlast the timeout) as `timeout` or, past the
+    /// deadline, `deadline`.
     pub fn only_injected(&self) -> bool {
         let faults = &self.request.hosts.faults;
         if faults.is_empty() || !self.request.targets.is_empty() {
@@ -150,7 +153,7 @@ impl RunRecord {
         let timeouts = self.errors_by_kind.get(&ErrorKind::Timeout).copied();
         let deadline = self.errors_by_kind.get(&ErrorKind::Deadline).copied();
         self.errors_by_kind.iter().all(|(kind, &n)| match kind {
-            ErrorKind::Reset => within(n, &[FaultKind::Reset, FaultKind::Close]),
+            ErrorKind::Reset => within(n, &[FaultKind::Reset, FaultKind::Close, FaultKind::Down]),
             ErrorKind::Refused => faults.rate(FaultKind::Down) > 0.0,
             ErrorKind::Timeout | ErrorKind::Deadline => {
                 within(timeouts.unwrap_or(0) + deadline.unwrap_or(0), &slowing)

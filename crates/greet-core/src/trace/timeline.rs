@@ -175,19 +175,18 @@ impl Trace {
 
     /// Every lane some span ran on, in the order they were first used.
     pub fn lanes(&self) -> Vec<Lane> {
-        let mut first: Vec<(u64, Lane)> = Vec::new();
+        let mut first: std::collections::BTreeMap<Lane, u64> = std::collections::BTreeMap::new();
         for (j, s) in self.spans() {
             let lane = Lane {
                 pid: j.pid,
                 tid: s.tid,
             };
-            match first.iter_mut().find(|(_, l)| *l == lane) {
-                Some((t, _)) => *t = (*t).min(s.start_us),
-                None => first.push((s.start_us, lane)),
-            }
+            let t = first.entry(lane).or_insert(s.start_us);
+            *t = (*t).min(s.start_us);
         }
-        first.sort();
-        first.into_iter().map(|(_, l)| l).collect()
+        let mut order: Vec<(u64, Lane)> = first.into_iter().map(|(l, t)| (t, l)).collect();
+        order.sort();
+        order.into_iter().map(|(_, l)| l).collect()
     }
 
     /// The most spans of `phase` in progress at one instant (spans that only touch do not

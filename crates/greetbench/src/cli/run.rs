@@ -2,16 +2,17 @@
 //! and optionally the run's timeline as Chrome trace-event JSON.
 
 use std::net::SocketAddr;
+use std::path::Path;
 
 use clap::Args;
 use greet_core::record::RunRecord;
 
-use super::CliError;
 use super::args::{BatchArgs, HostArgs, parse_target};
 use super::output::{RecordJson, finish, print_table};
+use super::{CliError, exit};
 use crate::harness::{self, HarnessError};
 use crate::out::{say, warn};
-use crate::registry;
+use crate::{chrome, registry};
 
 /// Arguments of `greetbench run`.
 #[derive(Debug, Args)]
@@ -62,32 +63,67 @@ pub(super) fn run(args: &RunArgs, latency_given: bool) -> Result<u8, CliError> {
         request.targets_latency = latency_given.then_some(args.hosts.latency);
     }
     request.trace = args.trace.is_some();
+    // Before any greet: a trace too large to show, or a file that cannot be opened, is
+    // refused now, not after the run.
+    let trace_file = match &args.trace {
+        Some(path) => Some(open_trace(path, request.count)?),
+        None => None,
+    };
     let record = harness::execute(&request)?;
-    if let Some(file) = &args.trace {
-        write_trace(file, &record)?;
-    }
     if args.json {
         let json = serde_json::to_string(&RecordJson::new(&record)).unwrap_or_default();
         say(&format!("{json}\n"));
     } else {
         print_table(std::slice::from_ref(&record), &[]);
     }
-    Ok(finish(&record))
+    let status = finish(&record);
+    if let (Some(file), Some(path)) = (trace_file, &args.trace)
+        && !write_trace(file, path, &record)
+    {
+        return Ok(exit::COULD_NOT_RUN);
+    }
+    Ok(status)
 }
 
-/// Writes the run's timeline to `file` as Chrome trace-event JSON, and says where.
-fn write_trace(file: &std::path::Path, record: &RunRecord) -> Result<(), CliError> {
-    let doc = crate::chrome::trace_events(record).unwrap_or_default();
-    let text = serde_json::to_string(&doc).unwrap_or_default();
-    std::fs::write(file, text + "\n").map_err(|e| {
+/// Opens (creates) the `--trace` file for a run of `count` jobs, or says in one line why not.
+fn open_trace(path: &Path, count: usize) -> Result<std::fs::File, CliError> {
+    if count > chrome::MAX_TRACED_JOBS {
+        return Err(CliError::Usage(format!(
+            "--trace takes at most {} greets (about {} MB of timeline, past what Perfetto shows); lower --count to trace",
+            chrome::MAX_TRACED_JOBS,
+            chrome::MAX_TRACED_JOBS * chrome::BYTES_PER_GREET / 1_000_000
+        )));
+    }
+    std::fs::File::create(path).map_err(|e| {
         CliError::Usage(format!(
             "cannot write --trace {}: {e}; name a file in a directory you can write",
-            file.display()
+            path.display()
         ))
-    })?;
-    warn(&format!(
-        "trace: {} (open it in https://ui.perfetto.dev, \"Open trace file\", or chrome://tracing)\n",
-        file.display()
-    ));
-    Ok(())
+    })
+}
+
+/// Writes the run's timeline to `file` (at `path`) as Chrome trace-event JSON, after the
+/// record is out, and says where; whether it could. On failure (a full disk) it says so in
+/// one line: the record stands, the trace is lost, and the run ends with
+/// [`exit::COULD_NOT_RUN`].
+fn write_trace(file: std::fs::File, path: &Path, record: &RunRecord) -> bool {
+    let mut out = std::io::BufWriter::new(file);
+    // `write_trace` flushes: a full disk shows here, not in a drop that cannot say so.
+    let written = chrome::write_trace(record, &mut out);
+    match written {
+        Ok(()) => {
+            warn(&format!(
+                "trace: {} (open it in https://ui.perfetto.dev, \"Open trace file\", or chrome://tracing)\n",
+                path.display()
+            ));
+            true
+        }
+        Err(e) => {
+            warn(&format!(
+                "cannot write the trace to {}: {e}; the record above is complete, the trace is not\n",
+                path.display()
+            ));
+            false
+        }
+    }
 }

@@ -145,7 +145,14 @@ async fn serve_until(
 }
 
 /// `serve --processes P`: P `serve` children, each holding a block of the hosts; this process
-/// prints every host's address in host order and answers `stats` with their sum.
+/// prints every host's address in host order, answers `stats` with their sum, and watches
+/// its children.
+///
+/// A child that dies or stops ends the whole server, non-zero, naming the process and the
+/// hosts it held: they refuse connections (or, stopped, accept them and never answer), so
+/// the server can no longer claim to serve them. It is not restarted: a new process would
+/// not get the old hosts' ports back (they were the kernel's free ports), nor their counters,
+/// so it would be another server under the same banner. Start `serve` again instead.
 fn serve_spread(args: &ServeArgs, spec: &HostSpec) -> Result<u8, CliError> {
     let exe = current_exe()?;
     let extra: Vec<String> = [
@@ -160,13 +167,11 @@ fn serve_spread(args: &ServeArgs, spec: &HostSpec) -> Result<u8, CliError> {
     for (i, addr) in server.addrs().iter().enumerate() {
         say(&format!("{}\n", greet_server::listening_line(i, *addr)));
     }
-    let h = spec.hosts;
-    for (i, pid) in server.pids().iter().enumerate() {
-        let p = server.processes();
+    for (pid, hosts) in server.blocks() {
+        let last = hosts.end.saturating_sub(1);
         warn(&format!(
-            "server process {pid} holds hosts {} to {}\n",
-            i * h / p,
-            (i + 1) * h / p - 1
+            "server process {pid} holds hosts {} to {last}\n",
+            hosts.start
         ));
     }
     warn(&format!(
@@ -178,7 +183,24 @@ fn serve_spread(args: &ServeArgs, spec: &HostSpec) -> Result<u8, CliError> {
         .enable_all()
         .build()
         .map_err(io("cannot start the server runtime"))?;
-    rt.block_on(serve_until(args.until_stdin_closes, || server.snapshot()));
+    let lost = rt.block_on(async {
+        tokio::select! {
+            () = serve_until(args.until_stdin_closes, || server.snapshot()) => Vec::new(),
+            lost = watch(&server) => lost,
+        }
+    });
+    if !lost.is_empty() {
+        for l in &lost {
+            warn(&format!("{l}\n"));
+        }
+        warn(&format!(
+            "stopping all {} server processes: start `greetbench serve` again\n",
+            server.processes()
+        ));
+        // Dropping the server kills the others and reaps every child, the lost ones too.
+        drop(server);
+        return Ok(exit::COULD_NOT_RUN);
+    }
     if let Some(s) = server.snapshot() {
         warn(&format!(
             "served {} greets, {} errors, {} faults injected, {} idle connections evicted, over {} processes\n",
@@ -190,4 +212,16 @@ fn serve_spread(args: &ServeArgs, spec: &HostSpec) -> Result<u8, CliError> {
         ));
     }
     Ok(exit::OK)
+}
+
+/// Looks at the server's processes five times a second until one is lost (dead or
+/// stopped): returns those. Ends with the serving it races against.
+async fn watch(server: &harness::ServerProcess) -> Vec<harness::LostProcess> {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let lost = server.lost();
+        if !lost.is_empty() {
+            return lost;
+        }
+    }
 }

@@ -43,10 +43,13 @@ struct SoakWork {
     /// Give up on an attempt after this long.
     #[arg(long, default_value = "1s", value_parser = duration::parse)]
     timeout: Duration,
-    /// Retries per greet.
-    #[arg(long, default_value_t = 3)]
-    retries: u32,
+    /// Retries per greet [default: 3; 0 for the Python models, which do not retry].
+    #[arg(long)]
+    retries: Option<u32>,
 }
+
+/// The retries of a soak when `--retries` is not given.
+const DEFAULT_RETRIES: u32 = 3;
 
 /// Runs the soak and prints its report; exit 1 if anything did not hold.
 pub(super) fn soak(args: &SoakArgs) -> Result<u8, CliError> {
@@ -56,7 +59,8 @@ pub(super) fn soak(args: &SoakArgs) -> Result<u8, CliError> {
             d.family == greet_core::Family::Async && !d.one_thread && d.historical.is_none()
         })
     });
-    registry::find(&model).map_err(HarnessError::from)?;
+    let found = registry::find(&model).map_err(HarnessError::from)?;
+    let retries = retries(&registry::describe(found.as_ref()), args.work.retries)?;
     if args.batch == 0 || args.batch > args.count.min(MAX_COUNT) {
         return Err(CliError::Usage(format!(
             "--batch must be between 1 and --count ({})",
@@ -66,15 +70,30 @@ pub(super) fn soak(args: &SoakArgs) -> Result<u8, CliError> {
     let request = RunRequest {
         workers: args.work.workers,
         timeout: args.work.timeout,
-        retries: args.work.retries,
+        retries,
         hosts: args.hosts.spec()?,
         ..RunRequest::new(&model, Workload::Greet, args.batch)
     };
     let report = crate::soak::run(&request, args.count)?;
     say(&report.text());
-    Ok(if report.holds() {
-        exit::OK
-    } else {
-        exit::JOBS_FAILED
+    Ok(match report.interrupted {
+        // As a shell reports a process a signal ended: 130 for SIGINT, 143 for SIGTERM.
+        Some(signal) => u8::try_from(128 + signal).unwrap_or(exit::JOBS_FAILED),
+        None if report.holds() => exit::OK,
+        None => exit::JOBS_FAILED,
     })
+}
+
+/// The retries for `model`: `given`, or the soak's default. The Python models run their own
+/// greets and do not retry (model-python refuses retries when it starts), so a Python model
+/// soaks with none unless told otherwise, and is refused with one line if told to retry.
+fn retries(model: &greet_core::Description, given: Option<u32>) -> Result<u32, CliError> {
+    match (model.lang, given) {
+        (greet_core::Lang::Python, Some(n)) if n > 0 => Err(CliError::Usage(format!(
+            "the Python models do not retry a greet: soak {} with --retries 0 (or leave --retries out)",
+            model.name
+        ))),
+        (greet_core::Lang::Python, _) => Ok(0),
+        (_, given) => Ok(given.unwrap_or(DEFAULT_RETRIES)),
+    }
 }

@@ -50,7 +50,9 @@ pub use noise::NoiseWatch;
 /// the latency) and of a crunch job that has to wait for a core.
 pub const SAMPLE_THREADS_EVERY: Duration = Duration::from_millis(5);
 
-pub use server::{STATS_REQUEST, ServerProcess, server_config, server_processes_for, stats_line};
+pub use server::{
+    LostProcess, STATS_REQUEST, ServerProcess, server_config, server_processes_for, stats_line,
+};
 
 /// Why the harness could not produce a record.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +75,9 @@ pub enum HarnessError {
     /// The server child did not start.
     #[error("could not start the greet server ({0}); try `greetbench serve` by hand to see why")]
     Server(#[source] std::io::Error),
+    /// Ctrl-C and SIGTERM could not be caught (to end a long command with what it had).
+    #[error("cannot catch Ctrl-C and SIGTERM: {0}")]
+    Signals(#[source] std::io::Error),
     /// The server child started but printed no addresses in time.
     #[error(
         "the greet server printed no addresses within 10 s; try `greetbench serve` by hand to see why"
@@ -164,7 +169,7 @@ impl HarnessError {
             | HarnessError::Server(_)
             | HarnessError::ServerSilent
             | HarnessError::Unreachable { .. } => FailureKind::Hosts,
-            HarnessError::Model(_) => FailureKind::Start,
+            HarnessError::Model(_) | HarnessError::Signals(_) => FailureKind::Start,
             HarnessError::Accounting(_) => FailureKind::Accounting,
             HarnessError::Unavailable { .. } => FailureKind::Unavailable,
         };

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::path::Path;
 use std::process::{Child, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
@@ -131,7 +132,8 @@ impl Talk {
     /// past [`MAX_LINE`] without a newline.
     fn line(&mut self, deadline: Instant) -> Option<String> {
         use std::io::Read;
-        // Bounded: each pass reads something or waits out the deadline.
+        // Bounded: each pass reads something, waits out the deadline, or was cut short by a
+        // signal (a soak's Ctrl-C), which the next pass reads again after.
         for _ in 0..100_000 {
             if let Some(line) = self.lines.next_line().ok()? {
                 return Some(String::from_utf8_lossy(&line).into_owned());
@@ -142,7 +144,9 @@ impl Talk {
             }
             let mut buf = [0u8; 4096];
             match self.stdout.read(&mut buf) {
-                Ok(0) | Err(_) => return None,
+                Ok(0) => return None,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return None,
                 Ok(n) => self.lines.push(&buf[..n]),
             }
         }
@@ -183,7 +187,57 @@ impl Talk {
 #[derive(Debug)]
 struct ServeChild {
     child: Child,
+    /// The hosts it holds.
+    hosts: Range<usize>,
     talk: std::sync::Mutex<Talk>,
+}
+
+/// A server process that no longer serves its hosts: see [`ServerProcess::lost`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LostProcess {
+    /// Its process id.
+    pub pid: u32,
+    /// The hosts it held.
+    pub hosts: Range<usize>,
+    /// What became of it: killed, exited or stopped.
+    pub state: process::ChildState,
+}
+
+/// ` (SIGKILL)` and the like, for the signals a person sends a server; empty for others.
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        1 => " (SIGHUP)",
+        2 => " (SIGINT)",
+        6 => " (SIGABRT)",
+        9 => " (SIGKILL)",
+        11 => " (SIGSEGV)",
+        15 => " (SIGTERM)",
+        19 => " (SIGSTOP)",
+        20 => " (SIGTSTP)",
+        _ => "",
+    }
+}
+
+impl std::fmt::Display for LostProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (pid, first, last) = (self.pid, self.hosts.start, self.hosts.end.saturating_sub(1));
+        let what = match self.state {
+            process::ChildState::Killed(s) => format!("was killed by signal {s}{}", signal_name(s)),
+            process::ChildState::Exited(c) => format!("exited with status {c}"),
+            process::ChildState::Stopped(s) => {
+                format!("is stopped by signal {s}{}", signal_name(s))
+            }
+            process::ChildState::Running => "is running".to_owned(),
+        };
+        let hosts = match self.state {
+            process::ChildState::Stopped(_) => "accept connections and never answer",
+            _ => "refuse connections",
+        };
+        write!(
+            f,
+            "server process {pid} {what}: hosts {first} to {last} {hosts}"
+        )
+    }
 }
 
 /// The greet server as child processes: one `greetbench serve`, or several, each holding a
@@ -258,6 +312,7 @@ impl ServerProcess {
             let talk = Talk::new(stdin, stdout);
             children.push(ServeChild {
                 child,
+                hosts: first..end,
                 talk: std::sync::Mutex::new(talk),
             });
         }
@@ -325,6 +380,28 @@ impl ServerProcess {
     /// Every server process's id, in host-block order.
     pub fn pids(&self) -> Vec<u32> {
         self.children.iter().map(|c| c.child.id()).collect()
+    }
+
+    /// The processes that no longer serve their hosts: dead (killed or exited) or stopped,
+    /// in host order. Looked at without reaping them; dropping the server reaps them.
+    pub fn lost(&self) -> Vec<LostProcess> {
+        self.children
+            .iter()
+            .map(|c| LostProcess {
+                pid: c.child.id(),
+                hosts: c.hosts.clone(),
+                state: process::child_state(c.child.id()),
+            })
+            .filter(|l| l.state != process::ChildState::Running)
+            .collect()
+    }
+
+    /// The hosts each process holds, in process order.
+    pub fn blocks(&self) -> Vec<(u32, Range<usize>)> {
+        self.children
+            .iter()
+            .map(|c| (c.child.id(), c.hosts.clone()))
+            .collect()
     }
 
     /// How many processes hold the hosts.
