@@ -581,10 +581,10 @@ mod tests {
             groups: BTreeSet::new(),
             skipped: Vec::new(),
         };
-        assert!(b.admit("io_10ms", "threads", 1000, Duration::from_millis(10)));
-        assert!(!b.admit("io_10ms", "sequential", 1000, Duration::from_secs(10)));
+        assert!(b.admit("io_10ms", "a fast model", 1000, Duration::from_millis(10)));
+        assert!(!b.admit("io_10ms", "a slow model", 1000, Duration::from_secs(10)));
         assert_eq!(b.skipped().len(), 1);
-        assert_eq!(b.skipped()[0].model, "sequential");
+        assert_eq!(b.skipped()[0].model, "a slow model");
         assert_eq!(b.skipped()[0].size, 1000);
         assert!((b.skipped()[0].predicted_s - 10.0).abs() < 1e-9);
         // The prediction comes from the model's concurrency: sequential waits N x L.

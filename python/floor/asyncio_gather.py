@@ -1,5 +1,5 @@
-"""``asyncio.gather`` over one coroutine per greet, on one event loop: the floor of
-``py-asyncio``. The loop is made at import, before the batch is timed, as the model makes its
+"""``asyncio.gather`` over one coroutine per greet, on one event loop: the floor client
+of the asyncio models. The loop is made at import, before the batch is timed, as the model makes its
 loop at start."""
 
 import asyncio

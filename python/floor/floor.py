@@ -3,8 +3,8 @@ the hosts that way, with none of greetbench's harness (no outcomes, no stamps, n
 
     python3 python/floor/floor.py KIND --count N --workers K --timeout S HOST:PORT...
 
-KIND is ``py-sequential``, ``py-threads``, ``py-thread-pool`` or ``py-asyncio``; each is one
-short module here. Greet ``i`` goes to the ``i % len(hosts)``-th address, as the models' do.
+KIND is ``py-one-at-a-time``, ``py-thread-per-greet``, ``py-pool-of-k`` or ``py-gather``
+(greet-core's ``FloorKind`` names); each is one short module here. Greet ``i`` goes to the ``i % len(hosts)``-th address, as the models' do.
 The client times its own batch (the interpreter's start excluded, as the harness excludes a
 model's) and prints one JSON line: ``{"wall_s": ..., "ok": ..., "count": ...}``, ``ok``
 counting the greets that got a reply line. ``greetbench compare --floor`` runs it beside the
@@ -55,10 +55,10 @@ def main():
         host, _, port = text.rpartition(":")
         addrs.append((host, int(port)))
     modules = {
-        "py-sequential": "sequential",
-        "py-threads": "threads",
-        "py-thread-pool": "thread_pool",
-        "py-asyncio": "asyncio_gather",
+        "py-one-at-a-time": "sequential",
+        "py-thread-per-greet": "threads",
+        "py-pool-of-k": "thread_pool",
+        "py-gather": "asyncio_gather",
     }
     if args.kind not in modules or args.count < 1 or args.workers < 1:
         parser.error(f"KIND is one of {', '.join(modules)}; --count and --workers at least 1")

@@ -1,4 +1,4 @@
-"""One greet after another: the floor of ``py-sequential``."""
+"""One greet after another: the floor client of the one-at-a-time Python model."""
 
 from floor import greet
 

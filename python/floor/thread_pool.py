@@ -1,5 +1,5 @@
 """K threads, each taking the next greet off one shared iterator until none is left: the
-floor of ``py-thread-pool``."""
+floor client of the Python pool of K."""
 
 import threading
 

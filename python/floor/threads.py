@@ -1,5 +1,5 @@
-"""One ``threading.Thread`` per greet, all started and then joined: the floor of
-``py-threads``."""
+"""One ``threading.Thread`` per greet, all started and then joined: the floor client
+of the thread-per-greet Python model."""
 
 import threading
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 /// assert_eq!(parse("1.5s").unwrap(), Duration::from_millis(1500));
 /// assert!(parse("fast").is_err());
 /// ```
-pub fn parse(text: &str) -> Result<Duration, String> {
+pub fn parse(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();
     if t == "0" {
         return Ok(Duration::ZERO);
@@ -25,20 +25,27 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         "ms" => 1e-3,
         "us" | "µs" => 1e-6,
         "ns" => 1e-9,
-        _ => return Err(bad(text)),
+        _ => return Err(DurationError::Unreadable(text.to_owned())),
     };
-    let value: f64 = num.parse().map_err(|_| bad(text))?;
+    let value: f64 = num
+        .parse()
+        .map_err(|_| DurationError::Unreadable(text.to_owned()))?;
     let secs = value * scale;
     if !secs.is_finite() || secs > 86_400.0 {
-        return Err(format!(
-            "duration '{text}' is too long: use at most 86400s (a day)"
-        ));
+        return Err(DurationError::TooLong(text.to_owned()));
     }
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn bad(text: &str) -> String {
-    format!("cannot parse duration '{text}': write a number and a unit, like 50ms, 1s or 250us")
+/// A duration that does not parse; the message names the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Not `<number><unit>`.
+    #[error("cannot parse duration '{0}': write a number and a unit, like 50ms, 1s or 250us")]
+    Unreadable(String),
+    /// Longer than a day.
+    #[error("duration '{0}' is too long: use at most 86400s (a day)")]
+    TooLong(String),
 }
 
 /// Formats a duration compactly for tables: `12.3ms`, `1.20s`, `850us`.

@@ -84,16 +84,6 @@ impl FaultKind {
         }
     }
 
-    /// Whether the greet it hits gets no reply at all: the faults a client can only survive
-    /// by retrying. Slow, slice and delay replies do arrive (unless the client's timeout is
-    /// shorter than the fault makes the reply).
-    pub fn loses_reply(self) -> bool {
-        matches!(
-            self,
-            FaultKind::Reset | FaultKind::Stall | FaultKind::Close | FaultKind::Down
-        )
-    }
-
     fn from_name(name: &str) -> Option<FaultKind> {
         FaultKind::ALL.into_iter().find(|k| k.name() == name)
     }
@@ -209,7 +199,7 @@ impl Faults {
                 return Err(bad());
             }
             if let Some(p) = period {
-                let d = crate::duration::parse(p).map_err(FaultError::Period)?;
+                let d = crate::duration::parse(p).map_err(|e| FaultError::Period(e.to_string()))?;
                 if d < Duration::from_millis(10) {
                     return Err(FaultError::Period(
                         "the cycle must be at least 10ms, like down=25%/1s".into(),

@@ -57,18 +57,19 @@ impl FloorKind {
         FloorKind::PyAsyncio,
     ];
 
-    /// The name tables and JSON use, prefixed `floor:` where it stands beside model names.
+    /// The name tables, JSON and `python/floor/floor.py` use: what the client does, never a
+    /// model's name, so that no one takes a floor client for a model.
     pub fn name(self) -> &'static str {
         match self {
-            FloorKind::Sequential => "sequential",
-            FloorKind::Threads => "threads",
-            FloorKind::ThreadPool => "thread-pool",
-            FloorKind::Tokio => "tokio",
-            FloorKind::TokioCurrentThread => "tokio-current-thread",
-            FloorKind::PySequential => "py-sequential",
-            FloorKind::PyThreads => "py-threads",
-            FloorKind::PyThreadPool => "py-thread-pool",
-            FloorKind::PyAsyncio => "py-asyncio",
+            FloorKind::Sequential => "one-at-a-time",
+            FloorKind::Threads => "thread-per-greet",
+            FloorKind::ThreadPool => "pool-of-k",
+            FloorKind::Tokio => "tokio-tasks",
+            FloorKind::TokioCurrentThread => "tokio-one-loop",
+            FloorKind::PySequential => "py-one-at-a-time",
+            FloorKind::PyThreads => "py-thread-per-greet",
+            FloorKind::PyThreadPool => "py-pool-of-k",
+            FloorKind::PyAsyncio => "py-gather",
         }
     }
 

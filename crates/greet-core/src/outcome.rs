@@ -182,11 +182,6 @@ impl GreetError {
         }
     }
 
-    /// For errors caused by an OS limit: which limit, and the way round it.
-    pub fn limit_hint(&self) -> Option<&'static str> {
-        self.kind().limit().map(OsLimit::hint)
-    }
-
     /// A caught panic's payload as an error: the panic message when it is a string.
     pub fn panicked(payload: &(dyn std::any::Any + Send)) -> GreetError {
         let message = payload

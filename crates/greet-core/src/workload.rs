@@ -62,13 +62,18 @@ impl fmt::Display for Workload {
     }
 }
 
+/// A workload name that is none of them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown workload '{0}': use greet, crunch or mixed")]
+pub struct UnknownWorkload(pub String);
+
 impl FromStr for Workload {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownWorkload;
+    fn from_str(s: &str) -> Result<Self, UnknownWorkload> {
         Workload::ALL
             .into_iter()
             .find(|w| w.name() == s)
-            .ok_or_else(|| format!("unknown workload '{s}': use greet, crunch or mixed"))
+            .ok_or_else(|| UnknownWorkload(s.to_owned()))
     }
 }
 
@@ -143,6 +148,7 @@ mod tests {
             "grete"
                 .parse::<Workload>()
                 .unwrap_err()
+                .to_string()
                 .contains("greet, crunch or mixed")
         );
     }

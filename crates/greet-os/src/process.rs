@@ -1,6 +1,7 @@
 //! Processes and threads: waiting for a child with a deadline, looking at one without
-//! reaping it ([`child_state`]: dead or stopped), killing and reaping one, a child that dies
-//! with its parent, a signal to one thread, and a pipe read with a deadline.
+//! reaping it ([`child_state`]: dead or stopped), killing and reaping one (or its whole process
+//! group), a child that dies with its parent, a signal to one thread, and a pipe read with a
+//! deadline.
 //!
 //! [`wait_timeout`] is the one wait for a child's exit: it sleeps in `poll` on the child's
 //! pidfd (Linux 5.3 and later), which the kernel makes readable the moment the child exits,
@@ -111,6 +112,23 @@ pub fn kill_and_reap(child: &mut Child, timeout: Duration) -> Option<ExitStatus>
     wait_timeout(child, timeout).ok().flatten()
 }
 
+/// Puts the process `cmd` starts into a new process group led by itself, so that its children
+/// (workers, anything it forks) can be killed with it ([`kill_group`]).
+pub fn own_group(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0)
+}
+
+/// Kills (SIGKILL) every process of the group `child` leads (started with [`own_group`]),
+/// then reaps `child`, waiting at most `timeout`. A group whose members are all gone is no
+/// error; a group's id is not reused while any member lives.
+pub fn kill_group(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    if let Some(pgid) = i32::try_from(child.id()).ok().and_then(Pid::from_raw) {
+        let _ = rustix::process::kill_process_group(pgid, Signal::KILL);
+    }
+    kill_and_reap(child, timeout)
+}
+
 /// Makes the child that `cmd` starts die (SIGKILL) when this process dies, however it dies:
 /// `PR_SET_PDEATHSIG`, set in the child between fork and exec. So `compare` and the sweep
 /// never leave a child behind when they are killed, and that child's own `serve` child then
@@ -193,6 +211,29 @@ mod tests {
         let killed = kill_and_reap(&mut slow, Duration::from_secs(10));
         assert_eq!(killed.and_then(|s| s.signal()), Some(9));
         assert!(!crate::proc::exists(pid), "reaped: no zombie left");
+    }
+
+    #[test]
+    fn killing_a_group_ends_the_grandchildren_too() {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", "sleep 30 & echo $!; wait"])
+            .stdout(std::process::Stdio::piped());
+        let Ok(mut leader) = own_group(&mut cmd).spawn() else {
+            return; // no /bin/sh here
+        };
+        let mut line = String::new();
+        let out = leader.stdout.take().expect("piped");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line).unwrap();
+        let grandchild: u32 = line.trim().parse().expect("the sleep's pid");
+        assert!(crate::proc::exists(grandchild));
+        assert!(kill_group(&mut leader, Duration::from_secs(10)).is_some());
+        // The grandchild is init's to reap now: wait (bounded) until it has gone or is a zombie.
+        let gone = (0..1000).any(|_| {
+            let state = crate::proc::stat(crate::proc::Who::Pid(grandchild)).map(|s| s.state);
+            std::thread::sleep(Duration::from_millis(5));
+            state.is_none_or(|s| s == 'Z')
+        });
+        assert!(gone, "the group's other member was killed too");
     }
 
     #[test]

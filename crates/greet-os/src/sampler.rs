@@ -16,7 +16,8 @@ const MAX_SAMPLES: u64 = 17_280_000;
 /// Samples this process's thread count (and that of any process it is told to
 /// [`watch`](ThreadSampler::watch)) on a thread of its own, every `period`, and keeps the
 /// peak. The sampler's own thread and CPU time are measured too, so that a harness can take
-/// them out of what it measures.
+/// them out of what it measures. Dropped without [`finish`](ThreadSampler::finish), it stops.
+#[derive(Debug)]
 pub struct ThreadSampler {
     stop: Arc<AtomicBool>,
     peak: Arc<AtomicU64>,
@@ -95,6 +96,15 @@ impl ThreadSampler {
                 peak
             },
             cost,
+        }
+    }
+}
+
+impl Drop for ThreadSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

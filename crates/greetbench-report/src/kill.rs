@@ -12,7 +12,7 @@
 //! 4. [`KilledProcess`]: a worker process sent SIGKILL.
 //! 5. [`SignalledThread`]: a fatal signal sent to one thread of a process.
 //!
-//! The probe itself lives in `greetbench::probe`; this crate only stores and reads the
+//! The probe itself lives in `greetbench::sweep::kill`; this crate only stores and reads the
 //! results, so the format lives here.
 
 use serde::{Deserialize, Deserializer, Serialize};

@@ -18,6 +18,8 @@
 //! - [`scale`]: "To the OS limits": memory per waiting greet, user and kernel, against N up to
 //!   each model's limit, and the largest N each model held (the scale sweep).
 //! - [`html`]: the page.
+//! - [`diff`]: two runs side by side (`greetbench diff`, "Against the baseline").
+//! - [`last_run`]: `cargo bench`'s previous run, and "Since the last run".
 //!
 //! ```no_run
 //! // What `cargo bench` does after the last benchmark, with the registry's model descriptions:
@@ -27,9 +29,11 @@
 //! ```
 
 pub mod chart;
+pub mod diff;
 pub mod format;
 pub mod group;
 pub mod kill;
+pub mod last_run;
 pub mod provenance;
 pub mod results;
 pub mod section;
@@ -135,10 +139,27 @@ pub fn render(
     criterion_dir: &Path,
 ) -> Result<PathBuf, ResultsError> {
     let results: Results = results::read_versioned(results_file)?;
+    write_page(&results, out_dir, criterion_dir, None)
+}
+
+/// Renders `<out_dir>/index.html` from `results`, with a section comparing them against
+/// `baseline` when given. Returns the page's path.
+pub fn write_page(
+    results: &Results,
+    out_dir: &Path,
+    criterion_dir: &Path,
+    baseline: Option<diff::Baseline>,
+) -> Result<PathBuf, ResultsError> {
     let io = |path: PathBuf| move |why| ResultsError::Io { path, why };
     std::fs::create_dir_all(out_dir).map_err(io(out_dir.to_path_buf()))?;
     let link_base = relative_link(out_dir, criterion_dir);
-    let page = page(&results, &Options { link_base })?;
+    let page = page(
+        results,
+        &Options {
+            link_base,
+            baseline,
+        },
+    )?;
     let file = out_dir.join("index.html");
     std::fs::write(&file, page).map_err(io(file.clone()))?;
     Ok(file)
@@ -154,13 +175,16 @@ pub fn regenerate(paths: &Paths, models: &[Description]) -> Result<PathBuf, Resu
     )
 }
 
-/// For the end of `cargo bench`: regenerates `reports/index.html` from whatever is stored and
-/// returns the one line to print: where the page is, or why it was not regenerated. Never
-/// panics; the bench binary prints the line.
+/// For the end of `cargo bench`: regenerates `reports/index.html` from whatever is stored,
+/// against the previous run ([`last_run`]), and returns the lines to print: where the page is
+/// and what changed since the last run, or why it was not regenerated. Never panics; the
+/// bench binary prints the lines.
 pub fn regenerate_after_bench(models: &[Description]) -> String {
-    let outcome = std::panic::catch_unwind(|| regenerate(&Paths::locate(), models));
+    let outcome = std::panic::catch_unwind(|| {
+        last_run::regenerate(&Paths::locate(), models, &last_run::Bench::current())
+    });
     match outcome {
-        Ok(Ok(page)) => format!("greetbench report: {}", page.display()),
+        Ok(Ok((page, since))) => format!("greetbench report: {}\n  {since}", page.display()),
         Ok(Err(e)) => format!("warning: the greetbench report was not regenerated: {e}"),
         Err(_) => "warning: the greetbench report was not regenerated (internal error); run \
                    `greetbench report` to see why"

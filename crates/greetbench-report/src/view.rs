@@ -320,6 +320,41 @@ pub struct Comparison<'v> {
     pub method: Option<Method>,
 }
 
+impl<'v> Comparison<'v> {
+    /// `a` against `b`, computed afresh: what [`View::compare`] remembers per pair of its own
+    /// figures. For figures of two views (`greetbench diff` compares a run with another), whose
+    /// positions mean nothing to either view's memo.
+    pub fn between(a: &'v Figure, b: &'v Figure) -> Option<Comparison<'v>> {
+        if a.unit != b.unit || !(a.median > 0.0 && b.median > 0.0) {
+            return None;
+        }
+        let ratio = a.median / b.median;
+        if !ratio.is_finite() {
+            return None;
+        }
+        let (interval, method) = match stats::ratio_interval(&a.samples, &b.samples) {
+            Some(i) => (Some(i), Some(Method::Bootstrap)),
+            None => match (a.interval(), b.interval()) {
+                (Some(ia), Some(ib)) if ia.lo > 0.0 && ib.lo > 0.0 => (
+                    Some(Interval {
+                        lo: ia.lo / ib.hi,
+                        hi: ia.hi / ib.lo,
+                    }),
+                    Some(Method::StoredRanges),
+                ),
+                _ => (None, None),
+            },
+        };
+        Some(Comparison {
+            a,
+            b,
+            ratio,
+            interval: interval.filter(|i| i.lo.is_finite() && i.hi.is_finite()),
+            method,
+        })
+    }
+}
+
 impl Comparison<'_> {
     /// The noise of whichever side was measured on a busy machine.
     pub fn busy(&self) -> Option<Noise> {
@@ -1032,30 +1067,11 @@ impl<'r> View<'r> {
                 method,
             });
         }
-        let (interval, method) = match stats::ratio_interval(&a.samples, &b.samples) {
-            Some(i) => (Some(i), Some(Method::Bootstrap)),
-            None => match (a.interval(), b.interval()) {
-                (Some(ia), Some(ib)) if ia.lo > 0.0 && ib.lo > 0.0 => (
-                    Some(Interval {
-                        lo: ia.lo / ib.hi,
-                        hi: ia.hi / ib.lo,
-                    }),
-                    Some(Method::StoredRanges),
-                ),
-                _ => (None, None),
-            },
-        };
-        let interval = interval.filter(|i| i.lo.is_finite() && i.hi.is_finite());
+        let c = Comparison::between(a, b)?;
         if let Some(k) = memo {
-            self.compared.borrow_mut().insert(k, (interval, method));
+            self.compared.borrow_mut().insert(k, (c.interval, c.method));
         }
-        Some(Comparison {
-            a,
-            b,
-            ratio,
-            interval,
-            method,
-        })
+        Some(c)
     }
 
     /// Every model, in order.

@@ -1,6 +1,6 @@
-//! `report` never hangs or panics, whatever the results file says: the fixture's numbers are
-//! replaced with extremes and random values (a few hundred cases, reproducibly drawn), and
-//! its text is mutated byte by byte; each case is parsed and rendered on a thread of its own
+//! `report` (and `diff`, and `report --baseline`) never hangs or panics, whatever the results
+//! file says: the fixture's numbers are replaced with extremes and random values (a few
+//! hundred cases, reproducibly drawn), and its text is mutated byte by byte; each case is parsed and rendered on a thread of its own
 //! that must finish within a deadline. A results file whose median was about 1e-300 once
 //! sent plotters' log axis into an endless loop at 100 % CPU, and `cargo bench` calls the
 //! report.
@@ -112,7 +112,13 @@ fn render_within_deadline(dir: &Path, case: usize, text: String) -> bool {
     let (tx, rx) = mpsc::channel();
     let (f, o, crit) = (file.clone(), out.clone(), dir.join("criterion"));
     std::thread::spawn(move || {
-        let _ = tx.send(greetbench_report::render(&f, &o, &crit).is_ok());
+        let rendered = greetbench_report::render(&f, &o, &crit).is_ok();
+        // The extremes, and one case in twenty after them: a diff bootstraps every row of
+        // both runs, several times what a page costs in a debug build.
+        if case < EXTREMES.len() || case.is_multiple_of(20) {
+            diff_against_fixture(&f);
+        }
+        let _ = tx.send(rendered);
     });
     let rendered = match rx.recv_timeout(DEADLINE) {
         Ok(ok) => ok,
@@ -129,6 +135,28 @@ fn render_within_deadline(dir: &Path, case: usize, text: String) -> bool {
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_dir_all(&out);
     rendered
+}
+
+/// `greetbench diff` and `report --baseline` read a case through the same reader as `report`:
+/// the case against the fixture, in every rendering, must end too.
+fn diff_against_fixture(case: &Path) {
+    use greetbench_report::diff::{self, Against, Baseline, Diff, Kind, Settings, text};
+    use greetbench_report::view::View;
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json");
+    let Ok((old, new)) = diff::open(&fixture, case) else {
+        return;
+    };
+    let settings = Settings {
+        fail_over: Some(0.1),
+        ..Settings::default()
+    };
+    let d = Diff::new(&View::new(&old), "OLD", &View::new(&new), "NEW", settings);
+    let _ = (text::terminal(&d), text::markdown(&d), text::json(&d));
+    let baseline = Baseline {
+        kind: Kind::Given,
+        against: Against::Diff(Box::new(d)),
+    };
+    let _ = askama::Template::render(&greetbench_report::section::baseline::build(&baseline));
 }
 
 fn temp_dir(name: &str) -> PathBuf {

@@ -198,6 +198,7 @@ fn render(r: &Results) -> String {
         r,
         &Options {
             link_base: ".".into(),
+            baseline: None,
         },
     )
     .unwrap()

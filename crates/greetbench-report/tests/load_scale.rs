@@ -27,6 +27,7 @@ fn page(r: &Results) -> String {
         r,
         &Options {
             link_base: "../target/criterion".into(),
+            baseline: None,
         },
     )
     .unwrap()

@@ -26,6 +26,7 @@ fn fixture_json() -> Value {
 fn options() -> Options {
     Options {
         link_base: "../target/criterion".into(),
+        baseline: None,
     }
 }
 

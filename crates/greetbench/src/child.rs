@@ -101,21 +101,51 @@ pub fn run_limited(
 /// The hidden subcommand a floor client's child runs.
 pub const FLOOR_SUBCOMMAND: &str = "floor-child";
 
+/// Why a floor client's child gave no run.
+#[derive(Debug, thiserror::Error)]
+pub enum FloorChildError {
+    /// The child could not start.
+    #[error("cannot start {exe}: {source}")]
+    Spawn {
+        /// The executable.
+        exe: String,
+        /// Why not.
+        source: std::io::Error,
+    },
+    /// It ran past its deadline and was killed.
+    #[error("killed after {0:.0} s")]
+    Deadline(f64),
+    /// It ended without printing a run: its exit status and the first line it said.
+    #[error("{status}: {said}")]
+    NoRun {
+        /// How it ended.
+        status: String,
+        /// The first line of its stderr.
+        said: String,
+    },
+}
+
 /// Runs the floor client `request` asks for in a fresh child of `exe` (`greetbench
-/// floor-child`), killing it after `deadline`: its run, or why there is none, in one line.
+/// floor-child`), killing it after `deadline`: its run, or why there is none.
 pub fn run_floor(
     exe: &Path,
     request: &FloorRequest,
     deadline: Duration,
-) -> Result<FloorRun, String> {
+) -> Result<FloorRun, FloorChildError> {
     let (status, stdout, stderr) = exchange(command(exe).arg(FLOOR_SUBCOMMAND), request, deadline)
         .map_err(|e| match e {
-            Unanswered::Spawn(e) => format!("cannot start {}: {e}", exe.display()),
-            Unanswered::Deadline => format!("killed after {:.0} s", deadline.as_secs_f64()),
+            Unanswered::Spawn(source) => FloorChildError::Spawn {
+                exe: exe.display().to_string(),
+                source,
+            },
+            Unanswered::Deadline => FloorChildError::Deadline(deadline.as_secs_f64()),
         })?;
     match LineReader::new(stdout.as_bytes(), MAX_MESSAGE).read::<FloorRun>() {
         Ok(Some(run)) => Ok(run),
-        _ => Err(format!("{status}: {}", first_line(&stderr))),
+        _ => Err(FloorChildError::NoRun {
+            status: status.to_string(),
+            said: first_line(&stderr).to_owned(),
+        }),
     }
 }
 

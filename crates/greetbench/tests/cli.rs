@@ -1,9 +1,13 @@
-//! The `greetbench` binary as a user meets it: `models`, `run --json`, `serve`, and bad
-//! input, which must end in one line on stderr and a non-zero exit, never a panic.
+//! The `greetbench` binary as a user meets it: `models`, `run --json`, `serve`, `diff`,
+//! `report --baseline`, and bad input, which must end in one line on stderr and a non-zero
+//! exit, never a panic.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
 
 const EXE: &str = env!("CARGO_BIN_EXE_greetbench");
 
@@ -177,11 +181,11 @@ fn bad_input_gets_one_line_naming_the_fix() {
     );
     refused(
         &["run", "--model", m, "--count", "0"],
-        "--count must be between 1 and",
+        "'--count <COUNT>': 0 is not in 1..=",
     );
     refused(
         &["run", "--model", m, "--count", "99999999999"],
-        "--count must be between 1 and",
+        "'--count <COUNT>': 99999999999 is not in 1..=",
     );
     refused(&["run", "--model", m, "--count", "many"], "--count");
     refused(
@@ -198,7 +202,7 @@ fn bad_input_gets_one_line_naming_the_fix() {
     );
     refused(
         &["run", "--model", m, "--hosts", "0"],
-        "--hosts must be between",
+        "'--hosts <HOSTS>': 0 is not in 1..=",
     );
     refused(&["frobnicate"], "unrecognized subcommand");
     let free = std::net::TcpListener::bind("127.0.0.1:0")
@@ -345,4 +349,219 @@ fn the_course_python_clients_get_their_replies() {
         );
         assert_eq!(text.trim(), r"Received b'Hello, world! from host 1\n'");
     }
+}
+
+// ---- `greetbench diff` and `report --baseline`: the sample against itself reads no change and
+// exits 0; a copy with one model's I/O 1.5 times as long reads slower on that model's rows
+// only and fails `--fail-over 10%` with exit status 1; the Markdown and JSON list the same
+// rows; bad input ends in one line and exit status 2 (1 for two runs with no row in common).
+
+#[path = "../../greetbench-report/tests/support/sample.rs"]
+mod sample;
+use sample::{json_rows, markdown_rows, sample_path, slowed};
+
+/// The model whose I/O is slowed.
+const SLOWED: &str = "tokio";
+
+fn diff_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gb-cli-diff-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The rows of the terminal output: (model, the rest of the line), under each question.
+fn rows(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("NEW / OLD"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  "))
+        .map(|l| {
+            let l = l.trim();
+            let (model, rest) = l.split_once("  ").unwrap();
+            (model.to_owned(), rest.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_sample_against_itself_reads_no_change_and_exits_0() {
+    let sample = sample_path();
+    let out = greetbench(&["diff", s(&sample), s(&sample), "--fail-over", "10%"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = rows(&stdout);
+    assert!(rows.len() > 100, "{stdout}");
+    for (model, rest) in &rows {
+        assert!(rest.ends_with("no change"), "{model}: {rest}");
+    }
+    assert!(stdout.contains("Same setup"));
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with(&format!("{} no change", rows.len())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn one_model_slowed_reads_slower_on_its_rows_only_and_fails_over_10_percent() {
+    let dir = diff_dir("slowed");
+    let file = dir.join("slowed.json");
+    std::fs::write(&file, slowed(SLOWED, 1.5).to_string()).unwrap();
+    let sample = sample_path();
+    let out = greetbench(&["diff", s(&sample), s(&file), "--fail-over", "10%"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let mut slower = 0;
+    for (model, rest) in rows(&stdout) {
+        if model == SLOWED && rest.ends_with("slower") {
+            slower += 1;
+        } else if model == SLOWED {
+            assert!(
+                rest.ends_with("no change") || rest.contains("inconclusive: one run each"),
+                "{model}: {rest}"
+            );
+        } else {
+            assert!(rest.ends_with("no change"), "{model}: {rest}");
+        }
+    }
+    assert!(slower >= 8, "{stdout}");
+    assert!(stdout.contains(&format!("{slower} slower")));
+    assert!(stdout.contains("--fail-over 10.0 %"));
+    // Without --fail-over, a slower row alone does not fail the command.
+    let out = greetbench(&["diff", s(&sample), s(&file)]);
+    assert_eq!(out.status.code(), Some(0));
+    // The Markdown and the JSON list the same rows, with the same words.
+    let md = greetbench(&["diff", s(&sample), s(&file), "--markdown"]);
+    let json = greetbench(&["diff", s(&sample), s(&file), "--json"]);
+    let json: Value = serde_json::from_slice(&json.stdout).expect("one JSON object");
+    let md = String::from_utf8_lossy(&md.stdout);
+    let md_rows: Vec<(String, String)> = markdown_rows(&md)
+        .into_iter()
+        .map(|(_, model, _, word)| (model, word))
+        .collect();
+    let json_rows: Vec<(String, String)> = json_rows(&json)
+        .into_iter()
+        .map(|(_, model, _, word)| (model, word))
+        .collect();
+    assert_eq!(md_rows, json_rows);
+    assert_eq!(
+        json_rows.iter().filter(|(_, w)| w == "slower").count(),
+        slower
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Bad input: `refused`, with the exit status `status`.
+fn refused_with(args: &[&str], status: i32, needle: &str) {
+    refused(args, needle);
+    assert_eq!(greetbench(args).status.code(), Some(status), "{args:?}");
+}
+
+#[test]
+fn diff_bad_input_gets_one_line_and_the_documented_status() {
+    let dir = diff_dir("bad");
+    let sample = sample_path();
+    let missing = dir.join("missing.json");
+    refused_with(&["diff", s(&missing), s(&sample)], 2, "does not exist");
+    refused_with(&["diff", s(&sample), s(&dir)], 2, "holds no results.json");
+    let not = dir.join("not.json");
+    std::fs::write(&not, "[1, 2, 3]").unwrap();
+    refused_with(
+        &["diff", s(&not), s(&sample)],
+        2,
+        "not a greetbench results file",
+    );
+    refused_with(&["diff", "/dev/zero", s(&sample)], 2, "not a regular file");
+    refused_with(
+        &["diff", s(&sample), s(&sample), "--threshold", "lots"],
+        2,
+        "give a percentage",
+    );
+    refused_with(
+        &["diff", s(&sample), s(&sample), "--fail-over", "2000%"],
+        2,
+        "--fail-over",
+    );
+    // Two formats: one line naming the fix.
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
+    let other = if v["format"] == 3 { 2 } else { 3 };
+    v["format"] = Value::from(other);
+    let file = dir.join("other-format.json");
+    std::fs::write(&file, v.to_string()).unwrap();
+    let stale = if other == 3 { &sample } else { &file };
+    let fix = format!("regenerate {} with this greetbench", stale.display());
+    refused_with(&["diff", s(&sample), s(&file)], 2, &fix);
+    refused_with(
+        &[
+            "report",
+            "--results",
+            s(&sample),
+            "--out",
+            s(&dir),
+            "--baseline",
+            s(&file),
+        ],
+        2,
+        &fix,
+    );
+    // No row in common: exit 1.
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
+    v["criterion"] = Value::Array(Vec::new());
+    v["sweep"] = Value::Null;
+    let empty = dir.join("empty.json");
+    std::fs::write(&empty, v.to_string()).unwrap();
+    refused_with(&["diff", s(&sample), s(&empty)], 1, "share no measured row");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn report_against_a_baseline_adds_the_section_and_the_column() {
+    let dir = diff_dir("baseline");
+    let file = dir.join("slowed.json");
+    std::fs::write(&file, slowed(SLOWED, 1.5).to_string()).unwrap();
+    let out = dir.join("out");
+    let sample = sample_path();
+    let run = greetbench(&[
+        "report",
+        "--results",
+        s(&file),
+        "--out",
+        s(&out),
+        "--baseline",
+        sample.parent().unwrap().to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let section = page
+        .split("<section id=\"baseline\">")
+        .nth(1)
+        .expect("the section is there")
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(section.contains("<h2>Against the baseline</h2>"));
+    assert!(section.contains(" slower"), "{section}");
+    let answer = page.split("<section id=\"answer\">").nth(1).unwrap();
+    let answer = answer.split("</section>").next().unwrap();
+    assert!(answer.contains("<th class=\"l\">against the baseline</th>"));
+    // The section comes right after the answer.
+    assert!(page.find("id=\"answer\"").unwrap() < page.find("id=\"baseline\"").unwrap());
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -12,6 +12,8 @@
 
 use std::process::{Command, Output};
 
+use greet_core::{Family, Lang};
+use greetbench::registry;
 use serde_json::Value;
 
 const EXE: &str = env!("CARGO_BIN_EXE_greetbench");
@@ -21,6 +23,18 @@ fn greetbench(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("greetbench runs")
+}
+
+/// The first multi-threaded async Rust model (tokio today), picked by its description.
+fn async_model() -> String {
+    registry::first_where(|d| {
+        d.lang == Lang::Rust && d.family == Family::Async && !d.one_thread && d.historical.is_none()
+    })
+}
+
+/// The first Python event-loop model (py-asyncio today), picked by its description.
+fn python_async_model() -> String {
+    registry::first_where(|d| d.lang == Lang::Python && d.family == Family::Async)
 }
 
 fn json(out: &Output) -> Value {
@@ -35,8 +49,9 @@ fn json(out: &Output) -> Value {
 
 /// `run --model tokio --count 50 --hosts 2 --fault SPEC --json`: its exit status and record.
 fn tokio_under_fault(spec: &str) -> (Option<i32>, Value) {
+    let model = async_model();
     let out = greetbench(&[
-        "run", "--model", "tokio", "--count", "50", "--hosts", "2", "--fault", spec, "--json",
+        "run", "--model", &model, "--count", "50", "--hosts", "2", "--fault", spec, "--json",
     ]);
     (out.status.code(), json(&out))
 }
@@ -194,7 +209,8 @@ fn stderr(out: &Output) -> String {
 
 /// `run --model tokio --count COUNT --json --trace FILE`, greeting `target` if given.
 fn traced_run(count: &str, file: &str, target: Option<&str>) -> Output {
-    let mut args = vec!["run", "--model", "tokio", "--count", count, "--json"];
+    let model = async_model();
+    let mut args = vec!["run", "--model", &model, "--count", count, "--json"];
     if let Some(t) = target {
         args.extend(["--targets", t]);
     }
@@ -255,10 +271,11 @@ fn a_trace_that_cannot_be_written_is_refused_before_the_run_or_costs_only_the_tr
 fn a_trace_grows_with_the_greets_and_no_faster() {
     let per_greet = |n: usize| {
         let file = std::env::temp_dir().join(format!("gb-hostile-{}-{n}.json", std::process::id()));
+        let model = async_model();
         let out = greetbench(&[
             "run",
             "--model",
-            "tokio",
+            &model,
             "--count",
             &n.to_string(),
             "--hosts",
@@ -305,15 +322,8 @@ fn a_trace_grows_with_the_greets_and_no_faster() {
 /// unless told otherwise, and one told to retry is refused in one line with status 2.
 #[test]
 fn a_python_soak_told_to_retry_is_refused_in_one_line() {
-    let out = greetbench(&[
-        "soak",
-        "--model",
-        "py-asyncio",
-        "--count",
-        "10",
-        "--retries",
-        "2",
-    ]);
+    let model = python_async_model();
+    let out = greetbench(&["soak", "--model", &model, "--count", "10", "--retries", "2"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("--retries 0"), "{}", stderr(&out));
@@ -325,9 +335,10 @@ fn a_python_soak_told_to_retry_is_refused_in_one_line() {
 /// with status 0.)
 fn interrupted_soak(signal: &str, times: usize) -> (Option<i32>, String) {
     use std::io::{BufRead, BufReader, Read};
+    let model = async_model();
     let mut soak = Command::new(EXE)
         .args([
-            "soak", "--model", "tokio", "--count", "80000", "--batch", "2000",
+            "soak", "--model", &model, "--count", "80000", "--batch", "2000",
         ])
         .args(["--hosts", "4", "--latency", "1ms"])
         .stdout(std::process::Stdio::piped())

@@ -467,33 +467,71 @@ fn executor_run(name: &str) -> (usize, BTreeSet<String>) {
 
 const EXECUTOR_CHILD_ENV: &str = "GREETBENCH_TEST_EXECUTOR_CHILD";
 
+/// Where an async model's loop runs and its crunch goes, as its description and concurrency
+/// say.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Loop {
+    /// One thread, crunching inline on it.
+    OneThread,
+    /// Several worker threads, crunching inline on them (crunch concurrency: the workers).
+    CrunchInline,
+    /// Several worker threads, crunch sent off them (one crunch per job at once).
+    CrunchOff,
+}
+
+/// The async model on the runtime crate `runtime` whose loop is `shape`: picked by its
+/// description and concurrency, never by its name.
+fn on_runtime(runtime: &str, shape: Loop) -> String {
+    let p = panicking_plan(10_000);
+    registry::models()
+        .into_iter()
+        .find(|m| {
+            let d = m.describe();
+            let on = d.runtime.as_ref().is_some_and(|r| r.name == runtime);
+            let inline = m.concurrency(&p).cpu < p.count;
+            let this = match (d.one_thread, inline) {
+                (true, _) => Loop::OneThread,
+                (false, true) => Loop::CrunchInline,
+                (false, false) => Loop::CrunchOff,
+            };
+            on && this == shape && d.family == greet_core::Family::Async
+        })
+        .map(|m| m.name().to_owned())
+        .unwrap_or_else(|| panic!("no {shape:?} model on {runtime}"))
+}
+
 /// Checks what the async models report against what their runtimes did, in this process.
 fn check_executor_threads() {
     let cores = default_workers();
     let here = format!("{:?}", std::thread::current().id());
     // tokio-current-thread: one thread, the caller's, and every crunch (inline on the
     // loop) panicked there.
-    let (n, ran_on) = executor_run("tokio-current-thread");
+    let one_thread = on_runtime("tokio", Loop::OneThread);
+    let (n, ran_on) = executor_run(&one_thread);
     assert_eq!((n, ran_on), (1, BTreeSet::from([here.clone()])));
     // tokio-inline: crunch runs inline on the async workers, so the panics ran on at most
     // that many threads, none of them the caller's; and that is the crunch concurrency the
     // model claims.
-    let (n, ran_on) = executor_run("tokio-inline");
+    let inline = on_runtime("tokio", Loop::CrunchInline);
+    let (n, ran_on) = executor_run(&inline);
     assert_eq!(n, env_threads("TOKIO_WORKER_THREADS").unwrap_or(cores));
     assert!(
         !ran_on.is_empty() && ran_on.len() <= n && !ran_on.contains(&here),
         "{ran_on:?}"
     );
     let p = panicking_plan(8);
-    let inline = registry::find("tokio-inline").unwrap();
+    let inline = registry::find(&inline).unwrap();
     assert_eq!(inline.concurrency(&p).cpu, p.count.min(n));
-    let (n, _) = executor_run("tokio");
+    let tokio = on_runtime("tokio", Loop::CrunchOff);
+    let (n, _) = executor_run(&tokio);
     assert_eq!(n, env_threads("TOKIO_WORKER_THREADS").unwrap_or(cores));
     // smol and async-std run global executors whose threads are named: count them.
-    let (n, _) = executor_run("smol");
+    let smol = on_runtime("smol", Loop::CrunchOff);
+    let (n, _) = executor_run(&smol);
     assert_eq!(n, env_threads("SMOL_THREADS").unwrap_or(1));
     assert_eq!(threads_named("smol-", n), n, "smol's executor threads");
-    let (n, _) = executor_run("async-std");
+    let async_std = on_runtime("async-std", Loop::CrunchOff);
+    let (n, _) = executor_run(&async_std);
     assert_eq!(n, env_threads("ASYNC_STD_THREAD_COUNT").unwrap_or(cores));
     assert_eq!(
         threads_named("async-std/runti", n),

@@ -369,6 +369,7 @@ fn the_report_draws_one_timeline_per_traced_run_with_a_bar_per_phase() {
         &results,
         &greetbench_report::Options {
             link_base: ".".into(),
+            baseline: None,
         },
     )
     .unwrap();

@@ -3,7 +3,7 @@
 //! process, and another check's threads would be counted too.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The variable that marks the process a check was started again in.
 pub const ALONE_ENV: &str = "LESSON_CHECK_ALONE";
@@ -35,16 +35,11 @@ pub fn in_a_process_of_its_own(name: &str) -> bool {
         let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
         text
     });
-    let deadline = Instant::now() + ALONE_LIMIT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
+    let status = match greet_os::process::wait_timeout(&mut child, ALONE_LIMIT) {
+        Ok(Some(status)) => Some(status),
+        _ => {
+            greet_os::process::kill_and_reap(&mut child, Duration::from_secs(5));
+            None
         }
     };
     let text = reader.join().unwrap_or_default();

@@ -1,4 +1,4 @@
-//! CPU time, read from `/proc`: this process's user and system time (its ended threads
+//! CPU time, read from `/proc` through the OS layer (`greet_os::proc`): this process's user and system time (its ended threads
 //! included), one thread's, and how often a thread was put on a CPU. `cargo lesson run` uses
 //! the first two to show what the code under test burned beside its wall time; lesson 03's
 //! checks use the last to see that idle workers sleep instead of spinning. `None` wherever
@@ -8,6 +8,8 @@
 //! so they are coarse; `schedstat` counts nanoseconds.
 
 use std::collections::BTreeSet;
+
+use greet_os::proc::{self, Who};
 
 /// Microseconds per clock tick of `/proc/*/stat` (`USER_HZ` = 100).
 pub const US_PER_TICK: u64 = 10_000;
@@ -36,55 +38,46 @@ impl CpuTime {
     }
 }
 
-/// Fields 14 and 15 (`utime`, `stime`) of a `/proc/PID/stat` line. The command name (field 2)
-/// is in parentheses and may contain spaces, so the fields are counted after its closing one.
+/// A `stat`'s user and system ticks as [`CpuTime`].
+fn cpu_time(stat: proc::Stat) -> CpuTime {
+    CpuTime {
+        user_us: stat.utime_ticks.saturating_mul(US_PER_TICK),
+        sys_us: stat.stime_ticks.saturating_mul(US_PER_TICK),
+    }
+}
+
+/// Fields 14 and 15 (`utime`, `stime`) of a `/proc/PID/stat` line (the OS layer's parser,
+/// which counts the fields after the command name's last parenthesis).
 pub fn parse_stat(stat: &str) -> Option<CpuTime> {
-    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
-    let user: u64 = fields.next()?.parse().ok()?;
-    let sys: u64 = fields.next()?.parse().ok()?;
-    Some(CpuTime {
-        user_us: user.saturating_mul(US_PER_TICK),
-        sys_us: sys.saturating_mul(US_PER_TICK),
-    })
+    proc::parse_stat(stat).map(cpu_time)
 }
 
 /// This process's CPU time so far, every thread's, the ended ones included.
 pub fn process() -> Option<CpuTime> {
-    parse_stat(&std::fs::read_to_string("/proc/self/stat").ok()?)
+    proc::stat(Who::Me).map(cpu_time)
 }
 
 /// Thread `tid`'s CPU time so far; `None` if it has ended.
 pub fn thread(tid: u32) -> Option<CpuTime> {
-    parse_stat(&std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?)
+    proc::task_stat(Who::Me, tid).map(cpu_time)
 }
 
-/// The ids of this process's threads, as the kernel numbers them.
+/// The ids of this process's threads, as the kernel numbers them; `None` without `/proc`.
 pub fn thread_ids() -> Option<BTreeSet<u32>> {
-    let tasks = std::fs::read_dir("/proc/self/task").ok()?;
-    Some(
-        tasks
-            .flatten()
-            .filter_map(|t| t.file_name().to_str()?.parse().ok())
-            .collect(),
-    )
+    let tasks = proc::tasks(Who::Me);
+    (!tasks.is_empty()).then(|| tasks.into_iter().collect())
 }
 
-/// The calling thread's id, as the kernel numbers it (`/proc/thread-self`).
+/// The calling thread's id, as the kernel numbers it (`gettid`).
 pub fn current_thread_id() -> Option<u32> {
-    let link = std::fs::read_link("/proc/thread-self").ok()?;
-    link.file_name()?.to_str()?.parse().ok()
+    Some(greet_os::process::thread_id())
 }
 
 /// Thread `tid`'s scheduling state (field 3 of its `stat`): `R` running or runnable, `S`
 /// asleep in a wait it can be woken from, `D` in one it cannot, and so on; `None` if it has
 /// ended.
 pub fn state(tid: u32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
-    stat[stat.rfind(')')? + 1..]
-        .split_whitespace()
-        .next()?
-        .chars()
-        .next()
+    proc::task_stat(Who::Me, tid).map(|s| s.state)
 }
 
 /// How much a thread ran: `/proc/self/task/TID/schedstat`.
@@ -107,17 +100,21 @@ impl Runs {
     }
 }
 
-/// Parses a `schedstat` line: nanoseconds on a CPU, nanoseconds waiting to run, time slices.
+/// Parses a `schedstat` line: nanoseconds on a CPU, nanoseconds waiting to run, time slices
+/// (the OS layer's parser).
 pub fn parse_schedstat(line: &str) -> Option<Runs> {
-    let mut fields = line.split_whitespace();
-    let on_cpu_ns = fields.next()?.parse().ok()?;
-    let runs = fields.nth(1)?.parse().ok()?;
-    Some(Runs { on_cpu_ns, runs })
+    proc::parse_schedstat(line).map(|s| Runs {
+        on_cpu_ns: s.on_cpu_ns,
+        runs: s.timeslices,
+    })
 }
 
 /// Thread `tid`'s [`Runs`] so far; `None` if it has ended or the kernel keeps no schedstat.
 pub fn runs(tid: u32) -> Option<Runs> {
-    parse_schedstat(&std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?)
+    proc::task_schedstat(Who::Me, tid).map(|s| Runs {
+        on_cpu_ns: s.on_cpu_ns,
+        runs: s.timeslices,
+    })
 }
 
 #[cfg(test)]

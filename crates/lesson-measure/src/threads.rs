@@ -1,92 +1,58 @@
-//! This process's thread count, read from `/proc/self/stat`, and a [`Sampler`] that keeps its
-//! peak while a run goes on. Threads that start and end between two samples (1 ms apart) can
+//! This process's thread count, read from `/proc/self/stat` through the OS layer
+//! (`greet_os`), and a [`Sampler`] that keeps its peak while a run goes on. Threads that start and end between two samples (1 ms apart) can
 //! be missed; threads that wait on a greet live far longer than that.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
+
+use greet_os::proc::{self, Who};
+use greet_os::sampler::ThreadSampler;
 
 /// How often the sampler looks.
 pub const PERIOD: Duration = Duration::from_millis(1);
 
-/// The most samples one sampler takes (an hour at [`PERIOD`]): a bound, never reached by a run
-/// that has a timeout.
-const MAX_SAMPLES: u32 = 3_600_000;
-
-/// This process's thread count: field 20 of `/proc/self/stat`; `None` where there is no
-/// `/proc`.
+/// This process's thread count: field 20 of `/proc/self/stat` (the OS layer's reader); `None`
+/// where there is no `/proc`.
 pub fn count() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    parse_stat(&stat)
+    proc::stat(Who::Me).map(|s| s.threads)
 }
 
-/// Field 20 (`num_threads`) of a `/proc/PID/stat` line. The command name (field 2) is in
-/// parentheses and may contain spaces, so the fields are counted after its closing one.
+/// Field 20 (`num_threads`) of a `/proc/PID/stat` line (the OS layer's parser, which counts
+/// the fields after the command name's last parenthesis).
 pub fn parse_stat(stat: &str) -> Option<u64> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(17)?.parse().ok()
+    proc::parse_stat(stat).map(|s| s.threads)
 }
 
-/// A thread that samples [`count`] every [`PERIOD`] and keeps the largest.
+/// A thread that samples [`count`] every [`PERIOD`] and keeps the largest: the OS layer's
+/// sampler, whose thread is counted here as the process's own.
 #[derive(Debug)]
-pub struct Sampler {
-    stop: Arc<AtomicBool>,
-    peak: Arc<AtomicU64>,
-    handle: Option<JoinHandle<()>>,
-}
+pub struct Sampler(ThreadSampler);
 
 impl Sampler {
     /// Starts sampling. If the thread cannot start, [`Sampler::finish`] still returns a final
     /// sample.
     pub fn start() -> Sampler {
-        let stop = Arc::new(AtomicBool::new(false));
-        let peak = Arc::new(AtomicU64::new(0));
-        let handle = {
-            let (stop, peak) = (stop.clone(), peak.clone());
-            std::thread::Builder::new()
-                .name("thread-sampler".into())
-                .spawn(move || {
-                    for _ in 0..MAX_SAMPLES {
-                        if let Some(n) = count() {
-                            peak.fetch_max(n, Ordering::Relaxed);
-                        }
-                        if stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        std::thread::sleep(PERIOD);
-                    }
-                })
-                .ok()
-        };
-        Sampler { stop, peak, handle }
+        Sampler(ThreadSampler::start(PERIOD))
     }
 
     /// The peak seen so far (0 before the first sample, or without `/proc`).
     pub fn peak_so_far(&self) -> u64 {
-        self.peak.load(Ordering::Relaxed)
+        self.0.peak_so_far()
     }
 
     /// Stops sampling and returns the peak, including one last sample taken now.
-    pub fn finish(mut self) -> Option<u64> {
+    pub fn finish(self) -> Option<u64> {
         let last = count();
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-        let peak = self.peak.load(Ordering::Relaxed);
+        let sampled = self.0.finish();
+        // The OS layer leaves its sampler's thread out of the peak; here it counts, as every
+        // thread of the process does.
+        let peak = if sampled.peak > 0 {
+            sampled.peak + 1
+        } else {
+            0
+        };
         match (last, peak) {
             (None, 0) => None,
             (last, peak) => Some(last.unwrap_or(0).max(peak)),
-        }
-    }
-}
-
-impl Drop for Sampler {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
         }
     }
 }
@@ -111,7 +77,7 @@ mod tests {
         let sampler = Sampler::start();
         // Three threads that wait until they are released.
         let (release, gate) = std::sync::mpsc::channel::<()>();
-        let gate = Arc::new(std::sync::Mutex::new(gate));
+        let gate = std::sync::Arc::new(std::sync::Mutex::new(gate));
         let waiters: Vec<_> = (0..3)
             .map(|_| {
                 let gate = gate.clone();

@@ -389,18 +389,13 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<Finished>
         });
     }
     drop(tx);
-    let deadline = Instant::now() + timeout;
-    let (status, timed_out) = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break (Some(status), false),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break (None, true);
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(Error::new(format!("cannot wait for a test process: {e}"))),
+    let (status, timed_out) = match greet_os::process::wait_timeout(&mut child, timeout) {
+        Ok(Some(status)) => (Some(status), false),
+        Ok(None) => {
+            greet_os::process::kill_and_reap(&mut child, Duration::from_secs(5));
+            (None, true)
         }
+        Err(e) => return Err(Error::new(format!("cannot wait for a test process: {e}"))),
     };
     // The pipes close when the process (and anything it started that kept them) is gone;
     // do not wait forever on a grandchild that inherited one.

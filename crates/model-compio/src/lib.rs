@@ -61,8 +61,8 @@ use greet_core::{
     Runner, Shape, run_job_async,
 };
 
-pub mod ring;
-pub mod unavailable;
+mod ring;
+mod unavailable;
 
 pub use ring::BLOCKING_THREADS;
 use ring::{Rings, Share};

@@ -177,7 +177,7 @@ pub fn io_uring_runtime(pool: AsyncifyPool) -> Result<Runtime, String> {
             Some(Errno::INVAL) => build(false),
             _ => Err(e),
         })
-        .map_err(|e| why_no_io_uring(&e, io_uring_disabled().as_deref()))?;
+        .map_err(|e| why_no_io_uring(&e, io_uring_disabled()))?;
     match rt.driver_type() {
         DriverType::IoUring => Ok(rt),
         // Only if compio were built with its `polling` feature too (its `fusion` driver),

@@ -9,23 +9,23 @@ use std::io;
 
 use rustix::io::Errno;
 
-/// The `kernel.io_uring_disabled` sysctl (Linux 6.6 and later), if the kernel has it.
-pub fn io_uring_disabled() -> Option<String> {
-    let value = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled").ok()?;
-    Some(value.trim().to_owned())
+/// The `kernel.io_uring_disabled` sysctl (Linux 6.6 and later), if the kernel has it: read
+/// through the OS layer.
+pub fn io_uring_disabled() -> Option<u64> {
+    greet_os::proc::machine::sysctl("kernel/io_uring_disabled")
 }
 
 /// Why the io_uring driver could not start, in one line, from the error of setting it up and
 /// the `kernel.io_uring_disabled` sysctl (`None` where the kernel has no such sysctl).
-pub fn why_no_io_uring(error: &io::Error, disabled: Option<&str>) -> String {
+pub fn why_no_io_uring(error: &io::Error, disabled: Option<u64>) -> String {
     let sysctl = disabled.map(|v| format!("kernel.io_uring_disabled={v}"));
     let (errno, cause) = match Errno::from_io_error(error) {
         Some(Errno::PERM) => (
             "EPERM",
             match disabled {
-                Some("2") => "kernel.io_uring_disabled=2: io_uring is off for every process".into(),
-                Some("1") => "kernel.io_uring_disabled=1: only root and kernel.io_uring_group \
-                              may use it"
+                Some(2) => "kernel.io_uring_disabled=2: io_uring is off for every process".into(),
+                Some(1) => "kernel.io_uring_disabled=1: only root and kernel.io_uring_group \
+                            may use it"
                     .into(),
                 _ => format!(
                     "{}: a seccomp filter or the container's policy refuses it",
@@ -61,11 +61,11 @@ mod tests {
             why_no_io_uring(&io::Error::from_raw_os_error(errno.raw_os_error()), sysctl)
         };
         assert_eq!(
-            why(Errno::PERM, Some("2")),
+            why(Errno::PERM, Some(2)),
             "io_uring is not available here: io_uring_setup returned EPERM \
              (kernel.io_uring_disabled=2: io_uring is off for every process)"
         );
-        assert!(why(Errno::PERM, Some("0")).contains("kernel.io_uring_disabled=0: a seccomp"));
+        assert!(why(Errno::PERM, Some(0)).contains("kernel.io_uring_disabled=0: a seccomp"));
         assert!(why(Errno::PERM, None).contains("EPERM (no io_uring_disabled sysctl"));
         assert!(why(Errno::NOSYS, None).contains("returned ENOSYS (the kernel has no io_uring"));
         assert!(why(Errno::NOMEM, None).contains("RLIMIT_MEMLOCK"));

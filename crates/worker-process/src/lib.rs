@@ -328,7 +328,10 @@ pub fn serve_if_requested<E: Display>(env: &str, serve: impl FnOnce() -> Result<
         return;
     }
     if let Err(e) = serve() {
-        eprintln!("greetbench worker {} ({env}): {e}", std::process::id());
+        // The worker's last words, on stderr (its stdout is the protocol); a failed write is
+        // dropped, never a panic: there is nowhere left to report it.
+        let pid = std::process::id();
+        let _ = writeln!(io::stderr(), "greetbench worker {pid} ({env}): {e}");
         std::process::exit(1);
     }
     std::process::exit(0);

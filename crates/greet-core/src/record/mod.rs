@@ -301,14 +301,14 @@ mod tests {
     #[test]
     fn a_request_reads_milliseconds_and_refuses_negative_ones() {
         let req: RunRequest = serde_json::from_str(
-            r#"{"model":"tokio","workload":"greet","count":5,"timeout_ms":1000,"hosts":2,"latency_ms":2.5}"#,
+            r#"{"model":"m","workload":"greet","count":5,"timeout_ms":1000,"hosts":2,"latency_ms":2.5}"#,
         )
         .unwrap();
         assert_eq!(req.hosts.latency, Duration::from_micros(2500));
         assert_eq!(req.timeout, Duration::from_secs(1));
         assert!(
             serde_json::from_str::<RunRequest>(
-                r#"{"model":"tokio","workload":"greet","count":5,"timeout_ms":-1,"hosts":2,"latency_ms":1}"#,
+                r#"{"model":"m","workload":"greet","count":5,"timeout_ms":-1,"hosts":2,"latency_ms":1}"#,
             )
             .is_err()
         );

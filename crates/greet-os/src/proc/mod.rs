@@ -4,7 +4,8 @@
 //! panic.
 //!
 //! # Layout
-//! - Here, one process (or thread): [`status`], [`stat`], [`rollup`]
+//! - Here, one process (or thread): [`status`], [`stat`] (and a thread's: [`task_stat`],
+//!   [`task_schedstat`]), [`rollup`]
 //!   (`smaps_rollup`), its open files ([`open_fds`], [`fd_link`]), its threads ([`tasks`],
 //!   [`task_exists`], [`syscall`]), and the processes around it ([`exists`],
 //!   [`zombie_children`], [`descendants`]).
@@ -116,6 +117,38 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
 /// `who`'s `stat`; `None` if it has gone.
 pub fn stat(who: Who) -> Option<Stat> {
     parse_stat(&who.read("stat")?)
+}
+
+/// One thread's `stat` (`task/TID/stat` of `who`): its own state and CPU, where the process's
+/// `stat` sums every thread's. `None` if it has ended.
+pub fn task_stat(who: Who, tid: u32) -> Option<Stat> {
+    parse_stat(&who.read(&format!("task/{tid}/stat"))?)
+}
+
+/// What the scheduler counted of one thread: `task/TID/schedstat`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Schedstat {
+    /// Time on a CPU, ns: exact, not tick-sampled.
+    pub on_cpu_ns: u64,
+    /// Time runnable but waiting for a CPU, ns.
+    pub waiting_ns: u64,
+    /// Times it was put on a CPU: a thread asleep in a blocking wait adds none.
+    pub timeslices: u64,
+}
+
+/// Parses a `schedstat` line: ns on a CPU, ns waiting to run, time slices.
+pub fn parse_schedstat(text: &str) -> Option<Schedstat> {
+    let mut f = text.split_whitespace().map(str::parse::<u64>);
+    Some(Schedstat {
+        on_cpu_ns: f.next()?.ok()?,
+        waiting_ns: f.next()?.ok()?,
+        timeslices: f.next()?.ok()?,
+    })
+}
+
+/// One thread's [`Schedstat`]; `None` if it has ended or the kernel keeps none.
+pub fn task_schedstat(who: Who, tid: u32) -> Option<Schedstat> {
+    parse_schedstat(&who.read(&format!("task/{tid}/schedstat"))?)
 }
 
 /// What greetbench reads of `/proc/PID/smaps_rollup`: the process's resident memory summed
@@ -305,6 +338,12 @@ Shared_Clean:       1596 kB
             })
         );
         assert_eq!(parse_syscall("running"), None);
+        let s = parse_schedstat("996373 1747118 2\n").expect("parses");
+        assert_eq!(
+            (s.on_cpu_ns, s.waiting_ns, s.timeslices),
+            (996_373, 1_747_118, 2)
+        );
+        assert_eq!(parse_schedstat("1 2"), None);
         assert_eq!(parse_syscall("-1 0x7ffd 0x7f00"), None);
         assert_eq!(socket_inode(Path::new("socket:[4242]")), Some(4242));
         assert_eq!(socket_inode(Path::new("/dev/null")), None);
@@ -322,6 +361,8 @@ Shared_Clean:       1596 kB
         );
         assert!(status(Who::Me).is_some_and(|s| s.vm_rss_kib > 0 && s.threads >= 1));
         assert!(tasks(Who::Me).contains(&std::process::id()));
+        let me_thread = crate::process::thread_id();
+        assert_eq!(task_stat(Who::Me, me_thread).map(|s| s.state), Some('R'));
         assert!(open_fds(Who::Me) >= 3);
         assert!(exists(std::process::id()) && !exists(u32::MAX));
         assert_eq!(descendants(&[]).first(), Some(&std::process::id()));

@@ -22,6 +22,11 @@ pub struct TcpRow {
     pub inode: u64,
 }
 
+/// Whether this machine lists its TCP sockets in `/proc/net/tcp` (Linux).
+pub fn available() -> bool {
+    std::path::Path::new("/proc/net/tcp").is_file()
+}
+
 /// Every IPv4 TCP socket in this network namespace; empty if unreadable. The kernel walks its
 /// whole connection table to produce the file, so one look can take milliseconds.
 pub fn tcp() -> Vec<TcpRow> {

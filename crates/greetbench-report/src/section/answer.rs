@@ -66,6 +66,8 @@ pub struct Answer {
     pub rows: Vec<Situation>,
     /// The band within which a model counts as tied with the best.
     pub tie: String,
+    /// The picks against a baseline run, when the report has one.
+    pub against: Option<crate::section::baseline::PickColumn>,
 }
 
 impl askama::filters::HtmlSafe for Answer {}
@@ -88,6 +90,7 @@ pub fn build(view: &View<'_>) -> Answer {
         columns: columns.iter().map(|c| c.heading(several)).collect(),
         rows,
         tie: format::ratio(TIE),
+        against: None,
     }
 }
 

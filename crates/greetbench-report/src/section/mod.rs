@@ -5,6 +5,8 @@
 //!
 //! # Layout
 //! - [`answer`]: "Which model, when?", the decision table that opens the page.
+//! - [`baseline`]: "Against the baseline" / "Since the last run": the diff against another
+//!   run, right after the answer when the report has one (not in [`Section::ALL`]).
 //! - [`claims`]: the course's claims, one column per language (and interpreter).
 //! - [`io`], [`memory`], [`cpu`], [`mixed`], [`load`], [`kill`], [`faults`], [`spawn`],
 //!   [`shared`]: one question each, with its key chart and its source.
@@ -13,6 +15,7 @@
 //!   and the appendices.
 
 pub mod answer;
+pub mod baseline;
 pub mod claims;
 pub mod cpu;
 pub mod criterion;
@@ -74,6 +77,10 @@ pub enum Section {
     Sweep,
     /// Every criterion benchmark.
     Criterion,
+    /// Against a baseline run (`greetbench report --baseline`): only with one.
+    Baseline,
+    /// Since `cargo bench`'s previous run: only at the end of a bench.
+    SinceLastRun,
 }
 
 impl Section {
@@ -116,6 +123,8 @@ impl Section {
             Section::Glossary => "glossary",
             Section::Sweep => "sweep",
             Section::Criterion => "criterion",
+            Section::Baseline => "baseline",
+            Section::SinceLastRun => "since",
         }
     }
 
@@ -138,13 +147,20 @@ impl Section {
             Section::Glossary => "Glossary",
             Section::Sweep => "Appendix: every run of the sweep",
             Section::Criterion => "Appendix: every criterion benchmark",
+            Section::Baseline => "Against the baseline",
+            Section::SinceLastRun => "Since the last run",
         }
     }
 
     /// Builds the section's view and renders it.
     pub fn render(self, view: &View<'_>, options: &Options) -> Result<String, askama::Error> {
         match self {
-            Section::Answer => answer::build(view).render(),
+            Section::Answer => {
+                let mut answer = answer::build(view);
+                let baseline = options.baseline.as_ref();
+                answer.against = baseline.map(|b| baseline::column(b, &answer));
+                answer.render()
+            }
             Section::Claims => claims::build(view).render(),
             Section::Io => io::build(view).render(),
             Section::Memory => memory::build(view).render(),
@@ -160,6 +176,10 @@ impl Section {
             Section::Glossary => glossary::build(view).render(),
             Section::Sweep => sweep::build(view).render(),
             Section::Criterion => criterion::build(view, options).render(),
+            Section::Baseline | Section::SinceLastRun => options
+                .baseline
+                .as_ref()
+                .map_or(Ok(String::new()), |b| baseline::build(b).render()),
         }
     }
 }
@@ -170,6 +190,8 @@ pub struct Options {
     /// Where criterion's per-benchmark pages are, as seen from the page
     /// (e.g. `../target/criterion`).
     pub link_base: String,
+    /// The run to compare against ("Against the baseline", "Since the last run"), if any.
+    pub baseline: Option<crate::diff::Baseline>,
 }
 
 /// Rendered HTML, safe to insert as it is.
@@ -430,7 +452,11 @@ pub struct Page {
 
 /// Renders the whole page from `view`.
 pub fn page(view: &View<'_>, options: &Options) -> Result<String, askama::Error> {
-    let sections = Section::ALL
+    let mut order = Section::ALL.to_vec();
+    if let Some(b) = &options.baseline {
+        order.insert(1, b.kind.section());
+    }
+    let sections = order
         .into_iter()
         .map(|s| Ok((s, Html(s.render(view, options)?))))
         .collect::<Result<Vec<_>, askama::Error>>()?;

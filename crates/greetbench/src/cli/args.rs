@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use clap::builder::RangedU64ValueParser;
 use greet_core::Workload;
 use greet_core::duration;
 use greet_core::fault::Faults;
-use greet_core::plan::MAX_COUNT;
+use greet_core::plan::{MAX_COUNT, MAX_RETRIES};
 use greet_core::record::{HostSpec, RunRequest};
 
 use super::CliError;
@@ -20,7 +21,7 @@ use super::CliError;
 #[derive(Debug, Clone, Args)]
 pub(super) struct HostArgs {
     /// How many hosts (listening sockets) to greet, round-robin.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = max_hosts())]
     pub hosts: usize,
     /// How long each host waits before replying (50ms, 1s, 250us).
     #[arg(long, default_value = "50ms", value_parser = duration::parse)]
@@ -100,17 +101,6 @@ impl HostArgs {
             faults: self.faults.faults()?,
         })
     }
-
-    /// `--hosts` is within what one server holds.
-    pub fn check(&self) -> Result<(), CliError> {
-        if self.hosts == 0 || self.hosts > greet_server::MAX_HOSTS {
-            return Err(CliError::Usage(format!(
-                "--hosts must be between 1 and {}",
-                greet_server::MAX_HOSTS
-            )));
-        }
-        Ok(())
-    }
 }
 
 /// What each job does and how long it may take: the flags `run`, `compare` and `load` share.
@@ -132,7 +122,7 @@ pub(super) struct WorkArgs {
     pub timeout: Duration,
     /// Try a greet that failed (refused, reset, closed or timed out) up to this many more
     /// times, with exponential backoff and jitter. A greet is idempotent, so this is safe.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(..=i64::from(MAX_RETRIES)))]
     pub retries: u32,
     /// The wait before the first retry; each further one doubles it, up to 1s.
     #[arg(long, default_value = "20ms", value_parser = duration::parse)]
@@ -174,24 +164,13 @@ impl WorkArgs {
         }
         Ok(())
     }
-
-    /// `--retries` is within the job runners' bound.
-    pub fn check_retries(&self) -> Result<(), CliError> {
-        if self.retries > greet_core::plan::MAX_RETRIES {
-            return Err(CliError::Usage(format!(
-                "--retries must be at most {}",
-                greet_core::plan::MAX_RETRIES
-            )));
-        }
-        Ok(())
-    }
 }
 
 /// A batch: how many jobs, and what each does. `run` and `compare` take it.
 #[derive(Debug, Clone, Args)]
 pub(super) struct BatchArgs {
     /// How many jobs.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_COUNT as u64))]
     pub count: usize,
     #[command(flatten)]
     pub work: WorkArgs,
@@ -206,19 +185,18 @@ impl BatchArgs {
         }))
     }
 
-    /// The counts are in range: retries, deadline, count and hosts.
-    pub fn check(&self, hosts: &HostArgs) -> Result<(), CliError> {
-        self.work.check_retries()?;
+    /// What clap's ranges cannot check: a deadline is longer than nothing.
+    pub fn check(&self) -> Result<(), CliError> {
         if self.work.deadline.is_some_and(|d| d.is_zero()) {
             return Err(CliError::Usage("--deadline must be greater than 0".into()));
         }
-        if self.count == 0 || self.count > MAX_COUNT {
-            return Err(CliError::Usage(format!(
-                "--count must be between 1 and {MAX_COUNT}"
-            )));
-        }
-        hosts.check()
+        Ok(())
     }
+}
+
+/// `--hosts`: from 1 to what one server holds.
+pub(super) fn max_hosts() -> RangedU64ValueParser<usize> {
+    RangedU64ValueParser::new().range(1..=greet_server::MAX_HOSTS as u64)
 }
 
 /// `ADDR` or `ADDR=HOST`.

@@ -68,7 +68,7 @@ impl LangArg {
 
 /// Runs each model in a child, then prints the table (or the JSON array).
 pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
-    args.batch.check(&args.hosts)?;
+    args.batch.check()?;
     let exe = current_exe()?;
     let (b, h) = (&args.batch, &args.hosts);
     // Generous but finite: the slowest model (sequential) waits N x L, and each child bounds

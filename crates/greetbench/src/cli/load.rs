@@ -47,7 +47,6 @@ impl LoadArgs {
     /// The open-loop request these arguments ask for, or the one line that names the fix.
     fn request(&self) -> Result<RunRequest, CliError> {
         registry::find(&self.model).map_err(HarnessError::from)?;
-        self.work.check_retries()?;
         self.work.check_one_python()?;
         if self.work.deadline.is_some_and(|d| d <= self.duration) {
             return Err(CliError::Usage(format!(
@@ -60,7 +59,6 @@ impl LoadArgs {
         if self.work.timeout.is_zero() {
             return Err(CliError::Usage("--timeout must be greater than 0".into()));
         }
-        self.hosts.check()?;
         let spec = LoadSpec {
             rate: self.rate,
             duration: self.duration,

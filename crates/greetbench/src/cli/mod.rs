@@ -7,7 +7,7 @@
 //! - `output`: what `run`, `compare` and `load` print about a record (its JSON, the table,
 //!   the closing notes) and the exit status it ends with.
 //! - One file per subcommand: `models`, `run`, `compare`, `serve`, `serve_api`, `sweep`,
-//!   `report`, `soak`, `load` and the hidden `child` and `floor-child`.
+//!   `report`, `diff`, `soak`, `load` and the hidden `child` and `floor-child`.
 //! - `compare_floor`: `compare --floor`, each model beside its floor client, and its table.
 //! - Here: the subcommands' enum, [`CliError`], the [`exit`] statuses and the dispatch.
 
@@ -25,6 +25,7 @@ mod args;
 mod child;
 mod compare;
 mod compare_floor;
+mod diff;
 mod load;
 mod models;
 mod output;
@@ -50,6 +51,8 @@ pub mod exit {
     /// The command could not do its work (a server that did not start, a target that does
     /// not answer, a file that cannot be written).
     pub const COULD_NOT_RUN: u8 = 4;
+    /// `diff`: a row slower than `--fail-over` allows, or two runs with no row in common.
+    pub const DIFF_FAILED: u8 = 1;
 }
 
 /// greetbench: threads, processes, rayon or async — which one, and when?
@@ -76,6 +79,9 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Write reports/index.html from the stored results (criterion's and the sweep's).
     Report(report::ReportArgs),
+    /// Compare two runs (results files or report folders): what differs in the setup, then
+    /// every figure both measured, with its ratio, 95 % interval and a word.
+    Diff(diff::DiffArgs),
     /// Run many greets with faults through one model in bounded batches, and show that every
     /// greet is accounted for and nothing leaks.
     Soak(soak::SoakArgs),
@@ -115,6 +121,9 @@ pub enum CliError {
     /// The results could not be read or written.
     #[error(transparent)]
     Results(#[from] greetbench_report::ResultsError),
+    /// A run to compare could not be read (`diff`, `report --baseline`): bad input.
+    #[error(transparent)]
+    Diff(#[from] greetbench_report::diff::DiffError),
     /// The greet server could not start.
     #[error(transparent)]
     Server(#[from] greet_server::ServerError),
@@ -138,7 +147,7 @@ impl CliError {
     /// The exit status this error ends the command with (see [`exit`]).
     pub fn exit_status(&self) -> u8 {
         match self {
-            CliError::Usage(_) | CliError::Profile(_) => exit::USAGE,
+            CliError::Usage(_) | CliError::Profile(_) | CliError::Diff(_) => exit::USAGE,
             CliError::Harness(h) => match h {
                 HarnessError::UnknownModel(_)
                 | HarnessError::Plan(_)
@@ -249,6 +258,7 @@ fn dispatch(command: Command, matches: &ArgMatches) -> Result<u8, CliError> {
         Command::ServeApi(args) => serve_api::serve_api(&args),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Report(args) => report::report(&args),
+        Command::Diff(args) => diff::diff(&args),
         Command::Soak(args) => soak::soak(&args),
         Command::Load(args) => load::load(&args),
         Command::Child => child::child(),

@@ -1,7 +1,9 @@
 //! `greetbench report`: renders `reports/index.html` from the stored results (gathered from
-//! `target/` afresh, or one results.json).
+//! `target/` afresh, or one results.json), and with `--baseline OLD` compares it against
+//! another run.
 
 use clap::Args;
+use greetbench_report::diff;
 
 use super::{CliError, exit};
 use crate::out::say;
@@ -16,6 +18,10 @@ pub(super) struct ReportArgs {
     /// Write index.html into this directory [default: reports/ in the workspace].
     #[arg(long)]
     out: Option<std::path::PathBuf>,
+    /// Compare against this run (a results.json, or a report folder holding one): adds the
+    /// section "Against the baseline" and a column to the answer table.
+    #[arg(long, value_name = "OLD")]
+    baseline: Option<std::path::PathBuf>,
 }
 
 /// Renders the page and says where it is.
@@ -26,7 +32,16 @@ pub(super) fn report(args: &ReportArgs) -> Result<u8, CliError> {
         None => greetbench_report::collect(&paths, &registry::descriptions())?,
     };
     let out = args.out.clone().unwrap_or_else(|| paths.report_dir());
-    let page = greetbench_report::render(&results, &out, &paths.target.join("criterion"))?;
+    let criterion = paths.target.join("criterion");
+    let page = match &args.baseline {
+        None => greetbench_report::render(&results, &out, &criterion)?,
+        Some(old) => {
+            let (was, now) = diff::open(old, &results)?;
+            let label = old.display().to_string();
+            let against = diff::Baseline::new(diff::Kind::Given, &label, &was, &now);
+            greetbench_report::write_page(&now, &out, &criterion, Some(against))?
+        }
+    };
     say(&format!(
         "report: {} (from {})\n",
         page.display(),

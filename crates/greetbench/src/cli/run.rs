@@ -47,7 +47,7 @@ pub(super) struct RunArgs {
 /// `--targets`, it is then taken as theirs).
 pub(super) fn run(args: &RunArgs, latency_given: bool) -> Result<u8, CliError> {
     registry::find(&args.model).map_err(HarnessError::from)?;
-    args.batch.check(&args.hosts)?;
+    args.batch.check()?;
     args.batch.work.check_one_python()?;
     let mut request = args.batch.request(&args.model, &args.hosts)?;
     request.targets = args.targets.iter().map(|(addr, _)| *addr).collect();

@@ -29,7 +29,7 @@ pub(super) struct ServeArgs {
     max_connections: usize,
     /// Spread the hosts over this many server processes, each holding a block of them (and
     /// its own open-files limit): for more connections than one process may open.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::args::max_hosts())]
     processes: usize,
     /// The number of this server's first host: it serves hosts first..first+H, each answering
     /// with its own number. Set by `--processes` for each of its server processes.
@@ -43,8 +43,7 @@ pub(super) struct ServeArgs {
 
 /// Serves until interrupted (or, as the harness's child, until stdin closes).
 pub(super) fn serve(args: &ServeArgs) -> Result<u8, CliError> {
-    args.hosts.check()?;
-    if args.processes == 0 || args.processes > args.hosts.hosts {
+    if args.processes > args.hosts.hosts {
         return Err(CliError::Usage(format!(
             "--processes must be between 1 and --hosts ({}): each process holds at least one host",
             args.hosts.hosts

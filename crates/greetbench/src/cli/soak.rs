@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
+use clap::builder::RangedU64ValueParser;
 use greet_core::Workload;
 use greet_core::duration;
 use greet_core::plan::MAX_COUNT;
@@ -25,7 +26,7 @@ pub(super) struct SoakArgs {
     #[arg(long, default_value_t = 1_000_000)]
     count: usize,
     /// Greets per batch: the most in flight at once.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_COUNT as u64))]
     batch: usize,
     #[command(flatten)]
     work: SoakWork,
@@ -44,7 +45,7 @@ struct SoakWork {
     #[arg(long, default_value = "1s", value_parser = duration::parse)]
     timeout: Duration,
     /// Retries per greet [default: 3; 0 for the Python models, which do not retry].
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(..=i64::from(greet_core::plan::MAX_RETRIES)))]
     retries: Option<u32>,
 }
 
@@ -61,7 +62,7 @@ pub(super) fn soak(args: &SoakArgs) -> Result<u8, CliError> {
     });
     let found = registry::find(&model).map_err(HarnessError::from)?;
     let retries = retries(&registry::describe(found.as_ref()), args.work.retries)?;
-    if args.batch == 0 || args.batch > args.count.min(MAX_COUNT) {
+    if args.batch > args.count.min(MAX_COUNT) {
         return Err(CliError::Usage(format!(
             "--batch must be between 1 and --count ({})",
             args.count

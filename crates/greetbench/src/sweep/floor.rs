@@ -18,6 +18,7 @@ use greet_core::floor::FloorPairs;
 
 use super::{Profile, resources};
 use crate::floor_pairs::{self, Options};
+use crate::harness::HarnessError;
 use crate::registry;
 
 /// Greets per run.
@@ -53,13 +54,13 @@ pub fn count(profile: Profile) -> usize {
     models().len() * repeats(profile)
 }
 
-/// Runs the pairs; `step` hears of each pair before it starts. Empty, with a note, if the
-/// shared server cannot start.
+/// Runs the pairs; `step` hears of each pair before it starts. Fails only if the shared
+/// server cannot start.
 pub fn run(
     exe: &Path,
     profile: Profile,
     step: impl FnMut(&str),
-) -> Result<Vec<FloorPairs>, String> {
+) -> Result<Vec<FloorPairs>, HarnessError> {
     let names = models();
     let (with, _) = floor_pairs::kinds(&names);
     let options = Options {
@@ -70,7 +71,7 @@ pub fn run(
         timeout: Duration::from_secs(10),
         repeats: repeats(profile),
     };
-    floor_pairs::run(exe, &with, &options, step).map_err(|e| e.to_string())
+    floor_pairs::run(exe, &with, &options, step)
 }
 
 /// The pairs in the sweep's table: one line per model, its ratio to its floor client.

@@ -378,11 +378,22 @@ pub fn run_scale_and_store(
     Ok((sweep, written))
 }
 
+/// Why Python's spawn costs were not measured.
+#[derive(Debug, thiserror::Error)]
+pub enum PythonSideError {
+    /// The script could not run (no python3, or past its deadline): what `model_python` said.
+    #[error("{0}")]
+    Run(String),
+    /// It ran but printed no report.
+    #[error("spawn_cost.py printed no report: {0}")]
+    Report(#[from] serde_json::Error),
+}
+
 /// Runs `python3 python/spawn_cost.py --json`: Python's spawn costs and kill probe.
-pub fn python_side() -> Result<PythonSide, String> {
+pub fn python_side() -> Result<PythonSide, PythonSideError> {
     let out = model_python::run_script("spawn_cost.py", &["--json"], Duration::from_secs(180))
-        .map_err(|e| e.to_string())?;
-    serde_json::from_str(out.trim()).map_err(|e| format!("spawn_cost.py printed no report: {e}"))
+        .map_err(|e| PythonSideError::Run(e.to_string()))?;
+    Ok(serde_json::from_str(out.trim())?)
 }
 
 /// Runs the sweep and stores it in `target/greetbench/sweep.json` (and `out`, if given).

@@ -76,7 +76,7 @@ const ONE_THREAD_SIGNAL: i32 = libc::SIGTERM;
 /// re-executed as the worker process of experiments 4 and 5 (the `greetbench` binary, or any
 /// executable that calls `cli::run_as_cli_if_requested` first).
 pub fn run(exe: &Path) -> KillProbe {
-    if proc::tasks(Who::Me).is_empty() || !Path::new("/proc/net/tcp").is_file() {
+    if proc::tasks(Who::Me).is_empty() || !net::available() {
         return KillProbe {
             detached_thread: no_proc(),
             socket_shutdown: no_proc(),

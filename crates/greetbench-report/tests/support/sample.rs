@@ -1,0 +1,97 @@
+//! The sample the repository ships, a copy of it with one model's I/O slowed down, and the
+//! rows of `diff --markdown` and `--json` read back: shared by the report crate's diff tests
+//! and the CLI's (`#[path]`-included by both).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// `reports/sample/results.json`.
+pub fn sample_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/sample/results.json")
+}
+
+/// The sample with `model`'s I/O figures times `factor`: criterion's io estimates (median,
+/// interval, spread and raw samples) and the sweep's greet runs (wall time and latencies).
+pub fn slowed(model: &str, factor: f64) -> Value {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample_path()).unwrap()).unwrap();
+    let scale = |x: &mut Value| {
+        if let Some(n) = x.as_f64() {
+            *x = Value::from(n * factor);
+        }
+    };
+    let mut touched = 0;
+    for e in v["criterion"].as_array_mut().unwrap() {
+        if e["function"] == model && e["group"].as_str().unwrap().starts_with("io_") {
+            for k in ["median_ns", "median_lo_ns", "median_hi_ns", "mad_ns"] {
+                scale(&mut e[k]);
+            }
+            if let Some(s) = e.get_mut("samples_ns").and_then(Value::as_array_mut) {
+                s.iter_mut().for_each(scale);
+            }
+            touched += 1;
+        }
+    }
+    for e in v["sweep"]["entries"].as_array_mut().unwrap() {
+        let Some(r) = e.get_mut("record") else {
+            continue;
+        };
+        if r["model"] == model && r["workload"] == "greet" {
+            for k in ["wall_s", "latency_p50_ms", "latency_p99_ms"] {
+                scale(&mut r[k]);
+            }
+            touched += 1;
+        }
+    }
+    assert!(touched > 4, "the sample has {model}'s I/O figures to slow");
+    v
+}
+
+/// The rows of `greetbench diff --markdown`'s table: (question, model, NEW / OLD, word).
+pub fn markdown_rows(md: &str) -> Vec<(String, String, String, String)> {
+    md.lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let c: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+            let word = c[5].trim_matches('*').split(':').next().unwrap_or("");
+            (unescape(c[0]), unescape(c[1]), c[4].into(), word.into())
+        })
+        .collect()
+}
+
+/// `s` without Markdown's backslash escapes.
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' {
+            chars.next().unwrap_or(c)
+        } else {
+            c
+        });
+    }
+    out
+}
+
+/// The rows of `greetbench diff --json`: (question, model, NEW / OLD, word).
+pub fn json_rows(json: &Value) -> Vec<(String, String, Option<f64>, String)> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    json["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    (
+                        text(&r["what"]),
+                        text(&r["model"]),
+                        r["ratio"].as_f64(),
+                        text(&r["word"]),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
