@@ -41,13 +41,17 @@ pub fn sig3(v: f64) -> String {
 
 /// A whole count, with thin separators past four digits: `1000`, `10 000`.
 pub fn count(n: impl Into<u128>) -> String {
-    let s = n.into().to_string();
-    if s.len() <= 4 {
-        return s;
+    grouped(&n.into().to_string())
+}
+
+/// Digits (no sign, no point) with thin separators between thousands past four digits.
+fn grouped(s: &str) -> String {
+    if s.len() <= 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
     }
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -108,9 +112,10 @@ pub fn latency(l: Duration) -> String {
     }
 }
 
-/// A ratio: `2.63×`.
+/// A ratio: `2.63×`; a large one keeps three figures and separates its thousands:
+/// `908 000×`, never `908000×`.
 pub fn ratio(x: f64) -> String {
-    format!("{}×", sig3(x))
+    format!("{}×", grouped(&sig3(x)))
 }
 
 /// An interval: `[2.41–2.80]`.
@@ -194,5 +199,7 @@ mod tests {
         assert_eq!(rate(4476.0), "4.48k/s");
         assert_eq!(count(10_000u32), "10\u{202f}000");
         assert_eq!(count(1000u32), "1000");
+        assert_eq!(ratio(907_812.0), "908\u{202f}000×");
+        assert_eq!(ratio(1234.0), "1230×");
     }
 }

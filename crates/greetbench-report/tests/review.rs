@@ -1,0 +1,107 @@
+//! What a reviewer of the sample page (`reports/sample/results.json`) found, each as a check on
+//! that sample or on a copy of it bent to show the defect: a caption computed from the rows its
+//! table shows, a rate verdict that reads inconclusive when its prediction's own range crosses
+//! the band, a busy banner that names what was busy, constants printed as written, diff rows
+//! that name their language, and evidence that says which way its ratio goes.
+
+use greetbench_report::format;
+use greetbench_report::section::{load, spawn};
+use greetbench_report::verdict::{Verdict, Why};
+use greetbench_report::view::{Question, View};
+use greetbench_report::{Results, diff};
+
+#[allow(dead_code)] // the diff tests use the rest
+#[path = "support/sample.rs"]
+mod support;
+use support::sample_path;
+
+fn sample() -> Results {
+    diff::read(&sample_path()).expect("the sample reads")
+}
+
+#[test]
+fn the_spawn_caption_names_the_rows_its_table_shows() {
+    let r = sample();
+    let view = View::new(&r);
+    let rows: Vec<_> = view
+        .figures()
+        .iter()
+        .filter(|f| matches!(f.question, Question::Spawn { .. }))
+        .collect();
+    let dearest = rows
+        .iter()
+        .max_by(|a, b| a.median.total_cmp(&b.median))
+        .expect("the sample measured spawns");
+    let cheapest = rows
+        .iter()
+        .min_by(|a, b| a.median.total_cmp(&b.median))
+        .unwrap();
+    let caption = spawn::build(&view).figure.expect("a chart").caption;
+    for f in [dearest, cheapest] {
+        let said = format!(
+            "a {} in {} ({})",
+            f.row.model,
+            greetbench_report::view::lang_name(f.row.lang),
+            format::time_ns(f.median)
+        );
+        assert!(caption.contains(&said), "{said:?} not in {caption:?}");
+    }
+    // The ratio keeps three figures and separates its thousands.
+    let ratio = format::ratio(dearest.median / cheapest.median);
+    assert!(caption.contains(&ratio), "{ratio} not in {caption:?}");
+    assert!(
+        !caption
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|digits| digits.len() > 4),
+        "a long run of digits in {caption:?}"
+    );
+}
+
+/// `r` with every rate run of `model` predicting `knee`.
+fn predicting(r: &Results, model: &str, knee: f64) -> Results {
+    let mut r = r.clone();
+    for run in r.sweep.as_mut().unwrap().rates.iter_mut() {
+        if let greet_core::record::RunResult::Record(k) = run
+            && k.request.model == model
+            && let Some(l) = k.load.as_mut()
+        {
+            l.predicted_knee_rate = Some(knee);
+        }
+    }
+    r
+}
+
+#[test]
+fn a_knee_verdict_is_decided_only_when_every_runs_prediction_agrees() {
+    let r = sample();
+    let view = View::new(&r);
+    let lines = load::lines(&view);
+    let mut straddled = 0;
+    for line in lines.iter().filter(|l| l.workers.is_none()) {
+        let Some((lo, hi)) = line.prediction_range() else {
+            continue;
+        };
+        let (verdict, sentence) = load::knee_verdict(line, &line.label(&lines));
+        let judged_at = |knee: f64| {
+            let moved = predicting(&r, &line.model, knee);
+            let view = View::new(&moved);
+            let all = load::lines(&view);
+            let l = all.iter().find(|l| l.model == line.model).unwrap();
+            load::knee_verdict(l, &l.label(&all)).0
+        };
+        let (at_lo, at_hi) = (judged_at(lo), judged_at(hi));
+        if at_lo != at_hi {
+            straddled += 1;
+            assert!(
+                matches!(verdict, Verdict::Inconclusive(Why::Straddles { .. })),
+                "{verdict:?}: {sentence}"
+            );
+        } else if verdict.decided() {
+            assert_eq!(verdict, at_lo, "{sentence}");
+        }
+    }
+    assert!(
+        straddled > 0,
+        "the sample has a line whose runs' predictions put its knee across the band"
+    );
+}
