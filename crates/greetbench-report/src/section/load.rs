@@ -14,7 +14,9 @@
 //!   geometric mean.
 //! - The **prediction holds** when it lies inside that interval, or within [`KNEE_FACTOR`]× of
 //!   the estimate; a knee outside the rates run, or a line run on a busy machine, is
-//!   inconclusive.
+//!   inconclusive. When the runs' predictions differ, the verdict must hold for the lowest
+//!   and the highest of them alike: a range that puts the ratio across the band is
+//!   inconclusive, never holds or does not hold.
 //! - A line's **predicted knee** is the median of its runs' own predictions (the lower middle
 //!   one for an even count): `K / L` for a pool, else the CPU limit each run measured.
 //! - The **machine's limit** is its cores divided by the cheapest CPU per greet (client and
@@ -31,6 +33,7 @@ use crate::chart::lines::{Lines, Mark, Point, Reference, Series};
 use crate::chart::{Axis, Marker, Scale, style};
 use crate::format;
 use crate::section::{Cell, Figure, Table};
+use crate::stats::Interval;
 use crate::verdict::{Verdict, Why};
 use crate::view::{View, stopped_by};
 
@@ -297,25 +300,60 @@ pub fn knee_verdict(line: &RateLine<'_>, label: &str) -> (Verdict, String) {
     }
     let (verdict, judged) = match (knee.held, knee.failed) {
         (Some(h), Some(f)) => {
-            let ratio = (h * f).sqrt() / pred;
-            let bracketed = h <= pred && pred <= f;
-            let near = (1.0 / KNEE_FACTOR..=KNEE_FACTOR).contains(&ratio);
-            if bracketed || near {
+            let estimate = (h * f).sqrt();
+            let ratio = estimate / pred;
+            // The runs' predictions differ (each measured its own CPU cost): the knee is
+            // judged against every one of them, and only a verdict all of them agree on
+            // is given.
+            let (plo, phi) = line.prediction_range().unwrap_or((pred, pred));
+            let ratios = Interval {
+                lo: estimate / phi,
+                hi: estimate / plo,
+            };
+            // A prediction holds inside [h, f] or within the band around the estimate: both
+            // contain the estimate, so together they are one range of predictions.
+            let holds_from = h.min(estimate / KNEE_FACTOR);
+            let holds_to = f.max(estimate * KNEE_FACTOR);
+            let spread = if plo < phi {
+                format!(
+                    " [{}–{}] over the runs' predictions",
+                    format::sig3(ratios.lo),
+                    format::sig3(ratios.hi)
+                )
+            } else {
+                String::new()
+            };
+            if holds_from <= plo && phi <= holds_to {
                 (
                     Verdict::Holds,
                     format!(
-                        "the knee came where predicted ({} the prediction, within {})",
+                        "the knee came where predicted ({} the prediction{spread}, within {})",
                         format::ratio(ratio),
                         format::ratio(KNEE_FACTOR)
                     ),
                 )
-            } else {
+            } else if phi < holds_from || holds_to < plo {
                 (
                     Verdict::DoesNotHold,
                     format!(
-                        "the knee came {} than predicted ({} the prediction)",
+                        "the knee came {} than predicted ({} the prediction{spread})",
                         if ratio < 1.0 { "earlier" } else { "later" },
                         format::ratio(ratio)
+                    ),
+                )
+            } else {
+                let threshold = if ratios.lo < 1.0 / KNEE_FACTOR {
+                    1.0 / KNEE_FACTOR
+                } else {
+                    KNEE_FACTOR
+                };
+                (
+                    Verdict::Inconclusive(Why::Straddles { threshold }),
+                    format!(
+                        "the runs' predictions put the knee on both sides of the band: {} \
+                         the prediction{spread}, across {}",
+                        format::ratio(ratio),
+                        format::ratio(threshold)
                     ),
                 )
             }
