@@ -5,8 +5,8 @@
 //! that name their language, and evidence that says which way its ratio goes.
 
 use greetbench_report::format;
-use greetbench_report::section::{load, spawn};
-use greetbench_report::verdict::{Verdict, Why};
+use greetbench_report::section::{answer, busy, load, spawn};
+use greetbench_report::verdict::{Confidence, Verdict, Why};
 use greetbench_report::view::{Question, View};
 use greetbench_report::{Results, diff};
 
@@ -104,4 +104,94 @@ fn a_knee_verdict_is_decided_only_when_every_runs_prediction_agrees() {
         straddled > 0,
         "the sample has a line whose runs' predictions put its knee across the band"
     );
+}
+
+/// The answer's picks that read inconclusive because a figure behind them was busy.
+fn busy_picks(a: &answer::Answer) -> usize {
+    a.rows
+        .iter()
+        .flat_map(|s| s.picks.iter())
+        .filter(|p| matches!(p.confidence, Confidence::Unsure(Why::Busy(_))))
+        .count()
+}
+
+#[test]
+fn the_busy_banner_names_what_was_busy_and_agrees_with_the_answer() {
+    let r = sample();
+    let view = View::new(&r);
+    let a = answer::build(&view);
+    let banner = busy::banner(&view, &a).expect("the sample has busy groups");
+    let busy_groups: Vec<_> = r.noise.iter().filter(|g| g.busy()).collect();
+    assert!(!busy_groups.is_empty());
+    for g in &busy_groups {
+        assert!(banner.contains(&g.group), "{} not in {banner}", g.group);
+    }
+    for g in r.noise.iter().filter(|g| !g.busy()) {
+        assert!(!banner.contains(&format!("{} (", g.group)), "{banner}");
+    }
+    // The sample's answer gives sure picks from quiet runs: the banner says none of its
+    // picks is left undecided, and never that every comparison is.
+    let sure = a
+        .rows
+        .iter()
+        .flat_map(|s| s.picks.iter())
+        .any(|p| p.confidence == Confidence::Sure);
+    assert!(sure && busy_picks(&a) == 0);
+    assert!(banner.contains("None of the answer's picks"), "{banner}");
+    assert!(!banner.contains("Every comparison built on"), "{banner}");
+    // The page shows that banner.
+    let page = greetbench_report::page(
+        &r,
+        &greetbench_report::Options {
+            link_base: "../target/criterion".into(),
+            baseline: None,
+        },
+    )
+    .unwrap();
+    assert!(page.contains("id=\"run-busy\""));
+    assert!(page.contains("None of the answer"));
+
+    // Every sweep run busy: the answer's picks from them read inconclusive, and the banner
+    // counts them.
+    let mut hot = r.clone();
+    let noise = greet_core::record::Noise {
+        other_busy: 0.5,
+        steal: 0.0,
+    };
+    for run in hot.sweep.as_mut().unwrap().entries.iter_mut() {
+        if let greet_core::record::RunResult::Record(k) = run {
+            k.noise = Some(noise);
+        }
+    }
+    let view = View::new(&hot);
+    let a = answer::build(&view);
+    let n = busy_picks(&a);
+    assert!(n > 0);
+    let banner = busy::banner(&view, &a).unwrap();
+    assert!(
+        banner.contains(&format!("{n} of the answer's")),
+        "{n}: {banner}"
+    );
+
+    // Nothing busy: no banner.
+    let mut quiet = r.clone();
+    for g in &mut quiet.noise {
+        g.noise = greet_core::record::Noise {
+            other_busy: 0.01,
+            steal: 0.0,
+        };
+    }
+    let sweep = quiet.sweep.as_mut().unwrap();
+    for run in sweep
+        .entries
+        .iter_mut()
+        .chain(sweep.faults.iter_mut())
+        .chain(sweep.rates.iter_mut())
+    {
+        if let greet_core::record::RunResult::Record(k) = run {
+            k.noise = None;
+        }
+    }
+    let view = View::new(&quiet);
+    assert_eq!(busy::banner(&view, &answer::build(&view)), None);
 }

@@ -16,6 +16,7 @@
 
 pub mod answer;
 pub mod baseline;
+pub mod busy;
 pub mod claims;
 pub mod cpu;
 pub mod criterion;
@@ -155,12 +156,7 @@ impl Section {
     /// Builds the section's view and renders it.
     pub fn render(self, view: &View<'_>, options: &Options) -> Result<String, askama::Error> {
         match self {
-            Section::Answer => {
-                let mut answer = answer::build(view);
-                let baseline = options.baseline.as_ref();
-                answer.against = baseline.map(|b| baseline::column(b, &answer));
-                answer.render()
-            }
+            Section::Answer => answer_html(answer::build(view), options),
             Section::Claims => claims::build(view).render(),
             Section::Io => io::build(view).render(),
             Section::Memory => memory::build(view).render(),
@@ -436,6 +432,13 @@ pub fn paired(view: &View<'_>, rows: Vec<Row>) -> Vec<Row> {
     out
 }
 
+/// The answer, with its column against the baseline when the report has one.
+fn answer_html(mut answer: answer::Answer, options: &Options) -> Result<String, askama::Error> {
+    let baseline = options.baseline.as_ref();
+    answer.against = baseline.map(|b| baseline::column(b, &answer));
+    answer.render()
+}
+
 /// The page: every section in order, the answer first.
 #[derive(Debug, Template)]
 #[template(path = "page.html")]
@@ -444,7 +447,7 @@ pub struct Page {
     pub style: Html,
     /// When and where the results were measured.
     pub date: String,
-    /// A banner when the whole run was measured on a busy machine.
+    /// A banner when part of the run was measured on a busy machine ([`busy::banner`]).
     pub busy: Option<String>,
     /// The sections, rendered, with their ids and titles for the contents.
     pub sections: Vec<(Section, Html)>,
@@ -456,21 +459,20 @@ pub fn page(view: &View<'_>, options: &Options) -> Result<String, askama::Error>
     if let Some(b) = &options.baseline {
         order.insert(1, b.kind.section());
     }
+    // The answer is built once: the page shows it and the busy banner reads it.
+    let answer = answer::build(view);
+    let busy = busy::banner(view, &answer);
+    let mut answer = Some(answer);
     let sections = order
         .into_iter()
-        .map(|s| Ok((s, Html(s.render(view, options)?))))
+        .map(|s| {
+            let html = match (s, answer.take_if(|_| s == Section::Answer)) {
+                (Section::Answer, Some(a)) => answer_html(a, options)?,
+                _ => s.render(view, options)?,
+            };
+            Ok((s, Html(html)))
+        })
         .collect::<Result<Vec<_>, askama::Error>>()?;
-    let busy = view.run_noise().filter(Noise::busy).map(|n| {
-        format!(
-            "This run was measured on a busy machine: over every group and sweep run, weighted \
-             by wall time, others' CPU {} and steal {} of all cores, past the mark ({}). Every \
-             comparison built on a busy group or run reads inconclusive; run again on a quiet \
-             machine.",
-            format::percent(n.other_busy),
-            format::percent(n.steal),
-            busy_threshold()
-        )
-    });
     Page {
         style: Html(STYLE.to_owned()),
         date: view.results.provenance.date_utc.clone(),
