@@ -439,7 +439,7 @@ fn one_model_slowed_reads_slower_on_its_rows_only_and_fails_over_10_percent() {
     }
     assert!(slower >= 8, "{stdout}");
     assert!(stdout.contains(&format!("{slower} slower")));
-    assert!(stdout.contains("--fail-over 10.0 %"));
+    assert!(stdout.contains("--fail-over 10 %"));
     // Without --fail-over, a slower row alone does not fail the command.
     let out = greetbench(&["diff", s(&sample), s(&file)]);
     assert_eq!(out.status.code(), Some(0));

@@ -89,7 +89,7 @@ pub fn build(view: &View<'_>) -> Answer {
     Answer {
         columns: columns.iter().map(|c| c.heading(several)).collect(),
         rows,
-        tie: format::ratio(TIE),
+        tie: format::chosen_ratio(TIE),
         against: None,
     }
 }
@@ -230,7 +230,7 @@ fn pick_words(
             Some(c) => format!(
                 "{} within {} of the best ({}: {})",
                 p.row,
-                format::ratio(TIE),
+                format::chosen_ratio(TIE),
                 c.b.row,
                 c.words()
             ),
@@ -656,7 +656,10 @@ fn flaky(view: &View<'_>, columns: &[Column]) -> Situation {
         .collect();
     Situation {
         what: "A flaky network",
-        setting: format!("{} % of greets broken on purpose", format::sig3(top)),
+        setting: format!(
+            "{} of greets broken on purpose",
+            format::chosen_percent(top / 100.0)
+        ),
         section: Section::Faults,
         picks,
     }

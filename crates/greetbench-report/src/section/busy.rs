@@ -23,7 +23,7 @@ pub fn banner(view: &View<'_>, answer: &Answer) -> Option<String> {
             format!(
                 "{} (others' CPU {})",
                 g.group,
-                format::percent(g.noise.other_busy)
+                format::noise(g.noise.other_busy)
             )
         })
         .collect();
@@ -73,8 +73,8 @@ pub fn banner(view: &View<'_>, answer: &Answer) -> Option<String> {
         .map(|n| {
             format!(
                 " Over the whole run, weighted by wall time: others' CPU {}, steal {}.",
-                format::percent(n.other_busy),
-                format::percent(n.steal)
+                format::noise(n.other_busy),
+                format::noise(n.steal)
             )
         })
         .unwrap_or_default();

@@ -79,7 +79,7 @@ pub fn build(view: &View<'_>) -> Claims {
     Claims {
         columns: columns.iter().map(|c| c.heading(several)).collect(),
         rows,
-        speedup: format::ratio(SPEEDUP),
+        speedup: format::chosen_ratio(SPEEDUP),
     }
 }
 
@@ -209,7 +209,7 @@ fn threads_give_no_speedup(view: &View<'_>, column: &Column) -> Checked {
                     .map(|c| c.b.row.model.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
-                format::ratio(SPEEDUP)
+                format::chosen_ratio(SPEEDUP)
             );
             Verdict::Lesson(format!(
                 "a lesson: no GIL in {}, so threads run in parallel",
@@ -220,7 +220,7 @@ fn threads_give_no_speedup(view: &View<'_>, column: &Column) -> Checked {
             Verdict::DoesNotHold
         }
     } else if sides.iter().all(|s| *s == Side::Below) {
-        evidence += &format!(" Every one stayed under {}.", format::ratio(SPEEDUP));
+        evidence += &format!(" Every one stayed under {}.", format::chosen_ratio(SPEEDUP));
         Verdict::Holds
     } else {
         Verdict::Inconclusive(first_unsure(&sides).unwrap_or(Why::NoInterval))
@@ -292,7 +292,7 @@ fn use_multiprocessing(view: &View<'_>, column: &Column) -> Checked {
         if gil_free(view, column) {
             evidence += &format!(
                 " Without processes, a model came within {} of them: its threads use the cores, and processes add start-up and pipes.",
-                format::ratio(TIE)
+                format::chosen_ratio(TIE)
             );
             Verdict::Lesson(format!(
                 "a lesson: no GIL in {}, so threads do it in one process",
@@ -304,7 +304,7 @@ fn use_multiprocessing(view: &View<'_>, column: &Column) -> Checked {
     } else if sides.iter().all(|s| *s == Side::Above) {
         evidence += &format!(
             " Every other model took over {} as long.",
-            format::ratio(TIE)
+            format::chosen_ratio(TIE)
         );
         Verdict::Holds
     } else {
@@ -337,7 +337,7 @@ fn processes_slower_to_spawn(view: &View<'_>, column: &Column) -> Checked {
             format::time_ns(p.median),
             format::time_ns(t.median),
             c.words(),
-            format::ratio(SLOWER_TO_SPAWN)
+            format::chosen_ratio(SLOWER_TO_SPAWN)
         ),
     }
 }
@@ -357,7 +357,7 @@ fn fork_is_lightweight(view: &View<'_>, column: &Column) -> Checked {
         format::time_ns(f.median),
         format::time_ns(p.median),
         c.words(),
-        format::ratio(LIGHTWEIGHT)
+        format::chosen_ratio(LIGHTWEIGHT)
     );
     if let Some(t) = spawn_figure(view, column, spawn::THREAD)
         && let Some(ct) = view.compare(f, t)
@@ -399,7 +399,7 @@ fn async_is_not_parallel(view: &View<'_>, column: &Column) -> Checked {
         evidence += " An event loop on one thread sped up: parallel after all.";
         Verdict::DoesNotHold
     } else if sides.iter().all(|s| *s == Side::Below) {
-        evidence += &format!(" It stayed under {}.", format::ratio(SPEEDUP));
+        evidence += &format!(" It stayed under {}.", format::chosen_ratio(SPEEDUP));
         Verdict::Holds
     } else {
         Verdict::Inconclusive(first_unsure(&sides).unwrap_or(Why::NoInterval))

@@ -43,7 +43,7 @@ pub fn build(_view: &View<'_>) -> Glossary {
             "speedup",
             format!(
                 "the baseline's (one job at a time) median time over a model's, on the same crunch; from {} it counts as a speedup.",
-                format::ratio(SPEEDUP)
+                format::chosen_ratio(SPEEDUP)
             ),
         ),
         (
@@ -61,14 +61,14 @@ pub fn build(_view: &View<'_>) -> Glossary {
             "tied, for a pick",
             format!(
                 "a model whose whole interval lies within {} of the best one's time; the pick is the first of the recommended kind not clearly worse than that.",
-                format::ratio(TIE)
+                format::chosen_ratio(TIE)
             ),
         ),
         (
             "busy; others' CPU; steal",
             format!(
                 "others' CPU is what the rest of the machine used while a measurement ran, steal the time a hypervisor gave these cores to someone else, both as shares of all cores (/proc/stat). Past {} together, the measurement is busy.",
-                format::percent(Noise::BUSY)
+                format::chosen_percent(Noise::BUSY)
             ),
         ),
         (

@@ -329,7 +329,7 @@ pub fn knee_verdict(line: &RateLine<'_>, label: &str) -> (Verdict, String) {
                     format!(
                         "the knee came where predicted ({} the prediction{spread}, within {})",
                         format::ratio(ratio),
-                        format::ratio(KNEE_FACTOR)
+                        format::chosen_ratio(KNEE_FACTOR)
                     ),
                 )
             } else if phi < holds_from || holds_to < plo {
@@ -527,10 +527,10 @@ pub fn build(view: &View<'_>) -> Load {
         bound: format!(
             "{}L + {}",
             crate::chart::number(BOUND_FACTOR),
-            format::time_ns(BOUND_SLACK_MS * 1e6)
+            format::chosen_time_ns(BOUND_SLACK_MS * 1e6)
         ),
-        achieved: format::percent(ACHIEVED),
-        knee_factor: format::ratio(KNEE_FACTOR),
+        achieved: format::chosen_percent(ACHIEVED),
+        knee_factor: format::chosen_ratio(KNEE_FACTOR),
         figure: chart(view, &lines),
         table,
         limit: limit_words,
@@ -636,7 +636,7 @@ fn chart(view: &View<'_>, lines: &[RateLine<'_>]) -> Option<Figure> {
             label: format!(
                 "sustained while p99 ≤ {}L + {}",
                 crate::chart::number(BOUND_FACTOR),
-                format::time_ns(BOUND_SLACK_MS * 1e6)
+                format::chosen_time_ns(BOUND_SLACK_MS * 1e6)
             ),
         })
         .into_iter()

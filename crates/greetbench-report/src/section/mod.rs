@@ -381,7 +381,7 @@ impl Figure {
 pub fn busy_threshold() -> String {
     format!(
         "others' CPU plus steal over {} of all cores",
-        format::percent(Noise::BUSY)
+        format::chosen_percent(Noise::BUSY)
     )
 }
 

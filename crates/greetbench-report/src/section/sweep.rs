@@ -71,10 +71,7 @@ pub fn build(view: &View<'_>) -> SweepTable {
                 Cell::num(format::sig3(k.kib_per_job())),
                 Cell::num(k.peak_threads.to_string()),
                 Cell::num(format!("{} / {}", k.ctx_voluntary, k.ctx_involuntary)),
-                Cell::num(
-                    k.noise
-                        .map_or("-".into(), |n| format::percent(n.other_busy)),
-                ),
+                Cell::num(k.noise.map_or("-".into(), |n| format::noise(n.other_busy))),
             ]),
             None => cells.extend((0..7).map(|_| Cell::num("-"))),
         }
