@@ -13,7 +13,7 @@ use greetbench_report::{Results, diff};
 #[allow(dead_code)] // the diff tests use the rest
 #[path = "support/sample.rs"]
 mod support;
-use support::sample_path;
+use support::{json_rows, markdown_rows, sample_path};
 
 fn sample() -> Results {
     diff::read(&sample_path()).expect("the sample reads")
@@ -194,4 +194,104 @@ fn the_busy_banner_names_what_was_busy_and_agrees_with_the_answer() {
     }
     let view = View::new(&quiet);
     assert_eq!(busy::banner(&view, &answer::build(&view)), None);
+}
+
+#[test]
+fn diff_rows_name_their_language_where_a_model_name_is_shared() {
+    let r = sample();
+    let view = View::new(&r);
+    let d = diff::Diff::new(&view, "OLD", &view, "NEW", diff::Settings::default());
+    let md = diff::text::markdown(&d);
+    let rows = markdown_rows(&md);
+    assert_eq!(rows.len(), d.rows.len());
+    // No two rows of one question read the same.
+    let mut seen = std::collections::HashSet::new();
+    for (question, model, _, _) in &rows {
+        assert!(
+            seen.insert((question, model)),
+            "{question}: {model} twice\n{md}"
+        );
+    }
+    // The spawn rows measured in both languages carry it in their label.
+    let both: Vec<_> = d
+        .rows
+        .iter()
+        .filter(|a| {
+            d.rows
+                .iter()
+                .any(|b| a.what == b.what && a.row.model == b.row.model && a.row.lang != b.row.lang)
+        })
+        .collect();
+    assert!(both.len() >= 2, "the sample has a kind in both languages");
+    for c in &both {
+        let label = format!(
+            "{} ({})",
+            c.row.model,
+            greetbench_report::view::lang_name(c.row.lang)
+        );
+        assert!(
+            rows.iter().any(|(q, m, _, _)| *q == c.what && *m == label),
+            "{label} not in the Markdown"
+        );
+    }
+    // The terminal's rows too: each row's label, as its first column, once per question.
+    let text = diff::text::terminal(&d);
+    let mut question = String::new();
+    let mut seen = std::collections::HashSet::new();
+    for l in text.lines() {
+        if let Some(row) = l.strip_prefix("  ") {
+            let label = row.trim().split("  ").next().unwrap().to_string();
+            assert!(seen.insert((question.clone(), label.clone())), "{l}");
+        } else {
+            question = l.to_string();
+        }
+    }
+    // The JSON keeps its fields: the model as named, the language apart; the label the
+    // Markdown shows is made from them.
+    let json: serde_json::Value = serde_json::from_str(&diff::text::json(&d)).unwrap();
+    for (row, c) in json["rows"].as_array().unwrap().iter().zip(&d.rows) {
+        assert_eq!(row["model"], c.model.as_str());
+        assert!(row["row"]["lang"].is_string());
+    }
+    let labels: Vec<_> = json_rows(&json).into_iter().map(|r| r.1).collect();
+    let shown: Vec<_> = rows.into_iter().map(|r| r.1).collect();
+    assert_eq!(labels, shown);
+}
+
+#[test]
+fn constants_print_as_written_and_no_interval_prints_its_median_twice() {
+    let r = sample();
+    let page = greetbench_report::page(
+        &r,
+        &greetbench_report::Options {
+            link_base: "../target/criterion".into(),
+            baseline: None,
+        },
+    )
+    .unwrap();
+    for false_precision in [
+        "5.00 %",
+        "10.0 % of all cores",
+        "Past 10.0 %",
+        "2L + 10.0 ms",
+        "within 2.00×",
+        "50.0 % faults",
+        "steal 0.0577",
+    ] {
+        assert!(!page.contains(false_precision), "{false_precision}");
+    }
+    assert!(page.contains("2L + 10 ms"));
+    // No interval whose two ends print alike and equal to the figure before it.
+    for (i, _) in page.match_indices(" [") {
+        let rest = &page[i + 2..];
+        let Some(end) = rest.find(']') else { continue };
+        let Some((lo, hi)) = rest[..end].split_once('–') else {
+            continue;
+        };
+        let before = page[..i].rsplit(' ').nth(1).unwrap_or("");
+        assert!(
+            !(lo == hi && (before == lo || before.trim_end_matches('×') == lo)),
+            "{before} [{lo}–{hi}]"
+        );
+    }
 }
