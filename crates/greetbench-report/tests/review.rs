@@ -295,3 +295,48 @@ fn constants_print_as_written_and_no_interval_prints_its_median_twice() {
         );
     }
 }
+
+#[test]
+fn undecided_evidence_says_which_way_its_ratio_goes() {
+    let r = sample();
+    let view = View::new(&r);
+    let a = answer::build(&view);
+    let mut checked = 0;
+    for p in a.rows.iter().flat_map(|s| s.picks.iter()) {
+        assert!(!p.evidence.contains(" against "), "{}", p.evidence);
+        if !matches!(p.confidence, Confidence::Unsure(_)) {
+            continue;
+        }
+        // "A takes R [lo–hi] B's time": R is A's median over B's, for one question.
+        let Some((a_name, rest)) = p.evidence.split_once(" takes ") else {
+            continue;
+        };
+        let (ratio, rest) = rest.split_once(' ').unwrap();
+        let b_name = rest
+            .split_once("] ")
+            .unwrap()
+            .1
+            .trim_end_matches(" time")
+            .trim_end_matches("'s")
+            .trim_end_matches('\'');
+        let a_name = a_name.rsplit(": ").next().unwrap();
+        let found = view.figures().iter().any(|fa| {
+            fa.row.model == a_name
+                && view.figures().iter().any(|fb| {
+                    fb.row.model == b_name
+                        && fb.question == fa.question
+                        && format::ratio(fa.median / fb.median) == ratio
+                })
+        });
+        assert!(
+            found,
+            "{a_name} over {b_name} is not {ratio}: {}",
+            p.evidence
+        );
+        checked += 1;
+    }
+    assert!(
+        checked > 0,
+        "the sample has an undecided pick with its comparison"
+    );
+}

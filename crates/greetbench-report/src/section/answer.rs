@@ -222,22 +222,42 @@ fn pick_words(
         confidence,
         against_best,
     } = chosen;
+    // "A takes 1.73× [1.38–2.05] B's time": which way the ratio goes, in the figure's terms.
+    let directed = |c: &Comparison<'_>| {
+        let owner = |r: &crate::view::Row| {
+            let name = r.to_string();
+            if name.ends_with('s') {
+                format!("{name}'")
+            } else {
+                format!("{name}'s")
+            }
+        };
+        let (verb, what) = match c.a.unit {
+            crate::view::Unit::Ns => ("takes", "time"),
+            crate::view::Unit::Kib => ("uses", "memory"),
+        };
+        format!(
+            "{} {verb} {} {} {what}",
+            c.a.row,
+            c.words(),
+            owner(&c.b.row)
+        )
+    };
     let evidence = match (pick, alternative) {
         (Some(p), Some(alt)) if alt.row != p.row => view
             .compare(alt, p)
             .map_or_else(|| p.words(), |c| words(&c)),
         (Some(p), _) => match against_best {
             Some(c) => format!(
-                "{} within {} of the best ({}: {})",
+                "{} within {} of the best: {}",
                 p.row,
                 format::chosen_ratio(TIE),
-                c.b.row,
-                c.words()
+                directed(&c)
             ),
             None => format!("{}: {}", p.row, p.words()),
         },
         (None, _) => match against_best {
-            Some(c) => format!("{} against {}: {}", c.a.row, c.b.row, c.words()),
+            Some(c) => directed(&c),
             None => "no model measured".into(),
         },
     };
