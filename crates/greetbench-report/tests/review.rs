@@ -5,7 +5,7 @@
 //! that name their language, and evidence that says which way its ratio goes.
 
 use greetbench_report::format;
-use greetbench_report::section::{answer, busy, load, spawn};
+use greetbench_report::section::{answer, busy, claims, load, spawn};
 use greetbench_report::verdict::{Confidence, Verdict, Why};
 use greetbench_report::view::{Question, View};
 use greetbench_report::{Results, diff};
@@ -339,4 +339,37 @@ fn undecided_evidence_says_which_way_its_ratio_goes() {
         checked > 0,
         "the sample has an undecided pick with its comparison"
     );
+}
+
+#[test]
+fn the_kill_claim_numbers_what_it_shows_consecutively() {
+    let r = sample();
+    let view = View::new(&r);
+    let i = claims::CLAIMS
+        .iter()
+        .position(|c| c.starts_with("A thread cannot be killed"))
+        .expect("the claim is listed");
+    let rust = greetbench_report::view::Column {
+        lang: greet_core::Lang::Rust,
+        interpreter: None,
+    };
+    let evidence = claims::check(&view, &rust, i).evidence;
+    let mut numbers = Vec::new();
+    for (at, _) in evidence.match_indices('(') {
+        let rest = &evidence[at + 1..];
+        if let Some((n, _)) = rest.split_once(')')
+            && let Ok(n) = n.parse::<usize>()
+        {
+            numbers.push(n);
+        }
+    }
+    assert!(numbers.len() >= 3, "{evidence}");
+    let mut first_seen: Vec<usize> = Vec::new();
+    for n in numbers {
+        if !first_seen.contains(&n) {
+            first_seen.push(n);
+        }
+    }
+    let expected: Vec<usize> = (1..=first_seen.len()).collect();
+    assert_eq!(first_seen, expected, "{evidence}");
 }

@@ -471,15 +471,20 @@ fn rust_kill_claim(r: &Results) -> Checked {
     let Some(k) = r.sweep.as_ref().and_then(|s| s.kill.as_ref()) else {
         return not_measured("kill probe (it runs with the sweep)");
     };
-    // The claim rests on (1), a thread nothing stopped, and (4), a process SIGKILL did; (5)
-    // can refute it (a thread that died alone was killed). The other experiments are the ways
-    // out the course teaches instead: the kill section shows them.
+    // The claim rests on the probe's first experiment, a thread nothing stopped, and its
+    // fourth, a process SIGKILL did; its fifth can refute it (a thread that died alone was
+    // killed). The other experiments are the ways out the course teaches instead: the kill
+    // section shows them, with the probe's own numbers. Here the three shown are numbered
+    // (1) to (3) as they appear.
+    const SHOWN: [usize; 3] = [0, 3, 4];
+    let (blocked, killed, signalled) = (1, 2, 3);
     let rows = k.rows();
-    let mut evidence = [0, 3, 4]
+    let mut evidence = SHOWN
         .iter()
-        .filter_map(|&i| {
+        .enumerate()
+        .filter_map(|(n, &i)| {
             rows.get(i)
-                .map(|r| format!("({}) {}: {}", i + 1, r.tried, r.figure))
+                .map(|r| format!("({}) {}: {}", n + 1, r.tried, r.figure))
         })
         .collect::<Vec<_>>()
         .join("; ");
@@ -492,14 +497,19 @@ fn rust_kill_claim(r: &Results) -> Checked {
     };
     let mut against = Vec::new();
     if !thread.as_claimed() {
-        against.push("the detached thread did not stay blocked until its own timeout (1)");
+        against.push(format!(
+            "the detached thread did not stay blocked until its own timeout ({blocked})"
+        ));
     }
     if !process.as_claimed() {
-        against
-            .push("the worker process was not seen killed by SIGKILL, reaped and disconnected (4)");
+        against.push(format!(
+            "the worker process was not seen killed by SIGKILL, reaped and disconnected ({killed})"
+        ));
     }
     if k.signalled_thread.ran().is_some_and(|s| !s.as_claimed()) {
-        against.push("a signal to one thread did not end the whole process (5)");
+        against.push(format!(
+            "a signal to one thread did not end the whole process ({signalled})"
+        ));
     }
     let verdict = if against.is_empty() {
         Verdict::Holds

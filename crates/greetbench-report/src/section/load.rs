@@ -441,66 +441,72 @@ pub fn build(view: &View<'_>) -> Load {
         .iter()
         .filter_map(RateLine::highest_sustained)
         .fold(0.0, f64::max);
-    let mut table = Table::new(
-        "sustained",
-        &[
-            "model",
-            "K",
-            "L",
-            "rates run",
-            "predicted knee",
-            "measured knee (between)",
-            "highest sustained",
-            "p99 there",
-            "× machine limit",
-            "CPU per greet",
-            "not run or failed",
-        ],
-    )
-    .left(&["not run or failed"]);
+    // Five columns (six when a run failed), so that the table fits beside the chart at
+    // 1280 px: a line's pool size and latency sit under its name, the rates run under the
+    // knee, p99 under the highest rate sustained, and CPU per greet under the machine limit.
+    let failed = lines.iter().any(|l| !l.failures.is_empty());
+    let mut head = vec![
+        "model",
+        "predicted knee",
+        "measured knee",
+        "highest sustained",
+        "× machine limit",
+    ];
+    if failed {
+        head.push("not run or failed");
+    }
+    let mut table = Table::new("sustained", &head).left(&["not run or failed"]);
     for l in &lines {
         let knee = l.knee();
         let highest = l.highest_sustained();
         let at = highest.and_then(|r| l.points.iter().find(|p| p.offered() == r));
         let measured = match knee.map(|k| (k.held, k.failed)) {
-            Some((Some(h), Some(f))) => format!("{} – {}", format::rate(h), format::rate(f)),
+            // One unit for both ends: "1.28k–2.56k/s".
+            Some((Some(h), Some(f))) => format!(
+                "{}–{}",
+                format::rate(h).trim_end_matches("/s"),
+                format::rate(f)
+            ),
             Some((None, Some(f))) => format!("below {}", format::rate(f)),
             Some((Some(h), None)) => format!("above {}", format::rate(h)),
             _ => "-".into(),
         };
-        let failures = l
-            .failures
-            .iter()
-            .map(|e| format!("{}: {}", stopped_by(e), e.message().unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join("; ");
-        table.push(vec![
-            Cell::name(l.label(&lines)),
-            Cell::num(l.workers.map_or("-".into(), |k| k.to_string())),
-            Cell::num(format::latency(l.latency)),
-            Cell::num(l.points.len().to_string()),
+        let setting = match l.workers {
+            Some(k) => format!("K = {k}, L = {}", format::latency(l.latency)),
+            None => format!("L = {}", format::latency(l.latency)),
+        };
+        let mut row = vec![
+            Cell::name(l.label(&lines)).note(setting),
             Cell::num(l.predicted().map_or("-".into(), |(k, _)| format::rate(k)))
                 .note(l.predicted().map_or(String::new(), |(_, b)| b.to_owned())),
-            Cell::num(measured),
-            Cell::num(highest.map_or("none".into(), format::rate)),
-            Cell::num(
-                at.and_then(RatePoint::p99_ms)
-                    .map_or("-".into(), |p| format::time_ns(p * 1e6)),
+            Cell::num(measured).note(format!("{} rates run", l.points.len())),
+            Cell::num(highest.map_or("none".into(), format::rate)).note(
+                at.and_then(RatePoint::p99_ms).map_or(String::new(), |p| {
+                    format!("p99 {}", format::time_ns(p * 1e6))
+                }),
             ),
             Cell::num(match (highest, limit) {
                 (Some(h), Some((m, _, _))) if m > 0.0 => format::sig3(h / m),
                 _ => "-".into(),
-            }),
-            Cell::num(
-                l.cpu_us_per_greet()
-                    .map_or("-".into(), |c| format::time_ns(c * 1e3)),
-            ),
-            Cell::words(if failures.is_empty() {
+            })
+            .note(l.cpu_us_per_greet().map_or(String::new(), |c| {
+                format!("CPU {} per greet", format::time_ns(c * 1e3))
+            })),
+        ];
+        if failed {
+            let failures = l
+                .failures
+                .iter()
+                .map(|e| format!("{}: {}", stopped_by(e), e.message().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            row.push(Cell::words(if failures.is_empty() {
                 "-".into()
             } else {
                 failures
-            }),
-        ]);
+            }));
+        }
+        table.push(row);
     }
     let limit_words = match limit {
         Some((rate, cpu, model)) => format!(
