@@ -397,6 +397,7 @@ of = "reference"
                 latency_ms: 50,
                 workers: 1,
                 timeout_ms: 5_000,
+                idle_ms: 0,
             },
             reference_model: Some("sequential".into()),
             yours: measured(1030, 1),
