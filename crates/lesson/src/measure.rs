@@ -80,7 +80,7 @@ pub fn load(file: &Path) -> Loaded<Runs> {
 }
 
 /// Writes the remembered runs.
-pub fn save(file: &Path, runs: &Runs) -> Result<(), String> {
+pub fn save(file: &Path, runs: &Runs) -> Result<(), store::SaveError> {
     store::save(file, runs)
 }
 

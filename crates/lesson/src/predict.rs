@@ -43,7 +43,7 @@ pub fn load(file: &Path) -> Loaded<Predictions> {
 }
 
 /// Writes the predictions.
-pub fn save(file: &Path, predictions: &Predictions) -> Result<(), String> {
+pub fn save(file: &Path, predictions: &Predictions) -> Result<(), store::SaveError> {
     store::save(file, predictions)
 }
 

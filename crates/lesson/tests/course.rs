@@ -165,9 +165,33 @@ const MACHINE_WORDS: &[&[&str]] = &[
 
 /// Units a measured figure comes in.
 const UNITS: &[&str] = &[
-    "ns", "µs", "us", "ms", "s", "sec", "seconds", "min", "minutes", "kib", "mib", "gib", "kb",
-    "mb", "gb", "%", "×", "x", "times", "jobs", "greets", "threads", "cores", "processes",
-    "workers", "connections", "greets/s",
+    "ns",
+    "µs",
+    "us",
+    "ms",
+    "s",
+    "sec",
+    "seconds",
+    "min",
+    "minutes",
+    "kib",
+    "mib",
+    "gib",
+    "kb",
+    "mb",
+    "gb",
+    "%",
+    "×",
+    "x",
+    "times",
+    "jobs",
+    "greets",
+    "threads",
+    "cores",
+    "processes",
+    "workers",
+    "connections",
+    "greets/s",
 ];
 
 /// How many words either side of a machine word a figure may sit and still be "near" it.
@@ -184,7 +208,8 @@ fn bare(word: &str) -> String {
 fn is_number(word: &str) -> bool {
     let w = word.trim_start_matches(['~', '≈', '(']);
     w.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && w.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+        && w.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
 }
 
 /// The figures stated near a machine word in `text`: `(machine words, figure)` pairs.
@@ -213,7 +238,10 @@ fn machine_figures(text: &str) -> Vec<(String, String)> {
             if !matches {
                 continue;
             }
-            let (lo, hi) = (i.saturating_sub(NEAR), (i + phrase.len() + NEAR).min(words.len()));
+            let (lo, hi) = (
+                i.saturating_sub(NEAR),
+                (i + phrase.len() + NEAR).min(words.len()),
+            );
             for j in lo..hi {
                 if let Some(figure) = figure_at(j) {
                     found.push((phrase.join(" "), figure));
@@ -322,7 +350,7 @@ fn fragments(hint: &str) -> Vec<String> {
 }
 
 /// `source` without its comments and string literals: the code alone, whose identifiers are
-/// the solution's own (a string like `"tokio-inline"` or a comment's words are not code).
+/// the solution's own (a string like `"some-model"` or a comment's words are not code).
 fn code_only(source: &str) -> String {
     let mut out = String::with_capacity(source.len());
     let mut chars = source.chars().peekable();
@@ -370,7 +398,11 @@ fn code_only(source: &str) -> String {
 /// away).
 fn identifiers(text: &str) -> BTreeSet<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_'))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        })
         .filter(|w| w.chars().count() >= 3)
         .map(str::to_owned)
         .collect()
@@ -384,10 +416,7 @@ fn code_spans(text: &str) -> Vec<&str> {
 /// What a hint names as code: every identifier in its code spans, and every word of its prose
 /// that reads as code (`snake_case`, or a `path::to` it).
 fn named_code(hint: &str) -> BTreeSet<String> {
-    let mut names: BTreeSet<String> = code_spans(hint)
-        .into_iter()
-        .flat_map(identifiers)
-        .collect();
+    let mut names: BTreeSet<String> = code_spans(hint).into_iter().flat_map(identifiers).collect();
     for word in hint.split_whitespace() {
         if word.contains('_') || word.contains("::") {
             names.extend(identifiers(word));
@@ -432,7 +461,7 @@ fn the_hint_rules_tell_a_recipe_from_a_concept() {
     }
     assert!(!names.contains("then"), "{names:?}");
     assert_eq!(
-        identifiers(&code_only("let x = \"tokio-inline\"; // a comment\ncall(x);")),
+        identifiers(&code_only("let x = \"some-name\"; // a comment\ncall(x);")),
         ["call", "let"].map(str::to_owned).into(),
         "identifiers of code without its strings and comments"
     );
@@ -577,7 +606,11 @@ fn bare_comparisons(text: &str) -> Vec<usize> {
 fn the_bare_comparison_finder_counts_arguments_not_commas() {
     let text = "assert_eq!(a, b);\nassert_eq!(f(x, y), [1, 2], \"the pair, {a}\");\n\
                 assert_ne!(s, \"x, y\");\nassert_eq!(got, want, \"ok\");\n";
-    assert_eq!(bare_comparisons(text), [1, 3], "the two assertions without a message");
+    assert_eq!(
+        bare_comparisons(text),
+        [1, 3],
+        "the two assertions without a message"
+    );
 }
 
 #[test]
