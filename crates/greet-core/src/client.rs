@@ -51,7 +51,10 @@ impl Connection {
     }
 
     fn greet_until(&mut self, deadline: Instant) -> Result<Reply, GreetError> {
-        self.stream.set_write_timeout(Some(remaining(deadline)?))?;
+        // No write timeout: 12 bytes go into a send buffer that holds kilobytes and is empty
+        // (a fresh connection, or one whose last reply has been read), so the write returns
+        // at once. Only the reads wait.
+        remaining(deadline)?;
         self.stream.write_all(GREETING)?;
         crate::trace::mark_sent();
         let mut buf = [0u8; 64];

@@ -23,6 +23,8 @@
 //!   contract every model implementation speaks, in any language.
 //! - [`duration`]: parsing `50ms`, `1s`, `250us`.
 //! - [`fault`]: the faults a host injects on purpose (`--fault reset=20%`), and their draw.
+//! - [`floor`]: a model beside the bare client of its kind: which one, the pairs of runs,
+//!   and their ratio with its interval.
 //! - [`interpreter`]: the interpreter a Python model ran on, as its record states it.
 //! - [`limits`]: OS limits a model must respect before it reaches them.
 //! - [`wire`]: the processes model's messages over pipes.
@@ -42,6 +44,7 @@ pub mod client;
 pub mod describe;
 pub mod duration;
 pub mod fault;
+pub mod floor;
 pub mod interpreter;
 pub mod limits;
 pub mod model;

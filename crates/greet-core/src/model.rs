@@ -6,7 +6,8 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::client;
@@ -144,17 +145,34 @@ pub enum ModelError {
 /// async-std's and smol's task handles re-raise a task's panic in whoever awaits them
 /// (their executor catches it and stores it as the task's result); those two models await
 /// each task through this, where tokio's `JoinHandle` hands back a `JoinError` instead.
-pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, GreetError> {
-    let mut future = std::pin::pin!(future);
-    // Once it has panicked the future is never polled again, so its state cannot be observed
-    // half-updated: that is what makes the AssertUnwindSafe sound.
-    std::future::poll_fn(|cx| {
-        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+///
+/// A struct that holds `future` in place, not an `async fn`, which would keep a second copy of
+/// it (its argument, and the pinned local) for as long as it waits.
+pub fn catch_panic<F: Future>(future: F) -> CatchPanic<F> {
+    CatchPanic { future }
+}
+
+pin_project_lite::pin_project! {
+    /// A future whose panic becomes [`GreetError::Panicked`]: what [`catch_panic`] returns.
+    #[must_use = "a future does nothing unless awaited"]
+    pub struct CatchPanic<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, GreetError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self.project().future;
+        // Once it has panicked the future is never polled again, so its state cannot be
+        // observed half-updated: that is what makes the AssertUnwindSafe sound.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(poll) => poll.map(Ok),
             Err(payload) => Poll::Ready(Err(GreetError::panicked(&*payload))),
         }
-    })
-    .await
+    }
 }
 
 /// Runs job `index` of `plan` on the calling thread, blocking until it ends.
@@ -242,6 +260,11 @@ fn greet_retrying(plan: &Plan, index: usize, attempts: &mut u32) -> Result<Reply
 /// - `sleep(wait)` is the runtime's own timer, for the backoff between two attempts: a wait
 ///   that must not block the event loop, and this crate has no timer of its own (it starts no
 ///   threads and knows no runtime).
+///
+/// The future this returns is what an async model's task holds while its greet waits, once
+/// per waiting greet, so it is kept flat: one body with the retries inline, rather than a
+/// future per step nested in one another, each of which would keep its own copy of its
+/// arguments. (`model-tokio-current-thread`'s `tests/size.rs` prints its size.)
 pub async fn run_job_async<G, GF, C, CF, S, SF>(
     plan: &Plan,
     index: usize,
@@ -266,78 +289,59 @@ where
     // stamped with the thread that polled it (see `trace`). With retries, the greet's polls
     // are all its attempts' and backoffs'.
     let mut stamps = Stamps::begin();
-    let (mut greet_polls, mut crunch_polls) = (Polls::default(), Polls::default());
     let mut attempts = 0;
-    let result = match plan.workload {
-        Workload::Crunch => match plan.attempt_timeout() {
-            Ok(_) => Ok((
-                None,
-                observe(crunch(plan.work, crunch_seed(index)), &mut crunch_polls).await,
-            )),
-            Err(e) => Err(e),
-        },
-        Workload::Greet => observe(
-            greet_retrying_async(plan, index, &greet, &sleep, &mut attempts),
-            &mut greet_polls,
-        )
-        .await
-        .map(|r| (Some(r), 0)),
-        Workload::Mixed => {
-            let greeted = observe(
-                greet_retrying_async(plan, index, &greet, &sleep, &mut attempts),
-                &mut greet_polls,
-            )
-            .await;
-            match greeted {
-                Ok(r) => {
-                    let seed = r.seed(index);
-                    let checksum = observe(crunch(plan.work, seed), &mut crunch_polls).await;
-                    Ok((Some(r), checksum))
-                }
-                Err(e) => Err(e),
+    let greeted = if plan.workload.greets() {
+        // The same steps as the blocking `greet_retrying`, with the runtime's greet and timer.
+        let target = plan.target(index);
+        let mut polls = Polls::default();
+        let greeted = loop {
+            // Bounded: `after_failure` gives up after `1 + retries` attempts.
+            let timeout = match plan.attempt_timeout() {
+                Ok(timeout) => timeout,
+                Err(e) => break Err(e),
+            };
+            attempts += 1;
+            let error = match observe(greet(target.addr, timeout), &mut polls)
+                .await
+                .and_then(|r| target.check(r))
+            {
+                Ok(reply) => break Ok(reply),
+                Err(e) => e,
+            };
+            match plan.after_failure(error, attempts, timeout, index) {
+                (error, None) => break Err(error),
+                (_, Some(wait)) => observe(sleep(wait), &mut polls).await,
             }
-        }
+        };
+        stamps.greet_polled(&polls);
+        Some(greeted)
+    } else {
+        None
     };
-    stamps.greet_polled(&greet_polls);
-    stamps.crunch_polled(&crunch_polls);
+    // The crunch, of a crunch job or of a mixed job whose greet got its reply.
+    let crunched = match (plan.workload, greeted) {
+        (_, Some(Err(e))) => Err(e),
+        (Workload::Mixed, Some(Ok(r))) => Ok((Some(r), Some(r.seed(index)))),
+        (_, Some(Ok(r))) => Ok((Some(r), None)),
+        (_, None) => plan
+            .attempt_timeout()
+            .map(|_| (None, Some(crunch_seed(index)))),
+    };
+    let result = match crunched {
+        Ok((reply, Some(seed))) => {
+            let mut polls = Polls::default();
+            let checksum = observe(crunch(plan.work, seed), &mut polls).await;
+            stamps.crunch_polled(&polls);
+            Ok((reply, checksum))
+        }
+        Ok((reply, None)) => Ok((reply, 0)),
+        Err(e) => Err(e),
+    };
     let mut outcome = Outcome::new(index, start.elapsed(), result);
     outcome.stamps = stamps.finish();
     outcome.attempts = attempts;
     outcome.open_loop = open_loop(plan, started_us);
     outcome
-}
-
-/// The async greet of job `index`, with its retries: the same steps as [`greet_retrying`].
-async fn greet_retrying_async<G, GF, S, SF>(
-    plan: &Plan,
-    index: usize,
-    greet: &G,
-    sleep: &S,
-    attempts: &mut u32,
-) -> Result<Reply, GreetError>
-where
-    G: Fn(SocketAddr, Duration) -> GF,
-    GF: Future<Output = Result<Reply, GreetError>>,
-    S: Fn(Duration) -> SF,
-    SF: Future<Output = ()>,
-{
-    let target = plan.target(index);
-    loop {
-        // Bounded: `after_failure` gives up after `1 + retries` attempts.
-        let timeout = plan.attempt_timeout()?;
-        *attempts += 1;
-        let error = match greet(target.addr, timeout)
-            .await
-            .and_then(|r| target.check(r))
-        {
-            Ok(reply) => return Ok(reply),
-            Err(e) => e,
-        };
-        match plan.after_failure(error, *attempts, timeout, index) {
-            (error, None) => return Err(error),
-            (_, Some(wait)) => sleep(wait).await,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -271,7 +271,7 @@ impl Outcome {
         };
         Outcome {
             index,
-            pid: std::process::id(),
+            pid: crate::trace::pid(),
             latency_us,
             reply,
             checksum,

@@ -75,11 +75,10 @@ pub struct ReplyReader {
 }
 
 impl ReplyReader {
-    /// An empty reader.
+    /// An empty reader. It allocates nothing until a reply comes in pieces: a waiting greet
+    /// holds one, and most replies arrive whole.
     pub fn new() -> Self {
-        ReplyReader {
-            buf: Vec::with_capacity(64),
-        }
+        ReplyReader { buf: Vec::new() }
     }
 
     /// Feeds the bytes one `read` returned. `Ok(Some(reply))` once the newline has arrived,
@@ -88,6 +87,13 @@ impl ReplyReader {
     pub fn push(&mut self, bytes: &[u8]) -> Result<Option<Reply>, GreetError> {
         if bytes.is_empty() {
             return Err(GreetError::Closed);
+        }
+        // A whole line in one read, with nothing kept from before: parsed where it lies.
+        if self.buf.is_empty()
+            && let Some(end) = bytes.iter().position(|&b| b == b'\n')
+        {
+            self.buf.extend_from_slice(&bytes[end + 1..]);
+            return Reply::parse(&bytes[..=end]).map(Some);
         }
         self.buf.extend_from_slice(bytes);
         match self.buf.iter().position(|&b| b == b'\n') {
@@ -130,6 +136,15 @@ mod tests {
             assert!(r.push(std::slice::from_ref(b)).unwrap().is_none());
         }
         assert_eq!(r.push(std::slice::from_ref(last)).unwrap().unwrap().host, 7);
+    }
+
+    #[test]
+    fn a_reader_keeps_what_follows_a_whole_line_for_the_next_reply() {
+        let mut r = ReplyReader::new();
+        let two = format!("{}{}", reply_line(1), reply_line(2));
+        let (first, rest) = two.as_bytes().split_at(reply_line(1).len() + 4);
+        assert_eq!(r.push(first).unwrap().unwrap().host, 1);
+        assert_eq!(r.push(rest).unwrap().unwrap().host, 2);
     }
 
     #[test]

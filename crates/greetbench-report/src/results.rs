@@ -152,6 +152,11 @@ pub struct Sweep {
     /// point that hit an OS limit is a failure naming it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scale: Vec<RunResult>,
+    /// Each model of a thread or task per greet beside the floor client of its kind:
+    /// interleaved pairs of wall times, whose median ratio and interval
+    /// ([`greet_core::floor::FloorPairs::ratio`]) are what the harness costs over a bare client.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub floor: Vec<greet_core::floor::FloorPairs>,
 }
 
 /// What `python3 python/spawn_cost.py --json` measured: the interpreter, the cost of starting
@@ -431,6 +436,7 @@ impl Results {
                 python: None,
                 rates: Vec::new(),
                 scale: Vec::new(),
+                floor: Vec::new(),
             }),
             provenance,
             models,

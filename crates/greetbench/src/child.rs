@@ -7,15 +7,19 @@
 //! subcommand, which reads the request with [`read_request`] and runs it with
 //! [`crate::harness::execute`].
 //!
+//! The floor clients run the same way ([`run_floor`]): a [`FloorRequest`] in, a [`FloorRun`]
+//! out, through the hidden `floor-child` subcommand.
+//!
 //! Any executable that calls [`crate::cli::run_as_cli_if_requested`] first thing in `main`
 //! can stand in for `greetbench` here: with [`AS_CLI_ENV`] set, it acts as the CLI. That is
 //! how a criterion bench binary, or a test binary, is its own server and its own child.
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+use greet_core::floor::{FloorRequest, FloorRun};
 use greet_core::record::{FailureKind, RunFailure, RunRequest, RunResult};
 use greet_os::lines::{self, LineError, LineReader};
 use greet_os::process;
@@ -67,21 +71,106 @@ pub fn run_limited(
     if let Some(n) = open_files {
         greet_os::limits::lower_open_files_in(&mut cmd, n);
     }
-    let spawned = cmd
-        .arg(SUBCOMMAND)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) => {
+    let (status, stdout, stderr) = match exchange(cmd.arg(SUBCOMMAND), request, deadline) {
+        Ok(answer) => answer,
+        Err(Unanswered::Spawn(e)) => {
             return fail(
                 FailureKind::Crashed,
                 format!("cannot start {}: {e}", exe.display()),
             );
         }
+        Err(Unanswered::Deadline) => {
+            return fail(
+                FailureKind::Deadline,
+                format!(
+                    "killed after {:.0} s without finishing; give it a longer deadline or a smaller --count",
+                    deadline.as_secs_f64()
+                ),
+            );
+        }
     };
+    match LineReader::new(stdout.as_bytes(), MAX_MESSAGE).read::<RunResult>() {
+        Ok(Some(result)) => result,
+        _ => fail(
+            FailureKind::Crashed,
+            format!("{status}: {}", first_line(&stderr)),
+        ),
+    }
+}
+
+/// The hidden subcommand a floor client's child runs.
+pub const FLOOR_SUBCOMMAND: &str = "floor-child";
+
+/// Why a floor client's child gave no run.
+#[derive(Debug, thiserror::Error)]
+pub enum FloorChildError {
+    /// The child could not start.
+    #[error("cannot start {exe}: {source}")]
+    Spawn {
+        /// The executable.
+        exe: String,
+        /// Why not.
+        source: std::io::Error,
+    },
+    /// It ran past its deadline and was killed.
+    #[error("killed after {0:.0} s")]
+    Deadline(f64),
+    /// It ended without printing a run: its exit status and the first line it said.
+    #[error("{status}: {said}")]
+    NoRun {
+        /// How it ended.
+        status: String,
+        /// The first line of its stderr.
+        said: String,
+    },
+}
+
+/// Runs the floor client `request` asks for in a fresh child of `exe` (`greetbench
+/// floor-child`), killing it after `deadline`: its run, or why there is none.
+pub fn run_floor(
+    exe: &Path,
+    request: &FloorRequest,
+    deadline: Duration,
+) -> Result<FloorRun, FloorChildError> {
+    let (status, stdout, stderr) = exchange(command(exe).arg(FLOOR_SUBCOMMAND), request, deadline)
+        .map_err(|e| match e {
+            Unanswered::Spawn(source) => FloorChildError::Spawn {
+                exe: exe.display().to_string(),
+                source,
+            },
+            Unanswered::Deadline => FloorChildError::Deadline(deadline.as_secs_f64()),
+        })?;
+    match LineReader::new(stdout.as_bytes(), MAX_MESSAGE).read::<FloorRun>() {
+        Ok(Some(run)) => Ok(run),
+        _ => Err(FloorChildError::NoRun {
+            status: status.to_string(),
+            said: first_line(&stderr).to_owned(),
+        }),
+    }
+}
+
+/// Why a child gave no answer.
+enum Unanswered {
+    /// It could not start.
+    Spawn(std::io::Error),
+    /// It ran past its deadline and was killed.
+    Deadline,
+}
+
+/// Starts `cmd` with its three pipes, writes `request` on its stdin as one line and closes
+/// it, and waits for it at most `deadline`: its status, stdout and stderr (each at most
+/// [`MAX_MESSAGE`]).
+fn exchange(
+    cmd: &mut Command,
+    request: &impl serde::Serialize,
+    deadline: Duration,
+) -> Result<(ExitStatus, String, String), Unanswered> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(Unanswered::Spawn)?;
     // The request is one line; write it, then close stdin so the child sees its end.
     if let Some(mut stdin) = child.stdin.take() {
         let _ = lines::write(&mut stdin, request);
@@ -90,43 +179,34 @@ pub fn run_limited(
     let err = child.stderr.take().map(read_bounded);
     let Ok(Some(status)) = process::wait_timeout(&mut child, deadline) else {
         process::kill_and_reap(&mut child, Duration::from_secs(5));
-        return fail(
-            FailureKind::Deadline,
-            format!(
-                "killed after {:.0} s without finishing; give it a longer deadline or a smaller --count",
-                deadline.as_secs_f64()
-            ),
-        );
+        return Err(Unanswered::Deadline);
     };
     // The readers end when the child's pipes close; a grandchild that kept them open (a
     // leaked server) cannot hold us past a second.
-    let stdout = out
-        .map(|r| r.take(Duration::from_secs(1)))
-        .unwrap_or_default();
-    let stderr = err
-        .map(|r| r.take(Duration::from_secs(1)))
-        .unwrap_or_default();
-    match LineReader::new(stdout.as_bytes(), MAX_MESSAGE).read::<RunResult>() {
-        Ok(Some(result)) => result,
-        _ => {
-            let why = stderr
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("no output");
-            fail(FailureKind::Crashed, format!("{status}: {why}"))
-        }
-    }
+    let take = |d: Option<Drain>| {
+        d.map(|r| r.take(Duration::from_secs(1)))
+            .unwrap_or_default()
+    };
+    Ok((status, take(out), take(err)))
+}
+
+/// The first line of `stderr` that says something, for an error message.
+fn first_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output")
 }
 
 /// A request a child could not read.
 #[derive(Debug, thiserror::Error)]
-#[error("`greetbench {SUBCOMMAND}` reads one run request as JSON on stdin: {0}")]
+#[error("a greetbench child reads one request as JSON on stdin: {0}")]
 pub struct RequestError(#[from] LineError);
 
 /// The child side's first step: reads one request, one line (at most [`MAX_MESSAGE`] bytes),
-/// from stdin.
-pub fn read_request(stdin: impl Read) -> Result<RunRequest, RequestError> {
-    let request = LineReader::new(stdin, MAX_MESSAGE).read::<RunRequest>()?;
+/// from stdin: a [`RunRequest`] for `child`, a [`FloorRequest`] for `floor-child`.
+pub fn read_request<T: serde::de::DeserializeOwned>(stdin: impl Read) -> Result<T, RequestError> {
+    let request = LineReader::new(stdin, MAX_MESSAGE).read::<T>()?;
     request.ok_or_else(|| RequestError(LineError::Io(std::io::ErrorKind::UnexpectedEof.into())))
 }
 

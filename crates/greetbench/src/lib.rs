@@ -3,15 +3,18 @@
 //!
 //! # Layout
 //! - [`cli`]: one file per subcommand (`models`, `run`, `compare`, `serve`, `serve-api`,
-//!   `sweep`, `report`, `soak`, `load`, and the hidden `child`), their shared flags, and the
-//!   dispatch.
+//!   `sweep`, `report`, `soak`, `load`, and the hidden `child` and `floor-child`), their
+//!   shared flags, and the dispatch.
 //! - [`registry`]: every model by name, and its description. Adding a model is one line there.
 //! - [`pythons`]: the interpreters the Python rows run on (`--python`), and how a row names its
 //!   interpreter.
 //! - [`harness`]: runs one request against a `greetbench serve` child and measures it:
 //!   `server`, `budget`, `measure`, and what it samples beside a run (`threads`, `noise`,
 //!   `memory`).
-//! - [`child`]: runs one request in a fresh child process, with a deadline.
+//! - [`child`]: runs one request in a fresh child process, with a deadline (a model's run, or
+//!   a floor client's).
+//! - [`floor_pairs`]: each model beside the floor client of its kind, in interleaved pairs of
+//!   runs against one server (`compare --floor`, and the sweep).
 //! - [`load`]: an open-loop run's figures (latency from each job's intended start, queues,
 //!   the predicted knee), from its outcomes.
 //! - [`chrome`]: a run's timeline as Chrome trace-event JSON, for Perfetto.
@@ -22,13 +25,15 @@
 //! - [`soak`]: a million greets with faults through one model, every one accounted for.
 //! - [`out`]: stdout and stderr without panics on a closed pipe or a full disk.
 //!
-//! Modules depend one way: `cli` → `sweep` → `child`; `cli`, `sweep` → `pythons` → `registry`; `cli` → `chrome`; `cli` → `soak` →
-//! `harness`; and `cli` → `harness` → `load`, `registry`, `child`. Nothing imports `cli`.
-//! Every question to the OS goes through the OS layer, [`greet_os`].
+//! Modules depend one way: `cli` → `sweep` → `child`; `cli`, `sweep` → `pythons` → `registry`;
+//! `cli` → `chrome`; `cli` → `soak` → `harness`; `cli` and `sweep` → `floor_pairs` →
+//! `harness`, `child`; and `cli` → `harness` → `load`, `registry`, `child`. Nothing imports
+//! `cli`. Every question to the OS goes through the OS layer, [`greet_os`].
 
 pub mod child;
 pub mod chrome;
 pub mod cli;
+pub mod floor_pairs;
 pub mod harness;
 pub mod load;
 pub mod out;

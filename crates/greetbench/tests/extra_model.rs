@@ -145,6 +145,7 @@ fn check() -> Result<(), String> {
             python: None,
             rates: Vec::new(),
             scale: Vec::new(),
+            floor: Vec::new(),
             faults: Vec::new(),
             timelines: Vec::new(),
         }),

@@ -342,6 +342,7 @@ fn the_report_draws_one_timeline_per_traced_run_with_a_bar_per_phase() {
             python: None,
             rates: Vec::new(),
             scale: Vec::new(),
+            floor: Vec::new(),
         }),
         ..greetbench_report::Results::gather(&paths.workspace, &nowhere, &descriptions)
     };

@@ -4,8 +4,8 @@
 //! Everything here is structural: which host replied, how many greets the server saw waiting
 //! at once, which error each job was counted under, which line the model printed. No test
 //! reads the clock to pass or fail. Two tests need a process of their own (a lower open-files
-//! limit, a seccomp filter): they re-run this test binary on one test, with a variable that
-//! tells that test it is the child.
+//! limit, a seccomp filter that the child installs on itself): they re-run this test binary on
+//! one test, with a variable that tells that test it is the child.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -242,73 +242,34 @@ fn the_open_files_limit_is_a_counted_error_and_the_rest_complete() {
     println!("{}", printed(&report, "SUMMARY: "));
 }
 
-/// A seccomp filter that makes `io_uring_setup` fail with `errno` and lets every other
-/// system call through, as a container runtime's default profile does.
-fn refuse_io_uring_setup(errno: u32) -> Vec<libc::sock_filter> {
-    let op = |code: u32, jt: u8, jf: u8, k: u32| libc::sock_filter {
-        code: code as u16,
-        jt,
-        jf,
-        k,
-    };
-    vec![
-        // A = the system call's number (`seccomp_data.nr`, at offset 0). The number alone is
-        // enough here: io_uring_setup is 425 on every architecture that has it.
-        op(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0, 0, 0),
-        op(
-            libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
-            0,
-            1,
-            libc::SYS_io_uring_setup as u32,
-        ),
-        op(
-            libc::BPF_RET | libc::BPF_K,
-            0,
-            0,
-            libc::SECCOMP_RET_ERRNO | errno,
-        ),
-        op(libc::BPF_RET | libc::BPF_K, 0, 0, libc::SECCOMP_RET_ALLOW),
-    ]
-}
-
-/// This test binary, to be run with `filter` installed before it starts.
-#[allow(unsafe_code)]
-fn with_seccomp(filter: Vec<libc::sock_filter>) -> Command {
-    use std::os::unix::process::CommandExt;
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    let mut filter = filter;
-    let len = filter.len() as u16;
-    // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
-    // calls are allowed: it makes two prctl system calls and allocates nothing. `filter` is
-    // moved into the closure, so the program it points at lives as long as the closure; the
-    // kernel copies it during the call. PR_SET_NO_NEW_PRIVS comes first because an
-    // unprivileged process may install a filter only with it set.
-    unsafe {
-        command.pre_exec(move || {
-            let program = libc::sock_fprog {
-                len,
-                filter: filter.as_mut_ptr(),
-            };
-            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-                || libc::prctl(
-                    libc::PR_SET_SECCOMP,
-                    libc::SECCOMP_MODE_FILTER,
-                    &program as *const libc::sock_fprog,
-                ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    command
+/// Makes `io_uring_setup` fail with `errno` for this thread and every thread it starts from
+/// now on, letting every other system call through, as a container runtime's default seccomp
+/// profile does. Irreversible: only ever called in a child run of this binary.
+fn refuse_io_uring_setup(errno: i32) {
+    use seccompiler::{BpfProgram, SeccompAction, SeccompFilter};
+    let filter = SeccompFilter::new(
+        // No condition on the arguments: every io_uring_setup matches.
+        [(libc::SYS_io_uring_setup, vec![])].into(),
+        SeccompAction::Allow,
+        SeccompAction::Errno(errno as u32),
+        std::env::consts::ARCH
+            .try_into()
+            .expect("an architecture seccompiler knows"),
+    )
+    .expect("a filter of one rule");
+    let program: BpfProgram = filter.try_into().expect("a filter that compiles");
+    // Sets PR_SET_NO_NEW_PRIVS first, as an unprivileged process must.
+    seccompiler::apply_filter(&program).expect("the filter installs");
 }
 
 #[test]
 fn without_io_uring_the_model_says_why_in_one_line_and_does_not_start() {
     const NAME: &str = "without_io_uring_the_model_says_why_in_one_line_and_does_not_start";
-    if std::env::var_os(CHILD_ENV).is_some() {
-        // The child, under a filter that refuses io_uring_setup: print what the model says.
+    let errnos = [(libc::EPERM, "EPERM"), (libc::ENOSYS, "ENOSYS")];
+    if let Ok(role) = std::env::var(CHILD_ENV) {
+        // The child: refuse io_uring_setup, then print what the model says.
+        let (errno, _) = errnos.into_iter().find(|(_, n)| *n == role).unwrap();
+        refuse_io_uring_setup(errno);
         let why = Compio
             .unavailable()
             .expect("io_uring was refused: the model must say so");
@@ -321,13 +282,8 @@ fn without_io_uring_the_model_says_why_in_one_line_and_does_not_start() {
         }
         return;
     }
-    let errnos = [(libc::EPERM, "EPERM"), (libc::ENOSYS, "ENOSYS")];
-    for (errno, name) in errnos {
-        let report = run_child(
-            NAME,
-            name,
-            with_seccomp(refuse_io_uring_setup(errno as u32)),
-        );
+    for (_, name) in errnos {
+        let report = run_child(NAME, name, Command::new(std::env::current_exe().unwrap()));
         let why = printed(&report, "UNAVAILABLE: ");
         println!("{name}: {why}");
         let expected = format!("io_uring is not available here: io_uring_setup returned {name} (");

@@ -9,6 +9,7 @@
 //! the mixed workload shows. Compare with `model-tokio`, which moves crunch off the loop.
 #![forbid(unsafe_code)]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,45 +69,67 @@ struct TokioRunner(Runtime);
 
 impl Runner for TokioRunner {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
-        let plan = Arc::new(plan.clone());
-        let outcomes = self.0.block_on(async {
-            // Spawn every task first, so that all the greets are waiting at once...
-            let mut tasks = Vec::with_capacity(plan.count);
-            for i in 0..plan.count {
-                // ...each once it is due, in an open-loop run (never, in a batch). The wait
-                // must be tokio's timer: this loop runs on the loop's one thread, and a
-                // blocking sleep here would stall every task already spawned.
-                if let Some(wait) = plan.until_due(i) {
-                    tokio::time::sleep(wait).await;
-                }
-                let plan = plan.clone();
-                tasks.push(tokio::spawn(async move {
-                    run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep).await
-                }));
-            }
-            // ...then await them. Awaiting in order does not serialise anything: they are all
-            // running already, this only collects.
-            let mut outcomes = Vec::with_capacity(plan.count);
-            for (i, task) in tasks.into_iter().enumerate() {
-                outcomes.push(match task.await {
-                    Ok(outcome) => outcome,
-                    // tokio catches a task's panic and hands it back as a JoinError, leaving
-                    // the other tasks running: it is counted as the job's error.
-                    Err(e) if e.is_panic() => {
-                        Outcome::failed(i, GreetError::panicked(&*e.into_panic()))
-                    }
-                    Err(e) => Outcome::failed(i, GreetError::Io(e.to_string())),
-                });
-            }
-            outcomes
-        });
-        Ok(Batch { outcomes })
+        Ok(Batch {
+            outcomes: run_tasks(&self.0, plan, crunch_inline),
+        })
     }
 
     fn executor_threads(&self) -> Option<usize> {
         // Always 1, the thread that calls `block_on`; asked of the runtime all the same.
         Some(self.0.metrics().num_workers())
     }
+}
+
+/// Runs every job of `plan` on `rt`, one task each, with `crunch` for the crunches. The whole
+/// model once its runtime is built; `model-tokio` calls it with its multi-thread runtime, so
+/// the two crates differ only in the runtime they build and where their crunch runs.
+pub fn run_tasks<C, CF>(rt: &Runtime, plan: &Plan, crunch: C) -> Vec<Outcome>
+where
+    C: Fn(u32, u64) -> CF + Copy + Send + 'static,
+    CF: Future<Output = u64> + Send + 'static,
+{
+    let plan = Arc::new(plan.clone());
+    rt.block_on(async {
+        // Spawn every task first, so that all the greets are waiting at once...
+        let mut tasks = Vec::with_capacity(plan.count);
+        for i in 0..plan.count {
+            // ...each once it is due, in an open-loop run (never, in a batch). The wait must
+            // be tokio's timer: this loop is a task too, and a blocking sleep here would stall
+            // the tasks already spawned on the thread it runs on.
+            if let Some(wait) = plan.until_due(i) {
+                tokio::time::sleep(wait).await;
+            }
+            tasks.push(tokio::spawn(job(plan.clone(), i, crunch)));
+        }
+        // ...then await them. Awaiting in order does not serialise anything: they are all
+        // running already, this only collects.
+        let mut outcomes = Vec::with_capacity(plan.count);
+        for (i, task) in tasks.into_iter().enumerate() {
+            outcomes.push(match task.await {
+                Ok(outcome) => outcome,
+                // tokio catches a task's panic and hands it back as a JoinError, leaving the
+                // other tasks running: it is counted as the job's error.
+                Err(e) if e.is_panic() => {
+                    Outcome::failed(i, GreetError::panicked(&*e.into_panic()))
+                }
+                Err(e) => Outcome::failed(i, GreetError::Io(e.to_string())),
+            });
+        }
+        outcomes
+    })
+}
+
+/// Job `i` of `plan` as its task runs it: what each waiting greet keeps, in a task of its own
+/// (`tests/size.rs` prints its size).
+// An `async move` block, not an `async fn`: that would keep a second copy of `plan` and `i`,
+// 8 bytes that take tokio's task past a 128-byte step (896 B to 1 KiB per waiting greet).
+#[allow(clippy::manual_async_fn)]
+pub fn job<C, CF>(plan: Arc<Plan>, i: usize, crunch: C) -> impl Future<Output = Outcome>
+where
+    C: Fn(u32, u64) -> CF,
+    CF: Future<Output = u64>,
+{
+    async move { run_job_async(&plan, i, greet, crunch, tokio::time::sleep).await }
 }
 
 /// Crunch right here, on the event loop, as asyncio would: no `.await` inside, so nothing

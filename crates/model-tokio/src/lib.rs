@@ -12,21 +12,16 @@
 //! would do as well for pure CPU work; `spawn_blocking` needs no second pool and is what
 //! tokio's docs recommend for a blocking call inside async code.) [`TokioInline`] leaves the
 //! crunch on the worker threads, to measure what that advice saves.
+//!
+//! Only the runtime is this crate's: the tasks, their greet and the loop that spawns and joins
+//! them are `model-tokio-current-thread`'s [`run_tasks`], the same code on one thread or many.
+//! Diffing the two crates shows the runtime each builds and where the crunch goes, nothing else.
 #![forbid(unsafe_code)]
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
-
 use greet_core::plan::default_workers;
-use greet_core::protocol::{GREETING, ReplyReader};
 use greet_core::workload::crunch;
-use greet_core::{
-    Batch, Concurrency, Description, Family, GreetError, Model, ModelError, Outcome, Plan, Reply,
-    Runner, Shape, run_job_async,
-};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use greet_core::{Batch, Concurrency, Description, Family, Model, ModelError, Plan, Runner, Shape};
+use model_tokio_current_thread::{crunch_inline, run_tasks};
 use tokio::runtime::Runtime;
 
 /// One task per job on the multi-thread runtime; crunch on the blocking pool.
@@ -147,47 +142,12 @@ struct TokioRunner {
 
 impl Runner for TokioRunner {
     fn run(&mut self, plan: &Plan) -> Result<Batch, ModelError> {
-        let plan = Arc::new(plan.clone());
-        let crunch_on = self.crunch;
-        let outcomes = self.rt.block_on(async {
-            // Spawn every task first, so that all the greets are waiting at once...
-            let mut tasks = Vec::with_capacity(plan.count);
-            for i in 0..plan.count {
-                // ...each once it is due, in an open-loop run (never, in a batch). The wait is
-                // on tokio's timer: this loop is a task too, and while it sleeps the workers
-                // run the jobs already spawned.
-                if let Some(wait) = plan.until_due(i) {
-                    tokio::time::sleep(wait).await;
-                }
-                let plan = plan.clone();
-                tasks.push(tokio::spawn(async move {
-                    match crunch_on {
-                        CrunchOn::BlockingPool => {
-                            run_job_async(&plan, i, greet, crunch_blocking, tokio::time::sleep)
-                                .await
-                        }
-                        CrunchOn::Workers => {
-                            run_job_async(&plan, i, greet, crunch_inline, tokio::time::sleep).await
-                        }
-                    }
-                }));
-            }
-            // ...then await them. Awaiting in order does not serialise anything: they are all
-            // running already, this only collects.
-            let mut outcomes = Vec::with_capacity(plan.count);
-            for (i, task) in tasks.into_iter().enumerate() {
-                outcomes.push(match task.await {
-                    Ok(outcome) => outcome,
-                    // tokio catches a task's panic and hands it back as a JoinError, leaving
-                    // the other tasks running: it is counted as the job's error.
-                    Err(e) if e.is_panic() => {
-                        Outcome::failed(i, GreetError::panicked(&*e.into_panic()))
-                    }
-                    Err(e) => Outcome::failed(i, GreetError::Io(e.to_string())),
-                });
-            }
-            outcomes
-        });
+        // The tasks, their greet and the join loop are tokio-current-thread's, run on this
+        // runtime's workers: what differs is the runtime, and where the crunch goes.
+        let outcomes = match self.crunch {
+            CrunchOn::BlockingPool => run_tasks(&self.rt, plan, crunch_blocking),
+            CrunchOn::Workers => run_tasks(&self.rt, plan, crunch_inline),
+        };
         Ok(Batch { outcomes })
     }
 
@@ -206,30 +166,24 @@ async fn crunch_blocking(work: u32, seed: u64) -> u64 {
     }
 }
 
-/// Crunch right here, on whichever worker thread runs this task: no `.await` inside, so that
-/// worker runs nothing else until it returns.
-async fn crunch_inline(work: u32, seed: u64) -> u64 {
-    crunch(work, seed)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model_tokio_current_thread::job;
+    use std::sync::Arc;
 
-/// One greet with tokio's socket. `.await` hands the thread back to the runtime while the
-/// host takes its time.
-async fn greet(addr: SocketAddr, timeout: Duration) -> Result<Reply, GreetError> {
-    let greet = async {
-        let mut stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        stream.write_all(GREETING).await?;
-        let mut reader = ReplyReader::new();
-        let mut buf = [0u8; 64];
-        loop {
-            // One read may bring only part of the reply: read until the newline.
-            let n = stream.read(&mut buf).await?;
-            if let Some(reply) = reader.push(&buf[..n])? {
-                return Ok(reply);
-            }
-        }
-    };
-    tokio::time::timeout(timeout, greet)
-        .await
-        .unwrap_or(Err(GreetError::Timeout))
+    #[test]
+    fn moving_the_crunch_to_the_blocking_pool_costs_a_waiting_greet_nothing() {
+        // A task's future is as large as its largest state, and a greet waits before its
+        // crunch: the blocking pool's JoinHandle shares its room with the greet. The size of
+        // the whole task is printed and bounded by model-tokio-current-thread's tests/size.rs.
+        let target = greet_core::Target {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            host: None,
+        };
+        let plan = Arc::new(Plan::new(greet_core::Workload::Greet, 1, vec![target]));
+        let on_pool = std::mem::size_of_val(&job(plan.clone(), 0, crunch_blocking));
+        let inline = std::mem::size_of_val(&job(plan, 0, crunch_inline));
+        assert_eq!(on_pool, inline);
+    }
 }

@@ -11,7 +11,10 @@
 //!   the monotonic `Instant` elapsed since it. `Instant` alone is process-local, so a worker
 //!   process could not be compared with its parent; anchored to the wall clock, stamps from
 //!   every process on the machine line up;
-//! - the thread id is read once per thread (a `thread_local`, from `gettid`).
+//! - the thread id is asked of the kernel once per thread (`gettid`, through greet-os, a
+//!   `thread_local`): one system call, where reading `/proc/thread-self` cost a path walk
+//!   through procfs and an allocation on every new thread, which a thread-per-greet model
+//!   pays once per greet.
 //!
 //! `GREETBENCH_TRACE=off` ([`ENV`]) turns recording off, only to measure what it costs.
 //!
@@ -31,8 +34,9 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::OnceLock;
-
+use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// `GREETBENCH_TRACE=off` turns stamping off in this process and its workers: the way to
@@ -81,10 +85,18 @@ thread_local! {
     static MARKS: Cell<[Stamp; 2]> = const { Cell::new([Stamp::NONE; 2]) };
 }
 
-/// The calling thread's kernel id (its `tid`, as `ps -L` and Perfetto show it). Read once per
-/// thread.
+/// The calling thread's kernel id (its `tid`, as `ps -L` and Perfetto show it): one `gettid`
+/// per thread, then a thread-local read.
 pub fn tid() -> u32 {
     TID.with(|t| *t)
+}
+
+/// This process's id, asked of the kernel once: every [`Outcome`] names the process that ran
+/// it, and a `getpid` per job is a system call per job. (Nothing here forks without exec, so
+/// the id cannot change under a running process.)
+pub fn pid() -> u32 {
+    static PID: OnceLock<u32> = OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 /// One moment of a job: when, and on which thread.
@@ -262,15 +274,34 @@ impl Polls {
 
 /// Awaits `future`, stamping the start and end of each of its polls into `polls`: two clock
 /// reads per poll, on whichever thread polls it.
-pub async fn observe<F: Future>(future: F, polls: &mut Polls) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    std::future::poll_fn(|cx| {
+///
+/// A struct that holds `future` in place rather than an `async fn`: an `async fn` keeps its
+/// argument for its whole life and would hold a second, pinned copy beside it, so a waiting
+/// greet would carry its greet future twice.
+pub fn observe<F: Future>(future: F, polls: &mut Polls) -> Observe<'_, F> {
+    Observe { future, polls }
+}
+
+pin_project_lite::pin_project! {
+    /// A future whose polls are stamped: what [`observe`] returns.
+    #[must_use = "a future does nothing unless awaited"]
+    pub struct Observe<'a, F> {
+        #[pin]
+        future: F,
+        polls: &'a mut Polls,
+    }
+}
+
+impl<F: Future> Future for Observe<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
         let start = Stamp::now();
-        let poll = future.as_mut().poll(cx);
-        polls.record((start, Stamp::now()));
+        let poll = this.future.poll(cx);
+        this.polls.record((start, Stamp::now()));
         poll
-    })
-    .await
+    }
 }
 
 mod timeline;

@@ -1,5 +1,6 @@
 //! `greetbench compare`: every model (of a language, or all) on one workload, each in a fresh
 //! child process, in one table; a model that cannot run here is a "not available here" row.
+//! `--floor` runs each beside its floor client instead (`compare_floor`).
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use greet_core::Lang;
 use greet_core::record::{RunRequest, RunResult};
 
 use super::args::{BatchArgs, HostArgs};
+use super::compare_floor;
 use super::output::{RecordJson, finish, print_table};
 use super::{CliError, current_exe, exit, result_status, worse};
 use crate::out::{say, warn};
@@ -28,6 +30,19 @@ pub(super) struct CompareArgs {
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
+    /// Only these models (NAME,NAME,...) [default: every model of --lang].
+    #[arg(long = "model", value_name = "NAME", value_delimiter = ',')]
+    models: Vec<String>,
+    /// Run each model beside the floor client of its kind (a bare client with none of the
+    /// harness: one thread per greet, tokio tasks, asyncio's gather...) in interleaved pairs
+    /// against one server, and print the median ratio of their wall times with its interval.
+    /// Greet only, no faults, no retries, the default interpreter.
+    #[arg(long)]
+    floor: bool,
+    /// With --floor: pairs per model (6 or more for a verdict at 95 %).
+    #[arg(long, requires = "floor", default_value_t = 6,
+          value_parser = clap::value_parser!(u32).range(1..=200))]
+    repeats: u32,
 }
 
 /// `compare --lang`: which models' rows to run, by their descriptions' language.
@@ -64,13 +79,28 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
         + b.work.deadline.unwrap_or_default();
     let mut records = Vec::new();
     let mut code = exit::OK;
-    let (requests, not_run) = runnable(args, &Pythons::choose(&b.work.python))?;
+    if args.floor {
+        compare_floor::check(b, h)?;
+    }
+    let (requests, not_run) = picked(
+        runnable(args, &Pythons::choose(&b.work.python))?,
+        &args.models,
+    )?;
     if requests.is_empty()
         && let Some((_, why)) = not_run.first()
     {
         return Err(CliError::Usage(why.clone()));
     }
     say_not_run(&not_run);
+    if args.floor {
+        let mut models: Vec<String> = Vec::new();
+        for r in &requests {
+            if !models.contains(&r.model) {
+                models.push(r.model.clone());
+            }
+        }
+        return compare_floor::compare(&exe, &models, b, h, args.repeats as usize, args.json);
+    }
     for request in &requests {
         let row = pythons::label(request, None);
         if !args.json {
@@ -127,6 +157,38 @@ fn runnable(
         }
     }
     Ok((run, not_run))
+}
+
+/// The rows `--model` asks for, if it does (every runnable one otherwise); a name that is no
+/// model is refused with the fix.
+fn picked(
+    (run, not_run): (Vec<RunRequest>, Vec<NotRun>),
+    names: &[String],
+) -> Result<(Vec<RunRequest>, Vec<NotRun>), CliError> {
+    if names.is_empty() {
+        return Ok((run, not_run));
+    }
+    if let Some(unknown) = names.iter().find(|n| registry::find(n).is_err()) {
+        return Err(CliError::Usage(format!(
+            "--model {unknown}: no such model (greetbench models lists them)"
+        )));
+    }
+    // A row that cannot run is named by its label: the model, and for a Python one its
+    // interpreter in brackets.
+    let named = |label: &str| {
+        names
+            .iter()
+            .any(|n| label == n || label.starts_with(&format!("{n} (")))
+    };
+    Ok((
+        run.into_iter()
+            .filter(|r| names.contains(&r.model))
+            .collect(),
+        not_run
+            .into_iter()
+            .filter(|(label, _)| named(label))
+            .collect(),
+    ))
 }
 
 /// Says once on stderr why each group of models cannot run: without python3, one line names

@@ -7,7 +7,8 @@
 //! - `output`: what `run`, `compare` and `load` print about a record (its JSON, the table,
 //!   the closing notes) and the exit status it ends with.
 //! - One file per subcommand: `models`, `run`, `compare`, `serve`, `serve_api`, `sweep`,
-//!   `report`, `diff`, `soak`, `load` and the hidden `child`.
+//!   `report`, `diff`, `soak`, `load` and the hidden `child` and `floor-child`.
+//! - `compare_floor`: `compare --floor`, each model beside its floor client, and its table.
 //! - Here: the subcommands' enum, [`CliError`], the [`exit`] statuses and the dispatch.
 
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ use crate::sweep::ProfileError;
 mod args;
 mod child;
 mod compare;
+mod compare_floor;
 mod diff;
 mod load;
 mod models;
@@ -90,6 +92,10 @@ enum Command {
     /// and the sweep start in each fresh child process.
     #[command(hide = true)]
     Child,
+    /// Run one floor client's request read as JSON from stdin and print its run as JSON: what
+    /// `compare --floor` and the sweep start beside each model.
+    #[command(hide = true)]
+    FloorChild,
 }
 
 /// Why a command could not do its work. The binary prints it as one line.
@@ -256,6 +262,7 @@ fn dispatch(command: Command, matches: &ArgMatches) -> Result<u8, CliError> {
         Command::Soak(args) => soak::soak(&args),
         Command::Load(args) => load::load(&args),
         Command::Child => child::child(),
+        Command::FloorChild => child::floor_child(),
     }
 }
 

@@ -35,6 +35,11 @@ pub(super) struct SweepArgs {
     /// keeps all its greets waiting at once].
     #[arg(long = "model", value_delimiter = ',')]
     models: Vec<String>,
+    /// With --scale: only these sizes, waiting greets per point (repeat, or comma-separate)
+    /// [default: 1,000 up to 60,000].
+    #[arg(long = "size", value_delimiter = ',', requires = "scale",
+          value_parser = clap::value_parser!(u64).range(1..=greet_core::plan::MAX_COUNT as u64))]
+    sizes: Vec<u64>,
     /// Faults for every point's server (the "under faults" points keep their own mix).
     #[command(flatten)]
     faults: FaultArgs,
@@ -64,7 +69,13 @@ pub(super) fn sweep(args: &SweepArgs) -> Result<u8, CliError> {
         return Ok(said_with_files(sweep::rates::table(&sweep.rates), &written));
     }
     if args.scale {
-        let options = scale_options(&args.models)?;
+        let mut options = scale_options(&args.models)?;
+        if !args.sizes.is_empty() {
+            let mut sizes: Vec<usize> = args.sizes.iter().map(|&n| n as usize).collect();
+            sizes.sort_unstable();
+            sizes.dedup();
+            options.sizes = sizes;
+        }
         let (sweep, written) = sweep::run_scale_and_store(&exe, &options, args.out.as_deref())?;
         return Ok(said_with_files(sweep::scale::table(&sweep.scale), &written));
     }

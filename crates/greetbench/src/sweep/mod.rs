@@ -10,6 +10,8 @@
 //!   claim that a process can be killed and a thread cannot.
 //! - [`rates`]: the rate sweep: models under open-loop load, from well below their predicted
 //!   knee to well past it (`greetbench sweep --rates` runs it alone).
+//! - [`floor`]: each model of a thread or task per greet beside the floor client of its kind,
+//!   in a few interleaved pairs at N = 1000 (the report's ratios to the floor).
 //! - [`scale`]: the scale sweep: each model from 1,000 waiting greets up to the OS limit that
 //!   stops it (the full profile ends with it; `greetbench sweep --scale` runs it alone and
 //!   stores it beside what an earlier sweep stored).
@@ -28,6 +30,7 @@ use greetbench_report::{Paths, Provenance, ResultsError};
 use crate::pythons::{self, Pythons};
 use crate::{child, registry};
 
+pub mod floor;
 pub mod kill;
 pub mod rates;
 pub mod resources;
@@ -137,6 +140,7 @@ pub fn run_with_faults(
             + timelines.len()
             + under_faults.len()
             + rates::count(profile)
+            + floor::count(profile)
             + scale_points
             + 2,
     );
@@ -145,6 +149,14 @@ pub fn run_with_faults(
     let timelines = runner.run_all(&timelines);
     let fault_entries = runner.run_all(&under_faults);
     let rate_entries = rates::run(profile, |p| runner.run_one(p));
+    let floor = floor::run(exe, profile, |label| {
+        bar.set_message(label.to_owned());
+        bar.inc(1);
+    })
+    .unwrap_or_else(|why| {
+        bar.suspend(|| crate::out::warn(&format!("note: no floor pairs: {why}\n")));
+        Vec::new()
+    });
     bar.set_message("kill probe");
     // Never fails as a whole: an experiment that cannot run records why.
     let kill = Some(kill::run(exe));
@@ -175,6 +187,7 @@ pub fn run_with_faults(
         faults: fault_entries,
         rates: rate_entries,
         scale,
+        floor,
     }
 }
 
@@ -350,6 +363,7 @@ pub fn run_scale_and_store(
         faults: Vec::new(),
         rates: Vec::new(),
         scale: Vec::new(),
+        floor: Vec::new(),
     });
     // The models swept now replace their earlier points; every other model's stay, so that
     // `--scale --model tokio` adds to the chart rather than leaving tokio alone on it.
@@ -428,6 +442,9 @@ pub fn table(sweep: &Sweep) -> String {
     }
     if !sweep.scale.is_empty() {
         out.push_str(&scale::table(&sweep.scale));
+    }
+    if !sweep.floor.is_empty() {
+        out.push_str(&floor::table(&sweep.floor));
     }
     if let Some(k) = &sweep.kill {
         out.push_str("kill probe:\n");

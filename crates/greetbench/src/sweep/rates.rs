@@ -263,6 +263,7 @@ pub fn run_alone_and_store(
             faults: Vec::new(),
             rates,
             scale: Vec::new(),
+            floor: Vec::new(),
         },
     };
     let mut written = vec![paths.sweep_file()];
