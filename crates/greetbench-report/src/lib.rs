@@ -35,6 +35,7 @@ pub mod group;
 pub mod kill;
 pub mod last_run;
 pub mod provenance;
+pub mod reading;
 pub mod results;
 pub mod section;
 pub mod stats;
@@ -45,6 +46,7 @@ use std::path::{Path, PathBuf};
 
 use greet_core::Description;
 pub use provenance::Provenance;
+pub use reading::{Reading, reading};
 pub use results::{Results, ResultsError};
 pub use section::Options;
 pub use view::View;

@@ -11,8 +11,9 @@
 //! one whose interval straddles the band, or that was measured on a busy machine, leaves the
 //! row without a pick ("inconclusive"), never with a guess. When the recommended model is the
 //! best itself, it is compared with the runner-up in the same way: one run each (no
-//! interval) or a busy run leaves the row inconclusive too, so `greetbench compare`, which
-//! runs each model once, shows no sure pick. So the measurement decides whether
+//! interval) or a busy run leaves the row inconclusive too, and so does a model measured
+//! alone from one run, so `greetbench compare`, which runs each model once, shows no sure
+//! pick. So the measurement decides whether
 //! the course's recommendation stands, and a second run cannot swap a pick without a real
 //! change of more than the band.
 
@@ -71,6 +72,9 @@ pub struct Answer {
     pub tie: String,
     /// The picks against a baseline run, when the report has one.
     pub against: Option<crate::section::baseline::PickColumn>,
+    /// The reading's sentences on the I/O point (what each kind of model waited, the CPU),
+    /// from [`crate::reading::Reading::of`]: the same words `greetbench compare` prints.
+    pub notes: Vec<String>,
 }
 
 impl askama::filters::HtmlSafe for Answer {}
@@ -94,6 +98,7 @@ pub fn build(view: &View<'_>) -> Answer {
         rows,
         tie: format::ratio(TIE),
         against: None,
+        notes: Vec::new(),
     }
 }
 
@@ -165,7 +170,7 @@ fn choose<'v>(
 /// The pick when the recommended model is the best measured: sure only when it is clear of
 /// the band against the runner-up (the model closest to it), so that one run each, or a busy
 /// run, cannot make a pick sure (no interval, or noise, reads inconclusive). Alone, it is sure
-/// unless it was measured on a busy machine.
+/// only when it was measured more than once and not on a busy machine.
 fn chosen_best<'v>(view: &View<'_>, figures: &[&'v Figure], best: &'v Figure) -> Chosen<'v> {
     let runner_up = figures
         .iter()
@@ -184,8 +189,10 @@ fn chosen_best<'v>(view: &View<'_>, figures: &[&'v Figure], best: &'v Figure) ->
             Side::Unsure(why) => (Confidence::Unsure(why), Some(c)),
         },
         None if runner_up.is_some() => (Confidence::Unsure(Why::NoInterval), None),
+        // Alone: nothing to be clear of, so sure only when measured more than once, quietly.
         None => match best.busy() {
             Some(n) => (Confidence::Unsure(Why::Busy(n)), None),
+            None if best.runs() < 2 => (Confidence::Unsure(Why::NoInterval), None),
             None => (Confidence::Sure, None),
         },
     };

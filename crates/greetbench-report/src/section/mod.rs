@@ -157,6 +157,8 @@ impl Section {
         match self {
             Section::Answer => {
                 let mut answer = answer::build(view);
+                let reading = crate::reading::Reading::of(view, &answer);
+                answer.notes = reading.waits.into_iter().chain(reading.cpu).collect();
                 let baseline = options.baseline.as_ref();
                 answer.against = baseline.map(|b| baseline::column(b, &answer));
                 answer.render()
