@@ -8,6 +8,7 @@
 //! - [`baseline`]: "Against the baseline" / "Since the last run": the diff against another
 //!   run, right after the answer when the report has one (not in [`Section::ALL`]).
 //! - [`claims`]: the course's claims, one column per language (and interpreter).
+//! - [`floor`]: each model beside the bare client of its kind (what the harness costs).
 //! - [`io`], [`memory`], [`cpu`], [`mixed`], [`load`], [`kill`], [`faults`], [`spawn`],
 //!   [`shared`]: one question each, with its key chart and its source.
 //! - [`waiting`]: the traced runs' timelines.
@@ -20,6 +21,7 @@ pub mod claims;
 pub mod cpu;
 pub mod criterion;
 pub mod faults;
+pub mod floor;
 pub mod glossary;
 pub mod io;
 pub mod kill;
@@ -51,6 +53,8 @@ pub enum Section {
     Claims,
     /// Many greets waiting on I/O.
     Io,
+    /// Each model beside the bare client of its kind.
+    Floor,
     /// Memory per waiting greet, and how far each model goes.
     Memory,
     /// CPU-bound work.
@@ -85,10 +89,11 @@ pub enum Section {
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 16] = [
+    pub const ALL: [Section; 17] = [
         Section::Answer,
         Section::Claims,
         Section::Io,
+        Section::Floor,
         Section::Memory,
         Section::Cpu,
         Section::Mixed,
@@ -110,6 +115,7 @@ impl Section {
             Section::Answer => "answer",
             Section::Claims => "claims",
             Section::Io => "io",
+            Section::Floor => "floor",
             Section::Memory => "memory",
             Section::Cpu => "cpu",
             Section::Mixed => "mixed",
@@ -134,6 +140,7 @@ impl Section {
             Section::Answer => "Which model, when?",
             Section::Claims => "The course's claims, checked",
             Section::Io => "Many greets waiting on I/O",
+            Section::Floor => "At the floor: what the harness costs",
             Section::Memory => "Thousands waiting at once: memory and OS limits",
             Section::Cpu => "CPU-bound work",
             Section::Mixed => "Mixed: greet, then crunch",
@@ -165,6 +172,7 @@ impl Section {
             }
             Section::Claims => claims::build(view).render(),
             Section::Io => io::build(view).render(),
+            Section::Floor => floor::build(view).render(),
             Section::Memory => memory::build(view).render(),
             Section::Cpu => cpu::build(view).render(),
             Section::Mixed => mixed::build(view).render(),
