@@ -265,16 +265,13 @@ fn scratch(test: &str) -> std::path::PathBuf {
     dir
 }
 
+#[path = "../../model-python/tests/common/attacker.rs"]
+mod attacker_file;
+
 /// An "interpreter" at `dir/name` that answers the probe as a Python would and then does
 /// `body` (model-python's attacker; see its `tests/attacker.py`), run by the real python3.
 fn attacker(dir: &std::path::Path, name: &str, body: &str) -> String {
-    use std::os::unix::fs::PermissionsExt;
-    let real = model_python::interpreter(None).expect("python3");
-    let path = dir.join(name);
-    let prologue = include_str!("../../model-python/tests/attacker.py");
-    let text = format!("#!{}\n{prologue}\n{body}\n", real.executable().display());
-    std::fs::write(&path, text).expect("the attacker is written");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = attacker_file::write(dir, name, body).expect("python3");
     path.display().to_string()
 }
 

@@ -596,11 +596,7 @@ const DEPENDENCIES: &[(&str, &[&str])] = &[
 ];
 
 /// Dependencies other areas are taking out (allowed until they land; then delete the line).
-const PENDING_DEPENDENCIES: &[(&str, &str, &str)] = &[(
-    "model-python",
-    "rustix",
-    "issue 19, python area: its process-group kill is greet_os::process::kill_group now",
-)];
+const PENDING_DEPENDENCIES: &[(&str, &str, &str)] = &[];
 
 /// Crates that must not depend on `greetbench` (the CLI depends on them, or they stand
 /// apart from it).

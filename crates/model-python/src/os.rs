@@ -1,31 +1,27 @@
 //! The OS calls this crate makes, in one place, on greet-os (the workspace's OS layer): an
 //! interpreter in a process group of its own (so that the whole group, grandchildren
 //! included, dies with the run), a wait with a timeout, and whether a pid an interpreter
-//! names is one of its own descendants. Killing a process group is the one call greet-os
-//! does not offer: rustix's, here.
+//! names is one of its own descendants.
 
 use std::process::{Child, Command, ExitStatus};
 use std::time::Duration;
 
 use greet_os::proc::{self, Who};
-use rustix::process::{Pid, Signal, kill_process_group};
+
+/// How long a killed interpreter may take to be reaped before it is left to init.
+const REAP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Puts the process `cmd` starts into a new process group, led by itself: its children
 /// (multiprocessing workers, anything it forks) join it unless they leave on purpose.
 pub fn own_group(cmd: &mut Command) -> &mut Command {
-    use std::os::unix::process::CommandExt;
-    cmd.process_group(0)
+    greet_os::process::own_group(cmd)
 }
 
 /// Kills every process in the group `child` leads (started with [`own_group`]), then
 /// reaps `child`. A group whose members are all gone is no error. Safe after the leader
 /// exited: a group's id is not reused while any member lives.
 pub fn kill_group(child: &mut Child) {
-    if let Some(pgid) = i32::try_from(child.id()).ok().and_then(Pid::from_raw) {
-        let _ = kill_process_group(pgid, Signal::KILL);
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = greet_os::process::kill_group(child, REAP_TIMEOUT);
 }
 
 /// Waits for `child` to exit, at most `limit`; `None` if it still runs then.

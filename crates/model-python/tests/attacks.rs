@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime};
 use greet_core::{ErrorKind, GreetError, Model, Plan, Summary, Workload};
 use model_python::{Kind, Python, PythonError};
 
-/// What every attacker starts with: it answers the probe, and can say ready and report jobs.
-const PROLOGUE: &str = include_str!("attacker.py");
+#[path = "common/attacker.rs"]
+mod attacker;
 
 /// A directory of its own for each test's files.
 fn scratch(test: &str) -> PathBuf {
@@ -31,19 +31,7 @@ fn scratch(test: &str) -> PathBuf {
 /// The attacker `body` as an executable "interpreter" in `dir`, run by the real python3;
 /// `None` (with a note) where there is no python3.
 fn attacker(dir: &std::path::Path, body: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let real = match model_python::interpreter(None) {
-        Ok(found) => found.executable().to_owned(),
-        Err(why) => {
-            eprintln!("note: skipped: {why}");
-            return None;
-        }
-    };
-    let path = dir.join("python-attacker");
-    let text = format!("#!{}\n{PROLOGUE}\n{body}\n", real.display());
-    std::fs::write(&path, text).expect("the attacker is written");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    Some(path)
+    attacker::write(dir, "python-attacker", body)
 }
 
 fn crunch_plan(count: usize, deadline: Option<Duration>) -> Plan {
