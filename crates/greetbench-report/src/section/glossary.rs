@@ -36,6 +36,10 @@ pub fn build(_view: &View<'_>) -> Glossary {
             "the ideal time of a batch for a model's shape: N × L one at a time, ⌈N/K⌉ × L for a pool, about L when every greet waits at once.".to_string(),
         ),
         (
+            "floor client",
+            "the shortest client of one kind (a thread per greet, tokio tasks, asyncio's gather...) with none of greetbench's harness; a model's time over its floor client's is what the harness costs. Measured, never picked.".to_string(),
+        ),
+        (
             "crunch",
             "the CPU-bound job: a fixed number of rounds of arithmetic, the same for every model and language (its checksum is checked).".to_string(),
         ),

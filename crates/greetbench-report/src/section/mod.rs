@@ -8,6 +8,7 @@
 //! - [`baseline`]: "Against the baseline" / "Since the last run": the diff against another
 //!   run, right after the answer when the report has one (not in [`Section::ALL`]).
 //! - [`claims`]: the course's claims, one column per language (and interpreter).
+//! - [`floor`]: each model beside the bare client of its kind (what the harness costs).
 //! - [`io`], [`memory`], [`cpu`], [`mixed`], [`load`], [`kill`], [`faults`], [`spawn`],
 //!   [`shared`]: one question each, with its key chart and its source.
 //! - [`waiting`]: the traced runs' timelines.
@@ -21,6 +22,7 @@ pub mod claims;
 pub mod cpu;
 pub mod criterion;
 pub mod faults;
+pub mod floor;
 pub mod glossary;
 pub mod io;
 pub mod kill;
@@ -52,6 +54,8 @@ pub enum Section {
     Claims,
     /// Many greets waiting on I/O.
     Io,
+    /// Each model beside the bare client of its kind.
+    Floor,
     /// Memory per waiting greet, and how far each model goes.
     Memory,
     /// CPU-bound work.
@@ -86,10 +90,11 @@ pub enum Section {
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 16] = [
+    pub const ALL: [Section; 17] = [
         Section::Answer,
         Section::Claims,
         Section::Io,
+        Section::Floor,
         Section::Memory,
         Section::Cpu,
         Section::Mixed,
@@ -111,6 +116,7 @@ impl Section {
             Section::Answer => "answer",
             Section::Claims => "claims",
             Section::Io => "io",
+            Section::Floor => "floor",
             Section::Memory => "memory",
             Section::Cpu => "cpu",
             Section::Mixed => "mixed",
@@ -135,6 +141,7 @@ impl Section {
             Section::Answer => "Which model, when?",
             Section::Claims => "The course's claims, checked",
             Section::Io => "Many greets waiting on I/O",
+            Section::Floor => "At the floor: what the harness costs",
             Section::Memory => "Thousands waiting at once: memory and OS limits",
             Section::Cpu => "CPU-bound work",
             Section::Mixed => "Mixed: greet, then crunch",
@@ -156,9 +163,10 @@ impl Section {
     /// Builds the section's view and renders it.
     pub fn render(self, view: &View<'_>, options: &Options) -> Result<String, askama::Error> {
         match self {
-            Section::Answer => answer_html(answer::build(view), options),
+            Section::Answer => answer_html(view, answer::build(view), options),
             Section::Claims => claims::build(view).render(),
             Section::Io => io::build(view).render(),
+            Section::Floor => floor::build(view).render(),
             Section::Memory => memory::build(view).render(),
             Section::Cpu => cpu::build(view).render(),
             Section::Mixed => mixed::build(view).render(),
@@ -433,7 +441,14 @@ pub fn paired(view: &View<'_>, rows: Vec<Row>) -> Vec<Row> {
 }
 
 /// The answer, with its column against the baseline when the report has one.
-fn answer_html(mut answer: answer::Answer, options: &Options) -> Result<String, askama::Error> {
+fn answer_html(
+    view: &View<'_>,
+    mut answer: answer::Answer,
+    options: &Options,
+) -> Result<String, askama::Error> {
+    // The reading's waits and CPU lines, the same strings `compare` prints under its table.
+    let reading = crate::reading::Reading::of(view, &answer);
+    answer.notes = reading.waits.into_iter().chain(reading.cpu).collect();
     let baseline = options.baseline.as_ref();
     answer.against = baseline.map(|b| baseline::column(b, &answer));
     answer.render()
@@ -467,7 +482,7 @@ pub fn page(view: &View<'_>, options: &Options) -> Result<String, askama::Error>
         .into_iter()
         .map(|s| {
             let html = match (s, answer.take_if(|_| s == Section::Answer)) {
-                (Section::Answer, Some(a)) => answer_html(a, options)?,
+                (Section::Answer, Some(a)) => answer_html(view, a, options)?,
                 _ => s.render(view, options)?,
             };
             Ok((s, Html(html)))
