@@ -53,6 +53,17 @@ pub struct Results {
     pub notes: Vec<String>,
 }
 
+/// How many sweep runs recorded their noise, and how many were busy ([`Results::runs_noise`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunsNoise {
+    /// Every sweep run, in every list.
+    pub runs: usize,
+    /// The runs whose record kept its noise.
+    pub recorded: usize,
+    /// Of those, the busy ones ([`Noise::busy`]).
+    pub busy: usize,
+}
+
 /// The machine's other load during one criterion group (`target/greetbench/noise.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupNoise {
@@ -466,6 +477,29 @@ impl Results {
             other_busy: busy / wall,
             steal: steal / wall,
         })
+    }
+
+    /// How many of the sweep's runs (every list: the resource sweep, the scale, rate and fault
+    /// sweeps, the timelines) recorded their noise, and how many of those were busy: counted
+    /// here once, so the busy banner and the machine section say the same.
+    pub fn runs_noise(&self) -> RunsNoise {
+        let all = self.sweep.iter().flat_map(|s| {
+            s.entries
+                .iter()
+                .chain(&s.scale)
+                .chain(&s.rates)
+                .chain(&s.faults)
+                .chain(&s.timelines)
+        });
+        let mut out = RunsNoise::default();
+        for e in all {
+            out.runs += 1;
+            if let Some(n) = e.record().and_then(|k| k.noise) {
+                out.recorded += 1;
+                out.busy += usize::from(n.busy());
+            }
+        }
+        out
     }
 
     /// Every sweep run, record or failure.

@@ -39,6 +39,9 @@ pub enum Why {
     NoInterval,
     /// What the claim is about lies outside what was run (a knee beyond the rates offered).
     OutOfRange(String),
+    /// Two or more models went equally far (the same largest N held and the same stop, the
+    /// same highest rate sustained): the measurement does not tell them apart, so no pick.
+    Tied(String),
 }
 
 impl Why {
@@ -58,6 +61,7 @@ impl Why {
             }
             Why::NoInterval => "one run each: no interval".into(),
             Why::OutOfRange(words) => words.clone(),
+            Why::Tied(words) => format!("tied: {words}"),
         }
     }
 }
@@ -173,6 +177,7 @@ impl Confidence {
     pub fn words(&self) -> String {
         match self {
             Confidence::Sure => "sure".into(),
+            Confidence::Unsure(why @ Why::Tied(_)) => why.words(),
             Confidence::Unsure(why) => format!("inconclusive: {}", why.words()),
             Confidence::NotMeasured => "not measured".into(),
         }
@@ -205,6 +210,7 @@ mod tests {
             stored: None,
             interval: None,
             noise,
+            busy_run: None,
             dir: None,
         }
     }

@@ -261,14 +261,22 @@ pub struct Figure {
     /// The rest of the machine's load while it was measured: the group's, or the repeats'
     /// mean weighted by wall time. `None` when not recorded.
     pub noise: Option<Noise>,
+    /// The noise of the busiest of the runs it is computed from, when that run was busy
+    /// ([`Noise::busy`]): one busy repeat makes the whole figure busy, whatever the mean says.
+    pub busy_run: Option<Noise>,
     /// Criterion's directory for it, relative to `target/criterion`.
     pub dir: Option<String>,
 }
 
 impl Figure {
-    /// Whether it was measured on a busy machine ([`Noise::busy`]).
+    /// Whether it was measured on a busy machine, and how busy. **The rule**: a figure is busy
+    /// when any run or sample it is computed from was measured busy ([`Noise::busy`]): a
+    /// criterion figure when its group was, a sweep figure when any one of its repeats was
+    /// (then the busiest repeat's noise), never by the mean of quiet and busy repeats alone.
+    /// A comparison with a busy side reads inconclusive because busy ([`crate::verdict::side`]).
+    /// Memory figures carry no noise: resident memory does not change with others' CPU.
     pub fn busy(&self) -> Option<Noise> {
-        self.noise.filter(Noise::busy)
+        self.busy_run.or(self.noise.filter(Noise::busy))
     }
 
     /// How many samples back it (0 where the file stores none).
@@ -529,6 +537,8 @@ struct Gathered {
     busy: f64,
     steal: f64,
     noted: bool,
+    /// The busiest busy run's noise, if any run was busy.
+    busy_run: Option<Noise>,
     stopped: Option<(String, bool)>,
 }
 
@@ -548,6 +558,13 @@ impl Gathered {
             self.busy += w * n.other_busy;
             self.steal += w * n.steal;
             self.noted = true;
+            if n.busy()
+                && self
+                    .busy_run
+                    .is_none_or(|b| n.other_busy + n.steal > b.other_busy + b.steal)
+            {
+                self.busy_run = Some(n);
+            }
         }
     }
 
@@ -638,6 +655,7 @@ impl<'r> View<'r> {
                     return None;
                 }
                 let noise = g.noise();
+                let busy_run = g.busy_run;
                 let median = stats::median(&g.samples)?;
                 Some(Figure {
                     question,
@@ -649,6 +667,7 @@ impl<'r> View<'r> {
                     stored: None,
                     interval: None,
                     noise,
+                    busy_run,
                     dir: None,
                 })
             })
@@ -967,6 +986,7 @@ impl<'r> View<'r> {
                     stored: stored.filter(|i| i.lo.is_finite() && i.hi.is_finite()),
                     interval: None,
                     noise: self.group_noise.get(&group).copied(),
+                    busy_run: None,
                     dir: Some(e.dir.clone()).filter(|d| !d.is_empty()),
                 })
             })
@@ -1002,6 +1022,7 @@ impl<'r> View<'r> {
                 }),
                 interval: None,
                 noise: None,
+                busy_run: None,
                 dir: None,
             })
             .collect()

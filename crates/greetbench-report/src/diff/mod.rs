@@ -1013,6 +1013,7 @@ mod tests {
                 other_busy: busy,
                 steal: 0.0,
             }),
+            busy_run: None,
             dir: None,
         }
     }

@@ -23,6 +23,7 @@ use greet_core::{Description, Family, Lang, Shape};
 use crate::format;
 use crate::results::Results;
 use crate::section::Section;
+use crate::section::busy::and_list;
 use crate::verdict::{Confidence, Side, TIE, Why, side};
 use crate::view::{Column, Comparison, Figure, Question, View, Workers};
 
@@ -254,7 +255,7 @@ fn pick_words(
 ) -> Pick {
     let Chosen {
         pick,
-        confidence,
+        mut confidence,
         against_best,
     } = chosen;
     // "A takes 1.73× [1.38–2.05] B's time": which way the ratio goes, in the figure's terms.
@@ -278,11 +279,23 @@ fn pick_words(
             owner(&c.b.row)
         )
     };
-    let evidence = match (pick, alternative) {
-        (Some(p), Some(alt)) if alt.row != p.row => view
-            .compare(alt, p)
-            .map_or_else(|| p.words(), |c| words(&c)),
-        (Some(p), _) => match against_best {
+    // The figures the evidence shows count as much as the ones that decided: a busy one
+    // (any run behind it busy, [`Figure::busy`]) leaves the pick inconclusive because busy.
+    let shown = match (pick, alternative) {
+        (Some(p), Some(alt)) if alt.row != p.row => view.compare(alt, p),
+        _ => None,
+    };
+    let busy = shown
+        .as_ref()
+        .and_then(Comparison::busy)
+        .or_else(|| pick.and_then(Figure::busy));
+    if let (Some(n), Confidence::Sure) = (busy, &confidence) {
+        confidence = Confidence::Unsure(Why::Busy(n));
+    }
+    let evidence = match (pick, alternative, &shown) {
+        (_, _, Some(c)) => words(c),
+        (Some(p), Some(alt), None) if alt.row != p.row => p.words(),
+        (Some(p), _, _) => match against_best {
             Some(c) => format!(
                 "{} within {} of the best: {}",
                 p.row,
@@ -291,13 +304,15 @@ fn pick_words(
             ),
             None => format!("{}: {}", p.row, p.words()),
         },
-        (None, _) => match against_best {
+        (None, _, _) => match against_best {
             Some(c) => directed(&c),
             None => "no model measured".into(),
         },
     };
     Pick {
-        model: pick.map(|p| p.row.model.clone()),
+        model: pick
+            .filter(|_| matches!(confidence, Confidence::Sure))
+            .map(|p| p.row.model.clone()),
         confidence,
         evidence,
     }
@@ -365,39 +380,73 @@ fn thousands(view: &View<'_>, columns: &[Column]) -> Situation {
             let Some(most) = mine.iter().filter_map(|m| m.largest()).map(|l| l.n).max() else {
                 return Pick::not_measured("no scale sweep");
             };
-            let best = mine
+            // Every model that held the largest N: one is the pick; several are tied, since
+            // the sweep cannot tell apart what went equally far.
+            let mut top: Vec<_> = mine
                 .iter()
                 .filter(|m| m.largest().is_some_and(|l| l.n == most))
-                .min_by_key(|m| {
-                    (
-                        view.describe(&m.model).map_or(usize::MAX, io_preference),
-                        view.rank_of(&m.model),
-                    )
-                });
-            let Some(best) = best else {
+                .collect();
+            top.sort_by_key(|m| {
+                (
+                    view.describe(&m.model).map_or(usize::MAX, io_preference),
+                    view.rank_of(&m.model),
+                )
+            });
+            let Some(best) = top.first() else {
                 return Pick::not_measured("no scale sweep");
             };
+            if top.len() > 1 {
+                let names: Vec<String> = top.iter().map(|m| m.model.clone()).collect();
+                let stops: Vec<String> = top
+                    .iter()
+                    .map(|m| match &m.stop {
+                        Some((n, s)) => {
+                            format!("stopped at {} ({})", format::count(*n as u64), s.label())
+                        }
+                        None => "went no further: the sweep stopped there".into(),
+                    })
+                    .collect();
+                let how = if stops.iter().all(|s| *s == stops[0]) {
+                    format!(
+                        "each held {} waiting and {}",
+                        format::count(most as u64),
+                        stops[0]
+                    )
+                } else {
+                    format!(
+                        "each held {} waiting; {}",
+                        format::count(most as u64),
+                        top.iter()
+                            .zip(&stops)
+                            .map(|(m, s)| format!("{} {s}", m.model))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                let evidence = format!("{} tied: {how}", and_list(&names));
+                return Pick {
+                    model: None,
+                    confidence: Confidence::Unsure(Why::Tied(format!(
+                        "{} went equally far",
+                        and_list(&names)
+                    ))),
+                    evidence,
+                };
+            }
+            // Against one thread per greet where it was measured, else the next furthest.
             let threads = mine.iter().find(|m| {
                 view.describe(&m.model)
                     .is_some_and(|d| d.family == Family::Threads && d.shape == Shape::PerJob)
             });
+            let next = threads.filter(|t| t.model != best.model).or_else(|| {
+                mine.iter()
+                    .filter(|m| m.model != best.model)
+                    .max_by_key(|m| m.largest().map_or(0, |l| l.n))
+            });
             let mut evidence =
                 format!("{} held {} waiting", best.model, format::count(most as u64));
-            match threads.filter(|t| t.model != best.model) {
-                Some(t) => {
-                    evidence += &format!(
-                        "; {} {}",
-                        t.model,
-                        match &t.stop {
-                            Some((n, s)) =>
-                                format!("stopped at {} ({})", format::count(*n as u64), s.label()),
-                            None => format!(
-                                "held {}",
-                                format::count(t.largest().map_or(0, |l| l.n) as u64)
-                            ),
-                        }
-                    );
-                }
+            match next {
+                Some(t) => evidence += &format!("; {} {}", t.model, t.reach_words()),
                 None => {
                     if let Some((n, s)) = &best.stop {
                         evidence +=
@@ -521,7 +570,8 @@ fn rate(view: &View<'_>, columns: &[Column]) -> Situation {
                 return Pick::not_measured("no rate sweep");
             };
             // Lines whose knee may lie above the best's highest sustained rate cannot be told
-            // from it: they are tied, and the course's preference picks among them.
+            // from it: they are tied, and a tie has no pick (the course's preference only
+            // orders the names).
             let (tied, behind): (Vec<_>, Vec<_>) = mine
                 .iter()
                 .partition(|(_, k)| k.failed.is_none_or(|f| f > best));
@@ -533,33 +583,54 @@ fn rate(view: &View<'_>, columns: &[Column]) -> Situation {
             }) else {
                 return Pick::not_measured("no rate sweep");
             };
+            let mut names: Vec<&str> = vec![pick.model.as_str()];
+            names.extend(
+                tied.iter()
+                    .filter(|(l, _)| !std::ptr::eq(*l, pick))
+                    .map(|(l, _)| l.model.as_str()),
+            );
             let confidence = match mine.iter().find_map(|(l, _)| l.busy()) {
                 Some(n) => Confidence::Unsure(Why::Busy(n)),
+                None if tied.len() > 1 => Confidence::Unsure(Why::Tied(format!(
+                    "{} sustained the same highest rate",
+                    and_list(&names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                ))),
                 None => Confidence::Sure,
             };
             let runner = behind
                 .iter()
                 .max_by(|a, b| held(&a.1).total_cmp(&held(&b.1)));
-            let mut evidence = format!(
-                "{} sustained {}",
-                pick.model,
-                pk.held.map_or("none".into(), format::rate)
-            );
-            if let Some((r, rk)) = runner {
-                evidence += &format!(
-                    "; {} fell behind at {}",
-                    r.model,
-                    rk.failed.map_or("-".into(), format::rate)
-                );
-            }
-            if tied.len() > 1 {
-                evidence += &format!(
-                    " (tied with {})",
+            let mut evidence = if tied.len() > 1 {
+                let rates: Vec<String> = tied
+                    .iter()
+                    .map(|(_, k)| k.held.map_or("none".into(), format::rate))
+                    .collect();
+                let each = if rates.iter().all(|r| *r == rates[0]) {
+                    format!("each sustained {}", rates[0])
+                } else {
                     tied.iter()
-                        .filter(|(l, _)| !std::ptr::eq(*l, pick))
-                        .map(|(l, _)| l.model.as_str())
+                        .zip(&rates)
+                        .map(|((l, _), r)| format!("{} sustained {r}", l.model))
                         .collect::<Vec<_>>()
                         .join(", ")
+                };
+                format!(
+                    "{} tied: {each}; the rates offered do not tell them apart",
+                    and_list(&names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                )
+            } else {
+                format!(
+                    "{} sustained {}",
+                    pick.model,
+                    pk.held.map_or("none".into(), format::rate)
+                )
+            };
+            if let Some((r, rk)) = runner {
+                evidence += &format!(
+                    "; {} sustained {} and fell behind at {}",
+                    r.model,
+                    rk.held.map_or("none".into(), format::rate),
+                    rk.failed.map_or("-".into(), format::rate)
                 );
             }
             Pick {

@@ -4,8 +4,6 @@
 //! the view and from the answer the page shows, so it cannot say "every comparison" while the
 //! answer below it gives sure picks from quiet measurements.
 
-use greet_core::record::{Noise, RunResult};
-
 use crate::format;
 use crate::section::answer::Answer;
 use crate::section::busy_threshold;
@@ -27,14 +25,8 @@ pub fn banner(view: &View<'_>, answer: &Answer) -> Option<String> {
             )
         })
         .collect();
-    let noted: Vec<Noise> = r
-        .runs()
-        .chain(r.fault_runs())
-        .chain(r.sweep.iter().flat_map(|s| s.rates.iter()))
-        .filter_map(RunResult::record)
-        .filter_map(|k| k.noise)
-        .collect();
-    let busy_runs = noted.iter().filter(|n| n.busy()).count();
+    let noted = r.runs_noise();
+    let busy_runs = noted.busy;
     if groups.is_empty() && busy_runs == 0 {
         return None;
     }
@@ -50,7 +42,7 @@ pub fn banner(view: &View<'_>, answer: &Answer) -> Option<String> {
         parts.push(format!(
             "{} of the {} sweep runs that recorded their noise",
             format::count(busy_runs as u64),
-            format::count(noted.len() as u64)
+            format::count(noted.recorded as u64)
         ));
     }
     let picks: Vec<_> = answer.rows.iter().flat_map(|s| s.picks.iter()).collect();
@@ -59,8 +51,8 @@ pub fn banner(view: &View<'_>, answer: &Answer) -> Option<String> {
         .filter(|p| matches!(p.confidence, Confidence::Unsure(Why::Busy(_))))
         .count();
     let answer_words = match unsure {
-        0 => "None of the answer's picks reads inconclusive for this: the figures it decided \
-              on were measured quietly."
+        0 => "None of the answer's picks reads inconclusive for this: every run behind the \
+              figures it decided on and shows was measured quietly."
             .to_string(),
         n => format!(
             "{} of the answer's {} picks read inconclusive for this (◐).",
@@ -79,8 +71,9 @@ pub fn banner(view: &View<'_>, answer: &Answer) -> Option<String> {
         })
         .unwrap_or_default();
     Some(format!(
-        "Part of this run was measured on a busy machine ({}): {}. Every comparison with a \
-         figure from them reads inconclusive; run again on a quiet machine to decide it. \
+        "Part of this run was measured on a busy machine ({}): {}. A figure is busy when any \
+         run or sample it is computed from was measured busy, and every comparison with a busy \
+         figure on either side reads inconclusive; run again on a quiet machine to decide it. \
          {answer_words}{whole}",
         busy_threshold(),
         parts.join("; ")
@@ -88,7 +81,7 @@ pub fn banner(view: &View<'_>, answer: &Answer) -> Option<String> {
 }
 
 /// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
+pub(crate) fn and_list(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),

@@ -3,7 +3,6 @@
 //! ran, and every model as the registry described it.
 
 use askama::Template;
-use greet_core::record::Noise;
 use greet_core::{Lang, Shape};
 
 use crate::format;
@@ -176,18 +175,16 @@ pub fn build(view: &View<'_>) -> Machine {
         }
         t
     });
-    let with_noise: Vec<Noise> = r
-        .runs()
-        .filter_map(|e| e.record().and_then(|k| k.noise))
-        .collect();
-    let busy = with_noise.iter().filter(|n| n.busy()).count();
-    let sweep_noise = if r.noise.is_empty() && with_noise.is_empty() {
+    let n = r.runs_noise();
+    let sweep_noise = if r.noise.is_empty() && n.recorded == 0 {
         "These results record no noise: nothing here can be marked busy.".to_string()
     } else {
         format!(
-            "Sweep: {} of {} runs recorded their noise; {busy} of them were busy.",
-            with_noise.len(),
-            r.runs().count()
+            "Sweep (every run: resource, scale, rate and fault sweeps, timelines): {} of {} \
+             runs recorded their noise; {} of them were busy.",
+            format::count(n.recorded as u64),
+            format::count(n.runs as u64),
+            format::count(n.busy as u64)
         )
     };
     Machine {
