@@ -14,9 +14,16 @@
 //! - **cpu**: the CPU of that batch, from the records' exact totals only (never the
 //!   tick-sampled user/system split): the most against the least of each column, and one
 //!   column's least against another's, each with its interval, or "inconclusive" and why.
+//!   From one run each the lowest reads "lowest in this run (one run each: no interval)",
+//!   never "the least".
 //!
 //! A sentence never names a winner inside the noise: the comparisons go through
-//! [`crate::verdict::side`] against [`TIE`], as the answer's picks do.
+//! [`crate::verdict::side`] against [`TIE`], as the answer's picks do. A busy comparison
+//! says whose run was busy ([`crate::verdict::busy_words`]), so two lines about the same rows
+//! never give two noise figures without saying whose each is. Every line reads a column of
+//! `compare`'s table (wall, floor, cpu) or says where it comes from: memory per waiting greet
+//! is read only from the scale sweep, whose runs counted the greets waiting at once (a plain
+//! run's resident growth over N is mostly its runtime's start-up, and no column shows it).
 
 use std::time::Duration;
 
@@ -24,8 +31,8 @@ use greet_core::Workload;
 
 use crate::format;
 use crate::section::answer::Answer;
-use crate::verdict::{Confidence, Side, TIE, Why, side};
-use crate::view::{Column, Comparison, Figure, Question, View, ok_record};
+use crate::verdict::{Confidence, Side, TIE, Why, busy_words, side};
+use crate::view::{Column, Comparison, Figure, Question, Source, View, ok_record};
 
 /// The reading of one set of results.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -52,12 +59,12 @@ impl Reading {
     pub fn of(view: &View<'_>, answer: &Answer) -> Reading {
         let Some(Question::Greet { count, latency }) = view.greet_point() else {
             return Reading {
-                picks: picks(answer),
+                picks: picks(view, answer),
                 ..Reading::default()
             };
         };
         Reading {
-            picks: picks(answer),
+            picks: picks(view, answer),
             waits: waits(view, count, latency),
             cpu: cpu(view, &Question::GreetCpu { count, latency }),
         }
@@ -70,7 +77,10 @@ pub fn reading(view: &View<'_>) -> Reading {
 }
 
 /// The answer's measured situations, one sentence per column that measured it.
-fn picks(answer: &Answer) -> Vec<String> {
+fn picks(view: &View<'_>, answer: &Answer) -> Vec<String> {
+    let memory_from_scale = view
+        .figures_of(&Question::MemoryPerWaitingGreet)
+        .any(|f| f.source == Source::Scale);
     let mut out = Vec::new();
     for row in &answer.rows {
         for (column, p) in answer.columns.iter().zip(&row.picks) {
@@ -80,6 +90,13 @@ fn picks(answer: &Answer) -> Vec<String> {
                 p.confidence,
                 Confidence::NotMeasured | Confidence::Unsure(Why::OutOfRange(_))
             ) {
+                continue;
+            }
+            // Memory per waiting greet only from the scale sweep, whose runs checked the
+            // server's count of greets waiting at once (peak_waiting ≥ N): a plain run's
+            // resident growth over N (compare's) is mostly the runtime's own start-up memory,
+            // and no column above it shows that growth.
+            if row.what == crate::section::answer::MEMORY_TIGHT && !memory_from_scale {
                 continue;
             }
             let setting = if row.setting.is_empty() {
@@ -215,16 +232,26 @@ fn cpu(view: &View<'_>, question: &Question) -> Vec<String> {
         };
         least_of.push((column, least));
         let heading = column.heading(several);
+        // The lowest median is only "the least" where the runs say so: one run each reads
+        // "lowest in this run", and the comparison below says whether it is clear of the rest.
+        let lowest = if least.runs() < 2 {
+            format!(
+                "lowest in this run {}, {} (one run each: no interval)",
+                least.row,
+                least.words()
+            )
+        } else {
+            format!("lowest median {}, {}", least.row, least.words())
+        };
         match view.compare(most, least) {
             Some(c) if !std::ptr::eq(most, least) => out.push(format!(
-                "{heading}, CPU of the batch (exact totals, start-up included): {} the least, \
-                 {}; {}",
-                least.row,
-                least.words(),
+                "{heading}, CPU of the batch (exact totals, start-up included, the cpu \
+                 column): {lowest}; {}",
                 compared(&c, "the CPU of")
             )),
             _ => out.push(format!(
-                "{heading}, CPU of the batch (exact total, start-up included): {} {}",
+                "{heading}, CPU of the batch (exact total, start-up included, the cpu column): \
+                 {} {}",
                 least.row,
                 least.words()
             )),
@@ -264,7 +291,11 @@ fn compared(c: &Comparison<'_>, what: &str) -> String {
             c.a.row,
             c.b.row,
             c.words(),
-            why.words()
+            // Whose run was busy, not only how busy: the pick lines name theirs too.
+            match why {
+                Why::Busy(_) => busy_words(c).unwrap_or_else(|| why.words()),
+                _ => why.words(),
+            }
         ),
     }
 }

@@ -125,6 +125,15 @@ pub enum Side {
     Unsure(Why),
 }
 
+/// Whose run made `c` busy, in words: "smol's run was measured on a busy machine (others'
+/// CPU 88 %, steal 0 %)", so that two sentences about one set of runs never give two noise
+/// figures without saying whose each is. `None` when neither side was busy.
+pub fn busy_words(c: &Comparison<'_>) -> Option<String> {
+    let (f, n) = c.busy_side()?;
+    let runs = if f.runs() > 1 { "runs were" } else { "run was" };
+    Some(format!("{}'s {runs} {}", f.row, Why::Busy(n).words()))
+}
+
 /// Where `c` lies against `threshold`: busy first, then the interval.
 pub fn side(c: &Comparison<'_>, threshold: f64) -> Side {
     if let Some(n) = c.busy() {

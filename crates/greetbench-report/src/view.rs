@@ -344,6 +344,17 @@ pub struct Comparison<'v> {
 }
 
 impl<'v> Comparison<'v> {
+    /// The side measured on the busiest machine, with its noise, when either side was busy.
+    pub fn busy_side(&self) -> Option<(&'v Figure, Noise)> {
+        let load = |n: &Noise| n.other_busy + n.steal;
+        match (self.a.busy(), self.b.busy()) {
+            (Some(na), Some(nb)) if load(&nb) > load(&na) => Some((self.b, nb)),
+            (Some(na), _) => Some((self.a, na)),
+            (None, Some(nb)) => Some((self.b, nb)),
+            (None, None) => None,
+        }
+    }
+
     /// `a` against `b`, computed afresh: what [`View::compare`] remembers per pair of its own
     /// figures. For figures of two views (`greetbench diff` compares a run with another), whose
     /// positions mean nothing to either view's memo.
@@ -379,9 +390,10 @@ impl<'v> Comparison<'v> {
 }
 
 impl Comparison<'_> {
-    /// The noise of whichever side was measured on a busy machine.
+    /// The noise of whichever side was measured on a busy machine (the busier side's, when
+    /// both were: the one [`Comparison::busy_side`] names).
     pub fn busy(&self) -> Option<Noise> {
-        self.a.busy().or(self.b.busy())
+        self.busy_side().map(|(_, n)| n)
     }
 
     /// `b` over `a`: the same comparison the other way up.

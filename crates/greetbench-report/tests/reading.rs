@@ -172,7 +172,15 @@ fn the_reading_says_what_each_kind_waited_and_names_no_winner_from_one_run() {
     // CPU: exact totals, compared, but one run each decides nothing.
     assert_eq!(reading.cpu.len(), 1, "{all:#?}");
     let cpu = &reading.cpu[0];
-    assert!(cpu.contains("exact totals") && cpu.contains(&format!("{seq} the least, 3.00 ms")));
+    // One run each: the lowest is the lowest in this run, never "the least".
+    assert!(
+        cpu.contains("exact totals")
+            && cpu.contains(&format!(
+                "lowest in this run {seq}, 3.00 ms (one run each: no interval)"
+            ))
+            && !cpu.contains("the least"),
+        "{cpu}"
+    );
     assert!(cpu.contains("inconclusive: one run each"), "{cpu}");
     for line in &all {
         assert!(
@@ -180,6 +188,61 @@ fn the_reading_says_what_each_kind_waited_and_names_no_winner_from_one_run() {
             "{line}"
         );
     }
+}
+
+#[test]
+fn the_reading_compares_no_memory_from_runs_that_did_not_prove_all_waited() {
+    // compare's rows at L = 20 ms, every greet waiting at once by its wall time, with very
+    // different resident growth: memory per waiting greet is the scale sweep's question (the
+    // server counts the greets waiting at once), so the reading says nothing about memory.
+    let (mut r, [_, _, fast, _]) = one_run_each();
+    for e in r.sweep.as_mut().unwrap().entries.iter_mut() {
+        if let RunResult::Record(k) = e {
+            k.baseline_rss_kib = 10_000;
+            k.peak_rss_kib = if k.request.model == fast {
+                20_000
+            } else {
+                12_000
+            };
+        }
+    }
+    let reading = greetbench_report::reading(&View::new(&r));
+    for line in reading.lines() {
+        assert!(
+            !line.contains("memory") && !line.contains("Memory"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_busy_comparison_says_whose_run_was_busy() {
+    let (mut r, [_, _, _, threads]) = one_run_each();
+    let noise = greet_core::record::Noise {
+        other_busy: 0.88,
+        steal: 0.0,
+    };
+    for e in r.sweep.as_mut().unwrap().entries.iter_mut() {
+        if let RunResult::Record(k) = e
+            && k.request.model == threads
+        {
+            k.noise = Some(noise);
+        }
+    }
+    let reading = greetbench_report::reading(&View::new(&r));
+    let cpu = reading.cpu.join("\n");
+    assert!(
+        cpu.contains(&format!(
+            "{threads}'s run was measured on a busy machine (others' CPU 88"
+        )),
+        "{cpu}"
+    );
+    // The I/O pick's busy noise is attributed to the same row.
+    let io = &reading.picks[0];
+    assert!(
+        io.contains("others' CPU 88") && io.contains(&format!("(the busy run: {threads}'s)")),
+        "{io}"
+    );
 }
 
 #[test]

@@ -422,7 +422,9 @@ fn undecided_evidence_says_which_way_its_ratio_goes() {
             .split_once("] ")
             .unwrap()
             .1
-            .trim_end_matches(" time")
+            .split(" time")
+            .next()
+            .unwrap()
             .trim_end_matches("'s")
             .trim_end_matches('\'');
         let a_name = a_name.rsplit(": ").next().unwrap();

@@ -587,9 +587,17 @@ fn compare_ends_with_its_reading_and_one_run_names_no_winner() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    let (_, reading) = text
+    let (table, reading) = text
         .split_once("reading (as the report's answer reads it):\n")
         .unwrap_or_else(|| panic!("no reading under the table:\n{text}"));
+    // The table has a legend: every column it abbreviates, explained in one line.
+    let legend = table
+        .lines()
+        .find(|l| l.starts_with("columns: "))
+        .unwrap_or_else(|| panic!("no legend under the table:\n{table}"));
+    for column in ["floor = ", "cpu = ", "peak rss = ", "p50/p99 = "] {
+        assert!(legend.contains(column), "{column} not in {legend}");
+    }
     let lines: Vec<&str> = reading.lines().collect();
     // What every model waited at best (one L), the I/O situation read, the exact CPU.
     assert!(
@@ -614,4 +622,11 @@ fn compare_ends_with_its_reading_and_one_run_names_no_winner() {
         !reading.contains(", sure") && !reading.contains(" used "),
         "{reading}"
     );
+    // One run each: no superlative, and no memory per waiting greet (no column shows it, and
+    // these runs did not prove every greet waited at once).
+    assert!(
+        reading.contains("lowest in this run") && !reading.contains("the least"),
+        "{reading}"
+    );
+    assert!(!reading.to_lowercase().contains("memory"), "{reading}");
 }

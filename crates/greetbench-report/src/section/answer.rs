@@ -27,6 +27,9 @@ use crate::section::busy::and_list;
 use crate::verdict::{Confidence, Side, TIE, Why, side};
 use crate::view::{Column, Comparison, Figure, Question, View, Workers};
 
+/// The memory-tight situation's words (the reading reads it only from the scale sweep).
+pub const MEMORY_TIGHT: &str = "Memory-tight";
+
 /// One language's (and interpreter's) pick for one situation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pick {
@@ -309,6 +312,20 @@ fn pick_words(
             None => "no model measured".into(),
         },
     };
+    // Whose run was busy, so that the noise the confidence gives is attributed to a row.
+    let mut evidence = evidence;
+    if let Confidence::Unsure(Why::Busy(n)) = &confidence {
+        let whose = [against_best, shown]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.busy_side())
+            .chain(pick.and_then(|p| Some((p, p.busy()?))))
+            .find(|(_, m)| m == n);
+        if let Some((f, _)) = whose {
+            let runs = if f.runs() > 1 { "runs" } else { "run" };
+            evidence += &format!(" (the busy {runs}: {}'s)", f.row);
+        }
+    }
     Pick {
         model: pick
             .filter(|_| matches!(confidence, Confidence::Sure))
@@ -395,6 +412,27 @@ fn thousands(view: &View<'_>, columns: &[Column]) -> Situation {
             let Some(best) = top.first() else {
                 return Pick::not_measured("no scale sweep");
             };
+            // The reach tells models apart only where some model met a limit below what the
+            // sweep tried; where none did, there is no pick (the course's preference alone
+            // would decide it).
+            let limited = mine.iter().any(|m| {
+                m.stop.as_ref().is_some_and(|(_, s)| {
+                    !matches!(s, crate::section::memory::Stop::Unavailable(_))
+                })
+            });
+            if !limited {
+                return Pick {
+                    model: None,
+                    confidence: Confidence::Unsure(Why::OutOfRange(
+                        "every model held the largest N run: no limit was reached".into(),
+                    )),
+                    evidence: format!(
+                        "{} held {} waiting; no model met a limit at the sizes run",
+                        best.model,
+                        format::count(most as u64)
+                    ),
+                };
+            }
             if top.len() > 1 {
                 let names: Vec<String> = top.iter().map(|m| m.model.clone()).collect();
                 let stops: Vec<String> = top
@@ -454,24 +492,9 @@ fn thousands(view: &View<'_>, columns: &[Column]) -> Situation {
                     }
                 }
             }
-            // The reach tells models apart only where some model met a limit below what the
-            // sweep tried; where every model held the largest N run, the pick rests on the
-            // course's preference alone.
-            let limited = mine.iter().any(|m| {
-                m.stop.as_ref().is_some_and(|(_, s)| {
-                    !matches!(s, crate::section::memory::Stop::Unavailable(_))
-                })
-            });
-            let confidence = if limited {
-                Confidence::Sure
-            } else {
-                Confidence::Unsure(Why::OutOfRange(
-                    "every model held the largest N run: no limit was reached".into(),
-                ))
-            };
             Pick {
-                model: matches!(confidence, Confidence::Sure).then(|| best.model.clone()),
-                confidence,
+                model: Some(best.model.clone()),
+                confidence: Confidence::Sure,
                 evidence,
             }
         })
@@ -816,7 +839,7 @@ fn memory(view: &View<'_>, columns: &[Column]) -> Situation {
         })
         .collect();
     Situation {
-        what: "Memory-tight",
+        what: MEMORY_TIGHT,
         setting: "resident memory per waiting greet".into(),
         section: Section::Memory,
         picks,

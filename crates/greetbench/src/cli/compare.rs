@@ -127,10 +127,17 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
         ));
     } else {
         print_table(&records, &not_run);
+        say(LEGEND);
         say_reading(records);
     }
     Ok(code)
 }
+
+/// One line under the table: what its columns mean.
+pub(super) const LEGEND: &str = "columns: wall = the batch's time; floor = its ideal wait (N × L \
+one at a time, ⌈N/K⌉ × L a pool of K workers, L when all wait at once); cpu = the exact CPU \
+total, start-up included; peak rss = the client's peak resident memory; threads = its peak \
+thread count; p50/p99 = the greets' latency percentiles\n";
 
 /// The lines that read the table, computed as the report's answer is
 /// ([`greetbench_report::reading`]): what each kind of model waited at best and took, the
