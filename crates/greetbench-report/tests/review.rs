@@ -303,6 +303,39 @@ fn models_that_went_equally_far_are_tied_with_no_sure_pick() {
 }
 
 #[test]
+fn the_answer_and_the_claims_give_one_memory_figure_for_one_question() {
+    let r = sample();
+    let view = View::new(&r);
+    let a = answer::build(&view);
+    let c = claims::build(&view);
+    let claim = c
+        .rows
+        .iter()
+        .find(|row| row.claim.starts_with("Async handles thousands"))
+        .expect("the memory claim");
+    let memory = row(&a, answer::MEMORY_TIGHT);
+    for (i, column) in view.columns().iter().enumerate() {
+        let pick = &memory.picks[i];
+        let Some(model) = &pick.model else { continue };
+        // The answer's evidence: "tokio 4.47× [4.24–6.50] less memory than threads".
+        let figure = pick
+            .evidence
+            .split(" less memory")
+            .next()
+            .unwrap()
+            .trim_start_matches(model.as_str())
+            .trim();
+        let said = &claim.cells[i].evidence;
+        assert!(
+            said.contains(&format!("{figure} as much")) && said.contains(&format!("({model}, ")),
+            "{}: answer {:?}, claim {said:?}",
+            column.heading(true),
+            pick.evidence
+        );
+    }
+}
+
+#[test]
 fn diff_rows_name_their_language_where_a_model_name_is_shared() {
     let r = sample();
     let view = View::new(&r);

@@ -814,22 +814,36 @@ fn flaky(view: &View<'_>, columns: &[Column]) -> Situation {
     }
 }
 
+/// The memory-tight row's figures in `column`: memory per waiting greet of the models that
+/// keep one greet per unit (threads, tasks), and the pick among them.
+fn memory_chosen<'v>(view: &'v View<'_>, column: &Column) -> Option<Chosen<'v>> {
+    let figures: Vec<&Figure> = view
+        .figures()
+        .iter()
+        .filter(|f| f.question == Question::MemoryPerWaitingGreet && column.holds(&f.row))
+        .filter(|f| {
+            view.describe(&f.row.model)
+                .is_none_or(|d| d.shape == Shape::PerJob)
+        })
+        .collect();
+    (!figures.is_empty()).then(|| choose(view, &figures, io_preference))
+}
+
+/// The model the memory-tight row picks in `column`, if it picks one: the claim "async
+/// handles thousands" sets threads against the same figure, so the page gives one number
+/// for one question.
+pub fn memory_pick<'v>(view: &'v View<'_>, column: &Column) -> Option<&'v Figure> {
+    memory_chosen(view, column)?.pick
+}
+
 fn memory(view: &View<'_>, columns: &[Column]) -> Situation {
     let q = Question::MemoryPerWaitingGreet;
     let picks = columns
         .iter()
         .map(|col| {
-            let figures: Vec<&Figure> = view
-                .in_column(&q, col)
-                .filter(|f| {
-                    view.describe(&f.row.model)
-                        .is_none_or(|d| d.shape == Shape::PerJob)
-                })
-                .collect();
-            if figures.is_empty() {
+            let Some(chosen) = memory_chosen(view, col) else {
                 return Pick::not_measured("no memory per waiting greet");
-            }
-            let chosen = choose(view, &figures, io_preference);
+            };
             let threads = first_figure(view, &q, col, |d| {
                 d.family == Family::Threads && d.shape == Shape::PerJob
             });
