@@ -228,7 +228,7 @@ fn bad_input_gets_one_line_naming_the_fix() {
     // Never off this machine: refused before any packet is sent (192.0.2.0/24 is TEST-NET-1).
     refused(
         &["run", "--model", m, "--targets", "192.0.2.1:9"],
-        "not a loopback address",
+        "only IPv4 127.0.0.0/8 addresses are allowed",
     );
     refused(
         &["run", "--model", m, "--targets", "not-an-address"],

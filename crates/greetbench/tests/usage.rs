@@ -44,3 +44,64 @@ fn a_flag_that_needs_another_says_which() {
     let line = refused(&["sweep", "--size=10"]);
     assert!(line.contains("--size needs --scale"), "{line}");
 }
+
+#[test]
+fn a_results_file_report_cannot_read_is_bad_input_like_in_diff() {
+    let dir = std::env::temp_dir().join(format!("greetbench-usage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_json = dir.join("notjson.json");
+    std::fs::write(&not_json, "nope").unwrap();
+    let format_4 = dir.join("format4.json");
+    std::fs::write(&format_4, r#"{"format": 4}"#).unwrap();
+    let missing = dir.join("missing.json");
+    let out = dir.join("out");
+    for (file, says) in [
+        (&not_json, "is not a greetbench results file"),
+        (&format_4, "results format 4"),
+        (&missing, "does not exist; pass a results.json file"),
+        (&std::path::PathBuf::from("/dev/zero"), "not a regular file"),
+    ] {
+        let args = ["report", "--results", file.to_str().unwrap()];
+        let line = refused(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+        assert!(line.contains(says), "{line}");
+        assert!(line.contains(file.to_str().unwrap()), "{line}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn targets_off_ipv4_loopback_are_refused_as_bad_input() {
+    let model = greetbench::registry::names()[0];
+    for target in [
+        "10.0.0.1:80",
+        "0.0.0.0:9000",
+        "[::1]:9000",
+        "[::ffff:127.0.0.1]:9000",
+    ] {
+        let line = refused(&["run", "--model", model, "--count", "2", "--targets", target]);
+        assert!(
+            line.contains("only IPv4 127.0.0.0/8 addresses are allowed"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_port_range_past_65535_names_the_highest_port_that_fits() {
+    for processes in ["1", "2"] {
+        let line = refused(&[
+            "serve",
+            "--port",
+            "65535",
+            "--hosts",
+            "4",
+            "--processes",
+            processes,
+        ]);
+        assert!(
+            line.contains("--port 65535 with --hosts 4 needs ports up to 65538")
+                && line.contains("use --port 65532 or lower"),
+            "{line}"
+        );
+    }
+}

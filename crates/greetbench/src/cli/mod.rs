@@ -149,12 +149,12 @@ impl CliError {
     /// The exit status this error ends the command with (see [`exit`]).
     pub fn exit_status(&self) -> u8 {
         match self {
-            CliError::Usage(_) | CliError::Profile(_) | CliError::Diff(_) => exit::USAGE,
+            CliError::Usage(_)
+            | CliError::Profile(_)
+            | CliError::Diff(_)
+            | CliError::Server(greet_server::ServerError::Config(_)) => exit::USAGE,
             CliError::Harness(h) => match h {
-                HarnessError::UnknownModel(_)
-                | HarnessError::Plan(_)
-                | HarnessError::Arrivals(_)
-                | HarnessError::Hosts(_) => exit::USAGE,
+                h if h.is_bad_request() => exit::USAGE,
                 h if h.limit().is_some() => exit::LIMIT,
                 _ => exit::COULD_NOT_RUN,
             },
