@@ -143,6 +143,19 @@ impl OsLimit {
         }
     }
 
+    /// [`OsLimit::hint`] for an open-loop run (`greetbench load`), which has no `--count`: its
+    /// greets are `--rate` times `--duration`.
+    pub fn hint_open_loop(self) -> &'static str {
+        match self {
+            OsLimit::OpenFiles => {
+                "hit the open-files limit (RLIMIT_NOFILE, `ulimit -n`); greetbench already raised \
+                 the soft limit to the hard limit, so raise the hard limit or lower --rate (or \
+                 --duration)"
+            }
+            other => other.hint(),
+        }
+    }
+
     /// Which limit was hit, and the way round it.
     pub fn hint(self) -> &'static str {
         match self {

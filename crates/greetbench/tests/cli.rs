@@ -296,6 +296,28 @@ fn serve_prints_one_line_per_host_and_run_can_target_it() {
         "--json",
     ]);
     assert_eq!(v["ok"], 9);
+    // The record describes the targets, not hosts greetbench would have started.
+    assert_eq!(v["hosts"], 3, "{v}");
+    assert!(v["latency_ms"].is_null() && v["floor_s"].is_null(), "{v}");
+    let (model, latency) = (async_model(), ["--latency", "1ms"]);
+    let args = [
+        "run",
+        "--model",
+        &model,
+        "--count",
+        "3",
+        "--targets",
+        &targets,
+    ];
+    let out = greetbench(&[&args[..], &latency].concat());
+    let footer = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .map(str::to_owned);
+    assert_eq!(
+        footer.as_deref(),
+        Some("workload greet x3 over 3 external target(s), at 1.0ms"),
+    );
 }
 
 /// The course's own Python client, unchanged: connect, sendall, one recv(1024).

@@ -105,3 +105,47 @@ fn a_port_range_past_65535_names_the_highest_port_that_fits() {
         );
     }
 }
+
+#[test]
+fn soak_names_its_own_flags_and_fits_its_default_batch_to_the_count() {
+    let line = refused(&["soak", "--count", "0"]);
+    assert!(line.contains("--count must be at least 1"), "{line}");
+    let line = refused(&["soak", "--count", "5", "--batch", "6"]);
+    assert!(line.contains("--batch 6 is more than --count 5"), "{line}");
+    // The default batch (10,000) is cut to a smaller count, not refused: 20 greets, 1 batch.
+    let model = greetbench::registry::first_where(|d| d.lang == greet_core::Lang::Rust);
+    let out = greetbench(&[
+        "soak",
+        "--model",
+        &model,
+        "--count",
+        "20",
+        "--timeout",
+        "2s",
+        "--latency",
+        "1ms",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("20 greets") && text.contains("1 batches of up to 20"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_duration_out_of_reach_names_the_units_and_the_range() {
+    let model = greetbench::registry::names()[0];
+    let line = refused(&["run", "--model", model, "--latency", "10h"]);
+    assert!(
+        line.contains("s, ms, us or ns") && line.contains("up to 86400s"),
+        "{line}"
+    );
+}
+
+#[test]
+fn fault_hosts_without_a_fault_is_refused() {
+    let model = greetbench::registry::names()[0];
+    let line = refused(&["run", "--model", model, "--fault-hosts", "0"]);
+    assert!(line.contains("--fault-hosts needs --fault"), "{line}");
+}
