@@ -439,6 +439,15 @@ fn percentile_ms(sorted_us: &[u64], q: f64) -> Option<f64> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_open_loop_runs_hint_names_its_own_flags() {
+        for limit in OsLimit::ALL {
+            assert!(!limit.hint_open_loop().contains("--count"), "{limit:?}");
+        }
+        assert!(OsLimit::OpenFiles.hint_open_loop().contains("--rate"));
+        assert!(OsLimit::OpenFiles.hint().contains("--count"));
+    }
+
     fn ok(i: usize, us: u64) -> Outcome {
         let mut o = Outcome::new(i, Duration::from_micros(us), Ok((None, i as u64)));
         o.pid = 1;
