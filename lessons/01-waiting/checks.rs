@@ -12,14 +12,21 @@
 //   ok + errors == count (wrong/stops_at_the_first_error).
 // - a_silent_host_times_out_and_the_run_goes_on: every wait has a timeout
 //   (wrong/no_timeout).
+// - a_silent_host_costs_one_connection_and_nothing_is_left_waiting: a host that never answers
+//   costs one greet, one connection, one timeout (wrong/retries_a_failed_greet), and when
+//   greet_all returns that greet is over, its connection closed, not left waiting on a thread
+//   of its own (wrong/timeout_by_a_detached_thread).
 // - the_timeout_given_is_the_one_used: the timeout is the caller's, not a constant that
 //   happens to be short enough (wrong/constant_timeout).
 // - wrong_host_is_an_error: a reply from another host is an error (wrong/trusts_any_reply).
 // - prediction_is_count_times_latency: N × L, as code.
 // The CPU the waiting costs (about none) is what `cargo lesson run 01` shows, not a check.
 
-use std::net::{SocketAddr, TcpListener};
-use std::time::Duration;
+use std::io::Read;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use greet_core::{GreetError, Target};
 use greet_server::{Behavior, Config, Server};
@@ -75,7 +82,11 @@ fn one_greet_in_flight_at_a_time() {
         "every greet succeeds: {results:?}"
     );
     let stats = server.stats();
-    assert_eq!(stats.served, 6, "greets the server answered: {}, want 6", stats.served);
+    assert_eq!(
+        stats.served, 6,
+        "greets the server answered: {}, want 6",
+        stats.served
+    );
     assert_eq!(
         stats.peak_in_flight, 1,
         "the most greets the server had waiting at once: {}, want 1 (greet_all must wait for \
@@ -102,7 +113,11 @@ fn refused_target_is_counted_not_fatal() {
         "results: {}, want 3 (one per target, failures included)",
         results.len()
     );
-    assert_eq!(results[0].as_ref().map(|r| r.host), Ok(0));
+    assert_eq!(
+        results[0].as_ref().map(|r| r.host),
+        Ok(0),
+        "the first target's reply"
+    );
     assert_eq!(
         results[1],
         Err(GreetError::Refused),
@@ -114,7 +129,11 @@ fn refused_target_is_counted_not_fatal() {
         "the run goes on"
     );
     let t = tally(&results);
-    assert_eq!(t, Tally { ok: 2, errors: 1 }, "tally of 2 replies and 1 refusal");
+    assert_eq!(
+        t,
+        Tally { ok: 2, errors: 1 },
+        "tally of 2 replies and 1 refusal"
+    );
     assert_eq!(
         t.ok + t.errors,
         targets.len(),
@@ -155,6 +174,130 @@ fn a_silent_host_times_out_and_the_run_goes_on() {
     );
 }
 
+/// What a host that never answers saw: the connections made to it, and how many of them the
+/// client had not closed yet.
+#[derive(Debug, Default)]
+struct Seen {
+    connections: usize,
+    still_open: usize,
+}
+
+/// Sets the flag when dropped, also while a panic unwinds: it tells a helper thread to stop
+/// waiting, so that a failed check ends at once.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Whether the client has closed `conn`: its greeting, then the end of the stream (or a
+/// reset). A connection still open after a second of silence is not closed.
+fn closed_by_the_client(mut conn: TcpStream) -> bool {
+    let _ = conn.set_nonblocking(false);
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut buf = [0u8; 64];
+    // Bounded: a greet is 12 bytes, so a hundred reads of data means something else is wrong.
+    for _ in 0..100 {
+        match conn.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// Runs `greet` with the target of a host that never answers: a socket that listens and never
+/// accepts. The kernel completes each connection and queues it with its greeting unread, so a
+/// greet there waits for a reply that never comes. Once `greet` returns, the check accepts the
+/// queued connections: a connection made is one queued, so the count is exact, whenever the
+/// client made it. After 20 s the socket is closed, which resets every connection on it, so a
+/// greet with no timeout of its own ends too, as a failure here.
+fn greet_a_host_that_never_answers<T>(greet: impl FnOnce(Target) -> T) -> (T, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let target = Target {
+        addr: listener.local_addr().expect("local address"),
+        host: Some(5),
+    };
+    let listener = Mutex::new(Some(listener));
+    let returned = AtomicBool::new(false);
+    let out = std::thread::scope(|s| {
+        s.spawn(|| {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !returned.load(Ordering::SeqCst) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if !returned.load(Ordering::SeqCst) {
+                listener.lock().unwrap_or_else(|p| p.into_inner()).take();
+            }
+        });
+        let _returned = StopOnDrop(&returned);
+        greet(target)
+    });
+    let listener = listener.into_inner().unwrap_or_else(|p| p.into_inner());
+    let Some(listener) = listener else {
+        panic!(
+            "greet_all was still waiting on a host that never answers 20 s after it began, with \
+             a timeout of 300 ms: pass the timeout on to every greet"
+        );
+    };
+    listener
+        .set_nonblocking(true)
+        .expect("a non-blocking listener");
+    let mut seen = Seen::default();
+    // Bounded: one accept per connection queued, and a test makes a handful.
+    for _ in 0..1_000 {
+        let Ok((conn, _)) = listener.accept() else {
+            break; // none left (WouldBlock)
+        };
+        seen.connections += 1;
+        if !closed_by_the_client(conn) {
+            seen.still_open += 1;
+        }
+    }
+    (out, seen)
+}
+
+#[test]
+fn a_silent_host_costs_one_connection_and_nothing_is_left_waiting() {
+    // A host that never answers, then a normal one, greeted with 300 ms. The silent host must
+    // cost exactly one greet: one connection, one timeout, no retry. And when greet_all
+    // returns, that greet must be over: its connection closed, not still waiting for a reply
+    // on a thread that was left behind.
+    let normal = server(1, Duration::ZERO);
+    let (results, seen) = greet_a_host_that_never_answers(|silent| {
+        greet_all(
+            &[silent, normal.targets()[0].clone()],
+            Duration::from_millis(300),
+        )
+    });
+    assert_eq!(
+        results.first(),
+        Some(&Err(GreetError::Timeout)),
+        "greeting a host that never answers, with 300 ms, is a timeout"
+    );
+    assert_eq!(
+        results.get(1).map(|r| r.as_ref().map(|r| r.host)),
+        Some(Ok(0)),
+        "the run goes on"
+    );
+    assert_eq!(
+        seen.connections, 1,
+        "connections greet_all opened to the host that never answers: {}, want 1 (a silent \
+         host costs one greet and one timeout, not one per retry)",
+        seen.connections
+    );
+    assert_eq!(
+        seen.still_open, 0,
+        "connections to the silent host still open after greet_all returned: {}, want 0 (the \
+         greet that timed out must be over, not left waiting on a thread of its own)",
+        seen.still_open
+    );
+}
+
 #[test]
 fn the_timeout_given_is_the_one_used() {
     // A host that answers after 1 s. Given 4 s, a greet waits for the answer; given 300 ms, it
@@ -191,7 +334,8 @@ fn wrong_host_is_an_error() {
         vec![Err(GreetError::WrongHost {
             expected: 1,
             got: 0
-        })]
+        })],
+        "host 0's reply, where host 1 was expected"
     );
     assert_eq!(
         tally(&results),
@@ -203,11 +347,16 @@ fn wrong_host_is_an_error() {
 #[test]
 fn prediction_is_count_times_latency() {
     let l = Duration::from_millis(50);
-    assert_eq!(predict_sequential(10, l), Duration::from_millis(500));
-    assert_eq!(predict_sequential(1, l), l);
-    assert_eq!(predict_sequential(0, l), Duration::ZERO);
+    assert_eq!(
+        predict_sequential(10, l),
+        Duration::from_millis(500),
+        "10 greets at 50 ms"
+    );
+    assert_eq!(predict_sequential(1, l), l, "1 greet at 50 ms");
+    assert_eq!(predict_sequential(0, l), Duration::ZERO, "no greets at all");
     assert_eq!(
         predict_sequential(1000, Duration::from_millis(10)),
-        Duration::from_secs(10)
+        Duration::from_secs(10),
+        "1000 greets at 10 ms"
     );
 }

@@ -16,8 +16,11 @@
 //   takes the next job: the queue balances the load (wrong/fixed_split).
 // - results_come_back_while_the_queue_is_still_open: the work flows through the queues, job by
 //   job, not gathered first and handed back at the end (wrong/no_queue).
-// - idle_workers_wait_without_using_the_cpu: a worker with no job blocks on the queue; it does
-//   not spin or poll (wrong/spinning_workers).
+// - idle_workers_wait_on_the_open_queue: a worker with no job blocks on the queue until it
+//   is closed: it does not spin or poll (wrong/spinning_workers, wrong/sleeping_workers), nor
+//   give up on a queue that stays empty a while (wrong/workers_quit_when_the_queue_is_idle).
+// - the_timeout_given_is_the_one_used: every greet gets the caller's whole timeout
+//   (wrong/constant_timeout).
 // - zero_workers_means_one_worker: `workers = 0` is decided: one worker, never no work
 //   (wrong/zero_workers_do_nothing).
 // - run_pool_returns_once_its_workers_are_done: the workers end cleanly, and run_pool waits
@@ -90,7 +93,9 @@ const HELD_HOST: u32 = 7;
 fn answer_once_served(listener: &TcpListener, server: &Server, others: u64, stop: &AtomicBool) {
     let deadline = Instant::now() + Duration::from_secs(5);
     let waiting = || !stop.load(Ordering::SeqCst) && Instant::now() < deadline;
-    listener.set_nonblocking(true).expect("a non-blocking listener");
+    listener
+        .set_nonblocking(true)
+        .expect("a non-blocking listener");
     let mut conn = loop {
         match listener.accept() {
             Ok((conn, _)) => break conn,
@@ -212,7 +217,11 @@ fn a_refused_job_is_an_error_and_the_rest_complete() {
     );
     let ok = done.iter().filter(|d| d.result.is_ok()).count();
     let errors = done.len() - ok;
-    assert_eq!((ok, errors), (5, 1), "(ok, errors) of 5 greets and 1 refusal");
+    assert_eq!(
+        (ok, errors),
+        (5, 1),
+        "(ok, errors) of 5 greets and 1 refusal"
+    );
     assert_eq!(
         ok + errors,
         targets.len(),
@@ -289,7 +298,10 @@ fn results_come_back_while_the_queue_is_still_open() {
              each job from the queue as it comes, and send its Done as soon as it is done"
         )
     });
-    assert_eq!(first.index, 0, "the first result is job 0's, the only job sent");
+    assert_eq!(
+        first.index, 0,
+        "the first result is job 0's, the only job sent"
+    );
     let mut all = rest;
     all.push(first);
     let done = by_index(all, 6);
@@ -298,14 +310,16 @@ fn results_come_back_while_the_queue_is_still_open() {
 }
 
 #[test]
-fn idle_workers_wait_without_using_the_cpu() {
-    if !alone::in_a_process_of_its_own("idle_workers_wait_without_using_the_cpu") {
+fn idle_workers_wait_on_the_open_queue() {
+    if !alone::in_a_process_of_its_own("idle_workers_wait_on_the_open_queue") {
         return; // it ran, and passed, in a process of its own
     }
-    // Four workers, one job, and then an open, empty queue for 300 ms, once every worker has
-    // reached it. A worker blocked on the queue is never put on a CPU while it waits; one that
-    // spins on try_recv, or sleeps and polls, runs again and again. The kernel counts both
-    // (/proc/self/task/*/schedstat).
+    // Four workers whose greets time out after 500 ms, one job, and then an open, empty queue
+    // for 3 s, six timeouts' worth, once every worker has reached it; then one more job. A
+    // worker blocked on the queue is never put on a CPU while it waits, and is still there for
+    // the next job. One that spins on try_recv, or sleeps and polls, runs again and again (the
+    // kernel counts it: /proc/self/task/*/schedstat); one that gives up on a queue that is
+    // quiet for a while is gone when the next job comes.
     let server = Server::start(Config::default()).expect("the greet server starts");
     let Some(before) = cpu::thread_ids() else {
         eprintln!("(no /proc here: idle workers are not checked)");
@@ -314,8 +328,9 @@ fn idle_workers_wait_without_using_the_cpu() {
     let target = server.targets()[0].clone();
     let (jobs_tx, jobs_rx) = unbounded::<Job>();
     let (done_tx, done_rx) = unbounded::<Done>();
-    let (first, pool_threads, idle) = std::thread::scope(|s| {
-        s.spawn(move || run_pool(jobs_rx, done_tx, 4, Duration::from_secs(5)));
+    let idle_for = Duration::from_secs(3);
+    let (first, pool_threads, idle, after) = std::thread::scope(|s| {
+        s.spawn(move || run_pool(jobs_rx, done_tx, 4, Duration::from_millis(500)));
         let _ = jobs_tx.send(job(0, &target));
         let first = done_rx.recv_timeout(Duration::from_secs(5)).ok();
         // Every thread started since: the pool's (the server and this one were there before).
@@ -334,31 +349,74 @@ fn idle_workers_wait_without_using_the_cpu() {
             std::thread::sleep(Duration::from_millis(5));
         }
         let start: Vec<Option<cpu::Runs>> = pool.iter().map(|t| cpu::runs(*t)).collect();
-        std::thread::sleep(Duration::from_millis(300));
+        std::thread::sleep(idle_for);
         let idle: Vec<cpu::Runs> = pool
             .iter()
             .zip(&start)
             .filter_map(|(t, s)| Some(cpu::runs(*t)?.since((*s)?)))
             .collect();
+        // The queue is still open: the next job must still find a worker.
+        let _ = jobs_tx.send(job(1, &target));
+        let after = done_rx.recv_timeout(Duration::from_secs(5)).ok();
         drop(jobs_tx);
-        (first, pool.len(), idle)
+        (first, pool.len(), idle, after)
     });
     assert!(
-        first.is_some_and(|d| d.result.is_ok()),
+        first.is_some_and(|d| d.index == 0),
         "job 0 did not come back within 5 s while the queue was open"
     );
+    assert!(
+        after.is_some_and(|d| d.index == 1),
+        "job 1, sent after the queue had stood open and empty for 3 s, did not come back: a \
+         worker waits on the queue until it is closed, however long it stays empty (it must not \
+         give up after a timeout of its own)"
+    );
     if idle.is_empty() {
-        eprintln!("(no schedstat here: idle workers are not checked)");
+        eprintln!("(no schedstat here: idle workers' CPU is not checked)");
         return;
     }
     let runs: u64 = idle.iter().map(|r| r.runs).sum();
     let on_cpu_ms = idle.iter().map(|r| r.on_cpu_ns).sum::<u64>() as f64 / 1e6;
     assert!(
         runs <= 3 && on_cpu_ms <= 5.0,
-        "while the queue stayed empty for 300 ms, the pool's {pool_threads} threads were put on a \
-         CPU {runs} times and used {on_cpu_ms:.1} ms of it, want at most 3 times and 5 ms: an idle \
-         worker must block on the queue (recv, or `for job in jobs`), not spin on try_recv or \
-         sleep and poll"
+        "while the queue stayed open and empty for 3 s, the {pool_threads} threads started for \
+         the pool (run_pool's own among them) were put on a CPU {runs} times and used \
+         {on_cpu_ms:.1} ms of it, want at most 3 times and 5 ms: an idle worker must block on \
+         the queue (recv, or `for job in jobs`), not spin on try_recv or sleep and poll"
+    );
+}
+
+#[test]
+fn the_timeout_given_is_the_one_used() {
+    // Hosts that answer after 1 s. Six jobs on two workers, each greet allowed 2.5 s: every
+    // job gets its reply, though the batch takes 3 s. Then two jobs allowed 300 ms: both time
+    // out. Only the caller's timeout, given whole to every greet, does both: not a constant,
+    // nor a deadline for the batch, nor a share of the timeout per job.
+    let slow = Server::start(Config {
+        hosts: 3,
+        latency: Duration::from_secs(1),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let targets = jobs(&slow, 6);
+    let patient = by_index(pool_greet(&targets, 2, Duration::from_millis(2_500)), 6);
+    let failed: Vec<usize> = patient
+        .iter()
+        .filter(|d| d.result.is_err())
+        .map(|d| d.index)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "jobs that failed with 2.5 s each against hosts that answer after 1 s: {failed:?}, want \
+         none: does every greet get the whole timeout run_pool was given, from its own start?"
+    );
+    let hasty = by_index(pool_greet(&targets[..2], 2, Duration::from_millis(300)), 2);
+    let results: Vec<&Result<_, GreetError>> = hasty.iter().map(|d| &d.result).collect();
+    assert_eq!(
+        results,
+        [&Err(GreetError::Timeout), &Err(GreetError::Timeout)],
+        "two jobs with 300 ms each against hosts that answer after 1 s must both time out: pass \
+         run_pool's own timeout on to every greet"
     );
 }
 

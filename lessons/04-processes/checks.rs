@@ -19,6 +19,10 @@
 //   (wrong/one_deadline_for_the_batch).
 // - results_come_back_in_the_order_jobs_finish: `ask` returns as soon as the answer arrives,
 //   not when the timeout is up (wrong/ask_waits_the_whole_timeout).
+// - the_job_timeout_given_is_the_one_used: every ask gets run_pool's job_timeout, whole
+//   (wrong/constant_job_timeout).
+// - ask_waits_for_the_answer_without_using_the_cpu: ask blocks on the channel while it waits;
+//   it does not spin (wrong/ask_spins_until_the_answer).
 // - run_pool_fails_only_when_a_worker_cannot_start: the docstring's error case.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -280,7 +284,10 @@ fn jobs_left_when_every_worker_is_gone_are_counted_errors() {
         );
     }
     let served = server.stats().served;
-    assert_eq!(served, 0, "greets served: {served}, want 0 (no worker was left to greet)");
+    assert_eq!(
+        served, 0,
+        "greets served: {served}, want 0 (no worker was left to greet)"
+    );
 }
 
 #[test]
@@ -348,6 +355,91 @@ fn results_come_back_in_the_order_jobs_finish() {
     for d in &done[1..] {
         assert!(d.result.is_ok(), "job {} failed: {:?}", d.index, d.result);
     }
+}
+
+#[test]
+fn the_job_timeout_given_is_the_one_used() {
+    // A job that makes its worker sleep 2 s before it answers. Given 1 s, the worker is hung:
+    // killed, and the job is WorkerHung. Given 8 s, it is not: the worker answers (the job's
+    // own result, a timeout) and goes on to the next four jobs. No timeout fixed in the code
+    // does both, nor a share of the 8 s per job.
+    let server = Server::start(Config {
+        hosts: 2,
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let sleeper = Job::Hang { index: 0, secs: 2 };
+    let hasty = run_pool(
+        Path::new(WORKER_EXE),
+        1,
+        logs.path(),
+        std::slice::from_ref(&sleeper),
+        Duration::from_secs(1),
+    )
+    .expect("the worker starts");
+    assert_eq!(
+        hasty.first().map(|d| &d.result),
+        Some(&Err(GreetError::WorkerHung)),
+        "a job that takes 2 s, run with a job timeout of 1 s, is WorkerHung: does ask get the \
+         job_timeout run_pool was given?"
+    );
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let mut jobs = greet_jobs(&server, 5, Duration::from_secs(5));
+    jobs[0] = sleeper;
+    let patient = run_pool(
+        Path::new(WORKER_EXE),
+        1,
+        logs.path(),
+        &jobs,
+        Duration::from_secs(8),
+    )
+    .expect("the worker starts");
+    let patient = by_index(patient, 5);
+    assert_eq!(
+        (&patient[0].result, patient[0].pid != 0),
+        (&Err(GreetError::Timeout), true),
+        "(job 0's result, whether a worker answered it): a job that takes 2 s, run with a job \
+         timeout of 8 s, is answered by its worker (its own result is a timeout), not killed as \
+         hung: does every ask get the whole job_timeout?"
+    );
+    let ok = patient.iter().filter(|d| d.result.is_ok()).count();
+    assert_eq!(ok, 4, "greet jobs ok after the slow one: {ok}, want 4");
+}
+
+#[test]
+fn ask_waits_for_the_answer_without_using_the_cpu() {
+    // One job that makes the worker sleep 2 s before it answers, asked with 6 s. While ask
+    // waits, the thread that called it should sleep too, blocked until the answer arrives: the
+    // kernel then hardly puts it on a CPU (/proc/self/task/TID/schedstat counts how often). One
+    // that spins on try_recv until the answer or the timeout runs the whole time.
+    let logs = tempfile::tempdir().expect("a temp dir");
+    let mut worker =
+        spawn_worker(Path::new(WORKER_EXE), &logs.path().join("worker-0.log")).expect("it starts");
+    let me = lesson_measure::cpu::current_thread_id();
+    let before = me.and_then(lesson_measure::cpu::runs);
+    let answer = worker.ask(&Job::Hang { index: 0, secs: 2 }, Duration::from_secs(6));
+    let used = me
+        .and_then(lesson_measure::cpu::runs)
+        .zip(before)
+        .map(|(after, before)| after.since(before));
+    assert_eq!(
+        answer.map(|d| d.result),
+        Ok(Err(GreetError::Timeout)),
+        "the worker's answer to a 2 s sleep (its result is a timeout), within the 6 s"
+    );
+    let Some(used) = used else {
+        eprintln!("(no schedstat here: ask's CPU is not checked)");
+        return;
+    };
+    let on_cpu_ms = used.on_cpu_ns as f64 / 1e6;
+    assert!(
+        used.runs <= 10 && on_cpu_ms <= 50.0,
+        "while ask waited 2 s for the answer, its thread was put on a CPU {} times and used \
+         {on_cpu_ms:.1} ms of it, want at most 10 times and 50 ms: wait on the channel \
+         (recv_timeout) rather than asking it again and again",
+        used.runs
+    );
 }
 
 #[test]

@@ -6,17 +6,20 @@
 // - parallel_checksum_equals_the_sequential_one: the same jobs, the same checksum.
 // - jobs_run_on_both_threads_of_the_pool: on the given pool, not the global one, and on all
 //   of it (wrong/global_pool, wrong/sequential).
-// - jobs_run_at_the_same_moment: parallelism itself, two jobs running at once, not jobs
-//   handed to the pool one at a time (wrong/install_per_job).
+// - jobs_run_at_the_same_moment: parallelism itself, as many jobs running at once as the pool
+//   has threads, on pools of 2, 3 and 8: not jobs handed to the pool one at a time
+//   (wrong/install_per_job), nor a fixed split into two halves (wrong/two_halves).
 // - one_thread_pool_gives_the_same_checksum: any pool size.
 // - greets_on_the_pool_come_back_in_target_order: one result per target, in order.
+// - the_timeout_given_is_the_one_used: every greet gets the caller's whole timeout
+//   (wrong/constant_timeout).
 // - greets_in_flight_are_capped_by_the_pool_size: blocking I/O on rayon is capped by its
 //   threads, the lesson's second point (wrong/greets_on_threads).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use greet_core::Target;
+use greet_core::{GreetError, Target};
 use greet_server::{Config, Server};
 use lesson05::{crunch_parallel, crunch_sequential, greet_all_on_pool, job};
 
@@ -61,43 +64,65 @@ fn jobs_run_on_both_threads_of_the_pool() {
 
 #[test]
 fn jobs_run_at_the_same_moment() {
-    // Each job waits (at most 5 s, once) until another job is running at the same moment. On a
-    // pool of 2 threads the second thread steals work while the first waits, and the two meet
-    // at once. Jobs handed to the pool one at a time never meet: the first waits out its 5 s.
-    let (running, peak, gave_up) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicBool::new(false));
-    let got = crunch_parallel(&pool(2), 16, |i| {
-        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
-        peak.fetch_max(now, Ordering::SeqCst);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while peak.load(Ordering::SeqCst) < 2 && !gave_up.load(Ordering::SeqCst) {
-            if Instant::now() >= deadline {
-                gave_up.store(true, Ordering::SeqCst);
+    // On a pool of n threads, each job waits (at most 10 s, once per pool) until n jobs are
+    // running at the same moment. The pool's threads steal work while the first ones wait, so
+    // all n meet at once: parallelism itself, on every thread of the pool. Jobs handed to the
+    // pool one at a time never meet, and a fixed split (two halves, say) meets only as many
+    // as it has parts: on a pool of 3 or 8, the first job waits out its 10 s.
+    for n in [2, 3, 8] {
+        let (running, peak, gave_up) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicBool::new(false),
+        );
+        let count = 4 * n;
+        let got = crunch_parallel(&pool(n), count, |i| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while peak.load(Ordering::SeqCst) < n && !gave_up.load(Ordering::SeqCst) {
+                if Instant::now() >= deadline {
+                    gave_up.store(true, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_millis(1));
             }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        running.fetch_sub(1, Ordering::SeqCst);
-        job(1_000, i)
-    });
-    let peak = peak.load(Ordering::SeqCst);
-    assert!(
-        peak >= 2,
-        "the most jobs running at the same moment: {peak}, want 2 on a pool of 2: run the \
-         parallel iterator inside pool.install, rather than handing it one job at a time"
-    );
-    assert_eq!(got.checksum, crunch_sequential(16, 1_000).checksum);
+            running.fetch_sub(1, Ordering::SeqCst);
+            job(1_000, i)
+        });
+        let peak = peak.load(Ordering::SeqCst);
+        assert!(
+            peak >= n,
+            "the most jobs running at the same moment on a pool of {n} threads: {peak}, want \
+             {n}: run one parallel iterator over all the jobs inside pool.install, and let rayon \
+             split it, rather than handing the pool one job, or a fixed number of parts, at a \
+             time"
+        );
+        assert_eq!(
+            got.checksum,
+            crunch_sequential(count, 1_000).checksum,
+            "the checksum of {count} jobs on a pool of {n}"
+        );
+    }
 }
 
 #[test]
 fn one_thread_pool_gives_the_same_checksum() {
     let expected = crunch_sequential(30, WORK).checksum;
     let one = crunch_parallel(&pool(1), 30, |i| job(WORK, i));
-    assert_eq!(one.checksum, expected);
+    assert_eq!(
+        one.checksum, expected,
+        "the checksum of 30 jobs on a pool of one thread"
+    );
     assert_eq!(
         one.threads,
         names(1),
         "a pool of one thread runs every job on it"
     );
-    assert_eq!(crunch_parallel(&pool(3), 30, |i| job(WORK, i)).checksum, expected);
+    assert_eq!(
+        crunch_parallel(&pool(3), 30, |i| job(WORK, i)).checksum,
+        expected,
+        "the checksum of 30 jobs on a pool of three threads"
+    );
 }
 
 #[test]
@@ -128,6 +153,37 @@ fn greets_on_the_pool_come_back_in_target_order() {
     }
     let served = server.stats().served;
     assert_eq!(served, 8, "greets the server answered: {served}, want 8");
+}
+
+#[test]
+fn the_timeout_given_is_the_one_used() {
+    // Hosts that answer after 1 s. Four greets on a pool of 4, each allowed 3 s, all get their
+    // reply; two allowed 300 ms both time out. Only the caller's timeout, given whole to every
+    // greet, does both: not a constant, nor a share of it per greet.
+    let slow = Server::start(Config {
+        hosts: 4,
+        latency: Duration::from_secs(1),
+        ..Config::default()
+    })
+    .expect("the greet server starts");
+    let targets = slow.targets();
+    let patient: Vec<_> = greet_all_on_pool(&pool(4), &targets, Duration::from_secs(3))
+        .into_iter()
+        .map(|r| r.map(|reply| reply.host))
+        .collect();
+    assert_eq!(
+        patient,
+        [Ok(0), Ok(1), Ok(2), Ok(3)],
+        "greet_all_on_pool(.., 3 s) to 4 hosts that answer after 1 s, on a pool of 4, must get \
+         every reply: is the timeout each greet gets the whole one you were given?"
+    );
+    let hasty = greet_all_on_pool(&pool(2), &targets[..2], Duration::from_millis(300));
+    assert_eq!(
+        hasty,
+        [Err(GreetError::Timeout), Err(GreetError::Timeout)],
+        "greet_all_on_pool(.., 300 ms) to hosts that answer after 1 s must time out: pass your \
+         own timeout on to every greet"
+    );
 }
 
 #[test]

@@ -11,6 +11,8 @@
 // - crunch_inline_blocks_the_event_loop: the given inline crunch, shown blocking the loop.
 // - crunch_off_loop_lets_other_tasks_run: CPU work off the loop (wrong/run_off_loop_runs_on_the_loop).
 // - blocking_work_off_the_loop_can_wait_for_another_task: run_off_loop really leaves the loop.
+// - the_loop_sleeps_while_run_off_loop_waits: while it waits, the loop sleeps; it does not
+//   poll the handle in a loop (wrong/run_off_loop_polls_the_handle).
 // - mixed_crunches_with_the_replys_seed: the mixed job's checksum (wrong/seed_ignores_the_reply).
 // - mixed_leaves_the_loop_free_while_it_crunches: another job's reply, arriving while mixed
 //   crunches, is handled before that crunch ends (wrong/mixed_crunches_inline).
@@ -19,8 +21,8 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use std::io::{Read, Write};
@@ -31,7 +33,7 @@ use greet_core::protocol::{GREETING, reply_line};
 use greet_core::workload::crunch;
 use greet_core::{GreetError, Reply, Target};
 use greet_server::{Config, Server};
-use lesson_measure::alone;
+use lesson_measure::{alone, cpu};
 use lesson06::{crunch_inline, crunch_off_loop, greet_all, mixed, run_off_loop};
 
 /// The ids of this process's threads, from `/proc/self/task`; `None` where there is no `/proc`.
@@ -172,9 +174,9 @@ fn all_greets_wait_at_once_on_one_thread() {
         results.len()
     );
     for (i, r) in results.iter().enumerate() {
-        let reply = r
-            .as_ref()
-            .unwrap_or_else(|e| panic!("greet {i} failed ({e}): were all 8 greets waiting at once?"));
+        let reply = r.as_ref().unwrap_or_else(|e| {
+            panic!("greet {i} failed ({e}): were all 8 greets waiting at once?")
+        });
         assert_eq!(reply.host, (i % 4) as u32, "result {i} is host {}'s", i % 4);
     }
     let peak = server.stats().peak_in_flight;
@@ -203,7 +205,11 @@ fn a_failed_greet_keeps_its_place() {
     );
     let results = greet_all(&targets, Duration::from_secs(5));
     let hosts: Vec<_> = results.iter().map(|r| r.as_ref().map(|r| r.host)).collect();
-    assert_eq!(hosts, [Ok(0), Err(&GreetError::Refused), Ok(1)]);
+    assert_eq!(
+        hosts,
+        [Ok(0), Err(&GreetError::Refused), Ok(1)],
+        "the hosts that answered, target by target (the second target refuses)"
+    );
 }
 
 #[test]
@@ -215,8 +221,15 @@ fn crunch_inline_blocks_the_event_loop() {
         let sum = crunch_inline(BIG, 7).await;
         let during = ticks.load(Ordering::SeqCst);
         task.abort();
-        assert_eq!(sum, crunch(BIG, 7));
-        assert_eq!(during, 0, "an inline crunch leaves no turn for the ticker");
+        assert_eq!(
+            sum,
+            crunch(BIG, 7),
+            "the same checksum as crunch(work, seed)"
+        );
+        assert_eq!(
+            during, 0,
+            "the ticker's turns during an inline crunch: {during}, want 0 (it blocks the loop)"
+        );
     });
 }
 
@@ -262,6 +275,39 @@ fn blocking_work_off_the_loop_can_wait_for_another_task() {
 }
 
 #[test]
+fn the_loop_sleeps_while_run_off_loop_waits() {
+    // A blocking function that takes 1 s (it sleeps, on a thread of tokio's blocking pool).
+    // While run_off_loop waits for it, the event loop has nothing else to do, so its thread
+    // should sleep until the function is done: the kernel hardly puts it on a CPU
+    // (/proc/self/task/TID/schedstat counts how often). A run_off_loop that polls the handle
+    // in a loop (is_finished, yield_now) keeps the loop, and a core, busy the whole second.
+    let me = cpu::current_thread_id();
+    let before = me.and_then(cpu::runs);
+    let got = event_loop().block_on(run_off_loop(|| {
+        std::thread::sleep(Duration::from_secs(1));
+        7
+    }));
+    let used = me
+        .and_then(cpu::runs)
+        .zip(before)
+        .map(|(after, before)| after.since(before));
+    assert_eq!(got, 7, "run_off_loop returns what the function returned");
+    let Some(used) = used else {
+        eprintln!("(no schedstat here: the loop's CPU is not checked)");
+        return;
+    };
+    let on_cpu_ms = used.on_cpu_ns as f64 / 1e6;
+    assert!(
+        used.runs <= 10 && on_cpu_ms <= 50.0,
+        "while run_off_loop waited 1 s for a blocking function, the event loop's thread was put \
+         on a CPU {} times and used {on_cpu_ms:.1} ms of it, want at most 10 times and 50 ms: \
+         await the blocking task's handle, so the loop sleeps until it is done, rather than \
+         asking again and again whether it has finished",
+        used.runs
+    );
+}
+
+#[test]
 fn mixed_crunches_with_the_replys_seed() {
     let server = Server::start(Config {
         hosts: 3,
@@ -283,7 +329,8 @@ fn mixed_crunches_with_the_replys_seed() {
         Err(GreetError::WrongHost {
             expected: 1,
             got: 0
-        })
+        }),
+        "mixed on host 0's address, expecting host 1"
     );
 }
 
@@ -335,7 +382,9 @@ const HELD_HOST: u32 = 7;
 /// bounded (5 s), so the check ends whatever the solution does.
 fn answer_once_served(listener: &TcpListener, server: &Server) {
     let deadline = Instant::now() + Duration::from_secs(5);
-    listener.set_nonblocking(true).expect("a non-blocking listener");
+    listener
+        .set_nonblocking(true)
+        .expect("a non-blocking listener");
     let mut conn = loop {
         match listener.accept() {
             Ok((conn, _)) => break conn,
@@ -391,7 +440,11 @@ fn mixed_leaves_the_loop_free_while_it_crunches() {
         })
     });
     assert_eq!(a, Ok(crunch(4 * BIG, Reply { host: 0 }.seed(0))), "job A");
-    assert_eq!(b, Ok(crunch(1_000, Reply { host: HELD_HOST }.seed(1))), "job B");
+    assert_eq!(
+        b,
+        Ok(crunch(1_000, Reply { host: HELD_HOST }.seed(1))),
+        "job B"
+    );
     let order = finished.into_inner().unwrap_or_else(|p| p.into_inner());
     assert_eq!(
         order,

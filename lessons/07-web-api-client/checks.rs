@@ -57,7 +57,9 @@ type Answer = (u16, String);
 impl FakeApi {
     fn start(answer: impl Fn(u32, &AtomicU64) -> Answer + Send + Sync + 'static) -> FakeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-        listener.set_nonblocking(true).expect("a non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
         let addr = listener.local_addr().expect("local address");
         let stop = Arc::new(AtomicBool::new(false));
         let (answer, served) = (Arc::new(answer), Arc::new(AtomicU64::new(0)));
@@ -122,13 +124,18 @@ fn serve(
     let request = String::from_utf8_lossy(&request);
     requests.fetch_add(1, Ordering::SeqCst);
     let mark = format!("{}: {}", MARK.0, MARK.1);
-    if request.lines().any(|l| l.trim().eq_ignore_ascii_case(&mark)) {
+    if request
+        .lines()
+        .any(|l| l.trim().eq_ignore_ascii_case(&mark))
+    {
         marked.fetch_add(1, Ordering::SeqCst);
     }
-    let id = request
-        .split_whitespace()
-        .nth(1)
-        .and_then(|path| path.strip_prefix("/hosts/")?.strip_suffix("/greeting")?.parse().ok());
+    let id = request.split_whitespace().nth(1).and_then(|path| {
+        path.strip_prefix("/hosts/")?
+            .strip_suffix("/greeting")?
+            .parse()
+            .ok()
+    });
     let (status, body) = match id {
         Some(id) => answer(id, served),
         None => (404, r#"{"error":"no such path"}"#.to_owned()),
@@ -167,7 +174,7 @@ async fn fetches_one_greeting() {
         ..Config::default()
     });
     let got = fetch_greeting(&client(TIMEOUT), &server.base_url(), 1).await;
-    assert_eq!(got, Ok(Greeting::of(1)));
+    assert_eq!(got, Ok(Greeting::of(1)), "fetch_greeting of host 1");
     assert_eq!(server.stats().served, 1, "one request, one greeting");
 }
 
@@ -269,7 +276,11 @@ async fn limit_zero_means_one_at_a_time() {
     });
     let ids = [0, 1, 0, 1];
     let results = fetch_all(&client(TIMEOUT), &server.base_url(), &ids, 0).await;
-    assert_eq!(tally(&results), Tally { ok: 4, errors: 0 }, "tally of 4 fetches");
+    assert_eq!(
+        tally(&results),
+        Tally { ok: 4, errors: 0 },
+        "tally of 4 fetches"
+    );
     let peak = server.stats().peak_in_flight;
     assert_eq!(
         peak, 1,
@@ -286,7 +297,11 @@ async fn a_missing_host_is_a_counted_error() {
     let ids = [0, 1, 7, 2, 9];
     let results = fetch_all(&client(TIMEOUT), &server.base_url(), &ids, 2).await;
     let t = tally(&results);
-    assert_eq!(t, Tally { ok: 3, errors: 2 }, "tally of 3 hosts and 2 missing ones");
+    assert_eq!(
+        t,
+        Tally { ok: 3, errors: 2 },
+        "tally of 3 hosts and 2 missing ones"
+    );
     assert_eq!(
         t.ok + t.errors,
         ids.len(),
@@ -301,7 +316,8 @@ async fn a_missing_host_is_a_counted_error() {
     failed.sort_by_key(|(id, _)| *id);
     assert_eq!(
         failed,
-        [(7, FetchError::Status(404)), (9, FetchError::Status(404))]
+        [(7, FetchError::Status(404)), (9, FetchError::Status(404))],
+        "the ids that failed, and why (7 and 9 are no hosts)"
     );
     let not_found = server.stats().not_found;
     assert_eq!(not_found, 2, "404s the API sent: {not_found}, want 2");
@@ -319,7 +335,11 @@ async fn replies_that_are_not_the_greeting_asked_for_are_errors() {
     });
     let http = client(TIMEOUT);
     let base = fake.base_url();
-    assert_eq!(fetch_greeting(&http, &base, 1).await, Ok(Greeting::of(1)));
+    assert_eq!(
+        fetch_greeting(&http, &base, 1).await,
+        Ok(Greeting::of(1)),
+        "fetch_greeting of host 1, which answers as itself"
+    );
     assert_eq!(
         fetch_greeting(&http, &base, 5).await,
         Err(FetchError::WrongHost {
@@ -354,7 +374,10 @@ async fn a_new_request_starts_whenever_one_finishes() {
         let deadline = Instant::now() + Duration::from_secs(3);
         while served.load(Ordering::SeqCst) < 9 {
             if Instant::now() >= deadline {
-                return (503, r#"{"error":"the other requests never came"}"#.to_owned());
+                return (
+                    503,
+                    r#"{"error":"the other requests never came"}"#.to_owned(),
+                );
             }
             std::thread::sleep(Duration::from_millis(2));
         }
@@ -362,7 +385,10 @@ async fn a_new_request_starts_whenever_one_finishes() {
     });
     let ids = [0, 1, 2, 3, 1, 2, 3, 1, 2, 3];
     let results = fetch_all(&client(TIMEOUT), &fake.base_url(), &ids, 2).await;
-    let held = results.iter().find(|(id, _)| *id == 0).map(|(_, r)| r.clone());
+    let held = results
+        .iter()
+        .find(|(id, _)| *id == 0)
+        .map(|(_, r)| r.clone());
     assert_eq!(
         held,
         Some(Ok(Greeting::of(0))),
@@ -392,7 +418,11 @@ async fn every_request_goes_through_the_given_client() {
         .expect("a plain-HTTP client builds");
     let ids = [0, 1, 2, 3, 4, 5];
     let results = fetch_all(&marked, &fake.base_url(), &ids, 3).await;
-    assert_eq!(tally(&results), Tally { ok: 6, errors: 0 }, "tally of 6 fetches");
+    assert_eq!(
+        tally(&results),
+        Tally { ok: 6, errors: 0 },
+        "tally of 6 fetches"
+    );
     let (requests, with_mark) = (
         fake.requests.load(Ordering::SeqCst),
         fake.marked.load(Ordering::SeqCst),

@@ -12,9 +12,15 @@
 //   the connection goes, and no reconnect hides it (wrong/keeps_the_connection_after_a_timeout,
 //   wrong/reconnects_after_a_timeout).
 // - a_session_reconnects_after_the_host_restarts: a lost connection is replaced, once.
+// - a_fresh_connection_that_closes_is_not_retried: only a connection that was already open is
+//   replaced (wrong/reconnects_a_fresh_connection).
+// - the_sessions_timeout_is_the_one_used: greet_once waits the session's timeout, and
+//   greet_limited's sessions get its own (wrong/constant_session_timeout).
 // - a_refused_host_is_an_error_not_a_loop: a refusal is not a lost connection.
 // - at_most_k_sessions_to_one_host, zero_sessions_means_one_at_a_time: the semaphore as a lock
 //   (wrong/permit_dropped_at_once).
+// - a_new_session_starts_whenever_one_ends: a sliding window of k sessions, not waves
+//   (wrong/sessions_in_waves), as lesson 07 checks for requests.
 // - the_first_greeting_wins_and_the_rest_are_cancelled, failed_requests_do_not_win: cancelling
 //   is dropping, seen at the server (wrong/detached_requests).
 
@@ -54,9 +60,14 @@ fn delays_grow_by_the_factor_up_to_the_cap() {
     };
     assert_eq!(
         b.delays(),
-        [100 * MS, 200 * MS, 400 * MS, 800 * MS, 1000 * MS]
+        [100 * MS, 200 * MS, 400 * MS, 800 * MS, 1000 * MS],
+        "5 retries from 100 ms, factor 2, capped at 1 s"
     );
-    assert_eq!(Backoff { retries: 0, ..b }.delays(), []);
+    assert_eq!(
+        Backoff { retries: 0, ..b }.delays(),
+        [],
+        "no retries, no waits"
+    );
     assert_eq!(
         Backoff {
             factor: 1,
@@ -156,7 +167,11 @@ fn a_session_reuses_its_connection() {
     let mut session = Session::new(server.addrs()[0], Duration::from_secs(5));
     event_loop().block_on(async {
         for _ in 0..3 {
-            assert_eq!(session.greet().await.map(|r| r.host), Ok(0));
+            assert_eq!(
+                session.greet().await.map(|r| r.host),
+                Ok(0),
+                "each of three greets on the session"
+            );
         }
     });
     assert_eq!(
@@ -166,7 +181,10 @@ fn a_session_reuses_its_connection() {
         session.connects()
     );
     let connections = server.stats().connections;
-    assert_eq!(connections, 1, "connections the server saw: {connections}, want 1");
+    assert_eq!(
+        connections, 1,
+        "connections the server saw: {connections}, want 1"
+    );
 }
 
 #[test]
@@ -178,13 +196,21 @@ fn a_silent_host_times_out_and_the_connection_is_dropped() {
     });
     let rt = event_loop();
     let mut session = Session::new(server.addrs()[0], 200 * MS);
-    assert_eq!(rt.block_on(session.greet()), Err(GreetError::Timeout));
+    assert_eq!(
+        rt.block_on(session.greet()),
+        Err(GreetError::Timeout),
+        "the first greet to a host that never answers, with 200 ms"
+    );
     assert_eq!(
         session.connects(),
         1,
         "a timeout is not a lost connection: no reconnect"
     );
-    assert_eq!(rt.block_on(session.greet()), Err(GreetError::Timeout));
+    assert_eq!(
+        rt.block_on(session.greet()),
+        Err(GreetError::Timeout),
+        "the second greet to a host that never answers"
+    );
     assert_eq!(
         session.connects(),
         2,
@@ -198,7 +224,11 @@ fn a_session_reconnects_after_the_host_restarts() {
     let addr: SocketAddr = first.addrs()[0];
     let rt = event_loop();
     let mut session = Session::new(addr, Duration::from_secs(5));
-    assert_eq!(rt.block_on(session.greet()).map(|r| r.host), Ok(0));
+    assert_eq!(
+        rt.block_on(session.greet()).map(|r| r.host),
+        Ok(0),
+        "the greet before the host restarts"
+    );
     // The "device" reboots: the server stops (closing every connection) and a new one
     // starts on the same port.
     drop(first);
@@ -221,7 +251,10 @@ fn a_session_reconnects_after_the_host_restarts() {
         session.connects()
     );
     let served = second.stats().served;
-    assert_eq!(served, 1, "greets the restarted host served: {served}, want 1");
+    assert_eq!(
+        served, 1,
+        "greets the restarted host served: {served}, want 1"
+    );
 }
 
 #[test]
@@ -231,12 +264,151 @@ fn a_refused_host_is_an_error_not_a_loop() {
         .expect("a free port");
     let mut session = Session::new(addr, Duration::from_secs(5));
     let got = event_loop().block_on(session.greet());
-    assert_eq!(got, Err(GreetError::Refused));
+    assert_eq!(
+        got,
+        Err(GreetError::Refused),
+        "a greet where nothing listens"
+    );
     assert_eq!(
         session.connects(),
         0,
         "connections the session opened to a refusing host: {}, want 0",
         session.connects()
+    );
+}
+
+/// A greet host of its own, on `listener`, whose behaviour the check chooses per connection:
+/// `answer(k, served)` for the `k`-th connection it accepts (from 0), given how many replies it
+/// has sent so far, says when to reply: `Some(n)` once it has sent `n` replies (waiting at
+/// most 3 s for them; then it closes without one), `None` never (it closes the connection
+/// right after reading the greeting). Every connection is served on a thread of its own, and
+/// every wait is bounded; it stops accepting once `stop` is set, or after 10 s.
+fn host_of_its_own(
+    listener: &std::net::TcpListener,
+    stop: &std::sync::atomic::AtomicBool,
+    answer: impl Fn(usize) -> Option<u64> + Sync,
+) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Instant as Now;
+    let served = AtomicU64::new(0);
+    listener
+        .set_nonblocking(true)
+        .expect("a non-blocking listener");
+    let deadline = Now::now() + Duration::from_secs(10);
+    std::thread::scope(|s| {
+        let mut accepted = 0;
+        while !stop.load(Ordering::SeqCst) && Now::now() < deadline {
+            let Ok((mut conn, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(2));
+                continue;
+            };
+            let (k, served, answer) = (accepted, &served, &answer);
+            accepted += 1;
+            s.spawn(move || {
+                let _ = conn.set_nonblocking(false);
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut greeting = [0u8; greet_core::protocol::GREETING.len()];
+                if conn.read_exact(&mut greeting).is_err() {
+                    return;
+                }
+                let Some(after) = answer(k) else {
+                    return; // closes without a reply
+                };
+                let wait_until = Now::now() + Duration::from_secs(3);
+                while served.load(Ordering::SeqCst) < after {
+                    if Now::now() >= wait_until {
+                        return; // the others never came: close without a reply
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                let reply = greet_core::protocol::reply_line(0);
+                if conn.write_all(reply.as_bytes()).is_ok() {
+                    served.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+}
+
+/// Runs `client` against [`host_of_its_own`] with `answer`, and stops the host when it is done
+/// (also if it panics).
+fn against_a_host_of_its_own<T>(
+    answer: impl Fn(usize) -> Option<u64> + Sync,
+    client: impl FnOnce(SocketAddr) -> T,
+) -> T {
+    struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let addr = listener.local_addr().expect("local address");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| host_of_its_own(&listener, &stop, &answer));
+        let _stop = StopOnDrop(&stop);
+        client(addr)
+    })
+}
+
+#[test]
+fn a_fresh_connection_that_closes_is_not_retried() {
+    // A host that closes every connection right after reading its greeting. The session had
+    // no connection before this greet, so nothing had gone stale: the close is this greet's
+    // failure, returned as it is, after one connection. Reconnecting is only for a connection
+    // that was already open and was lost meanwhile.
+    let (got, connects) = against_a_host_of_its_own(
+        |_| None,
+        |addr| {
+            let mut session = Session::new(addr, Duration::from_secs(5));
+            let got = event_loop().block_on(session.greet());
+            (got, session.connects())
+        },
+    );
+    assert_eq!(
+        got,
+        Err(GreetError::Closed),
+        "a greet on a fresh connection that the host closes"
+    );
+    assert_eq!(
+        connects, 1,
+        "connections the session opened: {connects}, want 1 (only a connection that was already \
+         open before this greet is replaced)"
+    );
+}
+
+#[test]
+fn the_sessions_timeout_is_the_one_used() {
+    // A host that answers after 1 s. A session given 4 s gets the reply; one given 300 ms
+    // times out. The same through greet_limited, whose sessions get its timeout. No timeout
+    // fixed in the code does both.
+    let slow = server(Config {
+        latency: Duration::from_secs(1),
+        ..Config::default()
+    });
+    let addr = slow.addrs()[0];
+    let rt = event_loop();
+    let patient = rt.block_on(Session::new(addr, Duration::from_secs(4)).greet());
+    assert_eq!(
+        patient.map(|r| r.host),
+        Ok(0),
+        "a session with a timeout of 4 s, to a host that answers after 1 s: is greet_once's \
+         timeout the session's own (self.timeout)?"
+    );
+    let hasty = rt.block_on(Session::new(addr, 300 * MS).greet());
+    assert_eq!(
+        hasty,
+        Err(GreetError::Timeout),
+        "a session with a timeout of 300 ms, to a host that answers after 1 s, times out"
+    );
+    let limited = rt.block_on(greet_limited(addr, 2, 2, 300 * MS));
+    assert_eq!(
+        limited,
+        [Err(GreetError::Timeout), Err(GreetError::Timeout)],
+        "greet_limited(.., 300 ms) to a host that answers after 1 s: each session gets that \
+         timeout"
     );
 }
 
@@ -304,6 +476,36 @@ fn zero_sessions_means_one_at_a_time() {
     );
 }
 
+#[test]
+fn a_new_session_starts_whenever_one_ends() {
+    // The host holds the reply on the first connection it accepts until it has answered the 9
+    // others (for at most 3 s; then it closes it). With 2 sessions at a time, a sliding window
+    // keeps one task waiting on that connection and runs the other 9 through the second place,
+    // one after another. Waves of 2 (start 2, wait for both, start 2 more) never get past the
+    // first wave: the held one waits for the others, and the others wait for the wave to end.
+    let results = against_a_host_of_its_own(
+        |k| Some(if k == 0 { 9 } else { 0 }),
+        |addr| event_loop().block_on(greet_limited(addr, 10, 2, Duration::from_secs(5))),
+    );
+    let failed: Vec<(usize, &GreetError)> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.as_ref().err().map(|e| (i, e)))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "tasks that failed: {failed:?}, want none: the first session's reply comes once the 9 \
+         others are answered, and they were not while it waited. Does a task start as soon as a \
+         session ends, or only when its whole group has?"
+    );
+    assert_eq!(
+        results.len(),
+        10,
+        "results: {}, want 10 (one per task)",
+        results.len()
+    );
+}
+
 // --- cancellation -------------------------------------------------------------------------
 
 #[tokio::test]
@@ -360,7 +562,11 @@ async fn failed_requests_do_not_win() {
     let http = client(Duration::from_secs(10));
     // Host 5 does not exist: its 404 comes back first, but only a greeting counts.
     let urls = [api.greeting_url(5), api.greeting_url(1)];
-    assert_eq!(first_greeting(&http, &urls).await, Some(Greeting::of(1)));
+    assert_eq!(
+        first_greeting(&http, &urls).await,
+        Some(Greeting::of(1)),
+        "the first greeting from a 404 and host 1"
+    );
     let none = [api.greeting_url(5), api.greeting_url(6)];
     assert_eq!(
         first_greeting(&http, &none).await,

@@ -3,7 +3,9 @@
 //! same figure reads the same in a table, a chart, a caption and a verdict.
 //!
 //! Counts and sizes that were chosen rather than measured (N = 10000, K = 2) are printed
-//! whole, with [`count`].
+//! whole, with [`count`]; chosen constants with a fraction (a 5 % threshold, a 2× band, a
+//! 10 ms slack) print as written, with [`chosen`] and its `chosen_*` siblings. The machine's
+//! noise is a rough figure and prints with at most two significant figures ([`noise`]).
 
 use std::time::Duration;
 
@@ -39,15 +41,88 @@ pub fn sig3(v: f64) -> String {
     s
 }
 
+/// A chosen constant as written: three significant figures at most, no trailing zeros:
+/// `5`, `0.5`, `1.4`, `10`.
+pub fn chosen(v: f64) -> String {
+    let s = sig3(v);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A chosen share as written: `5 %`, `50 %`, `0.5 %`.
+pub fn chosen_percent(fraction: f64) -> String {
+    format!("{} %", chosen(fraction * 100.0))
+}
+
+/// A chosen factor as written: `2×`, `1.4×`.
+pub fn chosen_ratio(x: f64) -> String {
+    format!("{}×", chosen(x))
+}
+
+/// A chosen time as written: `10 ms`, `1.5 s`.
+pub fn chosen_time_ns(ns: f64) -> String {
+    if !ns.is_finite() {
+        return "-".into();
+    }
+    let (div, unit) = time_unit(ns);
+    format!("{} {unit}", chosen(ns / div))
+}
+
+/// A share of the machine's time taken by others (noise), at most two significant figures:
+/// `57 %`, `4.3 %`, `0.06 %`, `0 %`. It is read from tick counts over a run, so a third
+/// figure would claim more than it knows.
+pub fn noise(fraction: f64) -> String {
+    let v = fraction * 100.0;
+    if !v.is_finite() {
+        return "-".into();
+    }
+    if v == 0.0 {
+        return "0 %".into();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let digits = if magnitude >= 0 { 2 } else { 1 };
+    let scale = 10f64.powi(magnitude + 1 - digits);
+    let rounded = (v / scale).round() * scale;
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
+    format!("{rounded:.decimals$} %")
+}
+
+/// `v` to `n` significant figures (3 to 6), printed like [`sig3`].
+fn sig(v: f64, n: i32) -> String {
+    if n <= 3 || !v.is_finite() || v == 0.0 {
+        return sig3(v);
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (n - 1 - magnitude).clamp(0, 17) as usize;
+    format!("{v:.decimals$}")
+}
+
+/// The median and its interval's ends in the same number of figures: three, or up to six
+/// when three print the ends equal to the median; `None` when even six do (the interval is
+/// then not worth printing).
+fn with_ends(v: f64, lo: f64, hi: f64) -> Option<(String, String, String)> {
+    (3..=6).find_map(|n| {
+        let (m, l, h) = (sig(v, n), sig(lo, n), sig(hi, n));
+        (l != m || h != m).then_some((m, l, h))
+    })
+}
+
 /// A whole count, with thin separators past four digits: `1000`, `10 000`.
 pub fn count(n: impl Into<u128>) -> String {
-    let s = n.into().to_string();
-    if s.len() <= 4 {
-        return s;
+    grouped(&n.into().to_string())
+}
+
+/// Digits (no sign, no point) with thin separators between thousands past four digits.
+fn grouped(s: &str) -> String {
+    if s.len() <= 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
     }
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -89,12 +164,10 @@ pub fn time_ns_in(ns: f64, i: Option<Interval>) -> String {
         return time_ns(ns);
     };
     let (div, unit) = time_unit(ns);
-    format!(
-        "{} {unit} [{}–{}]",
-        sig3(ns / div),
-        sig3(i.lo / div),
-        sig3(i.hi / div)
-    )
+    match with_ends(ns / div, i.lo / div, i.hi / div) {
+        Some((m, lo, hi)) => format!("{m} {unit} [{lo}–{hi}]"),
+        None => time_ns(ns),
+    }
 }
 
 /// A configured latency (chosen, not measured, so whole milliseconds stay whole): `10 ms`,
@@ -108,9 +181,10 @@ pub fn latency(l: Duration) -> String {
     }
 }
 
-/// A ratio: `2.63×`.
+/// A ratio: `2.63×`; a large one keeps three figures and separates its thousands:
+/// `908 000×`, never `908000×`.
 pub fn ratio(x: f64) -> String {
-    format!("{}×", sig3(x))
+    format!("{}×", grouped(&sig3(x)))
 }
 
 /// An interval: `[2.41–2.80]`.
@@ -118,10 +192,14 @@ pub fn interval(i: Interval) -> String {
     format!("[{}–{}]", sig3(i.lo), sig3(i.hi))
 }
 
-/// A ratio with its interval: `2.63× [2.41–2.80]`, or `2.63× (no interval)`.
+/// A ratio with its interval: `2.63× [2.41–2.80]`, or `2.63× (no interval)`; ends that
+/// print equal to the ratio get more figures (`1.000× [0.9995–1.001]`).
 pub fn ratio_in(x: f64, i: Option<Interval>) -> String {
     match i {
-        Some(i) => format!("{} {}", ratio(x), interval(i)),
+        Some(i) => match with_ends(x, i.lo, i.hi) {
+            Some((m, lo, hi)) if m != sig3(x) => format!("{}× [{lo}–{hi}]", grouped(&m)),
+            _ => format!("{} {}", ratio(x), interval(i)),
+        },
         None => format!("{} (no interval)", ratio(x)),
     }
 }
@@ -194,5 +272,33 @@ mod tests {
         assert_eq!(rate(4476.0), "4.48k/s");
         assert_eq!(count(10_000u32), "10\u{202f}000");
         assert_eq!(count(1000u32), "1000");
+        assert_eq!(ratio(907_812.0), "908\u{202f}000×");
+        assert_eq!(ratio(1234.0), "1230×");
+        // Chosen constants print as written.
+        assert_eq!(chosen_percent(0.05), "5 %");
+        assert_eq!(chosen_percent(0.5), "50 %");
+        assert_eq!(chosen_percent(0.1), "10 %");
+        assert_eq!(chosen_percent(0.005), "0.5 %");
+        assert_eq!(chosen_ratio(2.0), "2×");
+        assert_eq!(chosen_ratio(1.4), "1.4×");
+        assert_eq!(chosen_time_ns(10.0 * 1e6), "10 ms");
+        // Noise: at most two figures.
+        assert_eq!(noise(0.000577), "0.06 %");
+        assert_eq!(noise(0.191), "19 %");
+        assert_eq!(noise(0.0434), "4.3 %");
+        assert_eq!(noise(0.00757), "0.8 %");
+        assert_eq!(noise(0.0), "0 %");
+        assert_eq!(noise(1.0), "100 %");
+        // An interval whose ends would print as the median.
+        let tight = Interval {
+            lo: 359_800.0,
+            hi: 360_400.0,
+        };
+        assert_eq!(time_ns_in(360_000.0, Some(tight)), "360.0 µs [359.8–360.4]");
+        let none = Interval {
+            lo: 360_000.0,
+            hi: 360_000.0,
+        };
+        assert_eq!(time_ns_in(360_000.0, Some(none)), "360 µs");
     }
 }

@@ -457,9 +457,13 @@ mod tests {
         assert!(claims::CLAIMS[6].starts_with("A thread cannot"));
         let c = claim(&r);
         assert_eq!(c.verdict, Verdict::Holds, "{}", c.evidence);
-        for n in [1, 4, 5] {
-            assert!(c.evidence.contains(&format!("({n})")), "{}", c.evidence);
+        // It cites the probe's first, fourth and fifth experiments, numbered as shown.
+        let rows = probe(&mut r.clone()).rows();
+        for (n, i) in [(1, 0), (2, 3), (3, 4)] {
+            let cited = format!("({n}) {}", rows[i].tried);
+            assert!(c.evidence.contains(&cited), "{cited}: {}", c.evidence);
         }
+        assert!(!c.evidence.contains("(4)"), "{}", c.evidence);
         assert!(c.evidence.contains("signal 9"), "{}", c.evidence);
     }
 

@@ -2,22 +2,29 @@
 //!
 //! `cargo bench` and `greetbench sweep` leave raw results under the target directory. This
 //! crate gathers them, with their [`Provenance`], into one `results.json`, and renders
-//! `reports/index.html` from that file only: charts (plotters' SVG backend, inline), tables
-//! with criterion's medians and spreads, verdicts and the course's claims, all computed from
-//! the numbers. A stored `results.json` therefore regenerates the same report.
+//! `reports/index.html` from that file only: the answer first ("which model, when?"), then one
+//! section per question, each with its key chart (SVG drawn here, inline), its table and its
+//! source, every comparison a ratio with its 95 % interval. A stored `results.json` therefore
+//! regenerates the same report.
 //!
 //! # Layout
 //! - [`provenance`]: machine, toolchain, crate versions, commit, date.
-//! - [`results`]: the `results.json` layout, and gathering it from criterion and the sweep.
+//! - [`results`]: the `results.json` layout, gathering it from criterion and the sweep, and
+//!   [`Results::from_runs`] for runs alone (what `greetbench compare` has).
+//! - [`group`]: criterion's group names, spelled once for the benches and the report.
+//! - [`view`]: the typed [`View`], built once: every comparable figure keyed by question and
+//!   row, with its samples, median, interval, source and noise; [`View::compare`] gives the
+//!   ratio of two with its interval.
+//! - [`stats`]: medians, the seeded bootstrap of a ratio, Wilson's interval.
+//! - [`verdict`]: how a claim or pick is decided (holds, does not hold, inconclusive).
+//! - [`format`](mod@format): how every number is written (three significant figures).
+//! - [`reading`](mod@reading): the answer read out in sentences, printed under `compare`'s table and under
+//!   the answer's.
+//! - [`section`]: the page, one file and template per section behind `enum Section` (the
+//!   answer, the claims, I/O, the floor, memory, CPU, mixed, load, kill, faults, spawn, shared
+//!   state, timelines, the machine, the glossary and the appendices).
+//! - [`chart`]: the charts (bars, lines, timelines), drawn from series, never from results.
 //! - [`kill`]: the kill probe's experiments and what each observed.
-//! - [`charts`]: one function per chart, each returning an SVG string.
-//! - [`timeline`]: "What waiting looks like": each traced run's greets, per thread.
-//! - [`verdicts`]: sentences and claim checks computed from the results.
-//! - [`load`]: "Under load": p99 against offered rate, the knee measured against the knee
-//!   predicted, and each model's highest sustained rate (the rate sweep).
-//! - [`scale`]: "To the OS limits": memory per waiting greet, user and kernel, against N up to
-//!   each model's limit, and the largest N each model held (the scale sweep).
-//! - [`html`]: the page.
 //! - [`diff`]: two runs side by side (`greetbench diff`, "Against the baseline").
 //! - [`last_run`]: `cargo bench`'s previous run, and "Since the last run".
 //!
@@ -35,6 +42,7 @@ pub mod group;
 pub mod kill;
 pub mod last_run;
 pub mod provenance;
+pub mod reading;
 pub mod results;
 pub mod section;
 pub mod stats;
@@ -45,6 +53,7 @@ use std::path::{Path, PathBuf};
 
 use greet_core::Description;
 pub use provenance::Provenance;
+pub use reading::{Reading, reading};
 pub use results::{Results, ResultsError};
 pub use section::Options;
 pub use view::View;

@@ -132,7 +132,7 @@ pub struct Sweep {
     #[serde(default, deserialize_with = "crate::kill::deserialize_or_none")]
     pub kill: Option<crate::kill::KillProbe>,
     /// Small traced runs, one per model and workload, each in a fresh child process: their
-    /// records carry every job's timeline ([`RunRecord::timeline`]), which the report draws.
+    /// records carry every job's timeline ([`greet_core::record::RunRecord::timeline`]), which the report draws.
     #[serde(default)]
     pub timelines: Vec<RunResult>,
     /// The runs under faults: each model at several fault levels of one mix, with and without

@@ -47,11 +47,14 @@ impl Why {
         match self {
             Why::Busy(n) => format!(
                 "measured on a busy machine (others' CPU {}, steal {})",
-                format::percent(n.other_busy),
-                format::percent(n.steal)
+                format::noise(n.other_busy),
+                format::noise(n.steal)
             ),
             Why::Straddles { threshold } => {
-                format!("the interval straddles {}", format::ratio(*threshold))
+                format!(
+                    "the interval straddles {}",
+                    format::chosen_ratio(*threshold)
+                )
             }
             Why::NoInterval => "one run each: no interval".into(),
             Why::OutOfRange(words) => words.clone(),

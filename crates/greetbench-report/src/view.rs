@@ -135,6 +135,16 @@ pub enum Question {
         /// One worker, or every core.
         workers: Workers,
     },
+    /// CPU time of a batch of `count` greets at `latency`, the exact total (the scheduler's
+    /// runtime of every thread; start-up included, as `compare`'s table prints it). Only from
+    /// records that keep the exact total: the tick-sampled user/system split can read 0 for a
+    /// run that spent milliseconds.
+    GreetCpu {
+        /// N.
+        count: usize,
+        /// L.
+        latency: Duration,
+    },
     /// CPU time (user + system) per crunch job of `work` rounds, start-up excluded.
     CpuPerJob {
         /// Rounds per job.
@@ -167,6 +177,11 @@ impl fmt::Display for Question {
                     Workers::One => "one worker",
                     Workers::All => "every core",
                 }
+            ),
+            Question::GreetCpu { count, latency } => write!(
+                f,
+                "CPU of greet, N = {count}, L = {}",
+                format::latency(*latency)
             ),
             Question::CpuPerJob { work } => write!(f, "CPU per crunch job of {work} rounds"),
             Question::MemoryPerWaitingGreet => f.write_str("memory per waiting greet"),
@@ -770,7 +785,8 @@ impl<'r> View<'r> {
             .map(|(_, gil_on)| !gil_on)
     }
 
-    /// The sweep's greet and crunch batches, and CPU per crunch job.
+    /// The sweep's greet and crunch batches, the CPU of each greet batch (where its record
+    /// keeps the exact total), and CPU per crunch job.
     fn sweep_figures(&self, out: &mut HashMap<(Question, Row), (Source, Unit, Gathered)>) {
         let cores = self.results.provenance.logical_cores;
         for e in self.results.runs() {
@@ -801,6 +817,18 @@ impl<'r> View<'r> {
             match ok_record(e) {
                 Some(k) => {
                     slot.2.add(k.wall_s * 1e9, k.wall_s, k.noise);
+                    if let (Question::Greet { count, latency }, Some(cpu)) =
+                        (&question, k.cpu_total_s)
+                    {
+                        let q = Question::GreetCpu {
+                            count: *count,
+                            latency: *latency,
+                        };
+                        out.entry((q, row.clone()))
+                            .or_insert_with(|| (Source::Sweep, Unit::Ns, Gathered::default()))
+                            .2
+                            .add(cpu * 1e9, k.wall_s, k.noise);
+                    }
                     if let Question::Crunch {
                         workers: Workers::All,
                         work,

@@ -140,6 +140,12 @@ fn the_pages_read_in_a_browser_within_their_budgets() {
         let narrow = measure(&chrome, &page, 500, &dir);
         check_layout(name, &wide, 1280);
         check_layout(name, &narrow, 500);
+        // At 1280 px a table beside its chart fits its box: no column hides behind a scroll.
+        assert_eq!(
+            wide["clipped_beside_chart"],
+            serde_json::json!([]),
+            "{name} at 1280 px"
+        );
         assert!(
             num(&wide, "answer_table_bottom") <= ANSWER_WITHIN,
             "{name}: the answer table ends at {} px at 1280 px",

@@ -461,7 +461,7 @@ fn one_model_slowed_reads_slower_on_its_rows_only_and_fails_over_10_percent() {
     }
     assert!(slower >= 8, "{stdout}");
     assert!(stdout.contains(&format!("{slower} slower")));
-    assert!(stdout.contains("--fail-over 10.0 %"));
+    assert!(stdout.contains("--fail-over 10 %"));
     // Without --fail-over, a slower row alone does not fail the command.
     let out = greetbench(&["diff", s(&sample), s(&file)]);
     assert_eq!(out.status.code(), Some(0));
@@ -586,4 +586,54 @@ fn report_against_a_baseline_adds_the_section_and_the_column() {
     // The section comes right after the answer.
     assert!(page.find("id=\"answer\"").unwrap() < page.find("id=\"baseline\"").unwrap());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn compare_ends_with_its_reading_and_one_run_names_no_winner() {
+    let threads = greetbench::registry::first_where(|d| {
+        d.family == greet_core::Family::Threads && d.shape == greet_core::Shape::PerJob
+    });
+    let models = format!("{},{}", async_model(), threads);
+    let out = greetbench(&[
+        "compare",
+        "--model",
+        &models,
+        "--count",
+        "8",
+        "--latency",
+        "5ms",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (_, reading) = text
+        .split_once("reading (as the report's answer reads it):\n")
+        .unwrap_or_else(|| panic!("no reading under the table:\n{text}"));
+    let lines: Vec<&str> = reading.lines().collect();
+    // What every model waited at best (one L), the I/O situation read, the exact CPU.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("waited about once: L = 5 ms")),
+        "{reading}"
+    );
+    let io = lines
+        .iter()
+        .find(|l| l.contains("Many greets waiting on I/O"))
+        .unwrap_or_else(|| panic!("{reading}"));
+    // One run each: no interval, so no pick, whichever was faster.
+    assert!(io.contains("no pick, inconclusive"), "{io}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("CPU of the batch (exact totals")),
+        "{reading}"
+    );
+    assert!(
+        !reading.contains(", sure") && !reading.contains(" used "),
+        "{reading}"
+    );
 }

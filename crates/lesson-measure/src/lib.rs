@@ -22,7 +22,7 @@
 //! use greet_core::client::greet_target;
 //! use lesson_measure::{RunPlan, measure};
 //!
-//! let plan = RunPlan { count: 4, hosts: 2, latency_ms: 5, workers: 1, timeout_ms: 5_000 };
+//! let plan = RunPlan { count: 4, hosts: 2, latency_ms: 5, workers: 1, timeout_ms: 5_000, idle_ms: 0 };
 //! // One greet after another, on the calling thread.
 //! let m = measure(&plan, |jobs| {
 //!     let results: Vec<bool> =
@@ -59,7 +59,9 @@ pub const MAX_COUNT: usize = 400;
 
 /// A lesson's standard run: `count` greets round-robin over `hosts` hosts that answer after
 /// `latency_ms`, with `workers` for the pooled lessons, each greet giving up after
-/// `timeout_ms`.
+/// `timeout_ms`; with `idle_ms`, the code under test has started and has nothing to do for that
+/// long before the first greet is handed to it (lesson 03: the pool's queue stands open and
+/// empty, so a worker that spins on it shows in the CPU column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunPlan {
@@ -73,6 +75,33 @@ pub struct RunPlan {
     pub workers: usize,
     /// Each greet's own timeout.
     pub timeout_ms: u64,
+    /// How long the code under test waits with nothing to do before the greets arrive, in
+    /// milliseconds (0: they are all there from the start).
+    #[serde(default)]
+    pub idle_ms: u64,
+}
+
+/// Why a [`RunPlan`] cannot be run; each message names the field to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// No greets, or more than a run may have.
+    #[error("count must be between 1 and {MAX_COUNT}")]
+    Count,
+    /// No hosts, or too many.
+    #[error("hosts must be between 1 and 64")]
+    Hosts,
+    /// A latency too long to wait for.
+    #[error("latency_ms must be at most 10000")]
+    Latency,
+    /// No workers, or more than greets.
+    #[error("workers must be between 1 and count")]
+    Workers,
+    /// No timeout, or one too long.
+    #[error("timeout_ms must be between 1 and 60000")]
+    Timeout,
+    /// An idle time too long to wait for.
+    #[error("idle_ms must be at most 10000")]
+    Idle,
 }
 
 impl Default for RunPlan {
@@ -84,27 +113,31 @@ impl Default for RunPlan {
             latency_ms: 20,
             workers: 4,
             timeout_ms: 10_000,
+            idle_ms: 0,
         }
     }
 }
 
 impl RunPlan {
     /// Checks the plan is one a run can carry out; the message names the field to fix.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), PlanError> {
         if !(1..=MAX_COUNT).contains(&self.count) {
-            return Err(format!("count must be between 1 and {MAX_COUNT}"));
+            return Err(PlanError::Count);
         }
         if !(1..=64).contains(&self.hosts) {
-            return Err("hosts must be between 1 and 64".into());
+            return Err(PlanError::Hosts);
         }
         if self.latency_ms > 10_000 {
-            return Err("latency_ms must be at most 10000".into());
+            return Err(PlanError::Latency);
         }
         if !(1..=self.count).contains(&self.workers) {
-            return Err("workers must be between 1 and count".into());
+            return Err(PlanError::Workers);
         }
         if !(1..=60_000).contains(&self.timeout_ms) {
-            return Err("timeout_ms must be between 1 and 60000".into());
+            return Err(PlanError::Timeout);
+        }
+        if self.idle_ms > 10_000 {
+            return Err(PlanError::Idle);
         }
         Ok(())
     }
@@ -119,13 +152,18 @@ impl RunPlan {
         Duration::from_millis(self.timeout_ms)
     }
 
+    /// How long the code waits with nothing to do before the greets arrive.
+    pub fn idle(&self) -> Duration {
+        Duration::from_millis(self.idle_ms)
+    }
+
     /// The plan in [`PLAN_ENV`], or the [`Default`] one when it is not set.
     pub fn from_env() -> Result<RunPlan, MeasureError> {
         match std::env::var(PLAN_ENV) {
             Err(std::env::VarError::NotPresent) => Ok(RunPlan::default()),
-            Err(e) => Err(MeasureError::Plan(format!("{PLAN_ENV}: {e}"))),
+            Err(e) => Err(MeasureError::PlanEnv(e.to_string())),
             Ok(json) => serde_json::from_str(&json)
-                .map_err(|e| MeasureError::Plan(format!("{PLAN_ENV} is not a plan: {e}"))),
+                .map_err(|e| MeasureError::PlanEnv(format!("not a plan: {e}"))),
         }
     }
 
@@ -134,12 +172,14 @@ impl RunPlan {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// The ideal wall time for code that keeps `waits` greets waiting at once:
-    /// ⌈count / at once⌉ × latency, the latency paid once per wave.
+    /// The ideal wall time for code that keeps `waits` greets waiting at once: the idle time,
+    /// then ⌈count / at once⌉ × latency, the latency paid once per wave.
     pub fn floor(&self, waits: Waits) -> Duration {
         let waves = self.count.div_ceil(waits.at_once(self).max(1));
-        self.latency()
-            .saturating_mul(u32::try_from(waves).unwrap_or(u32::MAX))
+        self.idle().saturating_add(
+            self.latency()
+                .saturating_mul(u32::try_from(waves).unwrap_or(u32::MAX)),
+        )
     }
 }
 
@@ -185,7 +225,8 @@ impl Waits {
 }
 
 /// What the code under test is given: one target per greet (round-robin over the hosts), the
-/// pool size and each greet's timeout.
+/// pool size, each greet's timeout, and how long to wait with nothing to do before the greets
+/// arrive.
 #[derive(Debug, Clone)]
 pub struct Jobs {
     /// Greet `targets[i]` for job `i`.
@@ -194,6 +235,10 @@ pub struct Jobs {
     pub workers: usize,
     /// Each greet's timeout.
     pub timeout: Duration,
+    /// How long the code waits, started and with nothing to do, before the first greet is
+    /// handed to it (a lesson's `run.rs` sleeps it; the reference model is given arrivals
+    /// that far ahead).
+    pub idle: Duration,
 }
 
 /// One run's figures.
@@ -261,22 +306,28 @@ impl Measurement {
     }
 
     /// The last measurement line in `output` (a test's or a program's stdout): `None` if
-    /// there is none, an error naming the problem if it does not parse.
-    pub fn find_in(output: &str) -> Option<Result<Measurement, String>> {
+    /// there is none, [`MeasureError::Garbled`] if it does not parse.
+    pub fn find_in(output: &str) -> Option<Result<Measurement, MeasureError>> {
         let line = output
             .lines()
             .rev()
             .find_map(|l| l.trim_end().strip_prefix(LINE_PREFIX))?;
-        Some(serde_json::from_str(line).map_err(|e| format!("a garbled measurement line: {e}")))
+        Some(serde_json::from_str(line).map_err(|e| MeasureError::Garbled(e.to_string())))
     }
 }
 
 /// Why a run could not be measured.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MeasureError {
-    /// The plan is out of range or unreadable.
+    /// The plan is out of range.
     #[error("bad run plan: {0}")]
-    Plan(String),
+    Plan(#[from] PlanError),
+    /// The plan in [`PLAN_ENV`] could not be read.
+    #[error("bad run plan in {PLAN_ENV}: {0}")]
+    PlanEnv(String),
+    /// A measurement line that is not one.
+    #[error("a garbled measurement line: {0}")]
+    Garbled(String),
     /// The greet server did not start: why.
     #[error("the greet server did not start: {0}")]
     Server(String),
@@ -292,7 +343,7 @@ pub fn measure<R>(plan: &RunPlan, run: impl FnOnce(&Jobs) -> R) -> Result<Measur
 where
     R: IntoIterator<Item = bool>,
 {
-    try_measure(plan, |jobs| Ok::<R, String>(run(jobs)))
+    try_measure(plan, |jobs| Ok::<R, std::convert::Infallible>(run(jobs)))
 }
 
 /// [`measure`] for code that can fail as a whole (a model that does not start): its error
@@ -305,7 +356,7 @@ where
     R: IntoIterator<Item = bool>,
     E: Display,
 {
-    plan.validate().map_err(MeasureError::Plan)?;
+    plan.validate()?;
     let server = Server::start(Config {
         hosts: plan.hosts,
         latency: plan.latency(),
@@ -321,6 +372,7 @@ where
             .collect(),
         workers: plan.workers,
         timeout: plan.timeout(),
+        idle: plan.idle(),
     };
     // The sampler's own thread is running before the baseline is read, so it counts in both
     // figures and not in their difference.
@@ -409,6 +461,7 @@ mod tests {
             latency_ms: 5,
             workers,
             timeout_ms: 5_000,
+            idle_ms: 0,
         }
     }
 
@@ -421,13 +474,39 @@ mod tests {
         assert_eq!(p.floor(Waits::One), Duration::from_secs(5));
         assert_eq!(p.floor(Waits::Workers), Duration::from_millis(650));
         assert_eq!(p.floor(Waits::All), Duration::from_millis(50));
+        let idle = RunPlan { idle_ms: 500, ..p };
+        assert_eq!(
+            idle.floor(Waits::Workers),
+            Duration::from_millis(1150),
+            "the idle time, then the waves"
+        );
     }
 
     #[test]
     fn plans_are_validated_and_travel_as_json() {
-        assert!(plan(0, 1).validate().unwrap_err().contains("count"));
+        assert_eq!(plan(0, 1).validate(), Err(PlanError::Count));
         assert!(plan(MAX_COUNT + 1, 1).validate().is_err());
-        assert!(plan(4, 5).validate().unwrap_err().contains("workers"));
+        assert!(
+            plan(4, 5)
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("workers")
+        );
+        let idle = RunPlan {
+            idle_ms: 10_001,
+            ..plan(4, 1)
+        };
+        assert_eq!(idle.validate(), Err(PlanError::Idle));
+        let old: RunPlan = serde_json::from_str(
+            r#"{"count":4,"hosts":3,"latency_ms":5,"workers":1,"timeout_ms":5000}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            old,
+            plan(4, 1),
+            "a plan saved before idle_ms reads as no idle time"
+        );
         let p = plan(7, 2);
         let back: RunPlan = serde_json::from_str(&p.to_env_value()).unwrap();
         assert_eq!(back, p);
@@ -461,7 +540,10 @@ mod tests {
         assert_eq!(m.wall_ms(), 1.5);
         assert_eq!(Measurement::find_in("running 1 test\n"), None);
         let garbled = format!("{LINE_PREFIX}{{\"jobs\": 3");
-        assert!(Measurement::find_in(&garbled).unwrap().is_err());
+        assert!(matches!(
+            Measurement::find_in(&garbled),
+            Some(Err(MeasureError::Garbled(_)))
+        ));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! nine models just to list lessons or give a hint: only `cargo lesson run` builds this.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
+use greet_core::arrivals::{Arrivals, Pattern};
 use greet_core::{Model, Plan, Workload};
 use lesson_measure::{MeasureError, Measurement, RunPlan};
 
@@ -29,6 +31,9 @@ pub fn measure(model: &str, plan: &RunPlan) -> Result<Measurement, ReferenceErro
         let mut greets = Plan::new(Workload::Greet, jobs.targets.len(), jobs.targets.clone());
         greets.workers = jobs.workers;
         greets.timeout = jobs.timeout;
+        if !jobs.idle.is_zero() {
+            greets.arrivals = Some(all_due_after(jobs.idle, greets.count));
+        }
         model.run(&greets).map(|batch| {
             batch
                 .outcomes
@@ -38,6 +43,20 @@ pub fn measure(model: &str, plan: &RunPlan) -> Result<Measurement, ReferenceErro
         })
     })
     .map_err(ReferenceError::from)
+}
+
+/// An open-loop schedule whose `count` jobs all arrive together, `idle` from now: the model
+/// starts (its pool and its queue), waits with nothing to do, and gets every greet at once,
+/// as the learner's code does when a lesson's run.rs sleeps `idle` before handing them over.
+fn all_due_after(idle: Duration, count: usize) -> Arrivals {
+    let at = u64::try_from(idle.as_micros()).unwrap_or(u64::MAX);
+    Arrivals {
+        epoch_us: 0,
+        offsets_us: vec![at; count],
+        duration_us: at.saturating_add(1),
+        pattern: Pattern::Constant,
+    }
+    .start_in(Duration::ZERO)
 }
 
 /// `lesson-reference MODEL`, with the plan in `LESSON_RUN_PLAN`: prints the measurement line,

@@ -14,7 +14,7 @@ fn run(model: &str, plan: &RunPlan) -> Result<Measurement, String> {
         .expect("the reference binary starts");
     let stdout = String::from_utf8_lossy(&out.stdout);
     match Measurement::find_in(&stdout) {
-        Some(m) if out.status.success() => m,
+        Some(m) if out.status.success() => m.map_err(|e| e.to_string()),
         _ => Err(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
     }
 }
@@ -26,6 +26,7 @@ fn plan(count: usize, workers: usize) -> RunPlan {
         latency_ms: 20,
         workers,
         timeout_ms: 5_000,
+        idle_ms: 0,
     }
 }
 
@@ -41,6 +42,24 @@ fn a_thread_pool_never_exceeds_its_size() {
     let m = run("thread-pool", &plan(9, 3)).unwrap();
     assert_eq!((m.results, m.ok, m.served), (9, 9, 9));
     assert!((1..=3).contains(&m.peak_in_flight), "{m:?}");
+}
+
+#[test]
+fn an_idle_start_holds_every_greet_back_until_it_ends() {
+    // The pool starts, and its queue stands open and empty for 300 ms before the greets
+    // arrive (lesson 03's run). No greet is due before then, so the run cannot end sooner: a
+    // lower bound that a sleep guarantees, not a figure of this machine.
+    let idle = RunPlan {
+        idle_ms: 300,
+        ..plan(6, 3)
+    };
+    let m = run("thread-pool", &idle).unwrap();
+    assert_eq!((m.results, m.ok, m.served), (6, 6, 6), "{m:?}");
+    assert!((1..=3).contains(&m.peak_in_flight), "{m:?}");
+    assert!(
+        m.wall_us >= 300_000,
+        "the greets came before their time: {m:?}"
+    );
 }
 
 #[test]

@@ -16,6 +16,7 @@
 //! latency_ms = 50
 //! workers = 8                # the pool size (default 1)
 //! timeout_ms = 5000          # each greet's timeout (default 5000)
+//! idle_ms = 500              # started, with nothing to do, this long before the greets come (default 0)
 //! waits = "workers"          # one | workers | all: how many greets wait at once, for the floor
 //! reference = "thread-pool"  # greetbench's model to measure beside the learner's code
 //!
@@ -27,8 +28,8 @@
 //! of = "yours"               # yours (default) | reference
 //! ```
 //!
-//! A question may name `{count}`, `{hosts}`, `{latency_ms}` and `{workers}`, which are filled
-//! in from `[run]`, so a question and the run that answers it can never disagree.
+//! A question may name `{count}`, `{hosts}`, `{latency_ms}`, `{workers}` and `{idle_ms}`, which
+//! are filled in from `[run]`, so a question and the run that answers it can never disagree.
 
 use std::collections::BTreeSet;
 
@@ -84,6 +85,10 @@ pub struct RunSpec {
     /// Each greet's timeout.
     #[serde(default = "five_seconds")]
     pub timeout_ms: u64,
+    /// How long the code under test has started and has nothing to do before the greets
+    /// arrive (lesson 03: the pool's queue stands open and empty meanwhile).
+    #[serde(default)]
+    pub idle_ms: u64,
     /// How many greets the lesson's design keeps waiting at once.
     pub waits: Waits,
     /// greetbench's model to measure beside the learner's code.
@@ -107,6 +112,16 @@ impl RunSpec {
             latency_ms: self.latency_ms,
             workers: self.workers,
             timeout_ms: self.timeout_ms,
+            idle_ms: self.idle_ms,
+        }
+    }
+
+    /// The floor's formula, with the idle time first when there is one: `⌈N / K⌉ × L`, or
+    /// `500 ms idle + ⌈N / K⌉ × L`.
+    pub fn floor_formula(&self) -> String {
+        match self.idle_ms {
+            0 => self.waits.formula().to_owned(),
+            idle => format!("{idle} ms idle + {}", self.waits.formula()),
         }
     }
 
@@ -118,6 +133,12 @@ impl RunSpec {
         );
         if self.waits == Waits::Workers {
             s.push_str(&format!(", K = {} workers", self.workers));
+        }
+        if self.idle_ms > 0 {
+            s.push_str(&format!(
+                ", handed over after {} ms with nothing to do",
+                self.idle_ms
+            ));
         }
         s
     }
@@ -193,12 +214,13 @@ impl LessonData {
     }
 }
 
-/// Replaces `{count}`, `{hosts}`, `{latency_ms}` and `{workers}` in `text`.
+/// Replaces `{count}`, `{hosts}`, `{latency_ms}`, `{workers}` and `{idle_ms}` in `text`.
 fn fill(text: &str, run: &RunSpec) -> String {
     text.replace("{count}", &run.count.to_string())
         .replace("{hosts}", &run.hosts.to_string())
         .replace("{latency_ms}", &run.latency_ms.to_string())
         .replace("{workers}", &run.workers.to_string())
+        .replace("{idle_ms}", &run.idle_ms.to_string())
 }
 
 /// Parses a `lesson.toml` and checks it: a valid run plan, a reason or a run but not both,
@@ -257,7 +279,7 @@ pub fn parse(text: &str, source: &str) -> Result<LessonData> {
         if fill(&p.question, run).contains(['{', '}']) {
             return Err(Error::new(format!(
                 "{source}: predict {:?} has an unknown placeholder; use {{count}}, {{hosts}}, \
-                 {{latency_ms}} or {{workers}}",
+                 {{latency_ms}}, {{workers}} or {{idle_ms}}",
                 p.id
             )));
         }
@@ -322,6 +344,15 @@ of = "reference"
             run.describe(),
             "100 greets over 8 hosts at L = 50 ms, K = 8 workers"
         );
+        assert_eq!(run.floor_formula(), "⌈N / K⌉ × L");
+        let idle = RunSpec {
+            idle_ms: 500,
+            ..run.clone()
+        };
+        assert_eq!(idle.plan().floor(idle.waits).as_millis(), 1150);
+        assert_eq!(idle.floor_formula(), "500 ms idle + ⌈N / K⌉ × L");
+        assert!(idle.describe().ends_with("after 500 ms with nothing to do"));
+        assert_eq!(fill("{idle_ms} ms", &idle), "500 ms");
     }
 
     #[test]

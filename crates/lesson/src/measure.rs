@@ -80,7 +80,7 @@ pub fn load(file: &Path) -> Loaded<Runs> {
 }
 
 /// Writes the remembered runs.
-pub fn save(file: &Path, runs: &Runs) -> Result<(), String> {
+pub fn save(file: &Path, runs: &Runs) -> Result<(), store::SaveError> {
     store::save(file, runs)
 }
 
@@ -143,7 +143,7 @@ pub fn interpret_test(
     }
     match (finished.success, Measurement::find_in(&finished.stdout)) {
         (true, Some(Ok(m))) => Side::Measured(m),
-        (_, Some(Err(e))) => Side::NotMeasured(e),
+        (_, Some(Err(e))) => Side::NotMeasured(e.to_string()),
         (true, None) => Side::NotMeasured(format!(
             "its {RUN_TEST} test printed no measurement: is run.rs intact?"
         )),
@@ -184,7 +184,7 @@ pub fn interpret_reference(finished: &Finished, timeout: Duration) -> Side {
     }
     match Measurement::find_in(&finished.stdout) {
         Some(Ok(m)) if finished.success => Side::Measured(m),
-        Some(Err(e)) => Side::NotMeasured(e),
+        Some(Err(e)) => Side::NotMeasured(e.to_string()),
         _ => Side::NotMeasured(
             finished
                 .stdout
@@ -257,7 +257,7 @@ pub fn table(spec: &RunSpec, record: &RunRecord) -> Vec<String> {
     }
     lines.push(format!(
         "  floor = {} = {} ms here: {}",
-        spec.waits.formula(),
+        spec.floor_formula(),
         floor.as_millis(),
         spec.waits.meaning()
     ));
@@ -306,7 +306,7 @@ pub fn cpu_note(record: &RunRecord) -> Option<String> {
     Some(format!(
         "yours used {yours:.0} ms of CPU for the same greets, {how_much}: something in it \
          works while it should wait. A thread that spins on an empty queue (try_recv in a \
-         loop), or sleeps and polls instead of blocking, shows up here."
+         loop) or on a task's handle, or polls often instead of blocking, shows up here."
     ))
 }
 

@@ -43,7 +43,7 @@ pub fn load(file: &Path) -> Loaded<Predictions> {
 }
 
 /// Writes the predictions.
-pub fn save(file: &Path, predictions: &Predictions) -> Result<(), String> {
+pub fn save(file: &Path, predictions: &Predictions) -> Result<(), store::SaveError> {
     store::save(file, predictions)
 }
 
@@ -397,6 +397,7 @@ of = "reference"
                 latency_ms: 50,
                 workers: 1,
                 timeout_ms: 5_000,
+                idle_ms: 0,
             },
             reference_model: Some("sequential".into()),
             yours: measured(1030, 1),

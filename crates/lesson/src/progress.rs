@@ -71,7 +71,7 @@ pub fn load(file: &Path) -> Loaded<Progress> {
 }
 
 /// Writes the progress file.
-pub fn save(file: &Path, progress: &Progress) -> Result<(), String> {
+pub fn save(file: &Path, progress: &Progress) -> Result<(), store::SaveError> {
     store::save(file, progress)
 }
 

@@ -120,21 +120,38 @@ pub fn move_aside(file: &Path, unix: u64) -> std::io::Result<PathBuf> {
     )))
 }
 
+/// Why a record could not be saved. The caller names the file; this says what went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// Its directory could not be made.
+    #[error("cannot create its directory: {0}")]
+    Directory(std::io::Error),
+    /// The record is not JSON (a number JSON has no way to write).
+    #[error("cannot write it as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The new copy could not be written beside it.
+    #[error("cannot write its new copy: {0}")]
+    Write(std::io::Error),
+    /// The new copy could not take its place.
+    #[error("cannot put its new copy in place: {0}")]
+    Replace(std::io::Error),
+}
+
 /// Writes `value` to `file` as pretty JSON, creating its directory. The JSON goes to a file of
 /// its own first, which then replaces `file` in one step: a crash never leaves half a record,
 /// and whatever `file` was (a symlink, a FIFO) is replaced, never written through.
-pub fn save<T: Serialize>(file: &Path, value: &T) -> Result<(), String> {
+pub fn save<T: Serialize>(file: &Path, value: &T) -> Result<(), SaveError> {
     if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(dir).map_err(SaveError::Directory)?;
     }
-    let json = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(value)?;
     let mut name = file.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".saving-{}", std::process::id()));
     let temp = file.with_file_name(name);
-    std::fs::write(&temp, json + "\n").map_err(|e| e.to_string())?;
+    std::fs::write(&temp, json + "\n").map_err(SaveError::Write)?;
     std::fs::rename(&temp, file).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
-        e.to_string()
+        SaveError::Replace(e)
     })
 }
 

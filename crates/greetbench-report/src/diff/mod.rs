@@ -424,7 +424,7 @@ impl Unsure {
             Unsure::Straddles { change } => format!(
                 "the interval straddles {}{}",
                 if *change < 0.0 { "−" } else { "+" },
-                crate::format::percent(change.abs())
+                crate::format::chosen_percent(change.abs())
             ),
             Unsure::Sources { old, new } => {
                 format!("measured by {} against {}", new.words(), old.words())
@@ -436,7 +436,7 @@ impl Unsure {
             } => format!(
                 "{} was measured on a busy machine (others {}), which can explain up to {}",
                 side.name(),
-                crate::format::percent(*load),
+                crate::format::noise(*load),
                 crate::format::ratio(*allowance)
             ),
         }

@@ -45,8 +45,8 @@ pub fn noise_words(run: &Run) -> String {
     match run.noise {
         Some(n) => format!(
             "others' CPU {}, steal {}{}",
-            format::percent(n.other_busy),
-            format::percent(n.steal),
+            format::noise(n.other_busy),
+            format::noise(n.steal),
             if run.busy { " (busy)" } else { "" }
         ),
         None => "noise not recorded".into(),
@@ -69,7 +69,7 @@ pub fn fail_over_line(diff: &Diff) -> Option<String> {
     Some(match diff.failed.len() {
         0 => format!(
             "--fail-over {}: no row is slower by more than that with its whole interval past it",
-            format::percent(p)
+            format::chosen_percent(p)
         ),
         n => {
             let names: Vec<String> = diff
@@ -80,7 +80,7 @@ pub fn fail_over_line(diff: &Diff) -> Option<String> {
                 .collect();
             format!(
                 "--fail-over {}: {n} row{} slower by more than that with the whole interval past it: {}",
-                format::percent(p),
+                format::chosen_percent(p),
                 if n == 1 { "" } else { "s" },
                 names.join("; ")
             )
@@ -136,22 +136,22 @@ pub fn terminal(diff: &Diff) -> String {
         &mut t,
         format!(
             "NEW / OLD with its 95 % interval; a change under {} reads no change:",
-            format::percent(diff.threshold)
+            format::chosen_percent(diff.threshold)
         ),
     );
-    let w = diff
-        .rows
+    let labels = labels(diff);
+    let w = labels
         .iter()
-        .map(|r| clean(&r.model).chars().count())
+        .map(|l| clean(l).chars().count())
         .max()
         .unwrap_or(0);
     let mut question = None;
-    for r in &diff.rows {
+    for (r, label) in diff.rows.iter().zip(&labels) {
         if question != Some(&r.what) {
             line(&mut t, clean(&r.what));
             question = Some(&r.what);
         }
-        line(&mut t, format!("  {}", row_line(r, w)));
+        line(&mut t, format!("  {}", row_line(r, label, w)));
     }
     for (name, lone) in [("OLD", &diff.only_in_old), ("NEW", &diff.only_in_new)] {
         if lone.is_empty() {
@@ -180,11 +180,35 @@ pub fn terminal(diff: &Diff) -> String {
     t
 }
 
+/// Each compared row's label in the text and Markdown: its model, and its language (or its
+/// interpreter, when not the default one) where another row of the same question has the same
+/// name in another language, as the spawn rows do (`thread (Rust)`, `thread (Python)`). The
+/// JSON keeps `model` and `lang` as separate fields.
+pub fn labels(diff: &Diff) -> Vec<String> {
+    diff.rows
+        .iter()
+        .map(|r| {
+            let shared = diff.rows.iter().any(|o| {
+                o.what == r.what
+                    && o.row.model == r.row.model
+                    && (o.row.lang != r.row.lang || o.row.interpreter != r.row.interpreter)
+            });
+            if !shared {
+                return r.model.clone();
+            }
+            match &r.row.interpreter {
+                Some(i) if r.model != r.row.model => format!("{} ({i})", r.row.model),
+                _ => format!("{} ({})", r.row.model, crate::view::lang_name(r.row.lang)),
+            }
+        })
+        .collect()
+}
+
 /// One compared row, for the terminal.
-fn row_line(r: &Compared, w: usize) -> String {
+fn row_line(r: &Compared, label: &str, w: usize) -> String {
     format!(
         "{:<w$}  {:>10}  ->  {:<10}  {:<22}  {}",
-        clean(&r.model),
+        clean(label),
         figure(r.unit, r.old.median),
         figure(r.unit, r.new.median),
         r.ratio_words(),
@@ -248,19 +272,19 @@ pub fn markdown(diff: &Diff) -> String {
         &mut t,
         format!(
             "NEW / OLD with its 95 % interval; a change under {} reads no change.\n",
-            format::percent(diff.threshold)
+            format::chosen_percent(diff.threshold)
         ),
     );
     t += "| question | model | OLD | NEW | NEW / OLD [95 %] | change |\n";
     t += "|---|---|---:|---:|---:|---|\n";
-    for r in &diff.rows {
+    for (r, label) in diff.rows.iter().zip(labels(diff)) {
         let verdict = r.verdict_words();
         line(
             &mut t,
             format!(
                 "| {} | {} | {} | {} | {} | {} |",
                 cell(&r.what),
-                cell(&r.model),
+                cell(&label),
                 figure(r.unit, r.old.median),
                 figure(r.unit, r.new.median),
                 r.ratio_words(),

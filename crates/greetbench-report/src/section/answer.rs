@@ -9,7 +9,11 @@
 //! is clearly worse when the whole 95 % interval of its figure over the best one's lies past
 //! [`TIE`]. A recommended model within that band is picked; one clearly worse is passed over;
 //! one whose interval straddles the band, or that was measured on a busy machine, leaves the
-//! row without a pick ("inconclusive"), never with a guess. So the measurement decides whether
+//! row without a pick ("inconclusive"), never with a guess. When the recommended model is the
+//! best itself, it is compared with the runner-up in the same way: one run each (no
+//! interval) or a busy run leaves the row inconclusive too, and so does a model measured
+//! alone from one run, so `greetbench compare`, which runs each model once, shows no sure
+//! pick. So the measurement decides whether
 //! the course's recommendation stands, and a second run cannot swap a pick without a real
 //! change of more than the band.
 
@@ -68,6 +72,9 @@ pub struct Answer {
     pub tie: String,
     /// The picks against a baseline run, when the report has one.
     pub against: Option<crate::section::baseline::PickColumn>,
+    /// The reading's sentences on the I/O point (what each kind of model waited, the CPU),
+    /// from [`crate::reading::Reading::of`]: the same words `greetbench compare` prints.
+    pub notes: Vec<String>,
 }
 
 impl askama::filters::HtmlSafe for Answer {}
@@ -89,8 +96,9 @@ pub fn build(view: &View<'_>) -> Answer {
     Answer {
         columns: columns.iter().map(|c| c.heading(several)).collect(),
         rows,
-        tie: format::ratio(TIE),
+        tie: format::chosen_ratio(TIE),
         against: None,
+        notes: Vec::new(),
     }
 }
 
@@ -129,16 +137,7 @@ fn choose<'v>(
     });
     for f in ordered {
         if std::ptr::eq(f, best) {
-            let confidence = match best.busy() {
-                Some(n) => Confidence::Unsure(Why::Busy(n)),
-                None => Confidence::Sure,
-            };
-            let pick = matches!(confidence, Confidence::Sure).then_some(best);
-            return Chosen {
-                pick,
-                confidence,
-                against_best: None,
-            };
+            return chosen_best(view, figures, best);
         }
         let Some(c) = view.compare(f, best) else {
             continue;
@@ -165,6 +164,42 @@ fn choose<'v>(
         pick: None,
         confidence: Confidence::NotMeasured,
         against_best: None,
+    }
+}
+
+/// The pick when the recommended model is the best measured: sure only when it is clear of
+/// the band against the runner-up (the model closest to it), so that one run each, or a busy
+/// run, cannot make a pick sure (no interval, or noise, reads inconclusive). Alone, it is sure
+/// only when it was measured more than once and not on a busy machine.
+fn chosen_best<'v>(view: &View<'_>, figures: &[&'v Figure], best: &'v Figure) -> Chosen<'v> {
+    let runner_up = figures
+        .iter()
+        .copied()
+        .filter(|f| !std::ptr::eq(*f, best))
+        .min_by(|a, b| a.median.total_cmp(&b.median));
+    let (confidence, against) = match runner_up.and_then(|r| view.compare(best, r)) {
+        Some(c) => match side(&c, TIE) {
+            Side::Below => (Confidence::Sure, None),
+            // A best over the band against a slower model: the interval and the medians
+            // disagree (too few samples); undecided.
+            Side::Above => (
+                Confidence::Unsure(Why::Straddles { threshold: TIE }),
+                Some(c),
+            ),
+            Side::Unsure(why) => (Confidence::Unsure(why), Some(c)),
+        },
+        None if runner_up.is_some() => (Confidence::Unsure(Why::NoInterval), None),
+        // Alone: nothing to be clear of, so sure only when measured more than once, quietly.
+        None => match best.busy() {
+            Some(n) => (Confidence::Unsure(Why::Busy(n)), None),
+            None if best.runs() < 2 => (Confidence::Unsure(Why::NoInterval), None),
+            None => (Confidence::Sure, None),
+        },
+    };
+    Chosen {
+        pick: matches!(confidence, Confidence::Sure).then_some(best),
+        confidence,
+        against_best: against,
     }
 }
 
@@ -222,22 +257,42 @@ fn pick_words(
         confidence,
         against_best,
     } = chosen;
+    // "A takes 1.73× [1.38–2.05] B's time": which way the ratio goes, in the figure's terms.
+    let directed = |c: &Comparison<'_>| {
+        let owner = |r: &crate::view::Row| {
+            let name = r.to_string();
+            if name.ends_with('s') {
+                format!("{name}'")
+            } else {
+                format!("{name}'s")
+            }
+        };
+        let (verb, what) = match c.a.unit {
+            crate::view::Unit::Ns => ("takes", "time"),
+            crate::view::Unit::Kib => ("uses", "memory"),
+        };
+        format!(
+            "{} {verb} {} {} {what}",
+            c.a.row,
+            c.words(),
+            owner(&c.b.row)
+        )
+    };
     let evidence = match (pick, alternative) {
         (Some(p), Some(alt)) if alt.row != p.row => view
             .compare(alt, p)
             .map_or_else(|| p.words(), |c| words(&c)),
         (Some(p), _) => match against_best {
             Some(c) => format!(
-                "{} within {} of the best ({}: {})",
+                "{} within {} of the best: {}",
                 p.row,
-                format::ratio(TIE),
-                c.b.row,
-                c.words()
+                format::chosen_ratio(TIE),
+                directed(&c)
             ),
             None => format!("{}: {}", p.row, p.words()),
         },
         (None, _) => match against_best {
-            Some(c) => format!("{} against {}: {}", c.a.row, c.b.row, c.words()),
+            Some(c) => directed(&c),
             None => "no model measured".into(),
         },
     };
@@ -656,7 +711,10 @@ fn flaky(view: &View<'_>, columns: &[Column]) -> Situation {
         .collect();
     Situation {
         what: "A flaky network",
-        setting: format!("{} % of greets broken on purpose", format::sig3(top)),
+        setting: format!(
+            "{} of greets broken on purpose",
+            format::chosen_percent(top / 100.0)
+        ),
         section: Section::Faults,
         picks,
     }

@@ -208,7 +208,7 @@ pub fn build(baseline: &Baseline) -> Section {
         unsure: lines(unsure),
         lone,
         summary: d.summary.line(),
-        threshold: crate::format::percent(d.threshold),
+        threshold: crate::format::chosen_percent(d.threshold),
         ..empty
     }
 }

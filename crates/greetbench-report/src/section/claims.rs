@@ -79,7 +79,7 @@ pub fn build(view: &View<'_>) -> Claims {
     Claims {
         columns: columns.iter().map(|c| c.heading(several)).collect(),
         rows,
-        speedup: format::ratio(SPEEDUP),
+        speedup: format::chosen_ratio(SPEEDUP),
     }
 }
 
@@ -209,7 +209,7 @@ fn threads_give_no_speedup(view: &View<'_>, column: &Column) -> Checked {
                     .map(|c| c.b.row.model.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
-                format::ratio(SPEEDUP)
+                format::chosen_ratio(SPEEDUP)
             );
             Verdict::Lesson(format!(
                 "a lesson: no GIL in {}, so threads run in parallel",
@@ -220,7 +220,7 @@ fn threads_give_no_speedup(view: &View<'_>, column: &Column) -> Checked {
             Verdict::DoesNotHold
         }
     } else if sides.iter().all(|s| *s == Side::Below) {
-        evidence += &format!(" Every one stayed under {}.", format::ratio(SPEEDUP));
+        evidence += &format!(" Every one stayed under {}.", format::chosen_ratio(SPEEDUP));
         Verdict::Holds
     } else {
         Verdict::Inconclusive(first_unsure(&sides).unwrap_or(Why::NoInterval))
@@ -292,7 +292,7 @@ fn use_multiprocessing(view: &View<'_>, column: &Column) -> Checked {
         if gil_free(view, column) {
             evidence += &format!(
                 " Without processes, a model came within {} of them: its threads use the cores, and processes add start-up and pipes.",
-                format::ratio(TIE)
+                format::chosen_ratio(TIE)
             );
             Verdict::Lesson(format!(
                 "a lesson: no GIL in {}, so threads do it in one process",
@@ -304,7 +304,7 @@ fn use_multiprocessing(view: &View<'_>, column: &Column) -> Checked {
     } else if sides.iter().all(|s| *s == Side::Above) {
         evidence += &format!(
             " Every other model took over {} as long.",
-            format::ratio(TIE)
+            format::chosen_ratio(TIE)
         );
         Verdict::Holds
     } else {
@@ -337,7 +337,7 @@ fn processes_slower_to_spawn(view: &View<'_>, column: &Column) -> Checked {
             format::time_ns(p.median),
             format::time_ns(t.median),
             c.words(),
-            format::ratio(SLOWER_TO_SPAWN)
+            format::chosen_ratio(SLOWER_TO_SPAWN)
         ),
     }
 }
@@ -357,7 +357,7 @@ fn fork_is_lightweight(view: &View<'_>, column: &Column) -> Checked {
         format::time_ns(f.median),
         format::time_ns(p.median),
         c.words(),
-        format::ratio(LIGHTWEIGHT)
+        format::chosen_ratio(LIGHTWEIGHT)
     );
     if let Some(t) = spawn_figure(view, column, spawn::THREAD)
         && let Some(ct) = view.compare(f, t)
@@ -399,7 +399,7 @@ fn async_is_not_parallel(view: &View<'_>, column: &Column) -> Checked {
         evidence += " An event loop on one thread sped up: parallel after all.";
         Verdict::DoesNotHold
     } else if sides.iter().all(|s| *s == Side::Below) {
-        evidence += &format!(" It stayed under {}.", format::ratio(SPEEDUP));
+        evidence += &format!(" It stayed under {}.", format::chosen_ratio(SPEEDUP));
         Verdict::Holds
     } else {
         Verdict::Inconclusive(first_unsure(&sides).unwrap_or(Why::NoInterval))
@@ -471,15 +471,20 @@ fn rust_kill_claim(r: &Results) -> Checked {
     let Some(k) = r.sweep.as_ref().and_then(|s| s.kill.as_ref()) else {
         return not_measured("kill probe (it runs with the sweep)");
     };
-    // The claim rests on (1), a thread nothing stopped, and (4), a process SIGKILL did; (5)
-    // can refute it (a thread that died alone was killed). The other experiments are the ways
-    // out the course teaches instead: the kill section shows them.
+    // The claim rests on the probe's first experiment, a thread nothing stopped, and its
+    // fourth, a process SIGKILL did; its fifth can refute it (a thread that died alone was
+    // killed). The other experiments are the ways out the course teaches instead: the kill
+    // section shows them, with the probe's own numbers. Here the three shown are numbered
+    // (1) to (3) as they appear.
+    const SHOWN: [usize; 3] = [0, 3, 4];
+    let (blocked, killed, signalled) = (1, 2, 3);
     let rows = k.rows();
-    let mut evidence = [0, 3, 4]
+    let mut evidence = SHOWN
         .iter()
-        .filter_map(|&i| {
+        .enumerate()
+        .filter_map(|(n, &i)| {
             rows.get(i)
-                .map(|r| format!("({}) {}: {}", i + 1, r.tried, r.figure))
+                .map(|r| format!("({}) {}: {}", n + 1, r.tried, r.figure))
         })
         .collect::<Vec<_>>()
         .join("; ");
@@ -492,14 +497,19 @@ fn rust_kill_claim(r: &Results) -> Checked {
     };
     let mut against = Vec::new();
     if !thread.as_claimed() {
-        against.push("the detached thread did not stay blocked until its own timeout (1)");
+        against.push(format!(
+            "the detached thread did not stay blocked until its own timeout ({blocked})"
+        ));
     }
     if !process.as_claimed() {
-        against
-            .push("the worker process was not seen killed by SIGKILL, reaped and disconnected (4)");
+        against.push(format!(
+            "the worker process was not seen killed by SIGKILL, reaped and disconnected ({killed})"
+        ));
     }
     if k.signalled_thread.ran().is_some_and(|s| !s.as_claimed()) {
-        against.push("a signal to one thread did not end the whole process (5)");
+        against.push(format!(
+            "a signal to one thread did not end the whole process ({signalled})"
+        ));
     }
     let verdict = if against.is_empty() {
         Verdict::Holds

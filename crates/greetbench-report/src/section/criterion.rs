@@ -98,8 +98,8 @@ pub fn build(view: &View<'_>, options: &Options) -> Criterion {
                     .map_or("noise not recorded".into(), |n| {
                         format!(
                             "others' CPU {}, steal {}{}",
-                            format::percent(n.other_busy),
-                            format::percent(n.steal),
+                            format::noise(n.other_busy),
+                            format::noise(n.steal),
                             if n.busy() { ": busy" } else { "" }
                         )
                     }),

@@ -119,7 +119,7 @@ pub fn build(view: &View<'_>) -> Faults {
         .rates
         .iter()
         .filter(|(_, rate)| **rate > 0.0)
-        .map(|(k, rate)| format!("{k} {}", format::percent(rate / total.max(1e-9))))
+        .map(|(k, rate)| format!("{k} {}", format::chosen_percent(rate / total.max(1e-9))))
         .collect::<Vec<_>>()
         .join(", ");
     let setup = format!(
@@ -140,7 +140,7 @@ pub fn build(view: &View<'_>) -> Faults {
                 "model".to_string(),
                 format!(
                     "kept at {} faults, {none} retries [95 %]",
-                    format::percent(top / 100.0)
+                    format::chosen_percent(top / 100.0)
                 ),
             ];
             if most != none {
@@ -173,7 +173,7 @@ pub fn build(view: &View<'_>) -> Faults {
         for k in &retries {
             head.push(format!(
                 "{} faults, {k} retries",
-                format::percent(level / 100.0)
+                format::chosen_percent(level / 100.0)
             ));
         }
     }

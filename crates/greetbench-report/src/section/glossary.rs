@@ -36,6 +36,10 @@ pub fn build(_view: &View<'_>) -> Glossary {
             "the ideal time of a batch for a model's shape: N × L one at a time, ⌈N/K⌉ × L for a pool, about L when every greet waits at once.".to_string(),
         ),
         (
+            "floor client",
+            "the shortest client of one kind (a thread per greet, tokio tasks, asyncio's gather...) with none of greetbench's harness; a model's time over its floor client's is what the harness costs. Measured, never picked.".to_string(),
+        ),
+        (
             "crunch",
             "the CPU-bound job: a fixed number of rounds of arithmetic, the same for every model and language (its checksum is checked).".to_string(),
         ),
@@ -43,7 +47,7 @@ pub fn build(_view: &View<'_>) -> Glossary {
             "speedup",
             format!(
                 "the baseline's (one job at a time) median time over a model's, on the same crunch; from {} it counts as a speedup.",
-                format::ratio(SPEEDUP)
+                format::chosen_ratio(SPEEDUP)
             ),
         ),
         (
@@ -61,14 +65,14 @@ pub fn build(_view: &View<'_>) -> Glossary {
             "tied, for a pick",
             format!(
                 "a model whose whole interval lies within {} of the best one's time; the pick is the first of the recommended kind not clearly worse than that.",
-                format::ratio(TIE)
+                format::chosen_ratio(TIE)
             ),
         ),
         (
             "busy; others' CPU; steal",
             format!(
                 "others' CPU is what the rest of the machine used while a measurement ran, steal the time a hypervisor gave these cores to someone else, both as shares of all cores (/proc/stat). Past {} together, the measurement is busy.",
-                format::percent(Noise::BUSY)
+                format::chosen_percent(Noise::BUSY)
             ),
         ),
         (

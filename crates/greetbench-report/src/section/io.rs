@@ -79,10 +79,7 @@ pub fn build(view: &View<'_>) -> Io {
         let against = f.zip(fastest(r)).and_then(|(f, b)| view.compare(f, b));
         let mut name = Cell::name(r.to_string());
         if let Some(n) = f.and_then(Measured::busy) {
-            name = name.note(format!(
-                "busy: others' CPU {}",
-                format::percent(n.other_busy)
-            ));
+            name = name.note(format!("busy: others' CPU {}", format::noise(n.other_busy)));
         }
         table.push(vec![
             name,
@@ -268,8 +265,8 @@ pub fn growth_chart(view: &View<'_>, group: Group) -> Option<Figure> {
     if let Some(n) = view.group_noise(group).filter(|n| n.busy()) {
         caption += &format!(
             " Measured on a busy machine: others' CPU {}, steal {}.",
-            format::percent(n.other_busy),
-            format::percent(n.steal)
+            format::noise(n.other_busy),
+            format::noise(n.steal)
         );
     }
     let chart = Lines {

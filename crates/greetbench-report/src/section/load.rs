@@ -14,7 +14,9 @@
 //!   geometric mean.
 //! - The **prediction holds** when it lies inside that interval, or within [`KNEE_FACTOR`]× of
 //!   the estimate; a knee outside the rates run, or a line run on a busy machine, is
-//!   inconclusive.
+//!   inconclusive. When the runs' predictions differ, the verdict must hold for the lowest
+//!   and the highest of them alike: a range that puts the ratio across the band is
+//!   inconclusive, never holds or does not hold.
 //! - A line's **predicted knee** is the median of its runs' own predictions (the lower middle
 //!   one for an even count): `K / L` for a pool, else the CPU limit each run measured.
 //! - The **machine's limit** is its cores divided by the cheapest CPU per greet (client and
@@ -31,6 +33,7 @@ use crate::chart::lines::{Lines, Mark, Point, Reference, Series};
 use crate::chart::{Axis, Marker, Scale, style};
 use crate::format;
 use crate::section::{Cell, Figure, Table};
+use crate::stats::Interval;
 use crate::verdict::{Verdict, Why};
 use crate::view::{View, stopped_by};
 
@@ -297,25 +300,60 @@ pub fn knee_verdict(line: &RateLine<'_>, label: &str) -> (Verdict, String) {
     }
     let (verdict, judged) = match (knee.held, knee.failed) {
         (Some(h), Some(f)) => {
-            let ratio = (h * f).sqrt() / pred;
-            let bracketed = h <= pred && pred <= f;
-            let near = (1.0 / KNEE_FACTOR..=KNEE_FACTOR).contains(&ratio);
-            if bracketed || near {
+            let estimate = (h * f).sqrt();
+            let ratio = estimate / pred;
+            // The runs' predictions differ (each measured its own CPU cost): the knee is
+            // judged against every one of them, and only a verdict all of them agree on
+            // is given.
+            let (plo, phi) = line.prediction_range().unwrap_or((pred, pred));
+            let ratios = Interval {
+                lo: estimate / phi,
+                hi: estimate / plo,
+            };
+            // A prediction holds inside [h, f] or within the band around the estimate: both
+            // contain the estimate, so together they are one range of predictions.
+            let holds_from = h.min(estimate / KNEE_FACTOR);
+            let holds_to = f.max(estimate * KNEE_FACTOR);
+            let spread = if plo < phi {
+                format!(
+                    " [{}–{}] over the runs' predictions",
+                    format::sig3(ratios.lo),
+                    format::sig3(ratios.hi)
+                )
+            } else {
+                String::new()
+            };
+            if holds_from <= plo && phi <= holds_to {
                 (
                     Verdict::Holds,
                     format!(
-                        "the knee came where predicted ({} the prediction, within {})",
+                        "the knee came where predicted ({} the prediction{spread}, within {})",
                         format::ratio(ratio),
-                        format::ratio(KNEE_FACTOR)
+                        format::chosen_ratio(KNEE_FACTOR)
                     ),
                 )
-            } else {
+            } else if phi < holds_from || holds_to < plo {
                 (
                     Verdict::DoesNotHold,
                     format!(
-                        "the knee came {} than predicted ({} the prediction)",
+                        "the knee came {} than predicted ({} the prediction{spread})",
                         if ratio < 1.0 { "earlier" } else { "later" },
                         format::ratio(ratio)
+                    ),
+                )
+            } else {
+                let threshold = if ratios.lo < 1.0 / KNEE_FACTOR {
+                    1.0 / KNEE_FACTOR
+                } else {
+                    KNEE_FACTOR
+                };
+                (
+                    Verdict::Inconclusive(Why::Straddles { threshold }),
+                    format!(
+                        "the runs' predictions put the knee on both sides of the band: {} \
+                         the prediction{spread}, across {}",
+                        format::ratio(ratio),
+                        format::ratio(threshold)
                     ),
                 )
             }
@@ -403,66 +441,72 @@ pub fn build(view: &View<'_>) -> Load {
         .iter()
         .filter_map(RateLine::highest_sustained)
         .fold(0.0, f64::max);
-    let mut table = Table::new(
-        "sustained",
-        &[
-            "model",
-            "K",
-            "L",
-            "rates run",
-            "predicted knee",
-            "measured knee (between)",
-            "highest sustained",
-            "p99 there",
-            "× machine limit",
-            "CPU per greet",
-            "not run or failed",
-        ],
-    )
-    .left(&["not run or failed"]);
+    // Five columns (six when a run failed), so that the table fits beside the chart at
+    // 1280 px: a line's pool size and latency sit under its name, the rates run under the
+    // knee, p99 under the highest rate sustained, and CPU per greet under the machine limit.
+    let failed = lines.iter().any(|l| !l.failures.is_empty());
+    let mut head = vec![
+        "model",
+        "predicted knee",
+        "measured knee",
+        "highest sustained",
+        "× machine limit",
+    ];
+    if failed {
+        head.push("not run or failed");
+    }
+    let mut table = Table::new("sustained", &head).left(&["not run or failed"]);
     for l in &lines {
         let knee = l.knee();
         let highest = l.highest_sustained();
         let at = highest.and_then(|r| l.points.iter().find(|p| p.offered() == r));
         let measured = match knee.map(|k| (k.held, k.failed)) {
-            Some((Some(h), Some(f))) => format!("{} – {}", format::rate(h), format::rate(f)),
+            // One unit for both ends: "1.28k–2.56k/s".
+            Some((Some(h), Some(f))) => format!(
+                "{}–{}",
+                format::rate(h).trim_end_matches("/s"),
+                format::rate(f)
+            ),
             Some((None, Some(f))) => format!("below {}", format::rate(f)),
             Some((Some(h), None)) => format!("above {}", format::rate(h)),
             _ => "-".into(),
         };
-        let failures = l
-            .failures
-            .iter()
-            .map(|e| format!("{}: {}", stopped_by(e), e.message().unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join("; ");
-        table.push(vec![
-            Cell::name(l.label(&lines)),
-            Cell::num(l.workers.map_or("-".into(), |k| k.to_string())),
-            Cell::num(format::latency(l.latency)),
-            Cell::num(l.points.len().to_string()),
+        let setting = match l.workers {
+            Some(k) => format!("K = {k}, L = {}", format::latency(l.latency)),
+            None => format!("L = {}", format::latency(l.latency)),
+        };
+        let mut row = vec![
+            Cell::name(l.label(&lines)).note(setting),
             Cell::num(l.predicted().map_or("-".into(), |(k, _)| format::rate(k)))
                 .note(l.predicted().map_or(String::new(), |(_, b)| b.to_owned())),
-            Cell::num(measured),
-            Cell::num(highest.map_or("none".into(), format::rate)),
-            Cell::num(
-                at.and_then(RatePoint::p99_ms)
-                    .map_or("-".into(), |p| format::time_ns(p * 1e6)),
+            Cell::num(measured).note(format!("{} rates run", l.points.len())),
+            Cell::num(highest.map_or("none".into(), format::rate)).note(
+                at.and_then(RatePoint::p99_ms).map_or(String::new(), |p| {
+                    format!("p99 {}", format::time_ns(p * 1e6))
+                }),
             ),
             Cell::num(match (highest, limit) {
                 (Some(h), Some((m, _, _))) if m > 0.0 => format::sig3(h / m),
                 _ => "-".into(),
-            }),
-            Cell::num(
-                l.cpu_us_per_greet()
-                    .map_or("-".into(), |c| format::time_ns(c * 1e3)),
-            ),
-            Cell::words(if failures.is_empty() {
+            })
+            .note(l.cpu_us_per_greet().map_or(String::new(), |c| {
+                format!("CPU {} per greet", format::time_ns(c * 1e3))
+            })),
+        ];
+        if failed {
+            let failures = l
+                .failures
+                .iter()
+                .map(|e| format!("{}: {}", stopped_by(e), e.message().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            row.push(Cell::words(if failures.is_empty() {
                 "-".into()
             } else {
                 failures
-            }),
-        ]);
+            }));
+        }
+        table.push(row);
     }
     let limit_words = match limit {
         Some((rate, cpu, model)) => format!(
@@ -489,10 +533,10 @@ pub fn build(view: &View<'_>) -> Load {
         bound: format!(
             "{}L + {}",
             crate::chart::number(BOUND_FACTOR),
-            format::time_ns(BOUND_SLACK_MS * 1e6)
+            format::chosen_time_ns(BOUND_SLACK_MS * 1e6)
         ),
-        achieved: format::percent(ACHIEVED),
-        knee_factor: format::ratio(KNEE_FACTOR),
+        achieved: format::chosen_percent(ACHIEVED),
+        knee_factor: format::chosen_ratio(KNEE_FACTOR),
         figure: chart(view, &lines),
         table,
         limit: limit_words,
@@ -598,7 +642,7 @@ fn chart(view: &View<'_>, lines: &[RateLine<'_>]) -> Option<Figure> {
             label: format!(
                 "sustained while p99 ≤ {}L + {}",
                 crate::chart::number(BOUND_FACTOR),
-                format::time_ns(BOUND_SLACK_MS * 1e6)
+                format::chosen_time_ns(BOUND_SLACK_MS * 1e6)
             ),
         })
         .into_iter()

@@ -150,8 +150,8 @@ pub fn build(view: &View<'_>) -> Machine {
                 cells: vec![
                     Cell::name(g.group.clone()),
                     Cell::num(format::time_s(g.wall_s)),
-                    Cell::num(format::percent(g.noise.other_busy)),
-                    Cell::num(format::percent(g.noise.steal)),
+                    Cell::num(format::noise(g.noise.other_busy)),
+                    Cell::num(format::noise(g.noise.steal)),
                     Cell::words(if busy {
                         "busy: its comparisons read inconclusive"
                     } else {

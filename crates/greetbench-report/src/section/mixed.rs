@@ -133,7 +133,7 @@ pub fn build(view: &View<'_>) -> Mixed {
             .map_or(String::new(), |n| {
                 format!(
                     " Measured on a busy machine (others' CPU {}): its comparisons read inconclusive.",
-                    format::percent(n.other_busy)
+                    format::noise(n.other_busy)
                 )
             });
         Figure::of(

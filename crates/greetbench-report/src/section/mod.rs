@@ -8,6 +8,7 @@
 //! - [`baseline`]: "Against the baseline" / "Since the last run": the diff against another
 //!   run, right after the answer when the report has one (not in [`Section::ALL`]).
 //! - [`claims`]: the course's claims, one column per language (and interpreter).
+//! - [`floor`]: each model beside the bare client of its kind (what the harness costs).
 //! - [`io`], [`memory`], [`cpu`], [`mixed`], [`load`], [`kill`], [`faults`], [`spawn`],
 //!   [`shared`]: one question each, with its key chart and its source.
 //! - [`waiting`]: the traced runs' timelines.
@@ -16,10 +17,12 @@
 
 pub mod answer;
 pub mod baseline;
+pub mod busy;
 pub mod claims;
 pub mod cpu;
 pub mod criterion;
 pub mod faults;
+pub mod floor;
 pub mod glossary;
 pub mod io;
 pub mod kill;
@@ -51,6 +54,8 @@ pub enum Section {
     Claims,
     /// Many greets waiting on I/O.
     Io,
+    /// Each model beside the bare client of its kind.
+    Floor,
     /// Memory per waiting greet, and how far each model goes.
     Memory,
     /// CPU-bound work.
@@ -85,10 +90,11 @@ pub enum Section {
 
 impl Section {
     /// Every section, in page order.
-    pub const ALL: [Section; 16] = [
+    pub const ALL: [Section; 17] = [
         Section::Answer,
         Section::Claims,
         Section::Io,
+        Section::Floor,
         Section::Memory,
         Section::Cpu,
         Section::Mixed,
@@ -110,6 +116,7 @@ impl Section {
             Section::Answer => "answer",
             Section::Claims => "claims",
             Section::Io => "io",
+            Section::Floor => "floor",
             Section::Memory => "memory",
             Section::Cpu => "cpu",
             Section::Mixed => "mixed",
@@ -134,6 +141,7 @@ impl Section {
             Section::Answer => "Which model, when?",
             Section::Claims => "The course's claims, checked",
             Section::Io => "Many greets waiting on I/O",
+            Section::Floor => "At the floor: what the harness costs",
             Section::Memory => "Thousands waiting at once: memory and OS limits",
             Section::Cpu => "CPU-bound work",
             Section::Mixed => "Mixed: greet, then crunch",
@@ -155,14 +163,10 @@ impl Section {
     /// Builds the section's view and renders it.
     pub fn render(self, view: &View<'_>, options: &Options) -> Result<String, askama::Error> {
         match self {
-            Section::Answer => {
-                let mut answer = answer::build(view);
-                let baseline = options.baseline.as_ref();
-                answer.against = baseline.map(|b| baseline::column(b, &answer));
-                answer.render()
-            }
+            Section::Answer => answer_html(view, answer::build(view), options),
             Section::Claims => claims::build(view).render(),
             Section::Io => io::build(view).render(),
+            Section::Floor => floor::build(view).render(),
             Section::Memory => memory::build(view).render(),
             Section::Cpu => cpu::build(view).render(),
             Section::Mixed => mixed::build(view).render(),
@@ -385,7 +389,7 @@ impl Figure {
 pub fn busy_threshold() -> String {
     format!(
         "others' CPU plus steal over {} of all cores",
-        format::percent(Noise::BUSY)
+        format::chosen_percent(Noise::BUSY)
     )
 }
 
@@ -436,6 +440,20 @@ pub fn paired(view: &View<'_>, rows: Vec<Row>) -> Vec<Row> {
     out
 }
 
+/// The answer, with its column against the baseline when the report has one.
+fn answer_html(
+    view: &View<'_>,
+    mut answer: answer::Answer,
+    options: &Options,
+) -> Result<String, askama::Error> {
+    // The reading's waits and CPU lines, the same strings `compare` prints under its table.
+    let reading = crate::reading::Reading::of(view, &answer);
+    answer.notes = reading.waits.into_iter().chain(reading.cpu).collect();
+    let baseline = options.baseline.as_ref();
+    answer.against = baseline.map(|b| baseline::column(b, &answer));
+    answer.render()
+}
+
 /// The page: every section in order, the answer first.
 #[derive(Debug, Template)]
 #[template(path = "page.html")]
@@ -444,7 +462,7 @@ pub struct Page {
     pub style: Html,
     /// When and where the results were measured.
     pub date: String,
-    /// A banner when the whole run was measured on a busy machine.
+    /// A banner when part of the run was measured on a busy machine ([`busy::banner`]).
     pub busy: Option<String>,
     /// The sections, rendered, with their ids and titles for the contents.
     pub sections: Vec<(Section, Html)>,
@@ -456,21 +474,20 @@ pub fn page(view: &View<'_>, options: &Options) -> Result<String, askama::Error>
     if let Some(b) = &options.baseline {
         order.insert(1, b.kind.section());
     }
+    // The answer is built once: the page shows it and the busy banner reads it.
+    let answer = answer::build(view);
+    let busy = busy::banner(view, &answer);
+    let mut answer = Some(answer);
     let sections = order
         .into_iter()
-        .map(|s| Ok((s, Html(s.render(view, options)?))))
+        .map(|s| {
+            let html = match (s, answer.take_if(|_| s == Section::Answer)) {
+                (Section::Answer, Some(a)) => answer_html(view, a, options)?,
+                _ => s.render(view, options)?,
+            };
+            Ok((s, Html(html)))
+        })
         .collect::<Result<Vec<_>, askama::Error>>()?;
-    let busy = view.run_noise().filter(Noise::busy).map(|n| {
-        format!(
-            "This run was measured on a busy machine: over every group and sweep run, weighted \
-             by wall time, others' CPU {} and steal {} of all cores, past the mark ({}). Every \
-             comparison built on a busy group or run reads inconclusive; run again on a quiet \
-             machine.",
-            format::percent(n.other_busy),
-            format::percent(n.steal),
-            busy_threshold()
-        )
-    });
     Page {
         style: Html(STYLE.to_owned()),
         date: view.results.provenance.date_utc.clone(),

@@ -25,6 +25,26 @@ pub struct Spawn {
 
 impl askama::filters::HtmlSafe for Spawn {}
 
+/// The caption's sentence on the cheapest and the dearest start, from the rows the table shows
+/// (each row is one kind in one language, so a kind measured in both languages is compared by
+/// the row that is actually cheapest or dearest).
+fn extremes(figs: &[&Measured]) -> Option<String> {
+    let cheap = figs.iter().min_by(|a, b| a.median.total_cmp(&b.median))?;
+    let dear = figs.iter().max_by(|a, b| a.median.total_cmp(&b.median))?;
+    (cheap.median > 0.0 && dear.median > cheap.median).then(|| {
+        format!(
+            "The cheapest start here is a {} in {} ({}), the dearest a {} in {} ({}), {} as much.",
+            cheap.row.model,
+            crate::view::lang_name(cheap.row.lang),
+            format::time_ns(cheap.median),
+            dear.row.model,
+            crate::view::lang_name(dear.row.lang),
+            format::time_ns(dear.median),
+            format::ratio(dear.median / cheap.median)
+        )
+    })
+}
+
 /// Builds the section.
 pub fn build(view: &View<'_>) -> Spawn {
     let mut figs: Vec<&Measured> = view
@@ -99,20 +119,11 @@ pub fn build(view: &View<'_>) -> Spawn {
             references: Vec::new(),
             fills: fills(&langs),
         };
-        let (cheap, dear) = (kinds.first(), kinds.last());
         let mut caption =
             "Notice the log axis: each labelled step is a multiple of the last.".to_string();
-        if let (Some(c), Some(d)) = (cheap, dear)
-            && c.1 > 0.0
-        {
-            caption += &format!(
-                " The cheapest start here is a {} ({}), the dearest a {} ({}), {} as much.",
-                c.0,
-                format::time_ns(c.1),
-                d.0,
-                format::time_ns(d.1),
-                format::ratio(d.1 / c.1)
-            );
+        if let Some(sentence) = extremes(&figs) {
+            caption += " ";
+            caption += &sentence;
         }
         Figure::of(
             "spawn-chart",

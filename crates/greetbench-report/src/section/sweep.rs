@@ -44,7 +44,7 @@ pub fn build(view: &View<'_>) -> SweepTable {
             "L",
             "K",
             "wall",
-            "CPU (user and system)",
+            "CPU, exact total (≈: tick-sampled, older records)",
             "peak RSS",
             "KiB per greet",
             "peak threads",
@@ -66,15 +66,17 @@ pub fn build(view: &View<'_>) -> SweepTable {
         match e.record() {
             Some(k) => cells.extend([
                 Cell::num(format::time_s(k.wall_s)),
-                Cell::num(format::time_s(k.cpu_s())),
+                // The exact total where the record keeps it; older records only have the
+                // kernel's tick-sampled user/system split, whose sum is approximate.
+                Cell::num(match k.cpu_total_s {
+                    Some(total) => format::time_s(total),
+                    None => format!("≈ {}", format::time_s(k.cpu_s())),
+                }),
                 Cell::num(format::kib(k.peak_rss_kib as f64)),
                 Cell::num(format::sig3(k.kib_per_job())),
                 Cell::num(k.peak_threads.to_string()),
                 Cell::num(format!("{} / {}", k.ctx_voluntary, k.ctx_involuntary)),
-                Cell::num(
-                    k.noise
-                        .map_or("-".into(), |n| format::percent(n.other_busy)),
-                ),
+                Cell::num(k.noise.map_or("-".into(), |n| format::noise(n.other_busy))),
             ]),
             None => cells.extend((0..7).map(|_| Cell::num("-"))),
         }

@@ -37,6 +37,14 @@
   });
   out.svg_text_overlaps = overlaps;
   out.overlap_examples = examples;
+  // Tables beside a key chart (in a .pair) that scroll inside their own box.
+  out.clipped_beside_chart = [];
+  document.querySelectorAll('.pair > .scroll').forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      var t = box.querySelector('table');
+      out.clipped_beside_chart.push((t && t.id) || '?');
+    }
+  });
   out.svgs = document.querySelectorAll('svg').length;
   out.open_details = document.querySelectorAll('details[open]').length;
   out.scripts = document.querySelectorAll('script').length - 1;

@@ -76,22 +76,42 @@ fn unescape(s: &str) -> String {
     out
 }
 
-/// The rows of `greetbench diff --json`: (question, model, NEW / OLD, word).
+/// The rows of `greetbench diff --json`: (question, label, NEW / OLD, word). The label is
+/// the one the text and Markdown show, made from the JSON's own fields: the model, and its
+/// language where another row of the same question has the same name in another language (or
+/// its interpreter, which `model` then already names).
 pub fn json_rows(json: &Value) -> Vec<(String, String, Option<f64>, String)> {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    json["rows"]
-        .as_array()
-        .map(|rows| {
-            rows.iter()
-                .map(|r| {
-                    (
-                        text(&r["what"]),
-                        text(&r["model"]),
-                        r["ratio"].as_f64(),
-                        text(&r["word"]),
-                    )
-                })
-                .collect()
+    let Some(rows) = json["rows"].as_array() else {
+        return Vec::new();
+    };
+    let label = |r: &Value| {
+        let shared = rows.iter().any(|o| {
+            o["what"] == r["what"]
+                && o["row"]["model"] == r["row"]["model"]
+                && (o["row"]["lang"] != r["row"]["lang"]
+                    || o["row"]["interpreter"] != r["row"]["interpreter"])
+        });
+        let model = text(&r["model"]);
+        if !shared || model != text(&r["row"]["model"]) {
+            return model;
+        }
+        let lang = text(&r["row"]["lang"]);
+        let mut chars = lang.chars();
+        let lang: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        format!("{model} ({lang})")
+    };
+    rows.iter()
+        .map(|r| {
+            (
+                text(&r["what"]),
+                label(r),
+                r["ratio"].as_f64(),
+                text(&r["word"]),
+            )
         })
-        .unwrap_or_default()
+        .collect()
 }

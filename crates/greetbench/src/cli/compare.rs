@@ -1,12 +1,13 @@
 //! `greetbench compare`: every model (of a language, or all) on one workload, each in a fresh
 //! child process, in one table; a model that cannot run here is a "not available here" row.
-//! `--floor` runs each beside its floor client instead (`compare_floor`).
+//! `--floor` runs each beside its floor client instead (`compare_floor`). Under the table, a
+//! few lines read it, computed as the report's answer is (`greetbench_report::reading`).
 
 use std::time::Duration;
 
 use clap::Args;
 use greet_core::Lang;
-use greet_core::record::{RunRequest, RunResult};
+use greet_core::record::{RunRecord, RunRequest, RunResult};
 
 use super::args::{BatchArgs, HostArgs};
 use super::compare_floor;
@@ -126,8 +127,34 @@ pub(super) fn compare(args: &CompareArgs) -> Result<u8, CliError> {
         ));
     } else {
         print_table(&records, &not_run);
+        say_reading(records);
     }
     Ok(code)
+}
+
+/// The lines that read the table, computed as the report's answer is
+/// ([`greetbench_report::reading`]): what each kind of model waited at best and took, the
+/// exact CPU totals compared, and each situation's pick, or "inconclusive" and why (one run
+/// per model gives no interval, so compare's rows name no winner).
+fn say_reading(records: Vec<RunRecord>) {
+    if records.is_empty() {
+        return;
+    }
+    let paths = greetbench_report::Paths::locate();
+    let results = greetbench_report::Results::from_runs(
+        greetbench_report::Provenance::collect(&paths.workspace),
+        registry::descriptions(),
+        records
+            .into_iter()
+            .map(|r| RunResult::Record(Box::new(r)))
+            .collect(),
+    );
+    let view = greetbench_report::View::new(&results);
+    let mut out = String::from("reading (as the report's answer reads it):\n");
+    for line in greetbench_report::reading(&view).lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    say(&out);
 }
 
 /// A row that cannot run here: its name, and why not.

@@ -12,9 +12,12 @@
 
 pub mod given;
 
+pub mod constant_timeout;
 pub mod detached_workers;
 pub mod fixed_split;
 pub mod no_queue;
+pub mod sleeping_workers;
 pub mod spinning_workers;
 pub mod thread_per_job;
+pub mod workers_quit_when_the_queue_is_idle;
 pub mod zero_workers_do_nothing;

@@ -3,7 +3,7 @@
 //! arrives, so every check that looks at results passes; but a worker with nothing to do burns
 //! a core asking "anything yet?" until the queue closes.
 //!
-//! Caught by: `idle_workers_wait_without_using_the_cpu`.
+//! Caught by: `idle_workers_wait_on_the_open_queue`.
 
 use std::thread;
 use std::time::Duration;

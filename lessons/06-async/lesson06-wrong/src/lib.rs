@@ -10,5 +10,6 @@ pub mod mixed_crunches_inline;
 pub mod mixed_greets_with_blocking_io;
 pub mod multi_thread_runtime;
 pub mod os_threads;
+pub mod run_off_loop_polls_the_handle;
 pub mod run_off_loop_runs_on_the_loop;
 pub mod seed_ignores_the_reply;
