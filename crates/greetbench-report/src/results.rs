@@ -483,16 +483,8 @@ impl Results {
     /// sweeps, the timelines) recorded their noise, and how many of those were busy: counted
     /// here once, so the busy banner and the machine section say the same.
     pub fn runs_noise(&self) -> RunsNoise {
-        let all = self.sweep.iter().flat_map(|s| {
-            s.entries
-                .iter()
-                .chain(&s.scale)
-                .chain(&s.rates)
-                .chain(&s.faults)
-                .chain(&s.timelines)
-        });
         let mut out = RunsNoise::default();
-        for e in all {
+        for e in self.all_runs() {
             out.runs += 1;
             if let Some(n) = e.record().and_then(|k| k.noise) {
                 out.recorded += 1;
@@ -500,6 +492,19 @@ impl Results {
             }
         }
         out
+    }
+
+    /// Every run of every list of the sweep: the resource sweep's, then the scale, rate and
+    /// fault sweeps' and the timelines'.
+    pub fn all_runs(&self) -> impl Iterator<Item = &RunResult> {
+        self.sweep.iter().flat_map(|s| {
+            s.entries
+                .iter()
+                .chain(&s.scale)
+                .chain(&s.rates)
+                .chain(&s.faults)
+                .chain(&s.timelines)
+        })
     }
 
     /// Every sweep run, record or failure.

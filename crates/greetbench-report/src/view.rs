@@ -634,14 +634,7 @@ impl<'r> View<'r> {
             columns: Vec::new(),
             group_noise: HashMap::new(),
             compared: RefCell::new(HashMap::new()),
-            interpreters: Interpreters::gather(results.sweep.iter().flat_map(|s| {
-                s.entries
-                    .iter()
-                    .chain(&s.scale)
-                    .chain(&s.rates)
-                    .chain(&s.faults)
-                    .chain(&s.timelines)
-            })),
+            interpreters: Interpreters::gather(results.all_runs()),
         };
         view.models_from(results);
         for g in &results.noise {
@@ -737,15 +730,7 @@ impl<'r> View<'r> {
         for d in r.sweep.iter().flat_map(|s| &s.models) {
             add(&d.name, Some(d), self);
         }
-        let sweep = r.sweep.iter().flat_map(|s| {
-            s.entries
-                .iter()
-                .chain(&s.scale)
-                .chain(&s.rates)
-                .chain(&s.faults)
-                .chain(&s.timelines)
-        });
-        for e in sweep {
+        for e in r.all_runs() {
             add(&e.request().model.clone(), None, self);
         }
         for e in &r.criterion {
