@@ -33,6 +33,8 @@ pub struct Cpu {
     pub figure: Option<Figure>,
     /// The speedups and CPU per job.
     pub table: Table,
+    /// What its intervals are in this file ([`View::interval_note`]).
+    pub intervals: String,
 }
 
 impl askama::filters::HtmlSafe for Cpu {}
@@ -121,6 +123,7 @@ pub fn build(view: &View<'_>) -> Cpu {
         crunch,
         figure: chart(&all, cores),
         table,
+        intervals: view.interval_note(crate::view::Source::Sweep),
     }
 }
 
@@ -160,6 +163,7 @@ fn chart(all: &[Speedups<'_>], cores: usize) -> Option<Figure> {
             (cores as f64, format!("{cores}×: one core each")),
         ],
         fills: fills(&langs),
+        whisker: None,
     };
     let best = all
         .iter()

@@ -437,6 +437,7 @@ fn bars_chart(view: &View<'_>, rows: &[Row]) -> Option<Figure> {
         bars,
         references: Vec::new(),
         fills: fills(&langs),
+        whisker: None,
     };
     Some(Figure::of(
         "memory-chart",

@@ -21,6 +21,8 @@ pub struct Shared {
     pub figure: Option<Figure>,
     /// Every method at every thread count.
     pub table: Table,
+    /// What its intervals are in this file ([`View::interval_note`]).
+    pub intervals: String,
 }
 
 impl askama::filters::HtmlSafe for Shared {}
@@ -152,5 +154,9 @@ pub fn build(view: &View<'_>) -> Shared {
             caption,
         )
     });
-    Shared { figure, table }
+    Shared {
+        figure,
+        table,
+        intervals: view.interval_note(crate::view::Source::Criterion),
+    }
 }

@@ -21,6 +21,8 @@ pub struct Spawn {
     pub table: Table,
     /// Python's interpreter and start method, in a sentence.
     pub python: Option<String>,
+    /// What Rust's intervals are in this file, then what Python's range is.
+    pub intervals: String,
 }
 
 impl askama::filters::HtmlSafe for Spawn {}
@@ -42,6 +44,30 @@ fn extremes(figs: &[&Measured]) -> Option<String> {
             format::time_ns(dear.median),
             format::ratio(dear.median / cheap.median)
         )
+    })
+}
+
+/// The whiskers' legend words when some are spawn_cost.py's ranges: "Rust: 95 % interval;
+/// Python: range of 5 repeats" (the fewest repeats, "at least" when they differ).
+fn whisker(view: &View<'_>, figs: &[&Measured]) -> Option<String> {
+    let python = view.results.sweep.as_ref()?.python.as_ref()?;
+    let repeats: Vec<u32> = figs
+        .iter()
+        .filter(|f| f.source == Source::SpawnScript)
+        .filter_map(|f| python.spawn.iter().find(|c| c.kind == f.row.model))
+        .map(|c| c.repeats)
+        .collect();
+    let (lo, hi) = (repeats.iter().min()?, repeats.iter().max()?);
+    let n = if lo == hi {
+        format!("{lo}")
+    } else {
+        format!("{lo} to {hi}")
+    };
+    let rust = figs.iter().any(|f| f.source != Source::SpawnScript);
+    Some(if rust {
+        format!("Rust: 95 % interval; Python: range of {n} repeats")
+    } else {
+        format!("range of {n} repeats")
     })
 }
 
@@ -118,6 +144,7 @@ pub fn build(view: &View<'_>) -> Spawn {
                 .collect(),
             references: Vec::new(),
             fills: fills(&langs),
+            whisker: whisker(view, &figs),
         };
         let mut caption =
             "Notice the log axis: each labelled step is a multiple of the last.".to_string();
@@ -143,5 +170,10 @@ pub fn build(view: &View<'_>) -> Spawn {
         figure: figure.filter(|_| !figs.is_empty()),
         table,
         python,
+        intervals: format!(
+            "{} {}",
+            view.interval_note(crate::view::Source::Criterion),
+            view.interval_note(crate::view::Source::SpawnScript)
+        ),
     }
 }

@@ -1,0 +1,71 @@
+//! What a second reader of the sample page (format 2, no raw samples) and of the fixture
+//! (format 3, raw samples) found: each section's interval note says what its intervals are
+//! in that file, spawn_cost.py's ranges are not called 95 % intervals, and numbers keep three
+//! figures.
+
+use std::path::{Path, PathBuf};
+
+use greetbench_report::section::{cpu, criterion, glossary, mixed, shared, spawn};
+use greetbench_report::view::View;
+use greetbench_report::{Results, diff};
+
+fn read(path: PathBuf) -> Results {
+    diff::read(&path).expect("the file reads")
+}
+
+fn sample() -> Results {
+    read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/sample/results.json"))
+}
+
+fn fixture() -> Results {
+    read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results.json"))
+}
+
+#[test]
+fn each_interval_note_says_what_the_interval_is_in_this_file() {
+    let r = sample();
+    let view = View::new(&r);
+    let o = greetbench_report::section::Options {
+        link_base: String::new(),
+        baseline: None,
+    };
+    // The sample stores no criterion samples: no criterion note may claim a bootstrap.
+    for note in [
+        criterion::build(&view, &o).intervals,
+        mixed::build(&view).intervals,
+        shared::build(&view).intervals,
+    ] {
+        assert!(note.contains("stores no raw samples"), "{note:?}");
+        assert!(!note.contains("bootstrap over"), "{note:?}");
+    }
+    // Its sweep has repeats: those are bootstrapped.
+    assert!(cpu::build(&view).intervals.contains("bootstrap over"));
+    let g = glossary::build(&view);
+    let (_, words) = g.terms.iter().find(|(t, _)| *t == "95 % interval").unwrap();
+    assert!(words.contains("In this file"), "{words:?}");
+    // The fixture stores criterion's samples: a bootstrap.
+    let r = fixture();
+    let view = View::new(&r);
+    let note = mixed::build(&view).intervals;
+    assert!(
+        note.contains("bootstrap over both sides' criterion's raw samples"),
+        "{note:?}"
+    );
+}
+
+#[test]
+fn spawn_cost_ranges_are_labelled_as_ranges_of_repeats() {
+    let r = sample();
+    let view = View::new(&r);
+    let s = spawn::build(&view);
+    let svg = format!("{:?}", s.figure.expect("a chart").svg);
+    assert!(
+        svg.contains("Python: range of"),
+        "the legend names the ranges"
+    );
+    assert!(
+        s.intervals.contains("fastest to the slowest"),
+        "{:?}",
+        s.intervals
+    );
+}
