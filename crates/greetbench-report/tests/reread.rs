@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use greetbench_report::section::{cpu, criterion, glossary, mixed, shared, spawn};
+use greetbench_report::section::{claims, cpu, criterion, glossary, mixed, shared, spawn};
 use greetbench_report::view::View;
 use greetbench_report::{Results, diff};
 
@@ -68,4 +68,44 @@ fn spawn_cost_ranges_are_labelled_as_ranges_of_repeats() {
         "{:?}",
         s.intervals
     );
+}
+
+#[test]
+fn the_cpu_section_reads_no_impossible_speedup() {
+    let r = sample();
+    let view = View::new(&r);
+    let cores = r.provenance.logical_cores;
+    let c = cpu::build(&view);
+    let caption = c.figure.expect("a chart").caption;
+    // py-processes' 2.03× on 2 cores is noise in its baseline, not the fastest.
+    assert!(
+        caption.contains(&format!("above the {cores} cores")),
+        "{caption:?}"
+    );
+    assert!(
+        !caption.contains("The fastest here is py-processes"),
+        "{caption:?}"
+    );
+    // The rest overlap by their intervals: no "fastest" is named.
+    assert!(
+        caption.contains("No one model is clearly fastest"),
+        "{caption:?}"
+    );
+}
+
+#[test]
+fn a_claim_cites_as_support_only_evidence_past_its_threshold() {
+    let r = sample();
+    let view = View::new(&r);
+    let rust = &view.columns()[0];
+    let c = claims::check(&view, rust, 0);
+    assert!(c.verdict.decided(), "{:?}", c.verdict);
+    // threads' 1.21× is under 1.3×: named apart, after the supporting evidence.
+    let (support, apart) = c
+        .evidence
+        .split_once("Not counted")
+        .expect("the evidence under the threshold is named apart");
+    assert!(support.contains("counts from 1.3×"), "{support:?}");
+    assert!(!support.contains("threads 1.21×"), "{support:?}");
+    assert!(apart.contains("threads 1.21×"), "{apart:?}");
 }
