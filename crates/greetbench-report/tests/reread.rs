@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use greetbench_report::section::{claims, cpu, criterion, glossary, mixed, shared, spawn};
+use greet_core::{Family, Lang, Shape};
+use greetbench_report::section::{claims, cpu, criterion, glossary, mixed, shared, spawn, sweep};
 use greetbench_report::view::View;
 use greetbench_report::{Results, diff};
 
@@ -108,4 +109,49 @@ fn a_claim_cites_as_support_only_evidence_past_its_threshold() {
     assert!(support.contains("counts from 1.3×"), "{support:?}");
     assert!(!support.contains("threads 1.21×"), "{support:?}");
     assert!(apart.contains("threads 1.21×"), "{apart:?}");
+}
+
+#[test]
+fn the_sweep_appendix_prints_no_impossible_cpu_and_no_underflowed_memory() {
+    let r = sample();
+    let view = View::new(&r);
+    let t = sweep::build(&view).table.expect("the sample has a sweep");
+    let col = |name: &str| {
+        t.head
+            .iter()
+            .position(|c| c.text.starts_with(name))
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let (cpu, growth) = (col("CPU"), col("RSS growth ÷ N"));
+    let rows: Vec<&Vec<_>> = t.rows.iter().map(|r| &r.cells).collect();
+    let named = |lang: Lang, keep: &dyn Fn(&greet_core::Description) -> bool| {
+        view.models_where(lang, keep)
+            .first()
+            .expect("the sample has one")
+            .name
+            .clone()
+    };
+    let py_sequential = named(Lang::Python, &|d| d.family == Family::Sequential);
+    let pool = named(Lang::Rust, &|d| {
+        d.family == Family::Threads && d.shape == Shape::Pool
+    });
+    // py-sequential runs its crunch on one thread: ticks summing above its wall time are shown
+    // as no figure.
+    let py_seq: Vec<_> = rows
+        .iter()
+        .filter(|c| c[0].text == py_sequential && c[1].text == "crunch")
+        .collect();
+    assert!(!py_seq.is_empty());
+    for c in py_seq {
+        assert!(c[cpu].text.contains('–'), "{:?}", c[cpu].text);
+    }
+    // No growth column reads 0: an underflow (peak under baseline) reads –.
+    assert!(rows.iter().all(|c| c[growth].text != "0"));
+    // A pool of K = 2 never holds N = 1000 greets waiting at once: no per-greet figure.
+    let pool: Vec<_> = rows
+        .iter()
+        .filter(|c| c[0].text == pool && c[1].text == "greet")
+        .collect();
+    assert!(!pool.is_empty());
+    assert!(pool.iter().all(|c| c[growth].text == "–"));
 }

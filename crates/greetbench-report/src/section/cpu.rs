@@ -5,6 +5,7 @@
 //! only, so the speedup has one source.
 
 use askama::Template;
+use greet_core::Workload;
 
 use crate::chart::hbars::{Bar, HBars};
 use crate::chart::{Axis, Scale};
@@ -73,15 +74,34 @@ fn speedups<'v>(view: &'v View<'_>, column: &Column) -> Vec<Speedups<'v>> {
             Speedups {
                 one: one_q.as_ref().and_then(at),
                 all: at(&all_q),
-                cpu_per_job: view
-                    .figure(&Question::CpuPerJob { work }, &row)
-                    .map(|f| f.words()),
+                // Built from tick-sampled totals (older records), it is approximate: "≈".
+                cpu_per_job: view.figure(&Question::CpuPerJob { work }, &row).map(|f| {
+                    match tick_sampled(view, &row) {
+                        true => format!("≈ {}", f.words()),
+                        false => f.words(),
+                    }
+                }),
                 crunch: crunch.clone(),
                 missing: view.missing_of(&all_q, &row).map(|m| m.why.clone()),
                 row,
             }
         })
         .collect()
+}
+
+/// Whether any crunch run of `row`'s model lacks the exact CPU total (a record from before it
+/// was kept), so its CPU per job is the kernel's tick-sampled sum.
+fn tick_sampled(view: &View<'_>, row: &Row) -> bool {
+    view.results
+        .sweep
+        .iter()
+        .flat_map(|s| &s.entries)
+        .filter_map(|e| e.record())
+        .any(|k| {
+            k.request.model == row.model
+                && k.request.workload == Workload::Crunch
+                && k.cpu_total_s.is_none()
+        })
 }
 
 /// Builds the section.
