@@ -192,7 +192,7 @@ pub fn ratio(x: f64) -> String {
 
 /// An interval: `[2.41–2.80]`.
 pub fn interval(i: Interval) -> String {
-    format!("[{}–{}]", sig3(i.lo), sig3(i.hi))
+    format!("[{}–{}]", grouped(&sig3(i.lo)), grouped(&sig3(i.hi)))
 }
 
 /// A ratio with its interval: `2.63× [2.41–2.80]`, or `2.63× (no interval)`; an interval

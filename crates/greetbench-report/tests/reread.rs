@@ -155,3 +155,24 @@ fn the_sweep_appendix_prints_no_impossible_cpu_and_no_underflowed_memory() {
     assert!(!pool.is_empty());
     assert!(pool.iter().all(|c| c[growth].text == "–"));
 }
+
+#[test]
+fn spawn_and_sharing_comparisons_carry_their_intervals() {
+    let r = sample();
+    let view = View::new(&r);
+    let spawn_caption = spawn::build(&view).figure.expect("a chart").caption;
+    let shared = shared::build(&view);
+    let shared_caption = shared.figure.expect("a chart").caption;
+    for caption in [spawn_caption, shared_caption] {
+        let (_, after) = caption
+            .rsplit_once("× ")
+            .unwrap_or_else(|| panic!("no ratio in {caption:?}"));
+        assert!(after.starts_with('['), "no interval in {caption:?}");
+    }
+    // Every measured cell of the sharing table carries its interval.
+    for row in &shared.table.rows {
+        for c in row.cells.iter().skip(1).filter(|c| c.text != "-") {
+            assert!(c.text.contains('[') || c.text.contains('±'), "{:?}", c.text);
+        }
+    }
+}

@@ -30,9 +30,14 @@ impl askama::filters::HtmlSafe for Spawn {}
 /// The caption's sentence on the cheapest and the dearest start, from the rows the table shows
 /// (each row is one kind in one language, so a kind measured in both languages is compared by
 /// the row that is actually cheapest or dearest).
-fn extremes(figs: &[&Measured]) -> Option<String> {
+fn extremes(view: &View<'_>, figs: &[&Measured]) -> Option<String> {
     let cheap = figs.iter().min_by(|a, b| a.median.total_cmp(&b.median))?;
     let dear = figs.iter().max_by(|a, b| a.median.total_cmp(&b.median))?;
+    // The ratio with its interval (a bootstrap, or the far ends of the stored ranges).
+    let ratio = view.compare(dear, cheap).map_or_else(
+        || format::ratio_in(dear.median / cheap.median, None),
+        |c| c.words(),
+    );
     (cheap.median > 0.0 && dear.median > cheap.median).then(|| {
         format!(
             "The cheapest start here is a {} in {} ({}), the dearest a {} in {} ({}), {} as much.",
@@ -42,7 +47,7 @@ fn extremes(figs: &[&Measured]) -> Option<String> {
             dear.row.model,
             crate::view::lang_name(dear.row.lang),
             format::time_ns(dear.median),
-            format::ratio(dear.median / cheap.median)
+            ratio
         )
     })
 }
@@ -148,7 +153,7 @@ pub fn build(view: &View<'_>) -> Spawn {
         };
         let mut caption =
             "Notice the log axis: each labelled step is a multiple of the last.".to_string();
-        if let Some(sentence) = extremes(&figs) {
+        if let Some(sentence) = extremes(view, &figs) {
             caption += " ";
             caption += &sentence;
         }
