@@ -571,9 +571,20 @@ pub fn stopped_by(run: &RunResult) -> String {
     }
     match run.status() {
         Status::Ok => "ok".into(),
-        Status::Limit(limit) => format!("{} limit", limit.label()),
+        Status::Limit(limit) => limit_words(limit),
         Status::FaultsOnly => "injected faults".into(),
         Status::Failed => "failed".into(),
+    }
+}
+
+/// An OS limit as the page names it, read well after a model's name and inside a parenthesis:
+/// "thread limit, vm.max_map_count" (never "threads (threads (vm.max_map_count) limit)").
+pub fn limit_words(limit: greet_core::OsLimit) -> String {
+    use greet_core::OsLimit;
+    match limit {
+        OsLimit::OpenFiles => "open-files limit, RLIMIT_NOFILE".into(),
+        OsLimit::EphemeralPorts => "ephemeral-port limit".into(),
+        OsLimit::Threads => "thread limit, vm.max_map_count".into(),
     }
 }
 

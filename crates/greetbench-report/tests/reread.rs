@@ -176,3 +176,16 @@ fn spawn_and_sharing_comparisons_carry_their_intervals() {
         }
     }
 }
+
+#[test]
+fn a_limit_reads_once_after_a_models_name() {
+    let r = fixture();
+    let view = View::new(&r);
+    let words = greetbench_report::view::limit_words(greet_core::OsLimit::Threads);
+    assert_eq!(words, "thread limit, vm.max_map_count");
+    // The fixture describes every model it ran: none reads "not described".
+    for run in r.sweep.iter().flat_map(|s| &s.entries) {
+        let name = &run.request().model;
+        assert!(view.describe(name).is_some(), "{name} is not described");
+    }
+}
