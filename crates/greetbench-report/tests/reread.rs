@@ -189,3 +189,20 @@ fn a_limit_reads_once_after_a_models_name() {
         assert!(view.describe(name).is_some(), "{name} is not described");
     }
 }
+
+#[test]
+fn the_answer_explains_n_and_l_before_its_table_and_the_load_limit_says_where_it_comes_from() {
+    let r = sample();
+    let o = greetbench_report::section::Options {
+        link_base: String::new(),
+        baseline: None,
+    };
+    let page = greetbench_report::page(&r, &o).expect("the sample renders");
+    let answer = page.find("id=\"answer\"").expect("an answer section");
+    let table = answer + page[answer..].find("<table").expect("an answer table");
+    let legend = &page[answer..table];
+    assert!(legend.contains("N: ") && legend.contains("L: "), "{legend}");
+    let view = View::new(&r);
+    let limit = greetbench_report::section::load::build(&view).limit;
+    assert!(limit.contains("CPU per greet falls under load"), "{limit}");
+}
