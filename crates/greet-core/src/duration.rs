@@ -41,7 +41,9 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
     /// Not `<number><unit>`.
-    #[error("cannot parse duration '{0}': write a number and a unit, like 50ms, 1s or 250us")]
+    #[error(
+        "cannot parse duration '{0}': write a number and a unit (s, ms, us or ns), like 50ms, 1s or 250us, up to 86400s"
+    )]
     Unreadable(String),
     /// Longer than a day.
     #[error("duration '{0}' is too long: use at most 86400s (a day)")]

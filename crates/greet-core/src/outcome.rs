@@ -143,6 +143,19 @@ impl OsLimit {
         }
     }
 
+    /// [`OsLimit::hint`] for an open-loop run (`greetbench load`), which has no `--count`: its
+    /// greets are `--rate` times `--duration`.
+    pub fn hint_open_loop(self) -> &'static str {
+        match self {
+            OsLimit::OpenFiles => {
+                "hit the open-files limit (RLIMIT_NOFILE, `ulimit -n`); greetbench already raised \
+                 the soft limit to the hard limit, so raise the hard limit or lower --rate (or \
+                 --duration)"
+            }
+            other => other.hint(),
+        }
+    }
+
     /// Which limit was hit, and the way round it.
     pub fn hint(self) -> &'static str {
         match self {
@@ -425,6 +438,15 @@ fn percentile_ms(sorted_us: &[u64], q: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_open_loop_runs_hint_names_its_own_flags() {
+        for limit in OsLimit::ALL {
+            assert!(!limit.hint_open_loop().contains("--count"), "{limit:?}");
+        }
+        assert!(OsLimit::OpenFiles.hint_open_loop().contains("--rate"));
+        assert!(OsLimit::OpenFiles.hint().contains("--count"));
+    }
 
     fn ok(i: usize, us: u64) -> Outcome {
         let mut o = Outcome::new(i, Duration::from_micros(us), Ok((None, i as u64)));

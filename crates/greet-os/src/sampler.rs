@@ -74,6 +74,14 @@ impl ThreadSampler {
         }
     }
 
+    /// Takes one sample now, on the caller's thread, beside the periodic ones: a run shorter
+    /// than the period (or one whose threads come and go between two looks) still has its
+    /// threads at this moment in the peak.
+    pub fn sample_now(&self) {
+        let pids: Vec<u32> = self.helpers.lock().map(|v| v.clone()).unwrap_or_default();
+        self.peak.fetch_max(count(&pids), Ordering::Relaxed);
+    }
+
     /// The peak so far, the sampler's own thread included (0 before the first sample).
     pub fn peak_so_far(&self) -> u64 {
         self.peak.load(Ordering::Relaxed)
@@ -140,5 +148,36 @@ mod tests {
         let seen = sampler.finish();
         // This thread, the extra one, and any the test harness runs beside us.
         assert!(seen.peak >= 2, "{seen:?}");
+    }
+
+    #[test]
+    fn a_sample_taken_now_counts_threads_no_periodic_sample_saw() {
+        if proc::stat(Who::Me).is_none() {
+            return; // no /proc here
+        }
+        // A period longer than the extra threads live (and short enough for `finish` to wait
+        // out): after the first look, only `sample_now` sees them.
+        let sampler = ThreadSampler::start(Duration::from_millis(500));
+        for _ in 0..10_000 {
+            if sampler.peak_so_far() > 0 {
+                break; // the first look is in
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // More threads than the other tests of this crate ever run at once.
+        const EXTRA: u64 = 64;
+        let extras: Vec<_> = (0..EXTRA)
+            .map(|_| std::thread::spawn(|| std::thread::park_timeout(Duration::from_secs(10))))
+            .collect();
+        sampler.sample_now();
+        for t in &extras {
+            t.thread().unpark();
+        }
+        for t in extras {
+            let _ = t.join();
+        }
+        // The extra threads and this one (the sampler's own not counted).
+        let seen = sampler.finish();
+        assert!(seen.peak > EXTRA, "{seen:?}");
     }
 }

@@ -6,7 +6,10 @@
 //! not exact: the kernel divides that runtime in the proportion of the clock ticks that found
 //! the process in user or in kernel mode, so a run of a few milliseconds may read "0 µs user"
 //! although it spent most of them there. [`Usage::cpu_s`] is the exact total; `user_s` and
-//! `sys_s` are that approximate split.
+//! `sys_s` are that approximate split, and always add up to it: a difference of two readings
+//! ([`Usage::since`]) subtracts the totals exactly and divides the result in the proportion of
+//! the two parts' own differences (all to user time when neither moved), so that no part is
+//! ever larger than the whole.
 
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeValLike;
@@ -43,17 +46,34 @@ impl Usage {
 
     /// The growth from `before` to `self`, or `self` less a part of it (peak RSS is taken as
     /// is, not subtracted). The total is subtracted as a total, so it stays exact whatever the
-    /// two splits say.
+    /// two splits say; the split is then scaled to add up to it (see the module's doc).
     pub fn since(self, before: Usage) -> Usage {
+        let cpu_s = (self.cpu_s - before.cpu_s).max(0.0);
+        let (user_s, sys_s) = split(
+            cpu_s,
+            (self.user_s - before.user_s).max(0.0),
+            (self.sys_s - before.sys_s).max(0.0),
+        );
         Usage {
-            cpu_s: (self.cpu_s - before.cpu_s).max(0.0),
-            user_s: (self.user_s - before.user_s).max(0.0),
-            sys_s: (self.sys_s - before.sys_s).max(0.0),
+            cpu_s,
+            user_s,
+            sys_s,
             max_rss_kib: self.max_rss_kib,
             voluntary_cs: self.voluntary_cs.saturating_sub(before.voluntary_cs),
             involuntary_cs: self.involuntary_cs.saturating_sub(before.involuntary_cs),
         }
     }
+}
+
+/// `total` divided in the proportion `user : sys` (each at least 0), all to user when both are
+/// 0: the parts add up to `total`, and neither exceeds it.
+fn split(total: f64, user: f64, sys: f64) -> (f64, f64) {
+    let ticks = user + sys;
+    if ticks <= 0.0 {
+        return (total, 0.0);
+    }
+    let user = total * (user / ticks);
+    (user, total - user)
 }
 
 fn rusage(who: UsageWho) -> Usage {
@@ -140,6 +160,27 @@ mod tests {
         let d = after.since(before);
         assert!((d.cpu_s - 0.5).abs() < 1e-9, "{d:?}");
         assert_eq!(d.user_s, 0.0);
+        assert!((d.sys_s - 0.5).abs() < 1e-9, "{d:?}");
+        // Parts that moved more than the total (ticks landing unevenly) are scaled down to it.
+        let after = Usage {
+            cpu_s: 1.1,
+            user_s: 1.0,
+            sys_s: 0.2,
+            ..Usage::default()
+        };
+        let d = after.since(before);
+        assert!((d.user_s + d.sys_s - d.cpu_s).abs() < 1e-12, "{d:?}");
+        assert!(
+            (d.user_s - 0.05).abs() < 1e-9 && (d.sys_s - 0.05).abs() < 1e-9,
+            "{d:?}"
+        );
+        // Neither part moved: the whole is the user's.
+        let d = Usage {
+            cpu_s: 1.2,
+            ..before
+        }
+        .since(before);
+        assert!((d.user_s - 0.2).abs() < 1e-9 && d.sys_s == 0.0, "{d:?}");
         assert!(page_kib() >= 4 && ticks_per_second() >= 1.0);
     }
 }

@@ -141,7 +141,9 @@ pub enum ServerError {
 }
 
 impl Config {
-    pub(crate) fn validate(&self) -> Result<(), ServerError> {
+    /// Checks that the configuration is in range (hosts, their ports, the caps, the faults);
+    /// [`crate::bind`] checks it too, so a caller only needs this to refuse it earlier.
+    pub fn validate(&self) -> Result<(), ServerError> {
         if self.hosts == 0 || self.hosts > MAX_HOSTS {
             return Err(ServerError::Config(format!(
                 "--hosts must be between 1 and {MAX_HOSTS}"
@@ -154,6 +156,19 @@ impl Config {
                 self.first_host + self.hosts - 1,
                 MAX_HOSTS - 1
             )));
+        }
+        if let Bind::Ports { port, .. } = self.bind
+            && port > 0
+        {
+            // Host i listens on port + i: the last host, of all the servers' blocks, must fit.
+            let hosts = self.first_host + self.hosts;
+            let last = usize::from(port) + hosts - 1;
+            if last > usize::from(u16::MAX) {
+                return Err(ServerError::Config(format!(
+                    "--port {port} with --hosts {hosts} needs ports up to {last}; use --port {} or lower",
+                    usize::from(u16::MAX) + 1 - hosts
+                )));
+            }
         }
         if self.max_connections == 0 {
             return Err(ServerError::Config(
@@ -179,7 +194,10 @@ impl Config {
             Bind::Ports { ip, port } => u16::try_from(usize::from(port) + i)
                 .map(|p| SocketAddr::new(ip, p))
                 .map_err(|_| {
-                    ServerError::Config(format!("--port {port} + {i} hosts passes 65535"))
+                    ServerError::Config(format!(
+                        "--port {port} with host {i} needs port {}; use a lower --port",
+                        usize::from(port) + i
+                    ))
                 }),
             Bind::SpreadLoopback { port } => {
                 let ip = Ipv4Addr::from(u32::from(Ipv4Addr::LOCALHOST) + i as u32);

@@ -228,7 +228,7 @@ fn bad_input_gets_one_line_naming_the_fix() {
     // Never off this machine: refused before any packet is sent (192.0.2.0/24 is TEST-NET-1).
     refused(
         &["run", "--model", m, "--targets", "192.0.2.1:9"],
-        "not a loopback address",
+        "only IPv4 127.0.0.0/8 addresses are allowed",
     );
     refused(
         &["run", "--model", m, "--targets", "not-an-address"],
@@ -296,6 +296,28 @@ fn serve_prints_one_line_per_host_and_run_can_target_it() {
         "--json",
     ]);
     assert_eq!(v["ok"], 9);
+    // The record describes the targets, not hosts greetbench would have started.
+    assert_eq!(v["hosts"], 3, "{v}");
+    assert!(v["latency_ms"].is_null() && v["floor_s"].is_null(), "{v}");
+    let (model, latency) = (async_model(), ["--latency", "1ms"]);
+    let args = [
+        "run",
+        "--model",
+        &model,
+        "--count",
+        "3",
+        "--targets",
+        &targets,
+    ];
+    let out = greetbench(&[&args[..], &latency].concat());
+    let footer = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .map(str::to_owned);
+    assert_eq!(
+        footer.as_deref(),
+        Some("workload greet x3 over 3 external target(s), at 1.0ms"),
+    );
 }
 
 /// The course's own Python client, unchanged: connect, sendall, one recv(1024).

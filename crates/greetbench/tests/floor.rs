@@ -136,10 +136,7 @@ fn what_the_floor_clients_cannot_do_is_refused_in_one_line() {
         &["compare", "--floor", "--fault", "reset=5%"],
         "no --fault or --retries",
     );
-    refused(
-        &["compare", "--repeats", "3"],
-        "required arguments were not provided",
-    );
+    refused(&["compare", "--repeats", "3"], "--repeats needs --floor");
     refused(
         &["compare", "--floor", "--model", "no-such-model"],
         "no such model",

@@ -92,7 +92,7 @@ fn without_python3_compare_runs_the_rust_rows_and_names_the_fix_once() {
     let fix: Vec<String> = stderr_lines(&out)
         .into_iter()
         .filter(|l| {
-            l.contains(NO_PYTHON) && l.contains("not found") && l.contains("use --lang rust")
+            l.contains(NO_PYTHON) && l.contains("not found") && l.contains("compare --lang rust")
         })
         .collect();
     assert_eq!(fix.len(), 1, "one line names the fix: {fix:?}");
@@ -125,7 +125,9 @@ fn without_python3_a_python_run_is_one_line_naming_the_fix() {
         let lines = stderr_lines(&out);
         assert_eq!(lines.len(), 1, "{args:?}: {lines:?}");
         assert!(
-            lines[0].contains(NO_PYTHON) && lines[0].contains("use --lang rust"),
+            lines[0].contains(NO_PYTHON)
+                && lines[0].contains("compare --lang rust")
+                && lines[0].contains("`run --model` with one"),
             "{lines:?}"
         );
     }

@@ -64,17 +64,29 @@ pub enum PythonError {
 }
 
 impl PythonError {
-    pub(crate) fn failed(python: &str, status: ExitStatus, stderr: &str) -> PythonError {
+    /// An interpreter that exited with `status`; `cut_off` when it wrote more than greetbench
+    /// reads, so that its pipe was closed on it.
+    pub(crate) fn failed(
+        python: &str,
+        status: ExitStatus,
+        stderr: &str,
+        cut_off: bool,
+    ) -> PythonError {
+        let why = if cut_off {
+            "it wrote more output than greetbench reads (1 MiB) and was cut off"
+        } else {
+            crate::last_line(stderr).unwrap_or("no output")
+        };
         PythonError::Failed {
             python: python.to_owned(),
             status: status.to_string(),
-            why: crate::last_line(stderr).unwrap_or("no output").to_owned(),
+            why: why.to_owned(),
         }
     }
 }
 
 /// How to name another interpreter: every interpreter problem ends with it.
-const OTHER: &str = "name another with --python (or GREETBENCH_PYTHON), or use --lang rust";
+const OTHER: &str = "name another with --python (or GREETBENCH_PYTHON), or run a Rust model instead (`run --model` with one, `compare --lang rust`)";
 
 impl fmt::Display for PythonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -103,7 +115,7 @@ impl fmt::Display for PythonError {
             ),
             PythonError::NoScripts { path } => write!(
                 f,
-                "cannot find {path}: greetbench's Python models run from its checkout; use --lang rust"
+                "cannot find {path}: greetbench's Python models run from its checkout; run a Rust model instead (`run --model` with one, `compare --lang rust`)"
             ),
             PythonError::Script {
                 script,

@@ -119,7 +119,9 @@ fn probe(name: &OsStr) -> Result<Installed, PythonError> {
     cmd.args(["-c", PROBE]);
     let (status, out, err) = run_bounded(cmd, PROBE_TIMEOUT, &shown)?;
     if !status.success() {
-        return Err(PythonError::failed(&shown, status, &err));
+        // Past the cap the pipe closes, and the interpreter dies of SIGPIPE (status 141).
+        let cut_off = [&out, &err].iter().any(|o| o.len() as u64 >= MAX_OUTPUT);
+        return Err(PythonError::failed(&shown, status, &err, cut_off));
     }
     let answer: Answer = serde_json::from_str(out.trim()).map_err(|_| PythonError::NotPython {
         python: shown.clone(),

@@ -218,3 +218,29 @@ fn a_hung_interpreter_a_missing_one_python_2_and_a_stranger_each_read_as_what_th
     // Every one names the way out, in one line.
     assert!(err.to_string().contains("--python") && !err.to_string().contains('\n'));
 }
+
+#[test]
+fn an_interpreter_that_never_stops_writing_is_said_to_have_been_cut_off() {
+    let dir = scratch("spew");
+    let Some(spew) = attacker(&dir, "") else {
+        return;
+    };
+    // It answers the probe with endless output; past the cap its pipe closes.
+    std::fs::write(
+        &spew,
+        std::fs::read_to_string(&spew).unwrap().replacen(
+            "if sys.argv[1:2]",
+            "while True:\n    sys.stdout.write('x' * 65536)\nif sys.argv[1:2]",
+            1,
+        ),
+    )
+    .unwrap();
+    let err = model_python::interpreter(Some(spew.as_os_str())).expect_err("it spews");
+    let line = err.to_string();
+    assert!(matches!(err, PythonError::Failed { .. }), "{line}");
+    assert!(
+        line.contains("cut off") && !line.contains("no output"),
+        "{line}"
+    );
+    assert!(line.contains("--python") && !line.contains('\n'), "{line}");
+}

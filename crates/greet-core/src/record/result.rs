@@ -32,7 +32,9 @@ pub struct RunRecord {
     /// User CPU, s: the client process and its worker processes, start-up included.
     /// Approximate: the kernel divides the exact total (`cpu_total_s`) between user and system
     /// time by sampling clock ticks, so a run of a few milliseconds may read 0 here although it
-    /// spent them in user space.
+    /// spent them in user space. The run's share is the exact total divided in the proportion
+    /// the ticks give (all of it here when no tick landed), so `cpu_user_s + cpu_sys_s ==
+    /// cpu_total_s` and neither part exceeds the whole (test: `tests/figures.rs`).
     pub cpu_user_s: f64,
     /// System CPU, s: likewise, and likewise approximate.
     pub cpu_sys_s: f64,
@@ -51,8 +53,9 @@ pub struct RunRecord {
     /// Resident memory before the model started, KiB; for a model that runs its jobs in
     /// helper processes (an interpreter), plus their resident memory once started.
     pub baseline_rss_kib: u64,
-    /// Peak thread count of the client and its helper processes, sampled every 5 ms (sampler
-    /// excluded).
+    /// Peak thread count of the client and its helper processes, sampled every 5 ms and once
+    /// as soon as the model has started (sampler excluded); never below `executor_threads`, so
+    /// a run shorter than one sample still counts its executor (test: `tests/figures.rs`).
     pub peak_threads: u64,
     /// Threads the model's executor runs (async models), as the runtime chose.
     #[serde(default)]

@@ -80,6 +80,18 @@ impl FaultArgs {
 impl HostArgs {
     /// The hosts these flags ask for, or the one line that names the fix.
     pub fn spec(&self) -> Result<HostSpec, CliError> {
+        // Without faults, --fault-hosts would pick the hosts of nothing: say so.
+        if !self.faults.fault_hosts.is_empty() && self.faults.fault.is_empty() {
+            return Err(CliError::Usage(
+                "--fault-hosts needs --fault: it picks the hosts the faults hit".into(),
+            ));
+        }
+        self.spec_with_default_faults()
+    }
+
+    /// [`HostArgs::spec`] for a command that injects faults of its own when `--fault` is not
+    /// given (`soak`), so that `--fault-hosts` alone aims those.
+    pub fn spec_with_default_faults(&self) -> Result<HostSpec, CliError> {
         // A fault aimed at a host that does not exist could never fire: say so.
         if let Some(h) = self
             .faults

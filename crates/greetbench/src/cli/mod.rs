@@ -8,6 +8,7 @@
 //!   the closing notes) and the exit status it ends with.
 //! - One file per subcommand: `models`, `run`, `compare`, `serve`, `serve_api`, `sweep`,
 //!   `report`, `diff`, `soak`, `load` and the hidden `child` and `floor-child`.
+//! - `usage`: a clap error as one line naming the fix.
 //! - `compare_floor`: `compare --floor`, each model beside its floor client, and its table.
 //! - Here: the subcommands' enum, [`CliError`], the [`exit`] statuses and the dispatch.
 
@@ -35,6 +36,7 @@ mod serve;
 mod serve_api;
 mod soak;
 mod sweep;
+mod usage;
 
 /// The exit statuses, as README.md documents them.
 pub mod exit {
@@ -147,12 +149,12 @@ impl CliError {
     /// The exit status this error ends the command with (see [`exit`]).
     pub fn exit_status(&self) -> u8 {
         match self {
-            CliError::Usage(_) | CliError::Profile(_) | CliError::Diff(_) => exit::USAGE,
+            CliError::Usage(_)
+            | CliError::Profile(_)
+            | CliError::Diff(_)
+            | CliError::Server(greet_server::ServerError::Config(_)) => exit::USAGE,
             CliError::Harness(h) => match h {
-                HarnessError::UnknownModel(_)
-                | HarnessError::Plan(_)
-                | HarnessError::Arrivals(_)
-                | HarnessError::Hosts(_) => exit::USAGE,
+                h if h.is_bad_request() => exit::USAGE,
                 h if h.limit().is_some() => exit::LIMIT,
                 _ => exit::COULD_NOT_RUN,
             },
@@ -205,8 +207,9 @@ pub fn main() -> ExitCode {
 
 /// [`main`], as the exit status (see [`exit`]).
 pub fn main_status() -> u8 {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let parsed = Cli::command()
-        .try_get_matches()
+        .try_get_matches_from(&argv)
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
@@ -220,10 +223,7 @@ pub fn main_status() -> u8 {
             };
         }
         Err(e) => {
-            // clap's message, first line only: what is wrong, with the value and the flag.
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("error: bad arguments");
-            warn(&format!("{first} (see greetbench --help)\n"));
+            warn(&format!("{}\n", usage::one_line(&e, &argv)));
             return exit::USAGE;
         }
     };

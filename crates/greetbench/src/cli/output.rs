@@ -11,9 +11,15 @@ use greet_core::record::{RunRecord, RunRequest, Status};
 use super::exit_status;
 use crate::out::{say, warn};
 
-/// `run --json` prints the record, plus what is derived from it.
-#[derive(serde::Serialize)]
+/// `run --json` prints the record, plus what is derived from it. With `--targets`, `hosts` is
+/// the number of targets and `latency_ms` their latency as given (`targets_latency_ms`) or
+/// null: the record's host spec describes hosts greetbench starts, and it started none.
 pub(super) struct RecordJson<'a> {
+    fields: RecordFields<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct RecordFields<'a> {
     #[serde(flatten)]
     record: &'a RunRecord,
     /// ok, limit or failed.
@@ -27,11 +33,40 @@ pub(super) struct RecordJson<'a> {
 impl<'a> RecordJson<'a> {
     pub fn new(record: &'a RunRecord) -> RecordJson<'a> {
         RecordJson {
-            record,
-            status: record.status(),
-            limits_hit: record.limits().into_iter().map(OsLimit::hint).collect(),
-            host_check: host_check(&record.request),
+            fields: RecordFields {
+                record,
+                status: record.status(),
+                limits_hit: record
+                    .limits()
+                    .into_iter()
+                    .map(|l| limit_hint(l, &record.request))
+                    .collect(),
+                host_check: host_check(&record.request),
+            },
         }
+    }
+}
+
+impl serde::Serialize for RecordJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v = serde_json::to_value(&self.fields).map_err(serde::ser::Error::custom)?;
+        let q = &self.fields.record.request;
+        if let (false, Some(obj)) = (q.targets.is_empty(), v.as_object_mut()) {
+            obj.insert("hosts".into(), q.targets.len().into());
+            let latency = q.targets_latency.map(|l| l.as_secs_f64() * 1e3);
+            obj.insert("latency_ms".into(), latency.into());
+            obj.remove("jitter_ms");
+        }
+        v.serialize(s)
+    }
+}
+
+/// The way round `limit` for a run of `request`: an open-loop run names its own flags.
+fn limit_hint(limit: OsLimit, request: &RunRequest) -> &'static str {
+    if request.offered.is_some() {
+        limit.hint_open_loop()
+    } else {
+        limit.hint()
     }
 }
 
@@ -56,7 +91,7 @@ pub(super) fn finish(record: &RunRecord) -> u8 {
             "limit: {} ({}): {}\n",
             q.model,
             q.workload,
-            limit.hint()
+            limit_hint(limit, q)
         ));
     }
     if record.status() == Status::FaultsOnly {
@@ -130,7 +165,14 @@ fn workload_line(r: &RunRecord) -> String {
     let checksum = r
         .checksum
         .map_or(String::new(), |c| format!(", checksum {c:#018x}"));
-    let hosts = if q.workload.greets() {
+    let hosts = if !q.targets.is_empty() {
+        let latency = q
+            .targets_latency
+            .map_or("latency not given".to_owned(), |l| {
+                format!("at {}", human(l))
+            });
+        format!(" over {} external target(s), {latency}", q.targets.len())
+    } else if q.workload.greets() {
         format!(
             " over {} host(s) at {}",
             q.hosts.hosts,

@@ -24,24 +24,32 @@ pub(super) struct ReportArgs {
     baseline: Option<std::path::PathBuf>,
 }
 
-/// Renders the page and says where it is.
+/// Renders the page and says where it is. A `--results` or `--baseline` that cannot be read
+/// (missing, not JSON, a device, another format) is bad input: exit status 2, as in `diff`.
 pub(super) fn report(args: &ReportArgs) -> Result<u8, CliError> {
     let paths = greetbench_report::Paths::locate();
-    let results = match &args.results {
-        Some(file) => file.clone(),
-        None => greetbench_report::collect(&paths, &registry::descriptions())?,
+    let (results, now) = match &args.results {
+        Some(file) => (file.clone(), diff::read(file)?),
+        None => {
+            let file = greetbench_report::collect(&paths, &registry::descriptions())?;
+            let now = greetbench_report::results::read_versioned(&file)?;
+            (file, now)
+        }
     };
     let out = args.out.clone().unwrap_or_else(|| paths.report_dir());
     let criterion = paths.target.join("criterion");
-    let page = match &args.baseline {
-        None => greetbench_report::render(&results, &out, &criterion)?,
+    let against = match &args.baseline {
+        None => None,
         Some(old) => {
-            let (was, now) = diff::open(old, &results)?;
-            let label = old.display().to_string();
-            let against = diff::Baseline::new(diff::Kind::Given, &label, &was, &now);
-            greetbench_report::write_page(&now, &out, &criterion, Some(against))?
+            let was = diff::read(old)?;
+            diff::same_format(&was, old, &now, &results)?;
+            Some((old.display().to_string(), was))
         }
     };
+    let baseline = against
+        .as_ref()
+        .map(|(label, was)| diff::Baseline::new(diff::Kind::Given, label, was, &now));
+    let page = greetbench_report::write_page(&now, &out, &criterion, baseline)?;
     say(&format!(
         "report: {} (from {})\n",
         page.display(),

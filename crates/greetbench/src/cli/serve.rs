@@ -49,10 +49,6 @@ pub(super) fn serve(args: &ServeArgs) -> Result<u8, CliError> {
             args.hosts.hosts
         )));
     }
-    if args.processes > 1 {
-        return serve_spread(args, &args.hosts.spec()?);
-    }
-    greet_os::limits::raise_open_files();
     let mut config = harness::server_config(&args.hosts.spec()?);
     config.first_host = args.first_host;
     config.work = args.work;
@@ -66,6 +62,12 @@ pub(super) fn serve(args: &ServeArgs) -> Result<u8, CliError> {
             greet_server::Bind::SpreadLoopback { port: args.port }
         }
     };
+    // Every host, whichever process will hold it: a bad --port is refused here, in one line.
+    config.validate()?;
+    if args.processes > 1 {
+        return serve_spread(args, &args.hosts.spec()?);
+    }
+    greet_os::limits::raise_open_files();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -25,9 +25,9 @@ pub(super) struct SoakArgs {
     /// Greets in all.
     #[arg(long, default_value_t = 1_000_000)]
     count: usize,
-    /// Greets per batch: the most in flight at once.
-    #[arg(long, default_value_t = 10_000, value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_COUNT as u64))]
-    batch: usize,
+    /// Greets per batch: the most in flight at once [default: 10000, or --count if fewer].
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_COUNT as u64))]
+    batch: Option<usize>,
     #[command(flatten)]
     work: SoakWork,
     #[command(flatten)]
@@ -49,6 +49,9 @@ struct SoakWork {
     retries: Option<u32>,
 }
 
+/// The greets per batch when `--batch` is not given (or `--count`, if fewer).
+const DEFAULT_BATCH: usize = 10_000;
+
 /// The retries of a soak when `--retries` is not given.
 const DEFAULT_RETRIES: u32 = 3;
 
@@ -62,18 +65,25 @@ pub(super) fn soak(args: &SoakArgs) -> Result<u8, CliError> {
     });
     let found = registry::find(&model).map_err(HarnessError::from)?;
     let retries = retries(&registry::describe(found.as_ref()), args.work.retries)?;
-    if args.batch > args.count.min(MAX_COUNT) {
+    if args.count == 0 {
+        return Err(CliError::Usage(
+            "--count must be at least 1 (the greets in all)".into(),
+        ));
+    }
+    let batch = args.batch.unwrap_or(DEFAULT_BATCH.min(args.count));
+    if batch > args.count.min(MAX_COUNT) {
         return Err(CliError::Usage(format!(
-            "--batch must be between 1 and --count ({})",
-            args.count
+            "--batch {batch} is more than --count {}: give a --batch between 1 and {}",
+            args.count,
+            args.count.min(MAX_COUNT)
         )));
     }
     let request = RunRequest {
         workers: args.work.workers,
         timeout: args.work.timeout,
         retries,
-        hosts: args.hosts.spec()?,
-        ..RunRequest::new(&model, Workload::Greet, args.batch)
+        hosts: args.hosts.spec_with_default_faults()?,
+        ..RunRequest::new(&model, Workload::Greet, batch)
     };
     let report = crate::soak::run(&request, args.count)?;
     say(&report.text());

@@ -235,6 +235,9 @@ impl Started {
         // in every sample, and their memory once started is part of the baseline.
         let helpers = runner.helper_pids();
         before.sampler.watch(&helpers);
+        // One look now that the model's threads exist: a batch shorter than the sampling
+        // period would otherwise record fewer threads than the executor runs.
+        before.sampler.sample_now();
         // In the measure their peak is taken in (`Runner::helpers_peak_rss_kib`): PSS, so
         // that the pages helper processes share count once on both sides of the growth.
         let helpers_baseline_kib: u64 =
@@ -443,7 +446,10 @@ fn record(
         start_cpu_s: Some(started.start_cpu_s),
         peak_rss_kib: used.own.max_rss_kib + f.helpers_rss_kib,
         baseline_rss_kib: started.baseline_rss_kib,
-        peak_threads: used.peak_threads,
+        // Never fewer than the executor's own threads, which the run is known to have had.
+        peak_threads: used
+            .peak_threads
+            .max(started.executor_threads.unwrap_or(0) as u64),
         executor_threads: started.executor_threads,
         start_method: started.start_method.clone(),
         interpreter: f.interpreter,

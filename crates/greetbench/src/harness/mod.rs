@@ -115,9 +115,10 @@ pub enum HarnessError {
         /// What was asked, what the limit leaves, and the way round it.
         message: String,
     },
-    /// A `--targets` address off this machine's loopback.
+    /// A `--targets` address outside IPv4's loopback 127.0.0.0/8 (IPv6's `[::1]` and mapped
+    /// `[::ffff:127.0.0.1]` included: the standard is 127.0.0.0/8 only).
     #[error(
-        "--targets {0} is not a loopback address: greetbench only greets hosts on this machine (127.0.0.0/8 or [::1]); run `greetbench serve` here and target it"
+        "--targets {0}: only IPv4 127.0.0.0/8 addresses are allowed (greetbench only greets hosts on this machine); run `greetbench serve` here and target 127.0.0.1:PORT"
     )]
     NotLoopback(SocketAddr),
     /// The request's `target_hosts` does not match its `targets`.
@@ -126,6 +127,32 @@ pub enum HarnessError {
 }
 
 impl HarnessError {
+    /// Whether the request itself is wrong (bad input, exit status 2), not the machine or
+    /// the model.
+    pub fn is_bad_request(&self) -> bool {
+        self.failure_kind() == FailureKind::Request
+    }
+
+    /// What kind of failure this is, as a stored record says it.
+    fn failure_kind(&self) -> FailureKind {
+        match self {
+            HarnessError::UnknownModel(_)
+            | HarnessError::Plan(_)
+            | HarnessError::Arrivals(_)
+            | HarnessError::Hosts(_)
+            | HarnessError::TargetHosts
+            | HarnessError::NotLoopback(_) => FailureKind::Request,
+            HarnessError::Limit { .. } => FailureKind::Start,
+            HarnessError::Exe(_)
+            | HarnessError::Server(_)
+            | HarnessError::ServerSilent
+            | HarnessError::Unreachable { .. } => FailureKind::Hosts,
+            HarnessError::Model(_) | HarnessError::Signals(_) => FailureKind::Start,
+            HarnessError::Accounting(_) => FailureKind::Accounting,
+            HarnessError::Unavailable { .. } => FailureKind::Unavailable,
+        }
+    }
+
     /// The OS limit behind this error, if one is: a budget found too small before the run,
     /// or a model that could not start its workers because the OS refused (`EMFILE`, `ENFILE`
     /// or `EAGAIN`, read from the OS error's code in the model's message).
@@ -157,22 +184,7 @@ fn os_limit_in(message: &str) -> Option<OsLimit> {
 impl HarnessError {
     /// The stored form of this error, for the run that asked for `request`.
     pub fn into_failure(self, request: RunRequest) -> RunFailure {
-        let kind = match &self {
-            HarnessError::UnknownModel(_)
-            | HarnessError::Plan(_)
-            | HarnessError::Arrivals(_)
-            | HarnessError::Hosts(_)
-            | HarnessError::TargetHosts
-            | HarnessError::NotLoopback(_) => FailureKind::Request,
-            HarnessError::Limit { .. } => FailureKind::Start,
-            HarnessError::Exe(_)
-            | HarnessError::Server(_)
-            | HarnessError::ServerSilent
-            | HarnessError::Unreachable { .. } => FailureKind::Hosts,
-            HarnessError::Model(_) | HarnessError::Signals(_) => FailureKind::Start,
-            HarnessError::Accounting(_) => FailureKind::Accounting,
-            HarnessError::Unavailable { .. } => FailureKind::Unavailable,
-        };
+        let kind = self.failure_kind();
         RunFailure {
             request,
             kind,
@@ -203,8 +215,9 @@ fn check_request(request: &RunRequest) -> Result<(), HarnessError> {
     if !request.target_hosts.is_empty() && request.target_hosts.len() != request.targets.len() {
         return Err(HarnessError::TargetHosts);
     }
-    // greetbench sends load: only to this machine's loopback, never to another host.
-    if let Some(&addr) = request.targets.iter().find(|a| !a.ip().is_loopback()) {
+    // greetbench sends load: only to this machine's IPv4 loopback, never to another host.
+    let loopback = |a: &SocketAddr| matches!(a.ip(), std::net::IpAddr::V4(ip) if ip.is_loopback());
+    if let Some(&addr) = request.targets.iter().find(|a| !loopback(a)) {
         return Err(HarnessError::NotLoopback(addr));
     }
     if request.count == 0 || request.count > MAX_COUNT {
