@@ -90,26 +90,27 @@ pub fn noise(fraction: f64) -> String {
     format!("{rounded:.decimals$} %")
 }
 
-/// `v` to `n` significant figures (3 to 6), printed like [`sig3`].
-fn sig(v: f64, n: i32) -> String {
-    if n <= 3 || !v.is_finite() || v == 0.0 {
-        return sig3(v);
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    let decimals = (n - 1 - magnitude).clamp(0, 17) as usize;
-    format!("{v:.decimals$}")
-}
-
-/// The median and its interval's ends in the same number of figures: three, or up to six
-/// when three print the ends equal to the median; `None` when even six do (the interval is
-/// then not worth printing).
+/// The median and its interval's ends, all to three significant figures; `None` when the ends
+/// print equal to the median (then [`half_width`] says how tight it is, rather than more
+/// digits claiming a precision the page does not otherwise use).
 fn with_ends(v: f64, lo: f64, hi: f64) -> Option<(String, String, String)> {
-    (3..=6).find_map(|n| {
-        let (m, l, h) = (sig(v, n), sig(lo, n), sig(hi, n));
-        (l != m || h != m).then_some((m, l, h))
-    })
+    let (m, l, h) = (sig3(v), sig3(lo), sig3(hi));
+    (l != m || h != m).then_some((m, l, h))
 }
 
+/// An interval too tight to show at three figures, as its larger half-width relative to the
+/// median: `± 0.1 %`. `None` when it has no width at all (nothing to say).
+fn half_width(v: f64, lo: f64, hi: f64) -> Option<String> {
+    let w = (v - lo).max(hi - v) / v.abs() * 100.0;
+    if !(w.is_finite() && w > 0.0) {
+        return None;
+    }
+    // One significant figure, the digit counted after rounding (0.0999 is 0.1, not 0.10).
+    let scale = 10f64.powi(w.log10().floor() as i32);
+    let rounded = (w / scale).round() * scale;
+    let decimals = (-rounded.log10().floor()).max(0.0) as usize;
+    Some(format!("± {rounded:.decimals$} %"))
+}
 /// A whole count, with thin separators past four digits: `1000`, `10 000`.
 pub fn count(n: impl Into<u128>) -> String {
     grouped(&n.into().to_string())
@@ -164,9 +165,11 @@ pub fn time_ns_in(ns: f64, i: Option<Interval>) -> String {
         return time_ns(ns);
     };
     let (div, unit) = time_unit(ns);
-    match with_ends(ns / div, i.lo / div, i.hi / div) {
-        Some((m, lo, hi)) => format!("{m} {unit} [{lo}–{hi}]"),
-        None => time_ns(ns),
+    let (v, lo, hi) = (ns / div, i.lo / div, i.hi / div);
+    match (with_ends(v, lo, hi), half_width(v, lo, hi)) {
+        (Some((m, lo, hi)), _) => format!("{m} {unit} [{lo}–{hi}]"),
+        (None, Some(w)) => format!("{} {w}", time_ns(ns)),
+        (None, None) => time_ns(ns),
     }
 }
 
@@ -189,18 +192,38 @@ pub fn ratio(x: f64) -> String {
 
 /// An interval: `[2.41–2.80]`.
 pub fn interval(i: Interval) -> String {
-    format!("[{}–{}]", sig3(i.lo), sig3(i.hi))
+    format!("[{}–{}]", grouped(&sig3(i.lo)), grouped(&sig3(i.hi)))
 }
 
-/// A ratio with its interval: `2.63× [2.41–2.80]`, or `2.63× (no interval)`; ends that
-/// print equal to the ratio get more figures (`1.000× [0.9995–1.001]`).
+/// A ratio with its interval: `2.63× [2.41–2.80]`, or `2.63× (no interval)`; an interval
+/// whose ends print equal to the ratio reads as its relative half-width (`1.00× ± 0.05 %`).
 pub fn ratio_in(x: f64, i: Option<Interval>) -> String {
     match i {
-        Some(i) => match with_ends(x, i.lo, i.hi) {
-            Some((m, lo, hi)) if m != sig3(x) => format!("{}× [{lo}–{hi}]", grouped(&m)),
+        Some(i) => match (with_ends(x, i.lo, i.hi), half_width(x, i.lo, i.hi)) {
+            (None, Some(w)) => format!("{} {w}", ratio(x)),
             _ => format!("{} {}", ratio(x), interval(i)),
         },
         None => format!("{} (no interval)", ratio(x)),
+    }
+}
+
+/// Memory with its interval, the ends in the median's unit: `10.2 KiB [9.51–10.8]`.
+pub fn kib_in(v: f64, i: Option<Interval>) -> String {
+    let Some(i) = i else {
+        return kib(v);
+    };
+    let div = if v.abs() >= 1024.0 * 1024.0 {
+        1024.0 * 1024.0
+    } else if v.abs() >= 1024.0 {
+        1024.0
+    } else {
+        1.0
+    };
+    let (m, lo, hi) = (v / div, i.lo / div, i.hi / div);
+    match (with_ends(m, lo, hi), half_width(m, lo, hi)) {
+        (Some((_, lo, hi)), _) => format!("{} [{lo}–{hi}]", kib(v)),
+        (None, Some(w)) => format!("{} {w}", kib(v)),
+        (None, None) => kib(v),
     }
 }
 
@@ -294,7 +317,37 @@ mod tests {
             lo: 359_800.0,
             hi: 360_400.0,
         };
-        assert_eq!(time_ns_in(360_000.0, Some(tight)), "360.0 µs [359.8–360.4]");
+        assert_eq!(time_ns_in(360_000.0, Some(tight)), "360 µs ± 0.1 %");
+        // The review's cases: three figures, never more.
+        let review = Interval {
+            lo: 359_500.0,
+            hi: 359_900.0,
+        };
+        assert_eq!(time_ns_in(359_900.0, Some(review)), "360 µs ± 0.1 %");
+        let criterion = Interval {
+            lo: 11.59e6,
+            hi: 11.64e6,
+        };
+        assert_eq!(time_ns_in(11.61e6, Some(criterion)), "11.6 ms ± 0.3 %");
+        let wide = Interval {
+            lo: 183.8e6,
+            hi: 184.4e6,
+        };
+        assert_eq!(time_ns_in(184.0e6, Some(wide)), "184 ms ± 0.2 %");
+        assert_eq!(
+            ratio_in(
+                1.0,
+                Some(Interval {
+                    lo: 0.9995,
+                    hi: 1.001
+                })
+            ),
+            "1.00× ± 0.1 %"
+        );
+        assert_eq!(
+            kib_in(10.2, Some(Interval { lo: 9.51, hi: 10.8 })),
+            "10.2 KiB [9.51–10.8]"
+        );
         let none = Interval {
             lo: 360_000.0,
             hi: 360_000.0,

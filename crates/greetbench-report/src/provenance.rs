@@ -20,6 +20,10 @@ pub const TRACKED_CRATES: &[&str] = &[
     "criterion",
 ];
 
+/// The runtime crate whose models wait on io_uring (a crate name, kept beside the others: the
+/// floor section tells its models from epoll ones by it).
+pub const URING_RUNTIME: &str = "compio";
+
 /// The setup a result was measured on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {

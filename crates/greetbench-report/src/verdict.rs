@@ -53,6 +53,17 @@ impl Why {
                 format::noise(n.other_busy),
                 format::noise(n.steal)
             ),
+            // Name which threshold: the tie band of a pick is not the claim's speedup line.
+            Why::Straddles { threshold } if *threshold == TIE || *threshold == 1.0 / TIE => {
+                format!(
+                    "the interval straddles {}, the band within which two models tie",
+                    format::chosen_ratio(*threshold)
+                )
+            }
+            Why::Straddles { threshold } if *threshold == SPEEDUP => format!(
+                "the interval straddles {}, where a speedup starts to count",
+                format::chosen_ratio(*threshold)
+            ),
             Why::Straddles { threshold } => {
                 format!(
                     "the interval straddles {}",
@@ -151,6 +162,21 @@ pub fn side(c: &Comparison<'_>, threshold: f64) -> Side {
     }
 }
 
+/// A speedup (baseline time over a model's) against [`SPEEDUP`], with one more check: a
+/// median above the machine's `cores` is impossible for the work itself, so it is noise in
+/// the baseline and reads undecided, never "sped up". Test: `tests::a_speedup_above_the_cores_is_noise`.
+pub fn speedup_side(c: &Comparison<'_>, cores: usize) -> Side {
+    if cores > 0 && c.ratio > cores as f64 {
+        return Side::Unsure(Why::OutOfRange(above_cores(cores)));
+    }
+    side(c, SPEEDUP)
+}
+
+/// Why a speedup above the cores cannot be read, in the page's words.
+pub fn above_cores(cores: usize) -> String {
+    format!("above the {cores} cores: the 1-worker baseline is noisy")
+}
+
 /// The verdict of a claim that `c`'s ratio is above `threshold` (`above = true`) or below it.
 pub fn claim(c: &Comparison<'_>, threshold: f64, above: bool) -> Verdict {
     match (side(c, threshold), above) {
@@ -232,6 +258,38 @@ mod tests {
             interval: Some(Interval { lo, hi }),
             method: None,
         }
+    }
+
+    #[test]
+    fn a_speedup_above_the_cores_is_noise() {
+        let (a, b) = (figure(2.0, None), figure(1.0, None));
+        // 2.03× [1.25–2.59] on 2 cores: its median is above the cores.
+        let mut c = comparison(&a, &b, 1.25, 2.59);
+        c.ratio = 2.03;
+        assert_eq!(
+            speedup_side(&c, 2),
+            Side::Unsure(Why::OutOfRange(above_cores(2)))
+        );
+        // On 4 cores the same interval straddles the threshold; one clear of it counts.
+        assert!(matches!(
+            speedup_side(&c, 4),
+            Side::Unsure(Why::Straddles { .. })
+        ));
+        let mut clear = comparison(&a, &b, 1.35, 2.59);
+        clear.ratio = 2.03;
+        assert_eq!(speedup_side(&clear, 4), Side::Above);
+        // Which threshold an undecided interval straddles is named.
+        let t = comparison(&a, &b, 1.2, 1.5);
+        let words = match speedup_side(&t, 2) {
+            Side::Unsure(w) => w.words(),
+            s => panic!("{s:?}"),
+        };
+        assert!(words.contains("where a speedup starts to count"), "{words}");
+        let words = match side(&t, TIE) {
+            Side::Unsure(w) => w.words(),
+            s => panic!("{s:?}"),
+        };
+        assert!(words.contains("two models tie"), "{words}");
     }
 
     #[test]

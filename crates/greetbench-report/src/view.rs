@@ -292,15 +292,9 @@ impl Figure {
 
     /// The median with its interval, in the figure's unit.
     pub fn words(&self) -> String {
-        match (self.unit, self.interval()) {
-            (Unit::Ns, i) => format::time_ns_in(self.median, i),
-            (Unit::Kib, Some(i)) => format!(
-                "{} [{}–{}]",
-                format::kib(self.median),
-                format::sig3(i.lo),
-                format::sig3(i.hi)
-            ),
-            (Unit::Kib, None) => format::kib(self.median),
+        match self.unit {
+            Unit::Ns => format::time_ns_in(self.median, self.interval()),
+            Unit::Kib => format::kib_in(self.median, self.interval()),
         }
     }
 }
@@ -606,9 +600,20 @@ pub fn stopped_by(run: &RunResult) -> String {
     }
     match run.status() {
         Status::Ok => "ok".into(),
-        Status::Limit(limit) => format!("{} limit", limit.label()),
+        Status::Limit(limit) => limit_words(limit),
         Status::FaultsOnly => "injected faults".into(),
         Status::Failed => "failed".into(),
+    }
+}
+
+/// An OS limit as the page names it, read well after a model's name and inside a parenthesis:
+/// "thread limit, vm.max_map_count" (never "threads (threads (vm.max_map_count) limit)").
+pub fn limit_words(limit: greet_core::OsLimit) -> String {
+    use greet_core::OsLimit;
+    match limit {
+        OsLimit::OpenFiles => "open-files limit, RLIMIT_NOFILE".into(),
+        OsLimit::EphemeralPorts => "ephemeral-port limit".into(),
+        OsLimit::Threads => "thread limit, vm.max_map_count".into(),
     }
 }
 
@@ -1028,6 +1033,49 @@ impl<'r> View<'r> {
     /// Every comparable figure, by question, then model order.
     pub fn figures(&self) -> &[Figure] {
         &self.figures
+    }
+
+    /// Whether this file stores raw samples for `source`'s figures (two or more for any of
+    /// them): what decides how [`Comparison::between`] finds an interval, a bootstrap or the
+    /// stored ranges' far ends.
+    pub fn has_raw(&self, source: Source) -> bool {
+        self.figures
+            .iter()
+            .any(|f| f.source == source && f.samples.len() >= 2)
+    }
+
+    /// What the intervals of `source`'s figures are in this file, in the page's words: each
+    /// section's interval note reads this, so it never says "bootstrap" over samples the file
+    /// does not have. Follows [`Comparison::between`] and [`Figure::interval`].
+    pub fn interval_note(&self, source: Source) -> String {
+        let what = match source {
+            Source::Criterion => "criterion's raw samples",
+            Source::Sweep => "the sweep's repeats",
+            Source::Scale => "the scale sweep's sizes",
+            Source::SpawnScript => {
+                return "spawn_cost.py stores no samples: its range is the fastest to the slowest \
+                        repeat, not a 95 % interval, and a ratio with it runs between the far ends \
+                        of both ranges."
+                    .into();
+            }
+        };
+        if self.has_raw(source) {
+            format!(
+                "Intervals: each median's 95 % interval comes from {what} (their order \
+                 statistics; the whole range under six), each comparison's is a 95 % bootstrap \
+                 over both sides' {what}."
+            )
+        } else if source == Source::Criterion {
+            "Intervals: this file stores no raw samples (format 2), so each median's interval is \
+             criterion's own 95 % interval, and each comparison's runs between the far ends of \
+             the two stored intervals (wider than a bootstrap)."
+                .into()
+        } else {
+            format!(
+                "Intervals: this file stores too few of {what} for a bootstrap; a comparison's \
+                 interval runs between the far ends of the stored ranges, where there are any."
+            )
+        }
     }
 
     /// The rows that have no figure for a question, and why.

@@ -363,7 +363,7 @@ fn the_scale_chart_marks_each_models_stop_and_names_the_limits() {
     for m in memory::reaches(&view) {
         if let Some((_, Stop::Limit(l))) = &m.stop {
             assert!(
-                words.contains(&format!("{} limit", l.label())),
+                words.contains(&greetbench_report::view::limit_words(*l)),
                 "no label for {}",
                 l.label()
             );
@@ -372,7 +372,10 @@ fn the_scale_chart_marks_each_models_stop_and_names_the_limits() {
             assert!(words.contains(&m.model), "legend lacks {}", m.model);
         }
     }
-    assert!(words.contains(OsLimit::Threads.label()), "{words}");
+    assert!(
+        words.contains(&greetbench_report::view::limit_words(OsLimit::Threads)),
+        "{words}"
+    );
 }
 
 #[test]
@@ -398,7 +401,8 @@ fn the_thousands_claim_follows_the_memory_figures() {
         c.evidence
     );
     assert!(
-        c.evidence.contains(OsLimit::Threads.label()),
+        c.evidence
+            .contains(&greetbench_report::view::limit_words(OsLimit::Threads)),
         "{}",
         c.evidence
     );

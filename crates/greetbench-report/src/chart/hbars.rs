@@ -33,6 +33,9 @@ pub struct HBars {
     pub references: Vec<(f64, String)>,
     /// Legend entries for the fills: words and classes.
     pub fills: Vec<(String, &'static str)>,
+    /// What the whiskers are, in the legend, where they are not all 95 % intervals (a range
+    /// of repeats); `None` reads "95 % interval".
+    pub whisker: Option<String>,
 }
 
 const WIDTH: f64 = 760.0;
@@ -70,15 +73,15 @@ impl Draw for HBars {
                 label: l.clone(),
                 key: Key::Reference,
             }))
-            .chain(
-                self.bars
-                    .iter()
-                    .any(|b| b.interval.is_some())
-                    .then(|| Entry {
-                        label: "95 % interval".into(),
-                        key: Key::Whisker,
-                    }),
-            )
+            .chain(self.bars.iter().any(|b| b.interval.is_some()).then(|| {
+                Entry {
+                    label: self
+                        .whisker
+                        .clone()
+                        .unwrap_or_else(|| "95 % interval".into()),
+                    key: Key::Whisker,
+                }
+            }))
             .collect();
         let labels: Vec<String> = entries.iter().map(|e| e.label.clone()).collect();
         let plot_h = ROW * self.bars.len().max(1) as f64;

@@ -189,19 +189,32 @@ fn threads_give_no_speedup(view: &View<'_>, column: &Column) -> Checked {
         return not_measured("crunch run with every core of a threads model and its baseline");
     };
     let base = threads[0].a.row.model.clone();
-    let sides: Vec<Side> = threads.iter().map(|c| verdict::side(c, SPEEDUP)).collect();
+    let cores = view.results.provenance.logical_cores;
+    let sides: Vec<Side> = threads
+        .iter()
+        .map(|c| verdict::speedup_side(c, cores))
+        .collect();
+    let (sped, rest): (Vec<_>, Vec<_>) = threads
+        .iter()
+        .zip(&sides)
+        .partition(|(_, s)| **s == Side::Above);
+    let sped: Vec<Comparison<'_>> = sped.into_iter().map(|(c, _)| *c).collect();
+    let rest: Vec<Comparison<'_>> = rest.into_iter().map(|(c, _)| *c).collect();
     let mut evidence = format!(
-        "Speed over {base}'s, {}: {}.",
+        "Speed over {base}'s, {} (a speedup counts from {}, its whole interval above it): ",
         crunch_words(view, &q),
-        credited(view, &threads)
+        format::chosen_ratio(SPEEDUP)
     );
-    let verdict = if sides.contains(&Side::Above) {
-        let sped: Vec<Comparison<'_>> = threads
-            .iter()
-            .zip(&sides)
-            .filter(|(_, s)| **s == Side::Above)
-            .map(|(c, _)| *c)
-            .collect();
+    let verdict = if !sped.is_empty() {
+        // Only what cleared the threshold is cited for the verdict; the rest is named apart.
+        evidence += &format!("{}.", credited(view, &sped));
+        if !rest.is_empty() {
+            evidence += &format!(
+                " Not counted (under or across {}): {}.",
+                format::chosen_ratio(SPEEDUP),
+                credited(view, &rest)
+            );
+        }
         if gil_free(view, column) {
             evidence += &format!(
                 " {} sped up past {}: no global lock holds these threads to one core.",
@@ -220,9 +233,14 @@ fn threads_give_no_speedup(view: &View<'_>, column: &Column) -> Checked {
             Verdict::DoesNotHold
         }
     } else if sides.iter().all(|s| *s == Side::Below) {
-        evidence += &format!(" Every one stayed under {}.", format::chosen_ratio(SPEEDUP));
+        evidence += &format!(
+            "{}. Every one stayed under {}.",
+            credited(view, &threads),
+            format::chosen_ratio(SPEEDUP)
+        );
         Verdict::Holds
     } else {
+        evidence += &format!("{}.", credited(view, &threads));
         Verdict::Inconclusive(first_unsure(&sides).unwrap_or(Why::NoInterval))
     };
     Checked { verdict, evidence }
@@ -261,7 +279,12 @@ fn use_multiprocessing(view: &View<'_>, column: &Column) -> Checked {
         .baseline(column.lang)
         .and_then(|b| view.figure(&q, &view.row_in(&b.name, column)));
     let proc_speedup = base.and_then(|b| view.compare(b, best));
-    let mut evidence = format!("{}: ", crunch_words(view, &q));
+    let mut evidence = format!(
+        "{} (processes count as a speedup from {}; another model ties with them within {} of their time): ",
+        crunch_words(view, &q),
+        format::chosen_ratio(SPEEDUP),
+        format::chosen_ratio(TIE)
+    );
     if let Some(s) = &proc_speedup {
         evidence += &format!("{} reached {} its baseline's speed. ", best.row, s.words());
     }
@@ -280,7 +303,16 @@ fn use_multiprocessing(view: &View<'_>, column: &Column) -> Checked {
             .collect::<Vec<_>>()
             .join("; ")
     );
-    if let Some(Side::Below) = proc_speedup.map(|s| verdict::side(&s, SPEEDUP)) {
+    let cores = view.results.provenance.logical_cores;
+    if let Some(Side::Unsure(why)) = proc_speedup.map(|s| verdict::speedup_side(&s, cores))
+        && matches!(why, Why::OutOfRange(_))
+    {
+        return Checked {
+            verdict: Verdict::Inconclusive(why),
+            evidence,
+        };
+    }
+    if let Some(Side::Below) = proc_speedup.map(|s| verdict::speedup_side(&s, cores)) {
         evidence += " Processes did not speed the crunch up here.";
         return Checked {
             verdict: Verdict::DoesNotHold,
@@ -383,10 +415,15 @@ fn async_is_not_parallel(view: &View<'_>, column: &Column) -> Checked {
     let several = speedups(view, column, |d| d.family == Family::Async && !d.one_thread)
         .map(|(_, v)| v)
         .unwrap_or_default();
-    let sides: Vec<Side> = one.iter().map(|c| verdict::side(c, SPEEDUP)).collect();
+    let cores = view.results.provenance.logical_cores;
+    let sides: Vec<Side> = one
+        .iter()
+        .map(|c| verdict::speedup_side(c, cores))
+        .collect();
     let mut evidence = format!(
-        "Speed over the baseline's, {}, with every task on one thread: {}.",
+        "Speed over the baseline's, {}, with every task on one thread (a speedup counts from {}): {}.",
         crunch_words(view, &q),
+        format::chosen_ratio(SPEEDUP),
         credited(view, &one)
     );
     if !several.is_empty() {
@@ -452,13 +489,14 @@ fn async_handles_thousands(view: &View<'_>, column: &Column) -> Checked {
             .map(|m| m.reach_words())
     };
     let mut evidence = format!(
-        "A waiting thread ({}) cost {}, a waiting task ({}, {which}) {}: {} as much ({} of \
-         {}). ",
+        "A waiting thread ({}) cost {}, a waiting task ({}, {which}) {}: {} as much (the claim \
+         needs over {}; {} of {}). ",
         threads.row,
         threads.words(),
         cheapest.row,
         cheapest.words(),
         c.words(),
+        format::chosen_ratio(EXPENSIVE),
         "memory per waiting greet, the median over the sizes each held",
         threads.source.words()
     );

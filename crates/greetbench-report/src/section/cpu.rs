@@ -5,11 +5,13 @@
 //! only, so the speedup has one source.
 
 use askama::Template;
+use greet_core::Workload;
 
 use crate::chart::hbars::{Bar, HBars};
 use crate::chart::{Axis, Scale};
 use crate::format;
 use crate::section::{Cell, Figure, Table, fill, fills, paired};
+use crate::verdict;
 use crate::view::{Column, Comparison, Question, Row, View, Workers};
 
 /// One model's speedups.
@@ -33,6 +35,12 @@ pub struct Cpu {
     pub figure: Option<Figure>,
     /// The speedups and CPU per job.
     pub table: Table,
+    /// The speedup of each pool held to one worker: what a pool costs over the baseline.
+    pub one_worker: Table,
+    /// The footnote of a speedup above the machine's cores (marked †), if any.
+    pub above_cores: Option<String>,
+    /// What its intervals are in this file ([`View::interval_note`]).
+    pub intervals: String,
 }
 
 impl askama::filters::HtmlSafe for Cpu {}
@@ -66,15 +74,34 @@ fn speedups<'v>(view: &'v View<'_>, column: &Column) -> Vec<Speedups<'v>> {
             Speedups {
                 one: one_q.as_ref().and_then(at),
                 all: at(&all_q),
-                cpu_per_job: view
-                    .figure(&Question::CpuPerJob { work }, &row)
-                    .map(|f| f.words()),
+                // Built from tick-sampled totals (older records), it is approximate: "≈".
+                cpu_per_job: view.figure(&Question::CpuPerJob { work }, &row).map(|f| {
+                    match tick_sampled(view, &row) {
+                        true => format!("≈ {}", f.words()),
+                        false => f.words(),
+                    }
+                }),
                 crunch: crunch.clone(),
                 missing: view.missing_of(&all_q, &row).map(|m| m.why.clone()),
                 row,
             }
         })
         .collect()
+}
+
+/// Whether any crunch run of `row`'s model lacks the exact CPU total (a record from before it
+/// was kept), so its CPU per job is the kernel's tick-sampled sum.
+fn tick_sampled(view: &View<'_>, row: &Row) -> bool {
+    view.results
+        .sweep
+        .iter()
+        .flat_map(|s| &s.entries)
+        .filter_map(|e| e.record())
+        .any(|k| {
+            k.request.model == row.model
+                && k.request.workload == Workload::Crunch
+                && k.cpu_total_s.is_none()
+        })
 }
 
 /// Builds the section.
@@ -97,19 +124,28 @@ pub fn build(view: &View<'_>) -> Cpu {
     all.sort_by_key(|s| order.iter().position(|r| *r == s.row));
     let mut table = Table::new(
         "cpu-table",
-        &[
-            "model",
-            "speedup, 1 worker",
-            "speedup, every core [95 %]",
-            "CPU per job [95 %]",
-        ],
+        &["model", "speedup, every core [95 %]", "CPU per job [95 %]"],
     );
+    let mut one_worker = Table::new("cpu-one-worker", &["model", "speedup, 1 worker [95 %]"]);
+    for s in all.iter().filter(|s| s.one.is_some()) {
+        one_worker.push(vec![
+            Cell::name(s.row.to_string()),
+            // A ratio with no interval is not shown: one run's noise reads like a speedup.
+            Cell::num(match s.one {
+                Some(c) if c.a.row == c.b.row => "1× (the baseline)".into(),
+                Some(c) if c.interval.is_some() => c.words(),
+                _ => "–".into(),
+            }),
+        ]);
+    }
     for s in &all {
         table.push(vec![
             Cell::name(s.row.to_string()),
-            Cell::num(s.one.map_or("-".into(), |c| format::ratio(c.ratio))),
             match (&s.all, &s.missing) {
                 (Some(c), _) if c.a.row == c.b.row => Cell::num("1× (the baseline)"),
+                (Some(c), _) if c.ratio > cores as f64 => {
+                    Cell::num(format!("{} †", c.words())).class("unsure")
+                }
                 (Some(c), _) => Cell::num(c.words()),
                 (None, Some(why)) => Cell::num(why.clone()).class("limit"),
                 _ => Cell::num("-"),
@@ -117,11 +153,73 @@ pub fn build(view: &View<'_>) -> Cpu {
             Cell::num(s.cpu_per_job.clone().unwrap_or("-".into())),
         ]);
     }
+    let above_cores = all
+        .iter()
+        .any(|s| s.all.is_some_and(|c| c.ratio > cores as f64))
+        .then(|| {
+            format!(
+                "† {}: read it as inconclusive.",
+                verdict::above_cores(cores)
+            )
+        });
     Cpu {
+        above_cores,
         crunch,
         figure: chart(&all, cores),
         table,
+        one_worker,
+        intervals: view.interval_note(crate::view::Source::Sweep),
     }
+}
+
+/// The caption's reading of the fastest: a speedup above the cores is named as noise and set
+/// aside; of the rest, the fastest is called so only when its interval lies clear above every
+/// other's. Test: `tests/reread.rs`, `the_cpu_section_reads_no_impossible_speedup`.
+fn fastest(all: &[Speedups<'_>], cores: usize) -> String {
+    let measured: Vec<(&Speedups<'_>, Comparison<'_>)> = all
+        .iter()
+        .filter_map(|s| Some((s, s.all?)))
+        .filter(|(_, c)| c.a.row != c.b.row)
+        .collect();
+    let mut out = String::new();
+    let (impossible, possible): (Vec<_>, Vec<_>) = measured
+        .into_iter()
+        .partition(|(_, c)| c.ratio > cores as f64);
+    for (s, c) in &impossible {
+        out += &format!(
+            " {} at {} is {}: read it as inconclusive.",
+            s.row,
+            c.words(),
+            verdict::above_cores(cores)
+        );
+    }
+    let Some(&(best, b)) = possible
+        .iter()
+        .max_by(|x, y| x.1.ratio.total_cmp(&y.1.ratio))
+    else {
+        return out;
+    };
+    let overlapping: Vec<String> = possible
+        .iter()
+        .chain(&impossible)
+        .filter(|(s, _)| s.row != best.row)
+        .filter(|(_, c)| match (b.interval, c.interval) {
+            (Some(bi), Some(ci)) => bi.lo <= ci.hi,
+            _ => true,
+        })
+        .map(|(s, _)| s.row.to_string())
+        .collect();
+    if overlapping.is_empty() {
+        out += &format!(" The fastest here is {} at {}.", best.row, b.words());
+    } else {
+        out += &format!(
+            " No one model is clearly fastest: {} at {} overlaps {} by their intervals.",
+            best.row,
+            b.words(),
+            overlapping.join(", ")
+        );
+    }
+    out
 }
 
 fn chart(all: &[Speedups<'_>], cores: usize) -> Option<Figure> {
@@ -160,18 +258,13 @@ fn chart(all: &[Speedups<'_>], cores: usize) -> Option<Figure> {
             (cores as f64, format!("{cores}×: one core each")),
         ],
         fills: fills(&langs),
+        whisker: None,
     };
-    let best = all
-        .iter()
-        .filter_map(|s| Some((s, s.all?)))
-        .max_by(|a, b| a.1.ratio.total_cmp(&b.1.ratio));
     let mut caption = format!(
         "Notice which bars reach towards {cores}×: only work spread over the cores speeds up. \
          A bar at 1× ran on one core."
     );
-    if let Some((s, c)) = best {
-        caption += &format!(" The fastest here is {} at {}.", s.row, c.words());
-    }
+    caption += &fastest(all, cores);
     Some(Figure::of(
         "cpu-chart",
         format!("CPU-bound crunch: speedup with {cores} cores over one job at a time"),

@@ -29,6 +29,8 @@ pub struct Criterion {
     pub skipped: Option<Table>,
     /// Whether the file stores raw samples.
     pub raw: bool,
+    /// What its intervals are in this file ([`View::interval_note`]).
+    pub intervals: String,
 }
 
 impl askama::filters::HtmlSafe for Criterion {}
@@ -127,5 +129,6 @@ pub fn build(view: &View<'_>, options: &Options) -> Criterion {
         groups: tables,
         skipped,
         raw: r.criterion.iter().any(|e| !e.samples_ns.is_empty()),
+        intervals: view.interval_note(crate::view::Source::Criterion),
     }
 }

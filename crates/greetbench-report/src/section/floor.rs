@@ -144,7 +144,7 @@ fn uring(view: &View<'_>, all: &[FloorPairs]) -> Option<String> {
     let on_uring = |p: &FloorPairs| {
         view.describe(&p.model)
             .and_then(|d| d.runtime.as_ref())
-            .is_some_and(|r| r.name == URING_RUNTIME)
+            .is_some_and(|r| r.name == crate::provenance::URING_RUNTIME)
     };
     let first = |keep: &dyn Fn(&FloorPairs) -> bool| {
         all.iter()
@@ -166,6 +166,3 @@ fn uring(view: &View<'_>, all: &[FloorPairs]) -> Option<String> {
         e.model,
     ))
 }
-
-/// The runtime crate whose models wait on io_uring.
-const URING_RUNTIME: &str = "compio";

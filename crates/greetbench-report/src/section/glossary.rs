@@ -7,7 +7,7 @@ use greet_core::record::Noise;
 use crate::format;
 use crate::stats;
 use crate::verdict::{SPEEDUP, TIE};
-use crate::view::View;
+use crate::view::{Source, View};
 
 /// The glossary's typed view.
 #[derive(Debug, Clone, Template)]
@@ -20,7 +20,18 @@ pub struct Glossary {
 impl askama::filters::HtmlSafe for Glossary {}
 
 /// Builds the section.
-pub fn build(_view: &View<'_>) -> Glossary {
+pub fn build(view: &View<'_>) -> Glossary {
+    // What the intervals are in this file, per source that has figures.
+    let here: Vec<String> = [Source::Criterion, Source::Sweep, Source::SpawnScript]
+        .into_iter()
+        .filter(|&s| view.figures().iter().any(|f| f.source == s))
+        .map(|s| format!("{}: {}", s.words(), view.interval_note(s)))
+        .collect();
+    let here = if here.is_empty() {
+        String::new()
+    } else {
+        format!(" In this file, {}", here.join(" "))
+    };
     let terms = vec![
         ("N", "the number of greets (or crunch jobs) in one batch.".to_string()),
         (
@@ -53,9 +64,17 @@ pub fn build(_view: &View<'_>) -> Glossary {
         (
             "95 % interval",
             format!(
-                "every ratio between two models comes with one: a percentile bootstrap over both sides' raw samples ({} resamples, a fixed seed, so the page is reproducible); where a file stores no raw samples, the stored ranges of the two medians give a wider one. A single median's interval (a whisker) is read from its samples' order statistics; with fewer than six samples it is their whole range.",
+                "every ratio between two models comes with one: a percentile bootstrap over both sides' raw samples ({} resamples, a fixed seed, so the page is reproducible); where a file stores no raw samples, the stored ranges of the two medians give a wider one. A single median's interval (a whisker) is read from its samples' order statistics; with fewer than six samples it is their whole range.{here}",
                 stats::RESAMPLES
             ),
+        ),
+        (
+            "order statistics",
+            "the samples sorted, the k-th smallest read as a bound: the median's 95 % interval runs from the j-th smallest to the j-th largest sample, j the largest for which the median falls outside at most 5 % of the time (a binomial count, no assumption about the samples' shape). The floor's interval is read the same way.".to_string(),
+        ),
+        (
+            "Wilson's 95 % interval",
+            "the interval of a share (greets kept of greets sent): unlike the share ± twice its standard error, it stays inside 0–100 % and is honest for small counts and shares near 0 or 100 %.".to_string(),
         ),
         (
             "holds / does not hold / inconclusive",
@@ -102,6 +121,14 @@ pub fn build(_view: &View<'_>) -> Glossary {
         (
             "open loop; p99; knee",
             "in an open-loop run greets arrive on a schedule whatever the model is doing; p99 is the latency 99 % of greets beat, counted from each greet's intended start; the knee is the offered rate past which a model falls behind and greets queue.".to_string(),
+        ),
+        (
+            "vm.max_map_count",
+            "the kernel's limit on memory mappings per process (sysctl vm.max_map_count, 65 530 by default): every thread's stack and its guard page take mappings, so it caps the threads one process can start, often before kernel.threads-max does.".to_string(),
+        ),
+        (
+            "tgkill",
+            "the system call that sends a signal to one thread of a process; a fatal signal (SIGTERM with no handler) still ends the whole process, which is what the kill probe shows.".to_string(),
         ),
         (
             "ctx vol / invol",

@@ -155,6 +155,7 @@ fn key_chart(view: &View<'_>, q: &Question, rows: &[Row]) -> Option<Figure> {
         bars,
         references: Vec::new(),
         fills: fills(&langs),
+        whisker: None,
     };
     let caption = "Notice the three floors: one greet at a time pays N × L, a pool of K pays \
         ⌈N/K⌉ × L, and a model that keeps every greet waiting at once pays about one L plus the \

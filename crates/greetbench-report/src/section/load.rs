@@ -511,7 +511,13 @@ pub fn build(view: &View<'_>) -> Load {
     let limit_words = match limit {
         Some((rate, cpu, model)) => format!(
             "The machine's limit: {} cores ÷ {} of CPU per greet, client and server (the \
-             cheapest measured, {model}'s) = {}; the best model sustained {}.",
+             cheapest measured, {model}'s) = {}; the best model sustained {}. Where the two \
+             figures come from: a line's predicted knee divides the cores by the CPU per job \
+             its runs measured, each at its own offered rate, and takes the median over the \
+             runs, so the low rates weigh in; CPU per greet falls under load (the runtime's \
+             fixed costs, its timers and wake-ups, spread over more greets), so this limit, \
+             from the cheapest sustained run, lies above such a prediction, and a model can \
+             sustain more than its predicted knee without a contradiction.",
             view.results.provenance.logical_cores,
             format::time_ns(cpu * 1e3),
             format::rate(rate),

@@ -42,7 +42,7 @@ impl Stop {
     /// In a few words.
     pub fn label(&self) -> String {
         match self {
-            Stop::Limit(l) => format!("{} limit", l.label()),
+            Stop::Limit(l) => crate::view::limit_words(*l),
             Stop::Unavailable(_) => crate::view::NOT_AVAILABLE.into(),
             Stop::NotAllWaited { waited: 0, .. } => "not all waited at once".into(),
             Stop::NotAllWaited { waited, count } => format!(
@@ -437,6 +437,7 @@ fn bars_chart(view: &View<'_>, rows: &[Row]) -> Option<Figure> {
         bars,
         references: Vec::new(),
         fills: fills(&langs),
+        whisker: None,
     };
     Some(Figure::of(
         "memory-chart",

@@ -23,6 +23,8 @@ pub struct Mixed {
     pub reading: Option<String>,
     /// Every size, every model.
     pub table: Table,
+    /// What its intervals are in this file ([`View::interval_note`]).
+    pub intervals: String,
 }
 
 impl askama::filters::HtmlSafe for Mixed {}
@@ -48,6 +50,7 @@ pub fn build(view: &View<'_>) -> Mixed {
             figure: None,
             reading: None,
             table: Table::default(),
+            intervals: String::new(),
         };
     };
     let q = Question::Bench {
@@ -126,6 +129,7 @@ pub fn build(view: &View<'_>) -> Mixed {
                 .collect(),
             references: Vec::new(),
             fills: fills(&langs),
+            whisker: None,
         };
         let busy = view
             .group_noise(group)
@@ -149,5 +153,6 @@ pub fn build(view: &View<'_>) -> Mixed {
         figure,
         reading,
         table,
+        intervals: view.interval_note(crate::view::Source::Criterion),
     }
 }

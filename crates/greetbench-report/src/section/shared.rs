@@ -11,7 +11,8 @@ use crate::chart::{Axis, Scale, style};
 use crate::format;
 use crate::group::Group;
 use crate::section::{Cell, Figure, Table};
-use crate::view::{Question, View};
+use crate::stats::Interval;
+use crate::view::{Figure as Measured, Question, View};
 
 /// The shared-state section's typed view.
 #[derive(Debug, Clone, Template)]
@@ -21,6 +22,8 @@ pub struct Shared {
     pub figure: Option<Figure>,
     /// Every method at every thread count.
     pub table: Table,
+    /// What its intervals are in this file ([`View::interval_note`]).
+    pub intervals: String,
 }
 
 impl askama::filters::HtmlSafe for Shared {}
@@ -38,6 +41,8 @@ pub fn build(view: &View<'_>) -> Shared {
         .collect();
     let mut methods: Vec<(String, Vec<Point>)> = Vec::new();
     let mut threads: Vec<u64> = Vec::new();
+    // Each point's figure and its increments per iteration, for the caption's comparison.
+    let mut measured: HashMap<(String, u64), (&Measured, f64)> = HashMap::new();
     for f in view.figures() {
         let Question::Bench { group: g, size } = f.question else {
             continue;
@@ -55,6 +60,7 @@ pub fn build(view: &View<'_>) -> Shared {
             y: f.median / per,
             interval: f.interval().map(|i| (i.lo / per, i.hi / per)),
         };
+        measured.insert((f.row.model.clone(), size), (f, per));
         if !threads.contains(&size) {
             threads.push(size);
         }
@@ -77,7 +83,9 @@ pub fn build(view: &View<'_>) -> Shared {
             cells.push(Cell::num(
                 pts.iter()
                     .find(|p| p.x == *t as f64)
-                    .map_or("-".into(), |p| format::time_ns(p.y)),
+                    .map_or("-".into(), |p| {
+                        format::time_ns_in(p.y, p.interval.map(|(lo, hi)| Interval { lo, hi }))
+                    }),
             ));
         }
         table.push(cells);
@@ -126,13 +134,31 @@ pub fn build(view: &View<'_>) -> Shared {
             at_top.iter().max_by(|a, b| a.1.total_cmp(&b.1)),
         ) && c.1 > 0.0
         {
+            // The ratio per update: the two figures' comparison (its interval from
+            // View::compare), scaled by their increments per iteration.
+            let per_update = match (
+                measured.get(&(d.0.to_string(), top)),
+                measured.get(&(c.0.to_string(), top)),
+            ) {
+                (Some((fd, pd)), Some((fc, pc))) => view.compare(fd, fc).map(|cmp| {
+                    let k = pc / pd;
+                    format::ratio_in(
+                        cmp.ratio * k,
+                        cmp.interval.map(|i| Interval {
+                            lo: i.lo * k,
+                            hi: i.hi * k,
+                        }),
+                    )
+                }),
+                _ => None,
+            };
             caption += &format!(
                 " With {top} threads, {} took {} per update and {} {}, {} as much.",
                 c.0,
                 format::time_ns(c.1),
                 d.0,
                 format::time_ns(d.1),
-                format::ratio(d.1 / c.1)
+                per_update.unwrap_or_else(|| format::ratio(d.1 / c.1))
             );
         }
         let chart = Lines {
@@ -152,5 +178,9 @@ pub fn build(view: &View<'_>) -> Shared {
             caption,
         )
     });
-    Shared { figure, table }
+    Shared {
+        figure,
+        table,
+        intervals: view.interval_note(crate::view::Source::Criterion),
+    }
 }

@@ -21,6 +21,8 @@ pub struct Spawn {
     pub table: Table,
     /// Python's interpreter and start method, in a sentence.
     pub python: Option<String>,
+    /// What Rust's intervals are in this file, then what Python's range is.
+    pub intervals: String,
 }
 
 impl askama::filters::HtmlSafe for Spawn {}
@@ -28,9 +30,14 @@ impl askama::filters::HtmlSafe for Spawn {}
 /// The caption's sentence on the cheapest and the dearest start, from the rows the table shows
 /// (each row is one kind in one language, so a kind measured in both languages is compared by
 /// the row that is actually cheapest or dearest).
-fn extremes(figs: &[&Measured]) -> Option<String> {
+fn extremes(view: &View<'_>, figs: &[&Measured]) -> Option<String> {
     let cheap = figs.iter().min_by(|a, b| a.median.total_cmp(&b.median))?;
     let dear = figs.iter().max_by(|a, b| a.median.total_cmp(&b.median))?;
+    // The ratio with its interval (a bootstrap, or the far ends of the stored ranges).
+    let ratio = view.compare(dear, cheap).map_or_else(
+        || format::ratio_in(dear.median / cheap.median, None),
+        |c| c.words(),
+    );
     (cheap.median > 0.0 && dear.median > cheap.median).then(|| {
         format!(
             "The cheapest start here is a {} in {} ({}), the dearest a {} in {} ({}), {} as much.",
@@ -40,8 +47,32 @@ fn extremes(figs: &[&Measured]) -> Option<String> {
             dear.row.model,
             crate::view::lang_name(dear.row.lang),
             format::time_ns(dear.median),
-            format::ratio(dear.median / cheap.median)
+            ratio
         )
+    })
+}
+
+/// The whiskers' legend words when some are spawn_cost.py's ranges: "Rust: 95 % interval;
+/// Python: range of 5 repeats" (the fewest repeats, "at least" when they differ).
+fn whisker(view: &View<'_>, figs: &[&Measured]) -> Option<String> {
+    let python = view.results.sweep.as_ref()?.python.as_ref()?;
+    let repeats: Vec<u32> = figs
+        .iter()
+        .filter(|f| f.source == Source::SpawnScript)
+        .filter_map(|f| python.spawn.iter().find(|c| c.kind == f.row.model))
+        .map(|c| c.repeats)
+        .collect();
+    let (lo, hi) = (repeats.iter().min()?, repeats.iter().max()?);
+    let n = if lo == hi {
+        format!("{lo}")
+    } else {
+        format!("{lo} to {hi}")
+    };
+    let rust = figs.iter().any(|f| f.source != Source::SpawnScript);
+    Some(if rust {
+        format!("Rust: 95 % interval; Python: range of {n} repeats")
+    } else {
+        format!("range of {n} repeats")
     })
 }
 
@@ -118,10 +149,11 @@ pub fn build(view: &View<'_>) -> Spawn {
                 .collect(),
             references: Vec::new(),
             fills: fills(&langs),
+            whisker: whisker(view, &figs),
         };
         let mut caption =
             "Notice the log axis: each labelled step is a multiple of the last.".to_string();
-        if let Some(sentence) = extremes(&figs) {
+        if let Some(sentence) = extremes(view, &figs) {
             caption += " ";
             caption += &sentence;
         }
@@ -143,5 +175,10 @@ pub fn build(view: &View<'_>) -> Spawn {
         figure: figure.filter(|_| !figs.is_empty()),
         table,
         python,
+        intervals: format!(
+            "{} {}",
+            view.interval_note(crate::view::Source::Criterion),
+            view.interval_note(crate::view::Source::SpawnScript)
+        ),
     }
 }

@@ -2,11 +2,12 @@
 //! in a fresh child process; a run whose counts do not add up says so.
 
 use askama::Template;
-use greet_core::record::Status;
+use greet_core::record::{RunRecord, Status};
+use greet_core::{Family, Workload};
 
 use crate::format;
 use crate::section::{Cell, Table, TableRow};
-use crate::view::{View, adds_up, stopped_by};
+use crate::view::{View, adds_up, all_waited, stopped_by};
 
 /// The most rows the appendix shows; the rest are counted, not listed.
 pub const MOST_ROWS: usize = 2_000;
@@ -24,6 +25,33 @@ pub struct SweepTable {
 }
 
 impl askama::filters::HtmlSafe for SweepTable {}
+
+/// The threads that could have run at once in `k`: one for a model that runs every job on one
+/// thread, else its peak threads, at most the machine's cores. A tick-sampled CPU sum above
+/// wall × this is the sampling's error, not a figure.
+fn threads(view: &View<'_>, k: &RunRecord) -> u64 {
+    let one = view
+        .describe(&k.request.model)
+        .is_some_and(|d| d.one_thread || d.family == Family::Sequential);
+    if one {
+        1
+    } else {
+        let cores = view.results.provenance.logical_cores.max(1) as u64;
+        k.peak_threads.clamp(1, cores)
+    }
+}
+
+/// (peak − baseline RSS) ÷ N, only for a greet run whose N greets all waited at once (the only
+/// runs where it is a cost per waiting greet; #memory's figure also counts kernel memory and
+/// shared pages once, so the two differ); "–" elsewhere, and where the peak fell under the
+/// baseline (never a 0 from an underflow). Test: `tests/reread.rs`.
+fn growth_per_waiting(k: &RunRecord) -> String {
+    let greet = k.request.workload == Workload::Greet;
+    if !greet || !all_waited(k) || k.peak_rss_kib < k.baseline_rss_kib {
+        return "–".into();
+    }
+    format::sig3(k.kib_per_job())
+}
 
 /// Builds the section.
 pub fn build(view: &View<'_>) -> SweepTable {
@@ -44,9 +72,9 @@ pub fn build(view: &View<'_>) -> SweepTable {
             "L",
             "K",
             "wall",
-            "CPU, exact total (≈: tick-sampled, older records)",
+            "CPU, start-up included (exact total; ≈: tick-sampled, older records)",
             "peak RSS",
-            "KiB per greet",
+            "RSS growth ÷ N, KiB (where all N waited at once)",
             "peak threads",
             "ctx vol / invol",
             "others' CPU",
@@ -70,10 +98,15 @@ pub fn build(view: &View<'_>) -> SweepTable {
                 // kernel's tick-sampled user/system split, whose sum is approximate.
                 Cell::num(match k.cpu_total_s {
                     Some(total) => format::time_s(total),
+                    None if k.cpu_s() - k.start_cpu_s.unwrap_or(0.0)
+                        > k.wall_s * threads(view, k) as f64 =>
+                    {
+                        "≈ – (ticks above wall × threads)".into()
+                    }
                     None => format!("≈ {}", format::time_s(k.cpu_s())),
                 }),
                 Cell::num(format::kib(k.peak_rss_kib as f64)),
-                Cell::num(format::sig3(k.kib_per_job())),
+                Cell::num(growth_per_waiting(k)),
                 Cell::num(k.peak_threads.to_string()),
                 Cell::num(format!("{} / {}", k.ctx_voluntary, k.ctx_involuntary)),
                 Cell::num(k.noise.map_or("-".into(), |n| format::noise(n.other_busy))),
