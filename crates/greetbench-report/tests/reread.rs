@@ -15,7 +15,7 @@ fn read(path: PathBuf) -> Results {
 }
 
 fn sample() -> Results {
-    read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/sample/results.json"))
+    read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/busy-sample.json"))
 }
 
 fn fixture() -> Results {

@@ -1,5 +1,6 @@
-//! What a reviewer of the sample page (`reports/sample/results.json`) found, each as a check on
-//! that sample or on a copy of it bent to show the defect: a caption computed from the rows its
+//! What a reviewer of the sample page found, each as a check on that sample (the busy one the
+//! repository shipped, frozen as `tests/fixtures/busy-sample.json`) or on a copy of it bent to
+//! show the defect: a caption computed from the rows its
 //! table shows, a rate verdict that reads inconclusive when its prediction's own range crosses
 //! the band, a busy banner that names what was busy, constants printed as written, diff rows
 //! that name their language, and evidence that says which way its ratio goes.
@@ -513,4 +514,36 @@ fn the_kill_claim_numbers_what_it_shows_consecutively() {
     }
     let expected: Vec<usize> = (1..=first_seen.len()).collect();
     assert_eq!(first_seen, expected, "{evidence}");
+}
+
+#[test]
+fn a_cpu_pick_past_the_cores_is_inconclusive_and_a_gil_prefers_processes() {
+    let r = sample();
+    let view = View::new(&r);
+    let cpu = answer::build(&view)
+        .rows
+        .into_iter()
+        .find(|s| s.what == "CPU-bound work")
+        .expect("the answer has the CPU row");
+    let python = cpu.picks.last().expect("a Python column");
+    // The sample's fastest Python model ran 2.03× its sequential baseline on 2 cores: the
+    // baseline's noise, so no pick.
+    assert!(
+        matches!(&python.confidence, Confidence::Unsure(Why::OutOfRange(w)) if w.contains("cores")),
+        "{:?}: {}",
+        python.confidence,
+        python.evidence
+    );
+    // Under the GIL the course's kind for CPU work is processes: the evidence is theirs,
+    // not a thread pool's.
+    let processes = r
+        .models
+        .iter()
+        .find(|d| d.lang == greet_core::Lang::Python && d.family == greet_core::Family::Processes)
+        .expect("a Python processes model");
+    assert!(
+        python.evidence.starts_with(&processes.name),
+        "{}",
+        python.evidence
+    );
 }

@@ -563,7 +563,7 @@ fn report_against_a_baseline_adds_the_section_and_the_column() {
         "--out",
         s(&out),
         "--baseline",
-        sample.parent().unwrap().to_str().unwrap(),
+        s(&sample),
     ]);
     assert!(
         run.status.success(),

@@ -225,16 +225,33 @@ fn io_preference(d: &Description) -> usize {
 }
 
 /// For CPU: a data-parallel pool first, then thread pools, threads, processes, async, and one
-/// at a time last.
-fn cpu_preference(d: &Description) -> usize {
+/// at a time last. Under a global interpreter lock (`gil`: the column's interpreter holds one)
+/// a model whose threads share it cannot crunch in parallel, so processes come before it, as
+/// the course says ("use multiprocessing").
+fn cpu_preference(d: &Description, gil: bool) -> usize {
+    let parallel_threads = !(gil && d.gil);
     match (d.family, d.shape) {
         (Family::DataParallel, _) => 0,
-        (Family::Threads, Shape::Pool) => 1,
-        (Family::Threads, _) => 2,
+        (Family::Threads, Shape::Pool) if parallel_threads => 1,
+        (Family::Threads, _) if parallel_threads => 2,
         (Family::Processes, _) => 3,
-        (Family::Async, _) => 4,
-        _ => 5,
+        (Family::Threads, _) => 4,
+        (Family::Async, _) => 5,
+        _ => 6,
     }
+}
+
+/// The speedup over `base` of a figure of `figures` that exceeds the machine's cores, if
+/// any: the work cannot go faster than that, so the baseline's noise made it, and a CPU pick
+/// resting on those figures reads inconclusive
+/// ([`verdict::speedup_side`](crate::verdict::speedup_side) for the claims).
+fn above_cores(view: &View<'_>, figures: &[&Figure], base: Option<&Figure>) -> Option<Why> {
+    let cores = view.results.provenance.logical_cores;
+    let base = base?;
+    let impossible = figures
+        .iter()
+        .any(|f| cores > 0 && f.median > 0.0 && base.median / f.median > cores as f64);
+    impossible.then(|| Why::OutOfRange(crate::verdict::above_cores(cores)))
 }
 
 /// For mixed work: async runtimes that crunch off their event loop first, then threads, then
@@ -522,8 +539,13 @@ fn cpu(view: &View<'_>, columns: &[Column]) -> Situation {
                 }
             }
             let figures = measured(view, &q, col);
-            let chosen = choose(view, &figures, cpu_preference);
+            let gil = col.lang == Lang::Python && view.gil_off(col) != Some(true);
+            let mut chosen = choose(view, &figures, |d| cpu_preference(d, gil));
             let base = first_figure(view, &q, col, |d| d.family == Family::Sequential);
+            // The pick's evidence is still shown; only its confidence goes.
+            if let Some(why) = above_cores(view, &figures, base) {
+                chosen.confidence = Confidence::Unsure(why);
+            }
             pick_words(view, chosen, base, |c| {
                 format!("{} {} the speed of {}", c.b.row, c.words(), c.a.row)
             })

@@ -1,4 +1,4 @@
-//! The sample the repository ships, a copy of it with one model's I/O slowed down, and the
+//! The busy sample the repository shipped (frozen as a fixture), a copy of it with one model's I/O slowed down, and the
 //! rows of `diff --markdown` and `--json` read back: shared by the report crate's diff tests
 //! and the CLI's (`#[path]`-included by both).
 
@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// `reports/sample/results.json`.
+/// The sample the repository shipped before the quiet one (format 2, measured on a busy
+/// machine), frozen as `tests/fixtures/busy-sample.json`: the tests read facts of it that a
+/// regenerated `reports/sample/` would not keep. (`browser.rs` checks the shipped one.)
 pub fn sample_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/sample/results.json")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../greetbench-report/tests/fixtures/busy-sample.json")
 }
 
 /// The sample with `model`'s I/O figures times `factor`: criterion's io estimates (median,
