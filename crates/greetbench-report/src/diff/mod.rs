@@ -16,6 +16,9 @@
 //!   does not invent one;
 //! - one run on each side: no interval at all.
 //!
+//! That interval is then widened by the row's group's *drift* ([`drift`]): how far the
+//! group's rows typically moved between the two runs, which no interval of one run can see.
+//!
 //! Then, with the change `NEW / OLD − 1` and the threshold `t` ([`THRESHOLD`], 5 % by
 //! default):
 //! 1. *no change* when the change is smaller than `t`, or the interval includes 1;
@@ -39,12 +42,14 @@
 //!
 //! # Why these rules keep false alarms rare
 //! Between two runs on a quiet machine a figure moves for reasons no interval of one run sees
-//! (a different process layout, the CPU's clock). The threshold absorbs that, and requiring
-//! the whole interval past it keeps a drift of about the threshold from being called either
-//! way. The sweep repeats a point three times: a bootstrap of three against three spans the
+//! (a different process layout, the CPU's clock), and it moves a group's rows together. The
+//! drift widens each interval by what the group's rows typically moved, and requiring the
+//! whole (widened) interval past the threshold keeps a move of about that size from being
+//! called either way. The sweep repeats a point three times: a bootstrap of three against three spans the
 //! whole range of each (its lower end is the fastest new run over the slowest old one), so a
 //! row reads slower only when every new run is slower than every old one by more than `t`.
 
+pub mod drift;
 pub mod text;
 
 use std::collections::BTreeSet;
@@ -59,6 +64,7 @@ use crate::stats::Interval;
 use crate::view::{
     Comparison, DEFAULT_INTERPRETER, Figure, Method, Question, Row, Source, Unit, View,
 };
+use drift::Drift;
 
 /// The default threshold: a change smaller than this reads *no change*.
 pub const THRESHOLD: f64 = 0.05;
@@ -500,6 +506,8 @@ pub struct Compared {
     pub interval: Option<Interval>,
     /// How the interval was found.
     pub method: Option<Method>,
+    /// The factor the interval was widened by: its group's drift ([`drift`]; 1 for none).
+    pub drift: f64,
     /// How much the busier side's load could change the ratio in the direction it moved
     /// (1 when neither side was busy).
     pub allowance: f64,
@@ -644,6 +652,9 @@ pub struct Diff {
     pub machines: Vec<String>,
     /// Everything in the setup that differs, machine first.
     pub setup: Vec<Difference>,
+    /// The groups whose rows moved together by more than the threshold, with that move (a
+    /// factor): a change of something they share, the machine first ([`drift`]).
+    pub moved: Vec<(String, f64)>,
     /// Every question and model both measured, in the newer run's order.
     pub rows: Vec<Compared>,
     /// Measured by OLD only.
@@ -680,14 +691,22 @@ impl Diff {
             .filter(|d| d.machine)
             .map(|d| d.what.clone())
             .collect();
-        let mut rows = Vec::new();
+        let mut pairs = Vec::new();
         let mut only_in_new = Vec::new();
         for f in new.figures() {
             match old.figure(&f.question, &f.row) {
-                Some(o) => rows.push(compare(o, f, threshold)),
+                Some(o) => pairs.push((o, f)),
                 None => only_in_new.push(lone(f, old)),
             }
         }
+        let drift = Drift::of(pairs.iter().map(|(o, n)| {
+            let ratio = (o.median > 0.0).then(|| n.median / o.median);
+            (&n.question, ratio)
+        }));
+        let rows: Vec<Compared> = pairs
+            .iter()
+            .map(|(o, n)| compare(o, n, threshold, drift.factor(&n.question)))
+            .collect();
         let only_in_old: Vec<Lone> = old
             .figures()
             .iter()
@@ -725,6 +744,7 @@ impl Diff {
             threshold,
             machines,
             setup,
+            moved: drift.moved(threshold),
             rows,
             only_in_old,
             only_in_new,
@@ -784,12 +804,21 @@ pub fn allowance(old: &Side, new: &Side) -> (f64, f64) {
     (by(new, old), by(old, new))
 }
 
-/// The verdict of one row: see the module's doc.
-fn compare(old: &Figure, new: &Figure, threshold: f64) -> Compared {
+/// The verdict of one row, its interval widened by `drift` (its group's): see the module's
+/// doc.
+fn compare(old: &Figure, new: &Figure, threshold: f64, drift: f64) -> Compared {
     let (o, n) = (Side::of(old), Side::of(new));
     let c = Comparison::between(new, old);
     let ratio = c.as_ref().map(|c| c.ratio);
-    let interval = c.as_ref().and_then(|c| c.interval);
+    let drift = if drift.is_finite() {
+        drift.max(1.0)
+    } else {
+        1.0
+    };
+    let interval = c.as_ref().and_then(|c| c.interval).map(|i| Interval {
+        lo: i.lo / drift,
+        hi: i.hi * drift,
+    });
     let method = c.as_ref().and_then(|c| c.method);
     let (slower_by, faster_by) = allowance(&o, &n);
     let mut allowance = 1.0;
@@ -851,6 +880,7 @@ fn compare(old: &Figure, new: &Figure, threshold: f64) -> Compared {
         ratio,
         interval,
         method,
+        drift,
         allowance,
         change,
     }
@@ -989,6 +1019,10 @@ fn picks(old: &View<'_>, new: &View<'_>) -> Vec<PickChange> {
 
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
+    // An acronym ("CPU-bound") keeps its capitals.
+    if s.chars().nth(1).is_some_and(char::is_uppercase) {
+        return s.to_owned();
+    }
     match c.next() {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
@@ -1021,7 +1055,7 @@ mod tests {
     fn change(old: &[f64], factor: f64, old_busy: f64, new_busy: f64) -> Change {
         let new: Vec<f64> = old.iter().map(|v| v * factor).collect();
         let (o, n) = (figure(old, old_busy), figure(&new, new_busy));
-        compare(&o, &n, THRESHOLD).change
+        compare(&o, &n, THRESHOLD, 1.0).change
     }
 
     #[test]

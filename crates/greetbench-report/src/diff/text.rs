@@ -63,6 +63,24 @@ pub fn machines_sentence(diff: &Diff) -> Option<String> {
     })
 }
 
+/// The sentence naming the groups whose rows moved together, or `None` when none did: each
+/// row's interval is widened by its group's move, so a reader sees why those rows read
+/// inconclusive.
+pub fn moved_sentence(diff: &Diff) -> Option<String> {
+    (!diff.moved.is_empty()).then(|| {
+        let groups: Vec<String> = diff
+            .moved
+            .iter()
+            .map(|(g, f)| format!("{} by {}", clean(g), format::percent(f - 1.0)))
+            .collect();
+        format!(
+            "Rows that moved together (the median move of a group's rows): {}. Each row's \
+             interval is widened by its group's move, so only a row that moved further counts.",
+            groups.join(", ")
+        )
+    })
+}
+
 /// The line a `--fail-over` gives, if one was given.
 pub fn fail_over_line(diff: &Diff) -> Option<String> {
     let p = diff.fail_over?;
@@ -92,6 +110,9 @@ pub fn fail_over_line(diff: &Diff) -> Option<String> {
 pub fn terminal(diff: &Diff) -> String {
     let mut t = String::new();
     if let Some(s) = machines_sentence(diff) {
+        line(&mut t, format!("{s}\n"));
+    }
+    if let Some(s) = moved_sentence(diff) {
         line(&mut t, format!("{s}\n"));
     }
     for (name, run) in [("OLD", &diff.old), ("NEW", &diff.new)] {
@@ -236,6 +257,9 @@ pub fn markdown(diff: &Diff) -> String {
     t += "### greetbench diff\n\n";
     if let Some(s) = machines_sentence(diff) {
         line(&mut t, format!("**{}**\n", cell(&s)));
+    }
+    if let Some(s) = moved_sentence(diff) {
+        line(&mut t, format!("{}\n", cell(&s)));
     }
     for (name, run) in [("OLD", &diff.old), ("NEW", &diff.new)] {
         line(

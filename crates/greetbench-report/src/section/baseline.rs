@@ -108,6 +108,8 @@ pub struct Section {
     pub runs: Vec<String>,
     /// The sentence saying the runs come from two machines.
     pub machines: Option<String>,
+    /// The groups whose rows moved together, with how far ([`text::moved_sentence`]).
+    pub moved: Option<String>,
     /// The setup's differences: (what, OLD, NEW).
     pub setup: Vec<(String, String, String)>,
     /// The picks that changed, as sentences.
@@ -137,6 +139,7 @@ pub fn build(baseline: &Baseline) -> Section {
         nothing: None,
         runs: Vec::new(),
         machines: None,
+        moved: None,
         setup: Vec::new(),
         picks: Vec::new(),
         same_picks: 0,
@@ -197,6 +200,7 @@ pub fn build(baseline: &Baseline) -> Section {
         },
         runs,
         machines: text::machines_sentence(d),
+        moved: text::moved_sentence(d),
         setup: d
             .setup
             .iter()
