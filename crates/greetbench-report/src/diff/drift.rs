@@ -56,16 +56,7 @@ impl Drift {
         let by_group = moves
             .into_iter()
             .filter(|(_, m)| m.len() >= MIN_ROWS)
-            .map(|(g, mut m)| {
-                m.sort_by(f64::total_cmp);
-                let mid = m.len() / 2;
-                let median = if m.len() % 2 == 1 {
-                    m[mid]
-                } else {
-                    (m[mid - 1] + m[mid]) / 2.0
-                };
-                (g, median.exp())
-            })
+            .filter_map(|(g, m)| Some((g, crate::stats::median(&m)?.exp())))
             .collect();
         Drift { by_group }
     }
